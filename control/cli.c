@@ -1,0 +1,385 @@
+/* The command line (cli.h, shared/spec/cli.md): argument handling and exit codes only; the work
+ * is in lab.h (load/check/compile), daemon.c (up), state.c (down) and the control socket. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ctl_client.h"
+#include "daemon.h"
+#include "dataplane/tables.h"
+#include "lab.h"
+#include "state.h"
+#include "status.h"
+#include "vpclab/ctl.h"
+
+static const char usage_text[] =
+	"usage: vpclab COMMAND ...\n"
+	"  check LAB.yaml                 validate; every error as FILE:LINE:COL\n"
+	"  up LAB.yaml [--foreground]     provision the lab and start its router\n"
+	"  down [LAB]                     remove everything of the lab (also after a crash)\n"
+	"  status [LAB] [--json]          interfaces, addresses, groups, counters\n"
+	"  exec [LAB] NAME -- CMD [ARG...] run CMD in the namespace of instance or host NAME\n"
+	"  eip associate EIP INSTANCE [--lab LAB]   move an elastic IP to an instance\n"
+	"  eip disassociate EIP [--lab LAB]\n"
+	"  nat [NAME] [--lab LAB] [--json]  NAT gateways: counters and translations\n"
+	"LAB may be left out when exactly one lab is running.\n";
+
+static int usage(void)
+{
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+/* Loads and checks path, printing diagnostics. The model, or NULL when it has errors. */
+static struct lab *load_checked(const char *path, int *errors)
+{
+	struct diag *d = diag_create();
+	if (!d) {
+		*errors = 1;
+		return NULL;
+	}
+	struct lab *m = lab_load(path, d);
+	if (m)
+		lab_check(m, d);
+	diag_print(d, stderr);
+	*errors = diag_errors(d) + (m ? 0 : 1);
+	diag_destroy(d);
+	if (*errors) {
+		lab_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	if (argc != 2)
+		return usage();
+	int errors;
+	struct lab *m = load_checked(argv[1], &errors);
+	if (!m) {
+		fprintf(stderr, "%s: %d error%s\n", argv[1], errors, errors == 1 ? "" : "s");
+		return EXIT_INPUT;
+	}
+	printf("%s: ok (lab %s)\n", argv[1], lab_name(m));
+	lab_free(m);
+	return EXIT_OK;
+}
+
+static int need_root(const char *what)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "vpclab: %s needs root (it creates namespaces and taps)\n", what);
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
+}
+
+static int cmd_up(int argc, char **argv)
+{
+	bool fg = false;
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--foreground") == 0)
+			fg = true;
+		else if (!path && argv[i][0] != '-')
+			path = argv[i];
+		else
+			return usage();
+	}
+	if (!path)
+		return usage();
+	int errors;
+	struct lab *m = load_checked(path, &errors);
+	if (!m)
+		return EXIT_INPUT;
+	if (need_root("up")) {
+		lab_free(m);
+		return EXIT_SYSTEM;
+	}
+	struct vl_tables *t = lab_compile(m);
+	lab_free(m);
+	if (!t || dp_tables_prepare(t) < 0) {
+		fprintf(stderr, "vpclab: up: %s\n", strerror(errno ? errno : ENOMEM));
+		vl_tables_free(t);
+		return EXIT_SYSTEM;
+	}
+	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
+		fprintf(stderr, "vpclab: up: /dev/net/tun: %s\n", strerror(errno));
+		vl_tables_free(t);
+		return EXIT_SYSTEM;
+	}
+	if (state_running(t->lab)) {
+		fprintf(stderr, "vpclab: up: lab %s is already running ('vpclab down %s' first)\n",
+			t->lab, t->lab);
+		vl_tables_free(t);
+		return EXIT_SYSTEM;
+	}
+	state_cleanup(t->lab); /* what a crashed run left behind, if anything */
+	char lab[sizeof(t->lab)];
+	snprintf(lab, sizeof(lab), "%s", t->lab);
+	uint16_t n = t->n_ports;
+	if (daemon_up(t, path, fg) < 0)
+		return EXIT_SYSTEM;
+	if (!fg)
+		printf("lab %s is up: %u namespaces; 'vpclab status %s' shows them\n", lab, n, lab);
+	return EXIT_OK;
+}
+
+/* LAB from the arguments or the only running lab. 0, or an exit code after printing why. */
+static int resolve_lab(const char *given, char *lab, size_t cap)
+{
+	if (given) {
+		snprintf(lab, cap, "%s", given);
+		return 0;
+	}
+	int rc = state_only_lab(lab, cap);
+	if (rc == -ENOENT)
+		fprintf(stderr, "vpclab: no lab is running\n");
+	else if (rc == -EEXIST)
+		fprintf(stderr, "vpclab: several labs are running: name one\n");
+	return rc < 0 ? EXIT_INPUT : 0;
+}
+
+static void wait_gone(pid_t pid, int ms)
+{
+	struct timespec ts = {.tv_nsec = 20 * 1000000L};
+	for (int waited = 0; waited < ms && kill(pid, 0) == 0; waited += 20)
+		nanosleep(&ts, NULL);
+}
+
+static int cmd_down(int argc, char **argv)
+{
+	char lab[64];
+	if (argc > 2)
+		return usage();
+	if (need_root("down"))
+		return EXIT_SYSTEM;
+	int rc = resolve_lab(argc == 2 ? argv[1] : NULL, lab, sizeof(lab));
+	if (rc)
+		return argc == 1 ? EXIT_OK : rc; /* nothing running: down is idempotent */
+	pid_t pid = state_pid(lab);
+	if (pid > 0 && state_running(lab)) {
+		json_t *ans = NULL;
+		if (ctl_request(lab, VL_CTL_DOWN, &ans) < 0)
+			kill(pid, SIGTERM);
+		json_decref(ans);
+		wait_gone(pid, 5000);
+		if (kill(pid, 0) == 0) {
+			kill(pid, SIGKILL);
+			wait_gone(pid, 1000);
+		}
+	}
+	rc = state_cleanup(lab);
+	if (rc < 0) {
+		fprintf(stderr, "vpclab: down %s: %s\n", lab, strerror(-rc));
+		return EXIT_SYSTEM;
+	}
+	printf("lab %s is down\n", lab);
+	return EXIT_OK;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	const char *given = NULL;
+	bool as_json = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			as_json = true;
+		else if (!given && argv[i][0] != '-')
+			given = argv[i];
+		else
+			return usage();
+	}
+	char lab[64];
+	int rc = resolve_lab(given, lab, sizeof(lab));
+	if (rc)
+		return rc;
+	json_t *st = NULL;
+	rc = ctl_request(lab, VL_CTL_STATUS, &st);
+	if (rc < 0) {
+		fprintf(stderr, "vpclab: status: lab %s is not running (%s)\n", lab, strerror(-rc));
+		return rc == -EACCES ? EXIT_SYSTEM : EXIT_INPUT;
+	}
+	if (as_json) {
+		json_dumpf(st, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		status_print(st, stdout);
+	}
+	json_decref(st);
+	return EXIT_OK;
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	int dash = 1;
+	while (dash < argc && strcmp(argv[dash], "--") != 0)
+		dash++;
+	if (dash == argc || dash + 1 == argc || dash < 2 || dash > 3)
+		return usage();
+	char lab[64], ns[160];
+	int rc = resolve_lab(dash == 3 ? argv[1] : NULL, lab, sizeof(lab));
+	if (rc)
+		return rc;
+	snprintf(ns, sizeof(ns), "/run/netns/%s-%s", lab, argv[dash - 1]);
+	int fd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "vpclab: exec: no instance or host '%s' in lab %s\n", argv[dash - 1], lab);
+		return EXIT_INPUT;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "vpclab: exec: %s\n", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	close(fd);
+	execvp(argv[dash + 1], argv + dash + 1);
+	fprintf(stderr, "vpclab: exec: %s: %s\n", argv[dash + 1], strerror(errno));
+	return 127;
+}
+
+/* Splits "--lab LAB" and "--json" off args; the rest stays in order in rest[]. */
+static int split_opts(int argc, char **argv, const char **lab, bool *as_json, char **rest, int cap)
+{
+	int n = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--lab") == 0 && i + 1 < argc)
+			*lab = argv[++i];
+		else if (strcmp(argv[i], "--json") == 0 && as_json)
+			*as_json = true;
+		else if (argv[i][0] == '-' || n == cap)
+			return -1;
+		else
+			rest[n++] = argv[i];
+	}
+	return n;
+}
+
+/* Sends a request to the running lab; prints the answer's error, if any. 0 or an exit code. */
+static int request(const char *given, const char *req, json_t **ans)
+{
+	char lab[64];
+	int rc = resolve_lab(given, lab, sizeof(lab));
+	if (rc)
+		return rc;
+	rc = ctl_request(lab, req, ans);
+	if (rc < 0) {
+		fprintf(stderr, "vpclab: lab %s is not running (%s)\n", lab, strerror(-rc));
+		return EXIT_INPUT;
+	}
+	const char *err = json_string_value(json_object_get(*ans, "error"));
+	if (err) {
+		fprintf(stderr, "vpclab: %s\n", err);
+		json_decref(*ans);
+		*ans = NULL;
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
+static int cmd_eip(int argc, char **argv)
+{
+	const char *lab = NULL;
+	char *w[3];
+	int n = split_opts(argc, argv, &lab, NULL, w, 3);
+	bool assoc = n == 3 && strcmp(w[0], "associate") == 0;
+	if (!assoc && !(n == 2 && strcmp(w[0], "disassociate") == 0))
+		return usage();
+	char req[200];
+	snprintf(req, sizeof(req), "eip %s %s%s%s", w[0], w[1], assoc ? " " : "", assoc ? w[2] : "");
+	json_t *ans = NULL;
+	int rc = request(lab, req, &ans);
+	if (rc)
+		return rc;
+	const char *inst = json_string_value(json_object_get(ans, "instance"));
+	printf("elastic IP %s (%s) -> %s\n", w[1], json_string_value(json_object_get(ans, "ip")),
+	       inst ? inst : "not associated");
+	json_decref(ans);
+	return EXIT_OK;
+}
+
+static void nat_print(const json_t *g)
+{
+	printf("nat gateway %s  subnet %s  private %s  elastic %s\n",
+	       json_string_value(json_object_get(g, "name")), json_string_value(json_object_get(g, "subnet")),
+	       json_string_value(json_object_get(g, "private_ip")),
+	       json_string_value(json_object_get(g, "elastic_ip")));
+	const char *k;
+	json_t *v;
+	json_object_foreach(json_object_get(g, "counters"), k, v)
+		printf("  %-28s %lld\n", k, (long long)json_integer_value(v));
+	size_t i;
+	json_array_foreach(json_object_get(g, "translations"), i, v) {
+		if (i == 0)
+			printf("  %-5s %-21s %-21s %-6s %-12s %s\n", "PROTO", "SOURCE", "DESTINATION", "PORT", "STATE", "IDLE");
+		char src[32], dst[32];
+		snprintf(src, sizeof(src), "%s:%lld", json_string_value(json_object_get(v, "source")),
+			 (long long)json_integer_value(json_object_get(v, "source_port")));
+		snprintf(dst, sizeof(dst), "%s:%lld", json_string_value(json_object_get(v, "destination")),
+			 (long long)json_integer_value(json_object_get(v, "destination_port")));
+		printf("  %-5lld %-21s %-21s %-6lld %-12s %llds\n",
+		       (long long)json_integer_value(json_object_get(v, "protocol")), src, dst,
+		       (long long)json_integer_value(json_object_get(v, "nat_port")),
+		       json_string_value(json_object_get(v, "state")),
+		       (long long)json_integer_value(json_object_get(v, "idle_s")));
+	}
+}
+
+static int cmd_nat(int argc, char **argv)
+{
+	const char *lab = NULL;
+	bool as_json = false;
+	char *w[1];
+	int n = split_opts(argc, argv, &lab, &as_json, w, 1);
+	if (n < 0)
+		return usage();
+	char req[64];
+	snprintf(req, sizeof(req), "nat%s%s", n ? " " : "", n ? w[0] : "");
+	json_t *ans = NULL;
+	int rc = request(lab, req, &ans);
+	if (rc)
+		return rc;
+	if (as_json) {
+		json_dumpf(ans, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		size_t i;
+		json_t *g;
+		json_array_foreach(json_object_get(ans, "nat_gateways"), i, g)
+			nat_print(g);
+		if (json_array_size(json_object_get(ans, "nat_gateways")) == 0)
+			printf("no NAT gateways\n");
+	}
+	json_decref(ans);
+	return EXIT_OK;
+}
+
+int cli_main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} cmds[] = {
+		{"check", cmd_check}, {"up", cmd_up},     {"down", cmd_down},
+		{"status", cmd_status}, {"exec", cmd_exec}, {"eip", cmd_eip},
+		{"nat", cmd_nat},
+	};
+	if (argc < 2)
+		return usage();
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "vpclab: unknown command '%s'\n", argv[1]);
+	return usage();
+}

@@ -1,0 +1,11 @@
+/* Talking to a running lab's router over its control socket (include/vpclab/ctl.h). */
+#ifndef VPCLAB_CTL_CLIENT_H
+#define VPCLAB_CTL_CLIENT_H
+
+#include <jansson.h>
+
+/* Sends request to lab's router; the answer object (new reference) in *answer. 0 or -errno
+ * (-ECONNREFUSED/-ENOENT: no router listening). */
+int ctl_request(const char *lab, const char *request, json_t **answer);
+
+#endif

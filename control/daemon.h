@@ -1,0 +1,15 @@
+/* The running lab: provisioning of every namespace and tap, the router's event loop, the
+ * control socket, and teardown. `up` calls daemon_up; everything after runs in the router. */
+#ifndef VPCLAB_DAEMON_H
+#define VPCLAB_DAEMON_H
+
+#include <stdbool.h>
+
+#include "vpclab/tables.h"
+
+/* Provisions t (prepared) and runs the router for it. Background mode forks: the calling
+ * process returns 0 once traffic can flow, or a negative errno after printing why (nothing of
+ * the lab is left then). Foreground mode returns when the lab is taken down. Takes t. */
+int daemon_up(struct vl_tables *t, const char *source, bool foreground);
+
+#endif

@@ -1,0 +1,40 @@
+/* The control plane's front half: lab file -> model -> checked model -> compiled tables.
+ * load.c parses YAML with libyaml into struct lab (model.h), every node keeping file:line:col;
+ * check.c validates everything at once and resolves names and addresses; compile.c emits the
+ * immutable struct vl_tables the data plane runs on. Nothing here prints except through diag. */
+#ifndef VPCLAB_LAB_H
+#define VPCLAB_LAB_H
+
+#include <stdio.h>
+
+#include "vpclab/tables.h"
+
+struct lab;   /* control/model.h */
+
+/* Diagnostics: collected, then printed as FILE:LINE:COL: error|warning: message, in file order. */
+struct diag;
+struct diag *diag_create(void);
+void diag_destroy(struct diag *d);
+int diag_errors(const struct diag *d);
+int diag_warnings(const struct diag *d);
+void diag_print(const struct diag *d, FILE *out);
+
+/* Parses path. Returns the model, or NULL when the file cannot be read or is not YAML at all
+ * (reported in d). Structural errors (unknown keys, wrong types) are reported in d and parsing
+ * goes on so that one run shows every error; a model is still returned. */
+struct lab *lab_load(const char *path, struct diag *d);
+
+/* Checks every field rule of shared/spec/rule-file.md, resolves references, assigns the
+ * addresses left out (instances, NAT gateways, public and elastic IPs). Returns the number of
+ * errors (also in d). Warnings do not count. */
+int lab_check(struct lab *m, struct diag *d);
+
+/* The lab's name: `name:` or the file name without its extension. */
+const char *lab_name(const struct lab *m);
+
+/* Model (checked, zero errors) -> tables. NULL with errno set. Caller frees with vl_tables_free. */
+struct vl_tables *lab_compile(const struct lab *m);
+
+void lab_free(struct lab *m);
+
+#endif

@@ -1,0 +1,23 @@
+/* The running router's state, shared by daemon.c (lifecycle) and ctl_server.c (requests). */
+#ifndef VPCLAB_ROUTER_H
+#define VPCLAB_ROUTER_H
+
+#include <jansson.h>
+
+#include "dataplane/loop.h"
+#include "dataplane/nat.h"
+#include "vpclab/tables.h"
+
+struct router {
+	struct vl_tables *t;     /* the published snapshot (also s->t) */
+	struct dp_state *s;
+	struct dp_loop *loop;
+	int *taps;
+	int ctl_fd;
+	char err[256];
+};
+
+/* Answers one control request line (include/vpclab/ctl.h). New reference. */
+json_t *ctl_handle(struct router *r, char *req);
+
+#endif

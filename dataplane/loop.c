@@ -1,0 +1,206 @@
+/* The event loop (loop.h). Frames are read in batches per ready tap into one buffer, run
+ * through pipeline_process (which sends), and the next is read: no queue, no copy, no
+ * allocation per packet. A 1 s timer sweeps a slice of every connection table. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "nat.h"
+#include "tap.h"
+
+#define LOOP_BATCH 64            /* frames read from one tap before looking at the others */
+#define LOOP_MAX_EXTRA 8
+#define SWEEP_BUCKETS 4096       /* per table per tick: bounded work, whole table over time */
+
+struct loop_extra {
+	int fd;
+	void (*fn)(void *ctx, int fd);
+	void *ctx;
+};
+
+struct dp_loop {
+	struct dp_state *s;
+	const int *taps;
+	uint16_t n_taps;
+	int epfd, timerfd, sigfd;
+	int stop;
+	struct loop_extra extra[LOOP_MAX_EXTRA];
+	uint8_t buf[TAP_VNET_LEN + TAP_FRAME_MAX];
+};
+
+/* epoll data: tap index, or one of these tags above the port range. */
+#define TAG_TIMER 0x10000u
+#define TAG_SIGNAL 0x10001u
+#define TAG_EXTRA 0x20000u
+
+uint64_t loop_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int loop_send(void *ctx, uint16_t port, const struct pkt *p)
+{
+	struct dp_loop *l = ctx;
+	if (port >= l->n_taps)
+		return -EINVAL;
+	/* The vnet header sits right before the frame (tap_read put it there); a rewrite never
+	 * moves the frame, so header and frame go out in one write. */
+	return tap_write(l->taps[port], p->frame - TAP_VNET_LEN, p->len + TAP_VNET_LEN);
+}
+
+static int epoll_add(int epfd, int fd, uint32_t tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int loop_setup_fds(struct dp_loop *l)
+{
+	l->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
+	if (l->timerfd < 0 || timerfd_settime(l->timerfd, 0, &its, NULL) < 0)
+		return -errno;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	l->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (l->sigfd < 0)
+		return -errno;
+	int rc = epoll_add(l->epfd, l->timerfd, TAG_TIMER);
+	if (rc == 0)
+		rc = epoll_add(l->epfd, l->sigfd, TAG_SIGNAL);
+	for (uint16_t i = 0; rc == 0 && i < l->n_taps; i++)
+		rc = epoll_add(l->epfd, l->taps[i], i);
+	return rc;
+}
+
+struct dp_loop *loop_create(struct dp_state *s, const int *taps, uint16_t n_taps)
+{
+	struct dp_loop *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->s = s;
+	l->taps = taps;
+	l->n_taps = n_taps;
+	l->timerfd = l->sigfd = -1;
+	for (int i = 0; i < LOOP_MAX_EXTRA; i++)
+		l->extra[i].fd = -1;
+	s->send = loop_send;
+	s->send_ctx = l;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	int rc = l->epfd < 0 ? -errno : loop_setup_fds(l);
+	if (rc < 0) {
+		loop_destroy(l);
+		errno = -rc;
+		return NULL;
+	}
+	return l;
+}
+
+void loop_destroy(struct dp_loop *l)
+{
+	if (!l)
+		return;
+	if (l->epfd >= 0)
+		close(l->epfd);
+	if (l->timerfd >= 0)
+		close(l->timerfd);
+	if (l->sigfd >= 0)
+		close(l->sigfd);
+	l->s->send = NULL;
+	free(l);
+}
+
+int loop_add_fd(struct dp_loop *l, int fd, void (*fn)(void *ctx, int fd), void *ctx)
+{
+	for (uint32_t i = 0; i < LOOP_MAX_EXTRA; i++) {
+		if (l->extra[i].fd >= 0)
+			continue;
+		int rc = epoll_add(l->epfd, fd, TAG_EXTRA + i);
+		if (rc == 0)
+			l->extra[i] = (struct loop_extra){.fd = fd, .fn = fn, .ctx = ctx};
+		return rc;
+	}
+	return -ENOSPC;
+}
+
+int loop_del_fd(struct dp_loop *l, int fd)
+{
+	for (int i = 0; i < LOOP_MAX_EXTRA; i++)
+		if (l->extra[i].fd == fd)
+			l->extra[i].fd = -1;
+	return epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
+}
+
+void loop_stop(struct dp_loop *l)
+{
+	l->stop = 1;
+}
+
+static void loop_drain_tap(struct dp_loop *l, uint16_t port)
+{
+	uint64_t now = loop_now();
+	for (int i = 0; i < LOOP_BATCH; i++) {
+		ssize_t n = tap_read(l->taps[port], l->buf, sizeof(l->buf));
+		if (n < 0)
+			return; /* -EAGAIN: drained; other errors: the next epoll round tells again */
+		if (n < TAP_VNET_LEN)
+			continue;
+		pipeline_process(l->s, l->buf + TAP_VNET_LEN, (uint32_t)(n - TAP_VNET_LEN),
+				 TAP_FRAME_MAX, l->buf, port, now);
+	}
+}
+
+static void loop_tick(struct dp_loop *l)
+{
+	uint64_t expirations;
+	if (read(l->timerfd, &expirations, sizeof(expirations)) < 0)
+		return;
+	uint64_t now = loop_now();
+	for (uint16_t i = 0; i < l->s->t->n_ports; i++)
+		ct_sweep(l->s->ct[i], now, SWEEP_BUCKETS);
+	nat_sweep(l->s, now);
+}
+
+static void loop_dispatch(struct dp_loop *l, uint32_t tag)
+{
+	if (tag < l->n_taps) {
+		loop_drain_tap(l, (uint16_t)tag);
+	} else if (tag == TAG_TIMER) {
+		loop_tick(l);
+	} else if (tag == TAG_SIGNAL) {
+		struct signalfd_siginfo si;
+		if (read(l->sigfd, &si, sizeof(si)) > 0)
+			l->stop = 1;
+	} else if (tag >= TAG_EXTRA && tag < TAG_EXTRA + LOOP_MAX_EXTRA) {
+		struct loop_extra *x = &l->extra[tag - TAG_EXTRA];
+		if (x->fd >= 0)
+			x->fn(x->ctx, x->fd);
+	}
+}
+
+int loop_run(struct dp_loop *l)
+{
+	struct epoll_event evs[64];
+	while (!l->stop) {
+		int n = epoll_wait(l->epfd, evs, 64, 1000);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n && !l->stop; i++)
+			loop_dispatch(l, evs[i].data.u32);
+	}
+	return 0;
+}

@@ -1,0 +1,424 @@
+/* NAT gateways (reference 5): an interface in its public subnet that rewrites the source of
+ * traffic from private subnets to its own private IP and a port from 1024-65535, unique per
+ * destination (address, port, protocol); the internet gateway then maps that IP to the NAT's
+ * elastic IP. Before: a route to the NAT gateway (NACL out of the source subnet, NACL in of the
+ * NAT's subnet). After: the NAT subnet's route table (usually 0.0.0.0/0 -> igw). Replies come
+ * back from the IGW; nothing initiated from outside ever passes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "csum.h"
+#include "icmp.h"
+#include "nat.h"
+#include "natgw.h"
+
+#define NAT_CLOSING_S 60u        /* DESIGN: a closed TCP mapping lingers for late segments */
+
+const char *nat_counter_name(enum nat_counter c)
+{
+	static const char *const names[] = {
+#define NAT_COUNTER_NAME(n) #n,
+		NAT_COUNTERS(NAT_COUNTER_NAME)
+#undef NAT_COUNTER_NAME
+	};
+	return (unsigned)c < NATC__COUNT ? names[c] : "?";
+}
+
+static uint32_t nat_hash(uint16_t gw, uint8_t proto, uint32_t a, uint16_t ap, uint32_t b, uint16_t bp)
+{
+	uint64_t h = ((uint64_t)a << 32 | b) * 0x9e3779b97f4a7c15ull;
+	h ^= ((uint64_t)gw << 40 | (uint64_t)proto << 32 | (uint64_t)ap << 16 | bp) * 0xc2b2ae3d27d4eb4full;
+	h ^= h >> 31;
+	return (uint32_t)h ^ (uint32_t)(h >> 32);
+}
+
+static uint32_t *fwd_bucket(struct nat_state *n, const struct nat_map *m)
+{
+	return &n->fwd[nat_hash(m->natgw, m->proto, m->int_ip, m->int_port, m->ext_ip, m->ext_port) & n->mask];
+}
+
+static uint32_t *rev_bucket(struct nat_state *n, uint16_t gw, uint8_t proto, uint32_t ext_ip,
+			    uint16_t ext_port, uint16_t nat_port)
+{
+	return &n->rev[nat_hash(gw, proto, ext_ip, ext_port, 0, nat_port) & n->mask];
+}
+
+static int32_t nat_find_fwd(struct nat_state *n, const struct nat_map *k)
+{
+	for (uint32_t i = *fwd_bucket(n, k); i; i = n->maps[i - 1].next_fwd) {
+		const struct nat_map *m = &n->maps[i - 1];
+		if (m->natgw == k->natgw && m->proto == k->proto && m->int_ip == k->int_ip &&
+		    m->int_port == k->int_port && m->ext_ip == k->ext_ip && m->ext_port == k->ext_port)
+			return (int32_t)i - 1;
+	}
+	return -1;
+}
+
+static int32_t nat_find_rev(struct nat_state *n, uint16_t gw, uint8_t proto, uint32_t ext_ip,
+			    uint16_t ext_port, uint16_t nat_port)
+{
+	for (uint32_t i = *rev_bucket(n, gw, proto, ext_ip, ext_port, nat_port); i;
+	     i = n->maps[i - 1].next_rev) {
+		const struct nat_map *m = &n->maps[i - 1];
+		if (m->natgw == gw && m->proto == proto && m->ext_ip == ext_ip &&
+		    m->ext_port == ext_port && m->nat_port == nat_port)
+			return (int32_t)i - 1;
+	}
+	return -1;
+}
+
+static void chain_unlink(struct nat_state *n, uint32_t *link, uint32_t idx, int rev)
+{
+	while (*link && *link != idx + 1)
+		link = rev ? &n->maps[*link - 1].next_rev : &n->maps[*link - 1].next_fwd;
+	if (*link)
+		*link = rev ? n->maps[idx].next_rev : n->maps[idx].next_fwd;
+}
+
+static void nat_free(struct nat_state *n, uint32_t idx)
+{
+	struct nat_map *m = &n->maps[idx];
+	if (m->state == NAT_M_ESTABLISHED)
+		n->counters[m->natgw][NATC_ActiveConnectionCount]--;
+	chain_unlink(n, fwd_bucket(n, m), idx, 0);
+	chain_unlink(n, rev_bucket(n, m->natgw, m->proto, m->ext_ip, m->ext_port, m->nat_port), idx, 1);
+	memset(m, 0, sizeof(*m));
+	m->next_fwd = n->free_head;
+	n->free_head = idx + 1;
+	n->used--;
+}
+
+/* A free port for (gw, proto, destination): a hashed start, then the next free one. Exhaustion
+ * costs one pass over the range, once per failed new connection, never per packet. */
+static int nat_port_alloc(struct nat_state *n, const struct nat_map *k)
+{
+	uint32_t range = (uint32_t)n->port_hi - n->port_lo + 1;
+	uint32_t start = nat_hash(k->natgw, k->proto, k->int_ip, k->int_port, k->ext_ip, k->ext_port) % range;
+	for (uint32_t i = 0; i < range; i++) {
+		uint16_t port = (uint16_t)(n->port_lo + (start + i) % range);
+		if (nat_find_rev(n, k->natgw, k->proto, k->ext_ip, k->ext_port, port) < 0)
+			return port;
+	}
+	return -EADDRINUSE;
+}
+
+static int32_t nat_alloc(struct nat_state *n, const struct nat_map *k, uint64_t now)
+{
+	if (!n->free_head)
+		return -ENOSPC;
+	int port = nat_port_alloc(n, k);
+	if (port < 0)
+		return port;
+	uint32_t idx = n->free_head - 1;
+	struct nat_map *m = &n->maps[idx];
+	n->free_head = m->next_fwd;
+	*m = *k;
+	m->nat_port = (uint16_t)port;
+	m->created = m->last_seen = now;
+	m->state = k->proto == IPPROTO_TCP_ ? NAT_M_OPENING : NAT_M_OTHER;
+	uint32_t *fb = fwd_bucket(n, m), *rb = rev_bucket(n, m->natgw, m->proto, m->ext_ip, m->ext_port, m->nat_port);
+	m->next_fwd = *fb;
+	*fb = idx + 1;
+	m->next_rev = *rb;
+	*rb = idx + 1;
+	n->used++;
+	return (int32_t)idx;
+}
+
+static uint64_t nat_timeout_ns(const struct nat_map *m)
+{
+	return (uint64_t)(m->state == NAT_M_CLOSING ? NAT_CLOSING_S : NAT_IDLE_S) * 1000000000ull;
+}
+
+static bool nat_expired(const struct nat_map *m, uint64_t now)
+{
+	return now > m->last_seen && now - m->last_seen > nat_timeout_ns(m);
+}
+
+void nat_sweep(struct dp_state *s, uint64_t now)
+{
+	struct nat_state *n = s->nat;
+	if (!n)
+		return;
+	for (uint32_t b = 0; b < 4096 && b <= n->mask; b++) {
+		uint32_t i = n->fwd[n->sweep_pos];
+		while (i) {
+			uint32_t next = n->maps[i - 1].next_fwd;
+			struct nat_map *m = &n->maps[i - 1];
+			if (nat_expired(m, now)) {
+				if (m->state == NAT_M_ESTABLISHED || m->state == NAT_M_OPENING)
+					n->counters[m->natgw][NATC_IdleTimeoutCount]++;
+				nat_free(n, i - 1);
+			}
+			i = next;
+		}
+		n->sweep_pos = (n->sweep_pos + 1) & n->mask;
+	}
+}
+
+int nat_state_init(struct dp_state *s)
+{
+	struct nat_state *n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	s->nat = n;
+	n->capacity = NAT_CAPACITY;
+	n->mask = NAT_CAPACITY - 1;
+	n->port_lo = NAT_PORT_LO;
+	n->port_hi = NAT_PORT_HI;
+	n->n_natgws = s->t->n_natgws;
+	n->fwd = calloc(NAT_CAPACITY, sizeof(*n->fwd));
+	n->rev = calloc(NAT_CAPACITY, sizeof(*n->rev));
+	n->maps = calloc(NAT_CAPACITY, sizeof(*n->maps));
+	n->counters = calloc(n->n_natgws ? n->n_natgws : 1, sizeof(*n->counters));
+	if (!n->fwd || !n->rev || !n->maps || !n->counters)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < NAT_CAPACITY; i++)
+		n->maps[i].next_fwd = i + 2 <= NAT_CAPACITY ? i + 2 : 0;
+	n->free_head = 1;
+	return 0;
+}
+
+void nat_state_fini(struct dp_state *s)
+{
+	struct nat_state *n = s->nat;
+	if (!n)
+		return;
+	free(n->fwd);
+	free(n->rev);
+	free(n->maps);
+	free(n->counters);
+	free(n);
+	s->nat = NULL;
+}
+
+static struct verdict nat_drop(struct dp_state *s, uint16_t gw, int reason, struct explain *ex)
+{
+	s->nat->counters[gw][NATC_PacketsDropCount]++;
+	explain_add(ex, EX_NAT, reason, gw, -1, 0);
+	return verdict_drop(reason);
+}
+
+static uint32_t ip_bytes(const struct pkt *p)
+{
+	return p->len - p->l3_off;
+}
+
+static void ttl_dec(struct pkt *p)
+{
+	uint8_t *ip = p->frame + p->l3_off;
+	uint16_t old = rd16(ip + 8);
+	ip[8]--;
+	csum_replace2(ip + 10, old, rd16(ip + 8));
+	p->ttl--;
+}
+
+/* What a NAT gateway translates: TCP, UDP and ICMP echo from the VPC, no TCP/ICMP fragments
+ * (reference 5.2; later UDP fragments are dropped too: the lab does not reassemble). */
+static int nat_out_check(const struct vl_tables *t, const struct vl_natgw *g, const struct pkt *p)
+{
+	if (!prefix_contains(t->vpcs[g->vpc].cidr, p->src))
+		return DROP_NAT_NO_MAPPING; /* NGW_REQUIRES_SOURCE_IN_VPC */
+	bool echo_req = (p->flags & PKT_ECHO) && p->icmp_type == ICMP_ECHO_REQUEST;
+	if (p->proto != IPPROTO_TCP_ && p->proto != IPPROTO_UDP_ && !echo_req)
+		return DROP_NAT_PROTO;
+	if ((p->flags & PKT_FRAG) && (p->proto != IPPROTO_UDP_ || (p->flags & PKT_LATER_FRAG)))
+		return DROP_NAT_FRAGMENT;
+	return STAGE_PASS;
+}
+
+static void nat_key_out(const struct pkt *p, uint16_t gw, struct nat_map *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->natgw = gw;
+	k->proto = p->proto;
+	k->int_ip = p->src;
+	k->int_port = p->sport;
+	k->ext_ip = p->dst;
+	k->ext_port = (p->flags & PKT_ECHO) ? 0 : p->dport;
+}
+
+/* The NAT's TCP view: enough to count attempts, establishment and active connections. */
+static void nat_track_tcp(struct nat_state *n, struct nat_map *m, uint8_t flags, bool from_outside)
+{
+	uint64_t *c = n->counters[m->natgw];
+	if (flags & (TCPF_RST | TCPF_FIN)) {
+		if (m->state == NAT_M_ESTABLISHED)
+			c[NATC_ActiveConnectionCount]--;
+		m->state = NAT_M_CLOSING;
+	} else if (from_outside && m->state == NAT_M_OPENING &&
+		   (flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK)) {
+		m->state = NAT_M_ESTABLISHED;
+		c[NATC_ConnectionEstablishedCount]++;
+		c[NATC_ActiveConnectionCount]++;
+	}
+}
+
+/* The NAT gateway shows as a traceroute hop: Time Exceeded from its private IP. */
+static struct verdict nat_time_exceeded(struct dp_state *s, struct pkt *p, uint16_t gw, uint64_t now,
+					struct explain *ex)
+{
+	const struct vl_natgw *g = &s->t->natgws[gw];
+	explain_add(ex, EX_NAT, DROP_TTL_EXCEEDED, gw, -1, 0);
+	if (icmp_error_build(p, g->ip, ICMP_TIME_EXCEEDED, 0, 0) < 0)
+		return nat_drop(s, gw, DROP_TTL_EXCEEDED, NULL);
+	p->origin_port = VL_NONE;
+	return pipeline_route(s, p, g->subnet, now, ex);
+}
+
+/* A segment of a connection the NAT does not know (idle timeout passed): AWS answers RST. */
+static struct verdict nat_late_rst(struct dp_state *s, struct pkt *p, uint16_t gw, uint64_t now,
+				   struct explain *ex)
+{
+	s->nat->counters[gw][NATC_PacketsDropCount]++;
+	explain_add(ex, EX_NAT, DROP_NAT_NO_MAPPING, gw, -1, 0);
+	if (tcp_rst_build(p) < 0)
+		return verdict_drop(DROP_NAT_NO_MAPPING);
+	p->origin_port = VL_NONE;
+	return pipeline_route(s, p, s->t->natgws[gw].subnet, now, ex);
+}
+
+static int32_t nat_lookup_out(struct dp_state *s, struct pkt *p, uint16_t gw, uint64_t now,
+			      bool *is_new)
+{
+	struct nat_state *n = s->nat;
+	struct nat_map k;
+	nat_key_out(p, gw, &k);
+	int32_t mi = nat_find_fwd(n, &k);
+	bool syn = p->proto == IPPROTO_TCP_ && (p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == TCPF_SYN;
+	if (mi >= 0 && (nat_expired(&n->maps[mi], now) || (syn && n->maps[mi].state == NAT_M_CLOSING))) {
+		nat_free(n, (uint32_t)mi);
+		mi = -1;
+	}
+	*is_new = false;
+	if (mi >= 0)
+		return mi;
+	if (p->proto == IPPROTO_TCP_ && !syn)
+		return -ENOENT;
+	mi = nat_alloc(n, &k, now);
+	if (mi >= 0) {
+		*is_new = true;
+		if (syn)
+			n->counters[gw][NATC_ConnectionAttemptCount]++;
+	}
+	return mi;
+}
+
+struct verdict nat_gw_in(struct dp_state *s, struct pkt *p, uint16_t from, uint16_t natgw,
+			 uint64_t now, struct explain *ex)
+{
+	const struct vl_natgw *g = &s->t->natgws[natgw];
+	uint64_t *c = s->nat->counters[natgw];
+	if (from != g->subnet) {
+		int v = pipeline_nacl(s, from, ACL_OUT, p, ex);
+		if (v == STAGE_PASS)
+			v = pipeline_nacl(s, g->subnet, ACL_IN, p, ex);
+		if (v != STAGE_PASS)
+			return verdict_drop(v);
+	}
+	c[NATC_PacketsInFromSource]++;
+	c[NATC_BytesInFromSource] += ip_bytes(p);
+	int v = nat_out_check(s->t, g, p);
+	if (v != STAGE_PASS)
+		return nat_drop(s, natgw, v, ex);
+	if (p->ttl <= 1)
+		return nat_time_exceeded(s, p, natgw, now, ex);
+	bool is_new;
+	int32_t mi = nat_lookup_out(s, p, natgw, now, &is_new);
+	if (mi == -ENOENT)
+		return nat_late_rst(s, p, natgw, now, ex);
+	if (mi < 0) {
+		c[NATC_ErrorPortAllocation]++;
+		return nat_drop(s, natgw, DROP_NAT_PORT_ALLOC, ex);
+	}
+	struct nat_map *m = &s->nat->maps[mi];
+	m->last_seen = now;
+	if (p->proto == IPPROTO_TCP_)
+		nat_track_tcp(s->nat, m, p->tcp_flags, false);
+	ttl_dec(p);
+	nat_set_addr(p, true, g->ip);
+	nat_set_port(p, true, m->nat_port);
+	p->origin_port = VL_NONE;
+	c[NATC_PacketsOutToDestination]++;
+	c[NATC_BytesOutToDestination] += ip_bytes(p);
+	explain_add(ex, EX_NAT, STAGE_PASS, natgw, mi, is_new ? EXF_NEW_FLOW : EXF_TRACKED);
+	return pipeline_route(s, p, g->subnet, now, ex);
+}
+
+/* An ICMP error from the internet about a translated flow: translate the quoted packet back
+ * too, so that path MTU discovery and traceroute work through the NAT gateway. */
+static struct verdict nat_error_in(struct dp_state *s, struct pkt *p, struct icmp_inner *in,
+				   uint16_t natgw, uint64_t now, struct explain *ex)
+{
+	uint16_t ext_port = in->proto == IPPROTO_ICMP_ ? 0 : in->dport;
+	int32_t mi = in->has_ports ? nat_find_rev(s->nat, natgw, in->proto, in->dst, ext_port, in->sport) : -1;
+	if (mi < 0 || nat_expired(&s->nat->maps[mi], now))
+		return nat_drop(s, natgw, DROP_NAT_NO_MAPPING, ex);
+	const struct nat_map *m = &s->nat->maps[mi];
+	nat_set_addr(p, false, m->int_ip);
+	icmp_inner_rewrite(p, in, 1, m->int_ip, m->int_port);
+	explain_add(ex, EX_NAT, STAGE_PASS, natgw, mi, EXF_TRACKED);
+	return pipeline_route(s, p, s->t->natgws[natgw].subnet, now, ex);
+}
+
+struct verdict nat_gw_from_igw(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_t now,
+			       struct explain *ex)
+{
+	const struct vl_natgw *g = &s->t->natgws[natgw];
+	uint64_t *c = s->nat->counters[natgw];
+	int v = pipeline_nacl(s, g->subnet, ACL_IN, p, ex);
+	if (v != STAGE_PASS)
+		return verdict_drop(v);
+	c[NATC_PacketsInFromDestination]++;
+	c[NATC_BytesInFromDestination] += ip_bytes(p);
+	struct icmp_inner in;
+	if (icmp_inner_parse(p, &in))
+		return nat_error_in(s, p, &in, natgw, now, ex);
+	bool echo_reply = (p->flags & PKT_ECHO) && p->icmp_type == ICMP_ECHO_REPLY;
+	if (!(p->flags & PKT_L4) || (p->proto == IPPROTO_ICMP_ && !echo_reply))
+		return nat_drop(s, natgw, DROP_NAT_NO_MAPPING, ex); /* it answers no ping itself */
+	uint16_t ext_port = p->proto == IPPROTO_ICMP_ ? 0 : p->sport;
+	int32_t mi = nat_find_rev(s->nat, natgw, p->proto, p->src, ext_port, p->dport);
+	if (mi < 0 || nat_expired(&s->nat->maps[mi], now))
+		return nat_drop(s, natgw, DROP_NAT_NO_MAPPING, ex);
+	struct nat_map *m = &s->nat->maps[mi];
+	m->last_seen = now;
+	if (p->proto == IPPROTO_TCP_)
+		nat_track_tcp(s->nat, m, p->tcp_flags, true);
+	if (p->ttl <= 1)
+		return nat_drop(s, natgw, DROP_TTL_EXCEEDED, ex);
+	ttl_dec(p);
+	nat_set_addr(p, false, m->int_ip);
+	nat_set_port(p, false, m->int_port);
+	c[NATC_PacketsOutToSource]++;
+	c[NATC_BytesOutToSource] += ip_bytes(p);
+	explain_add(ex, EX_NAT, STAGE_PASS, natgw, mi, EXF_TRACKED);
+	return pipeline_route(s, p, g->subnet, now, ex);
+}
+
+struct verdict nat_gw_private(struct dp_state *s, struct pkt *p, uint16_t from, uint16_t natgw,
+			      uint64_t now, struct explain *ex)
+{
+	const struct vl_natgw *g = &s->t->natgws[natgw];
+	(void)now;
+	if (from != g->subnet) {
+		int v = pipeline_nacl(s, from, ACL_OUT, p, ex);
+		if (v == STAGE_PASS)
+			v = pipeline_nacl(s, g->subnet, ACL_IN, p, ex);
+		if (v != STAGE_PASS)
+			return verdict_drop(v);
+	}
+	/* AWS: a NAT gateway answers nothing on its private IP (no ping, no service). */
+	return nat_drop(s, natgw, DROP_NAT_NO_MAPPING, ex);
+}
+
+struct verdict nat_gw_error_back(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_t now,
+				 struct explain *ex)
+{
+	struct icmp_inner in;
+	if (!icmp_inner_parse(p, &in))
+		return nat_drop(s, natgw, DROP_MTU_EXCEEDED, ex);
+	return nat_error_in(s, p, &in, natgw, now, ex);
+}

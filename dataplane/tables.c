@@ -1,0 +1,78 @@
+/* Table preparation: derived indexes built off the packet path, before a snapshot is published
+ * (ARCHITECTURE rule 5). The address map answers "who owns this address in this VPC" (local
+ * route delivery, SG references, NAT) with one probe sequence instead of a scan of the ports. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "route.h"
+#include "tables.h"
+
+static uint32_t addr_hash(uint16_t vpc, uint32_t ip)
+{
+	uint64_t h = ((uint64_t)vpc << 32 | ip) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 32);
+}
+
+static void addr_put(struct vl_tables *t, uint16_t vpc, uint32_t ip, uint8_t owner, uint16_t index,
+		     uint8_t is_natgw)
+{
+	uint32_t i = addr_hash(vpc, ip) & t->addr_map_mask;
+	while (t->addr_map[i].owner != VL_OWN_FREE) {
+		if (t->addr_map[i].vpc == vpc && t->addr_map[i].ip == ip)
+			return; /* the checker forbids duplicates; the first owner stays */
+		i = (i + 1) & t->addr_map_mask;
+	}
+	struct vl_addr_slot *s = &t->addr_map[i];
+	s->ip = ip;
+	s->vpc = vpc;
+	s->owner = owner;
+	s->index = index;
+	s->public_is_natgw = is_natgw;
+}
+
+const struct vl_addr_slot *addr_lookup(const struct vl_tables *t, uint16_t vpc, uint32_t ip)
+{
+	if (!t->addr_map)
+		return NULL;
+	uint32_t i = addr_hash(vpc, ip) & t->addr_map_mask;
+	while (t->addr_map[i].owner != VL_OWN_FREE) {
+		const struct vl_addr_slot *s = &t->addr_map[i];
+		if (s->vpc == vpc && s->ip == ip)
+			return s;
+		i = (i + 1) & t->addr_map_mask;
+	}
+	return NULL;
+}
+
+static int addr_map_build(struct vl_tables *t)
+{
+	uint32_t want = 2u * (2u * t->n_ports + 2u * t->n_natgws) + 16u, cap = 16;
+	while (cap < want)
+		cap <<= 1;
+	free(t->addr_map);
+	t->addr_map = calloc(cap, sizeof(*t->addr_map));
+	if (!t->addr_map)
+		return -ENOMEM;
+	t->addr_map_mask = cap - 1;
+	for (uint16_t i = 0; i < t->n_ports; i++) {
+		const struct vl_port *p = &t->ports[i];
+		addr_put(t, p->vpc, p->ip, VL_OWN_PORT, i, 0);
+		if (p->public_ip)
+			addr_put(t, VL_NONE, p->public_ip, VL_OWN_PUBLIC, i, 0);
+	}
+	for (uint16_t i = 0; i < t->n_natgws; i++) {
+		const struct vl_natgw *n = &t->natgws[i];
+		addr_put(t, n->vpc, n->ip, VL_OWN_NATGW, i, 0);
+		if (n->eip != VL_NONE && n->eip < t->n_eips)
+			addr_put(t, VL_NONE, t->eips[n->eip].ip, VL_OWN_PUBLIC, i, 1);
+	}
+	return 0;
+}
+
+int dp_tables_prepare(struct vl_tables *t)
+{
+	int rc = route_build(t);
+	if (rc < 0)
+		return rc;
+	return addr_map_build(t);
+}

@@ -1,0 +1,191 @@
+/* The compiled lab: the only data the control plane hands to the data plane.
+ * control/compile.c builds it from the checked model; dataplane/tables.c (dp_tables_prepare) adds
+ * the lookup indexes (LPM tries, address maps) before the snapshot is published. After that it is
+ * immutable: connection state refers to its entries by index, never by pointer, so a reload can
+ * swap the whole snapshot with one pointer store. All addresses are host byte order. */
+#ifndef VPCLAB_TABLES_H
+#define VPCLAB_TABLES_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "vpclab/addr.h"
+
+#define VL_NAME_MAX 16       /* names are at most 15 characters, spec */
+#define VL_NONE 0xffffu      /* "no index" in every uint16_t index field */
+#define VL_MAX_PORT_SGS 16   /* AWS: at most 16 security groups per interface */
+#define VL_VPC_MTU 9001      /* AWS: jumbo frames inside a VPC */
+#define VL_IGW_MTU 1500      /* AWS: 1500 through an internet gateway */
+
+/* One match clause, shared by NACL and SG rules. proto -1 = all (then ports/icmp ignored).
+ * Ports apply to tcp(6)/udp(17) only and compare the packet's destination port.
+ * icmp_type/icmp_code -1 = any; apply to icmp(1) only. */
+struct vl_match {
+	int16_t proto;
+	uint16_t port_lo, port_hi;
+	int16_t icmp_type, icmp_code;
+};
+
+struct vl_acl_rule {
+	uint16_t number;         /* 1..32766; sorted ascending inside its direction */
+	uint8_t allow;           /* 1 allow, 0 deny */
+	struct vl_match m;
+	struct prefix4 cidr;     /* source (inbound) or destination (outbound) */
+};
+
+struct vl_acl {
+	char name[VL_NAME_MAX];  /* "default" for the VPC's implicit ACL */
+	uint16_t vpc;
+	uint32_t in_first, in_count;   /* into tables.acl_rules */
+	uint32_t out_first, out_count;
+};
+
+struct vl_sg_rule {
+	struct vl_match m;
+	struct prefix4 cidr;     /* used when peer_sg == VL_NONE */
+	uint16_t peer_sg;        /* SG reference: matches the private IP of a member interface */
+	uint16_t index;          /* 1-based position in its group and direction, for explain/trace */
+};
+
+struct vl_sg {
+	char name[VL_NAME_MAX];
+	uint16_t vpc;
+	uint32_t in_first, in_count;   /* into tables.sg_rules */
+	uint32_t out_first, out_count;
+};
+
+enum vl_target {
+	VL_T_LOCAL,      /* within the VPC: deliver to the interface that owns the address */
+	VL_T_IGW,        /* the VPC's internet gateway */
+	VL_T_NATGW,      /* target = natgw index */
+	VL_T_PORT,       /* an instance's interface (appliance); target = port index */
+	VL_T_BLACKHOLE,
+};
+
+struct vl_route {
+	struct prefix4 dst;
+	uint8_t kind;            /* enum vl_target */
+	uint16_t target;         /* natgw or port index, VL_NONE otherwise */
+};
+
+struct vl_lpm_node {             /* binary trie, built by dp_tables_prepare */
+	int32_t child[2];        /* node index or -1 */
+	int32_t route;           /* index into tables.routes or -1 */
+};
+
+struct vl_route_table {
+	char name[VL_NAME_MAX];  /* "main" for the implicit main table */
+	uint16_t vpc;
+	uint32_t route_first, route_count; /* into tables.routes; includes the local route(s) */
+	int32_t lpm_root;        /* into tables.lpm_nodes; set by dp_tables_prepare */
+};
+
+struct vl_subnet {
+	char name[VL_NAME_MAX];
+	uint16_t vpc;
+	struct prefix4 cidr;
+	uint16_t route_table;
+	uint16_t acl;
+};
+
+struct vl_vpc {
+	char name[VL_NAME_MAX];
+	struct prefix4 cidr;
+	uint8_t has_igw;
+};
+
+enum vl_port_kind {
+	VL_PORT_INSTANCE,        /* an instance's eth0 in namespace LAB-NAME */
+	VL_PORT_INET_HOST,       /* a simulated internet host, namespace LAB-NAME */
+};
+
+struct vl_port {
+	char name[VL_NAME_MAX];
+	uint8_t kind;            /* enum vl_port_kind */
+	uint8_t src_dst_check;   /* 1 = on (AWS default) */
+	uint8_t mac[6];          /* the namespace's eth0 address */
+	uint32_t ip;             /* private IP (instance) or its address on the internet (host) */
+	uint8_t prefix_len;      /* the subnet's length; 24 for internet hosts */
+	uint32_t gateway;        /* default gateway inside the namespace */
+	uint32_t public_ip;      /* 0 = none; an elastic IP or an auto-assigned public IP */
+	uint16_t eip;            /* elastic IP index or VL_NONE */
+	uint16_t subnet;         /* VL_NONE for internet hosts */
+	uint16_t vpc;            /* VL_NONE for internet hosts */
+	uint16_t sg_count;
+	uint16_t sgs[VL_MAX_PORT_SGS];
+	uint16_t mtu;            /* VL_VPC_MTU for instances, VL_IGW_MTU for internet hosts */
+};
+
+struct vl_natgw {
+	char name[VL_NAME_MAX];
+	uint16_t vpc, subnet;
+	uint32_t ip;             /* its private IP in its subnet */
+	uint16_t eip;            /* elastic IP index */
+};
+
+struct vl_eip {
+	char name[VL_NAME_MAX];
+	uint32_t ip;
+	uint16_t port;           /* associated instance port, or VL_NONE */
+	uint16_t natgw;          /* associated NAT gateway, or VL_NONE */
+};
+
+struct vl_tables {
+	char lab[64];            /* the lab's name: namespaces are LAB-NAME */
+	uint64_t generation;     /* bumped by every reload */
+	uint8_t router_mac[6];   /* the VPC router's MAC: every ARP answer gives it */
+	struct prefix4 public_pool;
+
+	uint16_t n_vpcs, n_subnets, n_route_tables, n_acls, n_sgs, n_ports, n_natgws, n_eips;
+	uint32_t n_routes, n_acl_rules, n_sg_rules;
+
+	struct vl_vpc *vpcs;
+	struct vl_subnet *subnets;
+	struct vl_route_table *route_tables;
+	struct vl_route *routes;
+	struct vl_acl *acls;
+	struct vl_acl_rule *acl_rules;
+	struct vl_sg *sgs;
+	struct vl_sg_rule *sg_rules;
+	struct vl_port *ports;
+	struct vl_natgw *natgws;
+	struct vl_eip *eips;
+
+	/* Derived indexes, filled by dp_tables_prepare (dataplane/tables.c). */
+	struct vl_lpm_node *lpm_nodes;
+	uint32_t n_lpm_nodes;
+	struct vl_addr_slot *addr_map;  /* open addressing: (vpc, ip) -> port */
+	uint32_t addr_map_mask;
+};
+
+/* (vpc, address) -> what owns it. vpc = VL_NONE is the internet side (public addresses). */
+enum vl_owner { VL_OWN_FREE = 0, VL_OWN_PORT, VL_OWN_NATGW, VL_OWN_PUBLIC };
+struct vl_addr_slot {
+	uint32_t ip;
+	uint16_t vpc;
+	uint8_t owner;           /* enum vl_owner */
+	uint16_t index;          /* port, natgw, or (VL_OWN_PUBLIC) port/natgw per public_is_natgw */
+	uint8_t public_is_natgw;
+};
+
+static inline void vl_tables_free(struct vl_tables *t)
+{
+	if (!t)
+		return;
+	free(t->vpcs);
+	free(t->subnets);
+	free(t->route_tables);
+	free(t->routes);
+	free(t->acls);
+	free(t->acl_rules);
+	free(t->sgs);
+	free(t->sg_rules);
+	free(t->ports);
+	free(t->natgws);
+	free(t->eips);
+	free(t->lpm_nodes);
+	free(t->addr_map);
+	free(t);
+}
+
+#endif

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# `make demo`: brings rules/demo.yaml up (taking an old demo down first), starts small servers in
+# the instances, and shows, command by command, what the VPC allows and what it refuses and why.
+# The lab stays up afterwards so you can try things yourself. Needs root.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+VPCLAB=${VPCLAB:-bin/vpclab}
+LAB=demo
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+
+if [ "$(id -u)" -ne 0 ]; then echo "demo: run as root (namespaces and taps)"; exit 3; fi
+[ -x "$VPCLAB" ] || { echo "demo: $VPCLAB missing; run make"; exit 1; }
+
+bold() { printf '\033[1m%s\033[0m\n' "$*"; }
+say() { printf '\n%s\n' "$*"; }
+run() { printf '  $ %s\n' "$*"; "$@"; }
+drop() { "$VPCLAB" status "$LAB" --json 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["drops"].get(sys.argv[1], "?"))' "$1" 2>/dev/null; }
+
+# expect allow|deny WHY -- CMD...: run CMD, print the verdict and whether it is the expected one
+expect() {
+	local want=$1 why=$2 got; shift 3
+	printf '  $ %s\n' "$*"
+	if timeout 5 "$@" >/dev/null 2>&1; then got=allow; else got=deny; fi
+	if [ "$got" = "$want" ]; then
+		printf '    -> %s  (%s)\n' "$([ "$got" = allow ] && echo ALLOWED || echo DENIED)" "$why"
+	else
+		printf '    -> %s, but the demo expected %s: %s\n' "$got" "$want" "$why"
+		failed=$((failed + 1))
+	fi
+}
+failed=0
+
+bold "vpclab demo: rules/demo.yaml"
+sed -n '3,6p' rules/demo.yaml
+
+# An old demo: stop the servers this script started in it last time, then take it down.
+for n in web db admin; do
+	for p in $(ip netns pids "$LAB-$n" 2>/dev/null); do kill "$p" 2>/dev/null; done
+done
+"$VPCLAB" down "$LAB" >/dev/null 2>&1
+
+say "Bring the lab up (validates the file, creates one namespace per instance, starts the router):"
+run "$VPCLAB" up rules/demo.yaml || { echo "demo: vpclab up failed"; exit 1; }
+
+say "Small servers inside the instances (nc -lk, for an hour):"
+server() { # INSTANCE PORT
+	printf '  $ %s exec %s %s -- nc -lk %s &\n' "$VPCLAB" "$LAB" "$1" "$2"
+	setsid ip netns exec "$LAB-$1" timeout 3600 nc -lkn "$2" </dev/null >/dev/null 2>&1 &
+}
+server web 80
+server web 22
+server db 5432
+sleep 0.5
+
+say "1. web -> db:5432: db's group admits tcp 5432 from members of group 'web'; the private ACL"
+echo "   admits 5432 from the public subnet, and lets the reply out (rule 100 out)."
+expect allow "SG db: tcp 5432 from group web; ACL private in 100, out 100" -- \
+	"$VPCLAB" exec "$LAB" web -- nc -z -w 2 10.0.2.10 5432
+
+say "2. admin -> db:5432: same subnet as web, same ACL path, but admin is not in group 'web'."
+b=$(drop sg_ingress)
+expect deny "SG db: admin is not a member of 'web'" -- \
+	"$VPCLAB" exec "$LAB" admin -- nc -z -w 2 10.0.2.10 5432
+echo "    drops.sg_ingress: $b -> $(drop sg_ingress)"
+
+say "3. db -> web:22: the ACLs let TCP through, but web's group admits only 80 and ICMP."
+b=$(drop sg_ingress)
+expect deny "SG web: no rule for tcp 22" -- \
+	"$VPCLAB" exec "$LAB" db -- nc -z -w 2 10.0.1.10 22
+echo "    drops.sg_ingress: $b -> $(drop sg_ingress)"
+
+say "4. db -> web:80: allowed; the reply enters the private subnet on db's ephemeral port (ACL in 110)."
+expect allow "SG web: tcp 80 from anywhere; ACL private out 100, in 110" -- \
+	"$VPCLAB" exec "$LAB" db -- nc -z -w 2 10.0.1.10 80
+
+say "5. admin -> web: ping and HTTP inside the public subnet (no ACL within a subnet)."
+expect allow "SG web: icmp from 10.0.0.0/16" -- "$VPCLAB" exec "$LAB" admin -- ping -c 1 -W 1 10.0.1.10
+expect allow "SG web: tcp 80 from anywhere" -- "$VPCLAB" exec "$LAB" admin -- nc -z -w 2 10.0.1.10 80
+
+say "6. web -> db ping: db's group allows ICMP, but the private ACL has no ICMP rule (stateless, subnet edge)."
+b=$(drop nacl_in)
+expect deny "ACL private: no inbound ICMP rule, implicit deny" -- \
+	"$VPCLAB" exec "$LAB" web -- ping -c 1 -W 1 10.0.2.10
+echo "    drops.nacl_in: $b -> $(drop nacl_in)"
+
+say "7. web -> 10.0.1.1: the VPC router forwards, but never answers ping (like AWS)."
+expect deny "the VPC router does not answer ping" -- "$VPCLAB" exec "$LAB" web -- ping -c 1 -W 1 10.0.1.1
+
+say "The lab as it runs now:"
+run "$VPCLAB" status "$LAB"
+
+say "It stays up. Try for yourself, e.g.:"
+echo "  $VPCLAB exec $LAB web -- nc -zv 10.0.2.10 5432"
+echo "  ip netns exec $LAB-admin ping -c 1 10.0.1.10"
+echo "  $VPCLAB status $LAB --json"
+echo "Take it down with:"
+echo "  $VPCLAB down $LAB"
+if [ "$failed" -ne 0 ]; then echo "demo: $failed step(s) did not behave as expected"; exit 1; fi
+exit 0
