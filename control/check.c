@@ -524,8 +524,8 @@ int lab_check(struct lab *m, struct diag *d)
 	struct ck_totals t = ck_count(m);
 	m->checked_ok = false;
 	ck_lab_name(&c);
-	if (m->vpcs_set && m->n_vpcs == 0)
-		diag_error(d, m->at, "a lab needs at least one vpc");
+	if (m->vpcs_empty)
+		diag_error(d, m->vpcs_at, "'vpcs' is empty: a lab needs at least one vpc");
 	bool limits_ok = ck_limits(&c, &t);
 	if (limits_ok && !ck_layout(&c, &t)) {
 		c.oom = true;

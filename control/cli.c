@@ -17,6 +17,7 @@
 #include "lab.h"
 #include "state.h"
 #include "status.h"
+#include "trace.h"
 #include "vpclab/ctl.h"
 
 static const char usage_text[] =
@@ -29,6 +30,8 @@ static const char usage_text[] =
 	"  eip associate EIP INSTANCE [--lab LAB]   move an elastic IP to an instance\n"
 	"  eip disassociate EIP [--lab LAB]\n"
 	"  nat [NAME] [--lab LAB] [--json]  NAT gateways: counters and translations\n"
+	"  trace LAB.yaml --from NAME --to NAME|EIP|IP (--tcp PORT|--udp PORT|--icmp|--proto N)\n"
+	"        [--sport PORT] [--return] [--json]   one packet through the pipeline, hop by hop\n"
 	"LAB may be left out when exactly one lab is running.\n";
 
 static int usage(void)
@@ -361,6 +364,78 @@ static int cmd_nat(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int parse_port(const char *s, uint16_t *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end || v < 0 || v > 65535)
+		return -EINVAL;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* Trace options; 0 or -EINVAL. */
+static int trace_args(int argc, char **argv, struct trace_req *r, const char **path, bool *as_json)
+{
+	uint16_t v;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--from") == 0 && next)
+			r->from = argv[++i];
+		else if (strcmp(a, "--to") == 0 && next)
+			r->to = argv[++i];
+		else if ((strcmp(a, "--tcp") == 0 || strcmp(a, "--udp") == 0) && next && parse_port(next, &v) == 0)
+			r->proto = a[2] == 't' ? 6 : 17, r->port = v, i++;
+		else if (strcmp(a, "--sport") == 0 && next && parse_port(next, &v) == 0)
+			r->sport = v, i++;
+		else if (strcmp(a, "--proto") == 0 && next && parse_port(next, &v) == 0 && v < 256)
+			r->proto = (uint8_t)v, i++;
+		else if (strcmp(a, "--icmp") == 0)
+			r->proto = 1;
+		else if (strcmp(a, "--return") == 0)
+			r->with_return = true;
+		else if (strcmp(a, "--json") == 0)
+			*as_json = true;
+		else if (a[0] != '-' && !*path)
+			*path = a;
+		else
+			return -EINVAL;
+	}
+	return r->from && r->to && r->proto && *path ? 0 : -EINVAL;
+}
+
+static int cmd_trace(int argc, char **argv)
+{
+	struct trace_req r = {.icmp_type = -1};
+	const char *path = NULL;
+	bool as_json = false;
+	if (trace_args(argc, argv, &r, &path, &as_json) < 0)
+		return usage();
+	int errors;
+	struct lab *m = load_checked(path, &errors);
+	if (!m)
+		return EXIT_INPUT;
+	struct vl_tables *t = lab_compile(m);
+	lab_free(m);
+	if (!t || dp_tables_prepare(t) < 0) {
+		vl_tables_free(t);
+		fprintf(stderr, "vpclab: trace: out of memory\n");
+		return EXIT_SYSTEM;
+	}
+	struct trace_result res;
+	char err[160];
+	int rc = trace_flow(t, &r, &res, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "vpclab: trace: %s\n", err);
+	else
+		trace_print(t, &r, &res, as_json, stdout);
+	vl_tables_free(t);
+	if (rc < 0)
+		return EXIT_INPUT;
+	bool ok = res.fwd.v.action != VERDICT_DROP && (!res.has_return || res.ret.v.action != VERDICT_DROP);
+	return ok ? EXIT_OK : EXIT_INPUT;
+}
+
 int cli_main(int argc, char **argv)
 {
 	static const struct {
@@ -369,7 +444,7 @@ int cli_main(int argc, char **argv)
 	} cmds[] = {
 		{"check", cmd_check}, {"up", cmd_up},     {"down", cmd_down},
 		{"status", cmd_status}, {"exec", cmd_exec}, {"eip", cmd_eip},
-		{"nat", cmd_nat},
+		{"nat", cmd_nat}, {"trace", cmd_trace},
 	};
 	if (argc < 2)
 		return usage();

@@ -129,7 +129,13 @@ static void ld_names(struct ld *l, yaml_node_t *n, const char *key, const char *
 	out->at = ld_loc(l, n);
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *item = yaml_document_get_node(l->doc, n->data.sequence.items.start[i]);
-		if (item && ld_str(l, item, key, in, &out->v[out->n]))
+		if (!item)
+			continue;
+		char buf[80];
+		if (item->type != YAML_SCALAR_NODE || ld_is_null(item))
+			diag_error(l->d, ld_loc(l, item), "items of '%s' in %s must be names, not %s",
+				   key, in, ld_kind(item, buf, sizeof(buf)));
+		else if (ld_str(l, item, key, in, &out->v[out->n]))
 			out->n++;
 	}
 }
@@ -276,7 +282,9 @@ static void ld_lab_vpcs(struct ld *l, yaml_node_t *n, void *obj)
 {
 	struct lab *m = obj;
 	m->vpcs = ld_seq(l, n, "vpcs", "lab", &ld_vpc_schema, sizeof(*m->vpcs), &m->n_vpcs);
-	m->vpcs_set = true;
+	m->vpcs_empty = n->type == YAML_SEQUENCE_NODE &&
+			n->data.sequence.items.top == n->data.sequence.items.start;
+	m->vpcs_at = ld_loc(l, n);
 }
 
 static void ld_lab_eips(struct ld *l, yaml_node_t *n, void *obj)

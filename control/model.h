@@ -194,7 +194,8 @@ struct lab {
 	struct lab_host *hosts;
 	struct lab_check *checks;
 	size_t n_vpcs, n_eips, n_hosts, n_checks;
-	bool vpcs_set;
+	bool vpcs_empty;               /* `vpcs: []` (vpcs_at: where) */
+	struct loc vpcs_at;
 	struct lab_str public_pool;
 	struct prefix4 pool;           /* check: public_pool or 203.0.113.0/24 */
 	/* check: table sizes laid out for compile */

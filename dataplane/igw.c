@@ -99,8 +99,11 @@ static uint32_t igw_public_of(const struct vl_tables *t, uint16_t vpc, uint32_t 
 static struct verdict igw_to_host(struct dp_state *s, struct pkt *p, uint64_t now, struct explain *ex)
 {
 	const struct vl_addr_slot *a = addr_lookup(s->t, VL_NONE, p->dst);
-	if (!a || a->owner != VL_OWN_PORT)
+	if (!a || a->owner != VL_OWN_PORT) {
+		explain_add(ex, EX_DELIVER, DROP_INET_NO_HOST, VL_NONE, -1, 0);
+		explain_header(ex, p);
 		return verdict_drop(DROP_INET_NO_HOST);
+	}
 	p->origin_port = VL_NONE;
 	return pipeline_deliver(s, p, a->index, now, ex);
 }
@@ -150,8 +153,10 @@ struct verdict nat_igw_out(struct dp_state *s, struct pkt *p, uint16_t from, uin
 	int v = pipeline_nacl(s, from, ACL_OUT, p, ex);
 	if (v != STAGE_PASS)
 		return verdict_drop(v);
-	if (!t->vpcs[vpc].has_igw)
+	if (!t->vpcs[vpc].has_igw) {
+		explain_add(ex, EX_IGW, DROP_NO_IGW, vpc, -1, 0);
 		return verdict_drop(DROP_NO_IGW);
+	}
 	if (is_private(p->dst)) {
 		explain_add(ex, EX_IGW, DROP_IGW_PRIVATE_DST, vpc, -1, 0);
 		return verdict_drop(DROP_IGW_PRIVATE_DST);
@@ -167,6 +172,7 @@ struct verdict nat_igw_out(struct dp_state *s, struct pkt *p, uint16_t from, uin
 	}
 	nat_set_addr(p, true, pub);
 	explain_add(ex, EX_IGW, STAGE_PASS, vpc, -1, 0);
+	explain_header(ex, p);
 	return igw_to_host(s, p, now, ex);
 }
 
@@ -186,12 +192,16 @@ struct verdict nat_from_internet(struct dp_state *s, struct pkt *p, uint64_t now
 		explain_add(ex, EX_SRCDST_OUT, DROP_SRCDST_CHECK, p->in_port, -1, 0);
 		return verdict_drop(DROP_SRCDST_CHECK);
 	}
+	explain_add(ex, EX_SRCDST_OUT, STAGE_PASS, p->in_port, -1, 0);
 	p->origin_port = VL_NONE; /* SG references never match traffic from outside the VPC */
 	const struct vl_addr_slot *a = addr_lookup(t, VL_NONE, p->dst);
 	if (a && a->owner == VL_OWN_PORT)
 		return pipeline_deliver(s, p, a->index, now, ex); /* host to host on the internet */
-	if (!a || a->owner != VL_OWN_PUBLIC)
+	if (!a || a->owner != VL_OWN_PUBLIC) {
+		explain_add(ex, EX_DELIVER, DROP_INET_NO_HOST, VL_NONE, -1, 0);
+		explain_header(ex, p);
 		return verdict_drop(DROP_INET_NO_HOST);
+	}
 	if (is_private(p->src)) {
 		explain_add(ex, EX_IGW, DROP_IGW_PRIVATE_SRC, VL_NONE, -1, 0);
 		return verdict_drop(DROP_IGW_PRIVATE_SRC);
@@ -201,11 +211,13 @@ struct verdict nat_from_internet(struct dp_state *s, struct pkt *p, uint64_t now
 		nat_set_addr(p, false, n->ip);
 		igw_inner_back(p, t->eips[n->eip].ip, n->ip);
 		explain_add(ex, EX_IGW, STAGE_PASS, n->vpc, -1, 0);
+		explain_header(ex, p);
 		return nat_gw_from_igw(s, p, a->index, now, ex);
 	}
 	const struct vl_port *to = &t->ports[a->index];
 	nat_set_addr(p, false, to->ip);
 	igw_inner_back(p, to->public_ip, to->ip);
 	explain_add(ex, EX_IGW, STAGE_PASS, to->vpc, -1, 0);
+	explain_header(ex, p);
 	return pipeline_cross(s, p, VL_NONE, a->index, now, ex);
 }

@@ -344,6 +344,7 @@ struct verdict nat_gw_in(struct dp_state *s, struct pkt *p, uint16_t from, uint1
 	c[NATC_PacketsOutToDestination]++;
 	c[NATC_BytesOutToDestination] += ip_bytes(p);
 	explain_add(ex, EX_NAT, STAGE_PASS, natgw, mi, is_new ? EXF_NEW_FLOW : EXF_TRACKED);
+	explain_header(ex, p);
 	return pipeline_route(s, p, g->subnet, now, ex);
 }
 
@@ -395,6 +396,7 @@ struct verdict nat_gw_from_igw(struct dp_state *s, struct pkt *p, uint16_t natgw
 	c[NATC_PacketsOutToSource]++;
 	c[NATC_BytesOutToSource] += ip_bytes(p);
 	explain_add(ex, EX_NAT, STAGE_PASS, natgw, mi, EXF_TRACKED);
+	explain_header(ex, p);
 	return pipeline_route(s, p, g->subnet, now, ex);
 }
 

@@ -28,6 +28,19 @@ void explain_add(struct explain *ex, enum explain_stage st, int verdict, uint16_
 	h->flags = flags;
 }
 
+void explain_header(struct explain *ex, const struct pkt *p)
+{
+	if (!ex || ex->n == 0)
+		return;
+	struct explain_hop *h = &ex->hop[ex->n - 1];
+	h->has_hdr = 1;
+	h->proto = p->proto;
+	h->src = p->src;
+	h->dst = p->dst;
+	h->sport = p->sport;
+	h->dport = p->dport;
+}
+
 struct verdict verdict_drop(int reason)
 {
 	return (struct verdict){.action = VERDICT_DROP, .reason = (uint8_t)reason, .out_port = VL_NONE};
@@ -83,6 +96,7 @@ struct verdict pipeline_deliver(struct dp_state *s, struct pkt *p, uint16_t port
 	memcpy(p->frame, to->mac, 6);
 	memcpy(p->frame + 6, s->t->router_mac, 6);
 	explain_add(ex, EX_DELIVER, STAGE_PASS, port, -1, 0);
+	explain_header(ex, p);
 	return (struct verdict){.action = VERDICT_FORWARD, .out_port = port};
 }
 
@@ -112,7 +126,10 @@ static struct verdict route_local(struct dp_state *s, struct pkt *p, uint16_t fr
 		return pipeline_cross(s, p, from, a->index, now, ex);
 	if (a && a->owner == VL_OWN_NATGW)
 		return nat_gw_private(s, p, from, a->index, now, ex);
-	return verdict_drop(is_router_addr(t, vpc, p->dst) ? DROP_ROUTER_ADDR : DROP_NO_HOST);
+	int reason = is_router_addr(t, vpc, p->dst) ? DROP_ROUTER_ADDR : DROP_NO_HOST;
+	explain_add(ex, EX_DELIVER, reason, VL_NONE, -1, 0);
+	explain_header(ex, p);
+	return verdict_drop(reason);
 }
 
 /* Routes a packet that is in subnet `from` (sent by an interface there, or leaving a NAT

@@ -32,6 +32,10 @@ struct explain_hop {
 	int16_t verdict;         /* STAGE_PASS or enum drop_reason */
 	uint16_t obj;            /* port, subnet, route table, acl ... index the stage looked at */
 	int32_t rule;            /* route / acl rule / sg rule index, -1 for none (implicit) */
+	uint8_t has_hdr;         /* IGW/NAT: the header after the rewrite follows */
+	uint8_t proto;
+	uint32_t src, dst;
+	uint16_t sport, dport;
 };
 
 #define EXF_NEW_FLOW 1       /* SG: this packet started tracking */
@@ -102,5 +106,7 @@ int pipeline_nacl(struct dp_state *s, uint16_t subnet, enum acl_dir dir, const s
 void explain_add(struct explain *ex, enum explain_stage st, int verdict, uint16_t obj, int32_t rule,
 		 uint8_t flags);
 struct verdict verdict_drop(int reason);
+/* Records p's header (after a rewrite) in the last hop. */
+void explain_header(struct explain *ex, const struct pkt *p);
 
 #endif
