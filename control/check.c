@@ -284,7 +284,10 @@ static void ck_layout_vpc(struct ck *c, struct lab_vpc *v, uint16_t vi)
 		v->natgws[i].gidx = m->n_natgws;
 		c->natgws[m->n_natgws++] = &v->natgws[i];
 	}
+	for (size_t i = 0; i < v->n_natgws; i++)
+		v->natgws[i].addr_ok = false;
 	for (size_t i = 0; i < v->n_instances; i++) {
+		v->instances[i].addr_ok = false;
 		v->instances[i].vpc = vi;
 		v->instances[i].gidx = m->n_instances;
 		c->instances[m->n_instances++] = &v->instances[i];
@@ -292,7 +295,8 @@ static void ck_layout_vpc(struct ck *c, struct lab_vpc *v, uint16_t vi)
 }
 
 /* Table indexes, in the order compile.c emits: per VPC the implicit table/ACL/SG first, then the
- * declared ones; ports are instances (all VPCs, file order) then internet hosts. */
+ * declared ones; ports are instances (all VPCs, file order) then internet hosts. Also clears what
+ * a previous check assigned, so that checking twice gives the same answer. */
 static bool ck_layout(struct ck *c, const struct ck_totals *t)
 {
 	struct lab *m = c->m;
@@ -306,10 +310,13 @@ static bool ck_layout(struct ck *c, const struct ck_totals *t)
 	m->n_subnets = m->n_rts = m->n_acls = m->n_sgs = m->n_natgws = m->n_instances = 0;
 	for (size_t i = 0; i < m->n_vpcs; i++)
 		ck_layout_vpc(c, &m->vpcs[i], (uint16_t)i);
-	for (size_t i = 0; i < m->n_hosts; i++)
+	for (size_t i = 0; i < m->n_hosts; i++) {
 		m->hosts[i].gidx = (uint16_t)(m->n_instances + i);
+		m->hosts[i].addr_ok = false;
+	}
 	for (size_t i = 0; i < m->n_eips; i++) {
 		m->eips[i].gidx = (uint16_t)i;
+		m->eips[i].addr_ok = false;
 		m->eips[i].port = m->eips[i].natgw = VL_NONE;
 	}
 	return true;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "capture_cli.h"
 #include "ctl_client.h"
 #include "daemon.h"
 #include "dataplane/tables.h"
@@ -32,6 +33,8 @@ static const char usage_text[] =
 	"  nat [NAME] [--lab LAB] [--json]  NAT gateways: counters and translations\n"
 	"  trace LAB.yaml --from NAME --to NAME|EIP|IP (--tcp PORT|--udp PORT|--icmp|--proto N)\n"
 	"        [--sport PORT] [--return] [--json]   one packet through the pipeline, hop by hop\n"
+	"  capture [NAME] [--stage STAGE[:COMPONENT]] [--drops] [-w FILE] [-c N] [--seconds N]\n"
+	"        [--lab LAB] [FILTER...]   pcapng of an interface, a stage, or every drop\n"
 	"LAB may be left out when exactly one lab is running.\n";
 
 static int usage(void)
@@ -436,6 +439,47 @@ static int cmd_trace(int argc, char **argv)
 	return ok ? EXIT_OK : EXIT_INPUT;
 }
 
+static int cmd_capture(int argc, char **argv)
+{
+	struct capture_args a = {0};
+	const char *lab_given = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(o, "--lab") == 0 && next)
+			lab_given = argv[++i];
+		else if (strcmp(o, "--stage") == 0 && next) {
+			a.stage = argv[++i];
+			char *colon = strchr(argv[i], ':');
+			if (colon) {
+				*colon = '\0';
+				a.component = colon + 1;
+			}
+		} else if (strcmp(o, "--drops") == 0)
+			a.drops = 1;
+		else if (strcmp(o, "-w") == 0 && next)
+			a.out = argv[++i];
+		else if (strcmp(o, "-c") == 0 && next)
+			a.count = (unsigned)atoi(argv[++i]);
+		else if (strcmp(o, "--seconds") == 0 && next)
+			a.seconds = atoi(argv[++i]);
+		else if (o[0] == '-')
+			return usage();
+		else if (!a.port && !a.filter[0])
+			a.port = o; /* the first word names the interface (or, with --stage, the component) */
+		else {
+			size_t len = strlen(a.filter);
+			snprintf(a.filter + len, sizeof(a.filter) - len, "%s%s", len ? " " : "", o);
+		}
+	}
+	if (a.stage && a.port && !a.component) {
+		a.component = a.port;
+		a.port = NULL;
+	}
+	char lab[64];
+	int rc = resolve_lab(lab_given, lab, sizeof(lab));
+	return rc ? rc : capture_run(lab, &a);
+}
+
 int cli_main(int argc, char **argv)
 {
 	static const struct {
@@ -444,7 +488,7 @@ int cli_main(int argc, char **argv)
 	} cmds[] = {
 		{"check", cmd_check}, {"up", cmd_up},     {"down", cmd_down},
 		{"status", cmd_status}, {"exec", cmd_exec}, {"eip", cmd_eip},
-		{"nat", cmd_nat}, {"trace", cmd_trace},
+		{"nat", cmd_nat}, {"trace", cmd_trace}, {"capture", cmd_capture},
 	};
 	if (argc < 2)
 		return usage();

@@ -66,3 +66,18 @@ int ctl_request(const char *lab, const char *request, json_t **answer)
 	free(buf);
 	return err;
 }
+
+int ctl_open_stream(const char *lab, const char *request)
+{
+	int fd = ctl_connect(lab);
+	if (fd < 0)
+		return fd;
+	struct timeval tv = {0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)); /* a capture may wait long */
+	size_t len = strlen(request);
+	if (write(fd, request, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}

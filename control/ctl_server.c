@@ -1,9 +1,11 @@
 /* Control requests inside the router (router.h): status, down, elastic IP moves and NAT
  * gateway views. Runs on the data plane's thread between packets, so a table swap here is
  * never seen half done by a packet. */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dataplane/capture.h"
 #include "dataplane/tables.h"
 #include "eip.h"
 #include "router.h"
@@ -107,6 +109,89 @@ static json_t *ctl_nat(struct router *r, char **w, int n)
 		return error_json("no such NAT gateway");
 	}
 	return json_pack("{s:o}", "nat_gateways", all);
+}
+
+static int port_by_name(const struct vl_tables *t, const char *name)
+{
+	for (uint16_t i = 0; name && i < t->n_ports; i++)
+		if (strcmp(t->ports[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* The component a stage capture is limited to: a NAT gateway, an ACL, a VPC or an interface. */
+static int stage_obj(const struct vl_tables *t, int stage, const char *name)
+{
+	if (!name)
+		return VL_NONE;
+	if (stage == EX_NAT) {
+		for (uint16_t i = 0; i < t->n_natgws; i++)
+			if (strcmp(t->natgws[i].name, name) == 0)
+				return i;
+	} else if (stage == EX_NACL_IN || stage == EX_NACL_OUT) {
+		for (uint16_t i = 0; i < t->n_acls; i++)
+			if (strcmp(t->acls[i].name, name) == 0)
+				return i;
+	} else if (stage == EX_IGW) {
+		for (uint16_t i = 0; i < t->n_vpcs; i++)
+			if (strcmp(t->vpcs[i].name, name) == 0)
+				return i;
+	} else {
+		return port_by_name(t, name);
+	}
+	return -1;
+}
+
+static int capture_spec_of(const struct vl_tables *t, json_t *j, struct capture_spec *cs, char *err,
+			   size_t cap)
+{
+	const char *port = json_string_value(json_object_get(j, "port"));
+	const char *stage = json_string_value(json_object_get(j, "stage"));
+	const char *comp = json_string_value(json_object_get(j, "component"));
+	const char *filter = json_string_value(json_object_get(j, "filter"));
+	memset(cs, 0, sizeof(*cs));
+	cs->count = (uint32_t)json_integer_value(json_object_get(j, "count"));
+	snprintf(cs->filter, sizeof(cs->filter), "%s", filter ? filter : "");
+	int pi = port_by_name(t, port);
+	if (port && pi < 0)
+		return snprintf(err, cap, "no instance or host '%s'", port), -ENOENT;
+	cs->port = pi < 0 ? VL_NONE : (uint16_t)pi;
+	if (json_is_true(json_object_get(j, "drops"))) {
+		cs->kind = CAP_DROPS;
+	} else if (stage) {
+		int st = capture_stage_parse(stage), obj = st < 0 ? -1 : stage_obj(t, st, comp);
+		if (st < 0 || obj < 0)
+			return snprintf(err, cap, "no stage '%s'%s%s", stage, comp ? " with component " : "",
+					comp ? comp : ""), -ENOENT;
+		cs->kind = CAP_STAGE;
+		cs->stage = (uint8_t)st;
+		cs->obj = (uint16_t)obj;
+	} else if (pi >= 0) {
+		cs->kind = CAP_PORT;
+	} else {
+		return snprintf(err, cap, "capture what? name an interface, --stage or --drops"), -EINVAL;
+	}
+	return 0;
+}
+
+int ctl_capture(struct router *r, int fd, const char *json_spec)
+{
+	char err[300] = "bad capture request";
+	struct capture_spec cs;
+	json_t *j = json_loads(json_spec, 0, NULL);
+	int rc = j ? capture_spec_of(r->t, j, &cs, err, sizeof(err)) : -EINVAL;
+	json_decref(j);
+	if (rc == 0)
+		rc = capture_start(r->s, fd, &cs, err, sizeof(err));
+	if (rc < 0) {
+		json_t *e = error_json(err);
+		char *text = json_dumps(e, JSON_COMPACT);
+		if (text && write(fd, text, strlen(text)) < 0)
+			rc = -EIO;
+		free(text);
+		json_decref(e);
+	}
+	return rc;
 }
 
 json_t *ctl_handle(struct router *r, char *req)

@@ -100,6 +100,8 @@ static void ctl_ready(void *ctx, int lfd)
 	if (n > 0) {
 		req[n] = '\0';
 		req[strcspn(req, "\r\n")] = '\0';
+		if (strncmp(req, "capture ", 8) == 0 && ctl_capture(r, fd, req + 8) == 0)
+			return; /* the capture owns fd now */
 		ctl_answer(r, fd, req);
 	}
 	close(fd);

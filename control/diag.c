@@ -9,6 +9,9 @@
 
 enum diag_sev { DIAG_ERROR, DIAG_WARNING };
 
+/* Past this many, diagnostics are only counted: a broken file must not flood the terminal. */
+#define DIAG_MAX 10000
+
 struct diag_entry {
 	char *file;
 	int line, col;
@@ -21,7 +24,7 @@ struct diag {
 	struct diag_entry *v;
 	size_t n, cap;
 	int errors, warnings;
-	int lost;        /* messages dropped for lack of memory */
+	int lost;        /* messages not kept: past DIAG_MAX or out of memory */
 };
 
 struct diag *diag_create(void)
@@ -51,13 +54,17 @@ int diag_warnings(const struct diag *d)
 	return d ? d->warnings : 0;
 }
 
-/* Keeps the message; on allocation failure only the counters change. */
+/* Keeps the message; past DIAG_MAX or on allocation failure only the counters change. */
 static void diag_add(struct diag *d, enum diag_sev sev, struct loc at, const char *fmt, va_list ap)
 {
 	if (sev == DIAG_ERROR)
 		d->errors++;
 	else
 		d->warnings++;
+	if (d->n >= DIAG_MAX) {
+		d->lost++;
+		return;
+	}
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
 		struct diag_entry *v = realloc(d->v, cap * sizeof(*v));
@@ -134,5 +141,5 @@ void diag_print(const struct diag *d, FILE *out)
 		free(order);
 	}
 	if (d->lost)
-		fprintf(out, "vpclab: out of memory: %d more diagnostic(s) not shown\n", d->lost);
+		fprintf(out, "vpclab: %d more diagnostic(s) not shown\n", d->lost);
 }

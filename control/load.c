@@ -12,7 +12,49 @@
 #include "control/load.h"
 
 /* Object visits allowed per file: aliases can make a small file expand exponentially. */
-#define LD_BUDGET 1000000
+#define LD_BUDGET 100000
+/* libyaml's scanner costs O(depth) per token, so deep flow nesting ([[[[...) is quadratic: the
+ * input is cut off before it gets there. A lab file is small; the size cap bounds the rest. */
+#define LD_MAX_DEPTH 256
+#define LD_MAX_BYTES (16u << 20)
+
+struct ld_input {
+	FILE *f;
+	size_t total;
+	int depth;
+	bool comment, too_deep, too_big;
+};
+
+/* libyaml read handler: the bytes as they are, counting [ { ] } outside comments (quotes are not
+ * tracked: it is a guard, not a parser; 256 unbalanced brackets are no lab file). */
+static int ld_read(void *data, unsigned char *buf, size_t size, size_t *got)
+{
+	struct ld_input *in = data;
+	*got = fread(buf, 1, size, in->f);
+	if (ferror(in->f))
+		return 0;
+	in->total += *got;
+	if (in->total > LD_MAX_BYTES) {
+		in->too_big = true;
+		return 0;
+	}
+	for (size_t i = 0; i < *got; i++) {
+		unsigned char ch = buf[i];
+		if (in->comment) {
+			in->comment = ch != '\n';
+		} else if (ch == '#') {
+			in->comment = true;
+		} else if (ch == '[' || ch == '{') {
+			if (++in->depth > LD_MAX_DEPTH) {
+				in->too_deep = true;
+				return 0;
+			}
+		} else if ((ch == ']' || ch == '}') && in->depth > 0) {
+			in->depth--;
+		}
+	}
+	return 1;
+}
 
 struct loc ld_loc(const struct ld *l, const yaml_node_t *n)
 {
@@ -171,6 +213,43 @@ static int ld_lookup(const struct ld_schema *s, const char *key)
 	return -1;
 }
 
+/* Edit distance, capped: is `typo` a misspelling of `key`? */
+static bool ld_near(const char *typo, const char *key)
+{
+	size_t a = strlen(typo), b = strlen(key), row[33];
+	if (a > 32 || b > 32 || (a > b ? a - b : b - a) > 2)
+		return false;
+	for (size_t j = 0; j <= b; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= a; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= b; j++) {
+			size_t up = row[j];
+			size_t best = diag + (typo[i - 1] != key[j - 1]);
+			best = up + 1 < best ? up + 1 : best;
+			best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[b] <= 2;
+}
+
+/* A required key is missing: reported at the mapping, unless an unknown key of the same mapping
+ * is a misspelling of it (then the unknown key's error already says what is wrong). */
+static void ld_missing(struct ld *l, yaml_node_t *n, const struct ld_schema *s, size_t f)
+{
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(l->doc, p->key);
+		if (k && k->type == YAML_SCALAR_NODE &&
+		    ld_lookup(s, (const char *)k->data.scalar.value) < 0 &&
+		    ld_near((const char *)k->data.scalar.value, s->fields[f].key))
+			return;
+	}
+	diag_error(l->d, ld_loc(l, n), "missing required key '%s' in %s", s->fields[f].key, s->what);
+}
+
 static void ld_pair(struct ld *l, const struct ld_schema *s, yaml_node_pair_t *pair, bool *seen, void *obj)
 {
 	yaml_node_t *k = yaml_document_get_node(l->doc, pair->key);
@@ -198,6 +277,20 @@ static void ld_pair(struct ld *l, const struct ld_schema *s, yaml_node_pair_t *p
 	ld_field(l, &s->fields[f], s->what, v, obj);
 }
 
+/* An absent value points at its mapping, so later errors about it have a place. */
+static void ld_absent_at(const struct ld_field *f, void *obj, struct loc at)
+{
+	void *p = (char *)obj + f->off;
+	if (f->type == LD_STR)
+		((struct lab_str *)p)->at = at;
+	else if (f->type == LD_INT)
+		((struct lab_int *)p)->at = at;
+	else if (f->type == LD_BOOL)
+		((struct lab_bool *)p)->at = at;
+	else if (f->type == LD_NAMES)
+		((struct lab_names *)p)->at = at;
+}
+
 /* Fills obj (whose first member is its struct loc) from mapping n following schema s. */
 bool ld_object(struct ld *l, yaml_node_t *n, const struct ld_schema *s, void *obj)
 {
@@ -216,13 +309,15 @@ bool ld_object(struct ld *l, yaml_node_t *n, const struct ld_schema *s, void *ob
 			   ld_kind(n, buf, sizeof(buf)));
 		return false;
 	}
-	*(struct loc *)obj = ld_loc(l, n);
+	struct loc at = ld_loc(l, n);
+	*(struct loc *)obj = at;
+	for (size_t i = 0; i < s->n; i++)
+		ld_absent_at(&s->fields[i], obj, at);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++)
 		ld_pair(l, s, p, seen, obj);
 	for (size_t i = 0; i < s->n; i++)
 		if (s->fields[i].required && !seen[i])
-			diag_error(l->d, ld_loc(l, n), "missing required key '%s' in %s",
-				   s->fields[i].key, s->what);
+			ld_missing(l, n, s, i);
 	return true;
 }
 
@@ -359,11 +454,42 @@ static struct lab *ld_new(const char *path)
 	return m;
 }
 
-static void ld_yaml_error(struct lab *m, struct diag *d, const yaml_parser_t *p)
+/* Reader errors carry a byte offset, not a mark: count lines in the file up to it. */
+static struct loc ld_offset_loc(const struct lab *m, FILE *f, size_t off)
+{
+	struct loc at = { m->file, 1, 1 };
+	if (fseek(f, 0, SEEK_SET) < 0)
+		return at;
+	for (size_t i = 0; i < off; i++) {
+		int ch = getc(f);
+		if (ch == EOF)
+			break;
+		if (ch == '\n') {
+			at.line++;
+			at.col = 1;
+		} else if ((ch & 0xc0) != 0x80) {
+			at.col++;        /* columns count characters, as libyaml's marks do */
+		}
+	}
+	return at;
+}
+
+static void ld_yaml_error(struct lab *m, struct diag *d, const yaml_parser_t *p,
+			  const struct ld_input *in)
 {
 	struct loc at = { m->file, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1 };
+	if (p->error == YAML_READER_ERROR)
+		at = ld_offset_loc(m, in->f, p->problem_offset);
 	const char *problem = p->problem ? p->problem : "cannot be parsed";
-	if (p->error == YAML_MEMORY_ERROR)
+	if (in->too_deep)
+		diag_error(d, (struct loc){ m->file, 0, 0 }, "the lab file nests deeper than %d levels",
+			   LD_MAX_DEPTH);
+	else if (in->too_big)
+		diag_error(d, (struct loc){ m->file, 0, 0 }, "the lab file is larger than %u MiB",
+			   LD_MAX_BYTES >> 20);
+	else if (p->error == YAML_READER_ERROR && ferror(in->f))
+		diag_error(d, (struct loc){ m->file, 0, 0 }, "cannot read the lab file");
+	else if (p->error == YAML_MEMORY_ERROR)
 		diag_error(d, at, "out of memory while reading the file");
 	else if (p->context)
 		diag_error(d, at, "invalid yaml: %s (%s at %zu:%zu)", problem, p->context,
@@ -373,11 +499,11 @@ static void ld_yaml_error(struct lab *m, struct diag *d, const yaml_parser_t *p)
 }
 
 /* A lab file holds exactly one document: a second one is an error at its start. */
-static void ld_no_second_doc(struct ld *l, yaml_parser_t *p)
+static void ld_no_second_doc(struct ld *l, yaml_parser_t *p, const struct ld_input *in)
 {
 	yaml_document_t doc;
 	if (!yaml_parser_load(p, &doc)) {
-		ld_yaml_error(l->m, l->d, p);
+		ld_yaml_error(l->m, l->d, p, in);
 		return;
 	}
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -388,12 +514,12 @@ static void ld_no_second_doc(struct ld *l, yaml_parser_t *p)
 
 /* Loads the first document of an open parser into m: 0, or -EINVAL when nothing usable came
  * out (reported), or -ENOMEM. */
-static int ld_document(struct lab *m, struct diag *d, yaml_parser_t *p)
+static int ld_document(struct lab *m, struct diag *d, yaml_parser_t *p, const struct ld_input *in)
 {
 	yaml_document_t doc;
 	struct ld l = { .m = m, .doc = &doc, .d = d };
 	if (!yaml_parser_load(p, &doc)) {
-		ld_yaml_error(m, d, p);
+		ld_yaml_error(m, d, p, in);
 		return p->error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
 	}
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
@@ -403,7 +529,7 @@ static int ld_document(struct lab *m, struct diag *d, yaml_parser_t *p)
 	else if (ld_object(&l, root, &lab_schema, m))   /* else "lab must be a mapping" */
 		ret = 0;
 	if (ret == 0 && !l.oom)
-		ld_no_second_doc(&l, p);
+		ld_no_second_doc(&l, p, in);
 	yaml_document_delete(&doc);
 	if (l.oom) {
 		diag_error(d, m->at, "out of memory while loading the file");
@@ -431,9 +557,10 @@ struct lab *lab_load(const char *path, struct diag *d)
 	}
 	yaml_parser_t p;
 	int ret = -ENOMEM, before = diag_errors(d);
+	struct ld_input in = { .f = f };
 	if (yaml_parser_initialize(&p)) {
-		yaml_parser_set_input_file(&p, f);
-		ret = ld_document(m, d, &p);
+		yaml_parser_set_input(&p, ld_read, &in);
+		ret = ld_document(m, d, &p, &in);
 		yaml_parser_delete(&p);
 	} else {
 		diag_error(d, whole, "out of memory");

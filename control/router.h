@@ -20,4 +20,8 @@ struct router {
 /* Answers one control request line (include/vpclab/ctl.h). New reference. */
 json_t *ctl_handle(struct router *r, char *req);
 
+/* Starts a capture that streams pcapng to fd (which it then owns): 0. Otherwise writes the
+ * error answer to fd and returns -errno; the caller closes fd. */
+int ctl_capture(struct router *r, int fd, const char *json_spec);
+
 #endif

@@ -34,6 +34,14 @@ static bool csum_is_partial(const struct pkt *p)
 	return v && (v->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && v->csum_start == p->l4_off;
 }
 
+/* RFC 768: a UDP checksum that computes to zero is sent as all ones (zero means "none").
+ * Only for a full checksum: a partial one is finished by the kernel. */
+static void udp_csum_fixup(const struct pkt *p, uint8_t *c)
+{
+	if (p->proto == IPPROTO_UDP_ && !csum_is_partial(p) && rd16(c) == 0)
+		wr16(c, 0xffff);
+}
+
 void nat_set_addr(struct pkt *p, bool src, uint32_t to)
 {
 	uint8_t *ip = p->frame + p->l3_off;
@@ -46,8 +54,10 @@ void nat_set_addr(struct pkt *p, bool src, uint32_t to)
 		uint8_t *c = p->frame + off;
 		if (csum_is_partial(p))
 			csum_replace4_partial(c, from, to);
-		else if (!(p->proto == IPPROTO_UDP_ && rd16(c) == 0)) /* UDP: 0 = no checksum */
+		else if (!(p->proto == IPPROTO_UDP_ && rd16(c) == 0)) { /* UDP: 0 = no checksum */
 			csum_replace4(c, from, to);
+			udp_csum_fixup(p, c);
+		}
 	}
 	if (src)
 		p->src = to;
@@ -73,8 +83,10 @@ void nat_set_port(struct pkt *p, bool src, uint16_t to)
 	wr16(field, to);
 	uint16_t off = l4_csum_off(p);
 	/* Ports are not in the pseudo header: a partial sum stays as it is. */
-	if (off && !csum_is_partial(p) && !(p->proto == IPPROTO_UDP_ && rd16(p->frame + off) == 0))
+	if (off && !csum_is_partial(p) && !(p->proto == IPPROTO_UDP_ && rd16(p->frame + off) == 0)) {
 		csum_replace2(p->frame + off, from, to);
+		udp_csum_fixup(p, p->frame + off);
+	}
 	if (src)
 		p->sport = to;
 	else
@@ -215,6 +227,10 @@ struct verdict nat_from_internet(struct dp_state *s, struct pkt *p, uint64_t now
 		return nat_gw_from_igw(s, p, a->index, now, ex);
 	}
 	const struct vl_port *to = &t->ports[a->index];
+	if (!t->vpcs[to->vpc].has_igw) {
+		explain_add(ex, EX_IGW, DROP_NO_IGW, to->vpc, -1, 0);
+		return verdict_drop(DROP_NO_IGW);
+	}
 	nat_set_addr(p, false, to->ip);
 	igw_inner_back(p, to->public_ip, to->ip);
 	explain_add(ex, EX_IGW, STAGE_PASS, to->vpc, -1, 0);

@@ -8,6 +8,7 @@
 
 #include "acl.h"
 #include "arp.h"
+#include "capture.h"
 #include "nat.h"
 #include "parse.h"
 #include "pipeline.h"
@@ -203,17 +204,25 @@ struct verdict pipeline_process(struct dp_state *s, uint8_t *frame, uint32_t len
 {
 	struct pkt p;
 	struct verdict v;
+	struct explain exs, *ex = NULL;
+	const uint8_t *orig = s->capture ? capture_save(s, frame, len) : NULL;
+	if (orig) {
+		exs.n = 0;
+		ex = &exs;
+	}
 	struct dp_port_stats *in = &s->stats[in_port];
 	in->rx_packets++;
 	in->rx_bytes += len;
 	int pv = pkt_parse(&p, frame, len, vnet, in_port);
 	if (cap > p.cap)
 		p.cap = cap;
-	v = pv == STAGE_PASS ? pipeline_run(s, &p, now, NULL) : verdict_drop(pv);
+	v = pv == STAGE_PASS ? pipeline_run(s, &p, now, ex) : verdict_drop(pv);
 	if (v.action != VERDICT_DROP && s->send) {
 		if (s->send(s->send_ctx, v.out_port, &p) < 0)
 			v = verdict_drop(DROP_TAP_WRITE);
 	}
+	if (orig)
+		capture_packet(s, orig, len, &p, &v, ex);
 	if (v.action == VERDICT_DROP) {
 		s->drops[v.reason]++;
 		in->drops++;
@@ -258,6 +267,7 @@ void dp_state_destroy(struct dp_state *s)
 	if (!s)
 		return;
 	nat_state_fini(s);
+	capture_stop_all(s);
 	for (uint16_t i = 0; s->ct && i < s->t->n_ports; i++)
 		ct_destroy(s->ct[i]);
 	free(s->ct);

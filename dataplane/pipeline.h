@@ -64,6 +64,7 @@ struct dp_state {
 	dp_send_fn send;                 /* NULL: decide only (trace) */
 	void *send_ctx;
 	struct nat_state *nat;           /* NAT gateways' translations (nat.c) */
+	struct capture_state *capture;   /* running captures (capture.c), NULL when none */
 };
 
 enum verdict_action { VERDICT_FORWARD, VERDICT_REPLY, VERDICT_DROP };

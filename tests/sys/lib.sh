@@ -82,7 +82,7 @@ cleanup() {
 	done
 	rm -rf "$T"
 	echo "# $(basename "$0"): $PASS passed, $FAIL failed"
-	if [ -n "${SYS_RESULTS:-}" ]; then echo "$PASS $FAIL $(basename "$0")" >>"$SYS_RESULTS"; fi
+	if [ -n "${SYS_RESULTS:-}" ]; then echo "$PASS $FAIL $(basename "$0") $PFX" >>"$SYS_RESULTS"; fi
 	[ "$FAIL" -eq 0 ] && exit 0
 	exit 1
 }
@@ -260,6 +260,41 @@ tcp_reaches() {
 	for n in "$@"; do grep -q "$tok" "$T/reach.$_tok.$n" 2>/dev/null && res="$res $n"; done
 	for n in "${pids[@]}"; do kill "$n" 2>/dev/null; wait "$n" 2>/dev/null; done
 	res=${res# }; echo "${res:-none}"
+}
+# udp_reply_ok FROM TO PORT: a datagram from FROM reaches TO's listener and TO's answer comes
+# back to FROM's ephemeral port (stateful SG replies, stateless ACL ephemeral rules)
+_udp_reply() {
+	local from=$1 port=$3 ns ip tok lpid got
+	read -r ns ip <<<"$(_dest "$2")"
+	[ -n "$ns" ] && [ -n "$ip" ] || { echo "no-destination"; return 2; }
+	_tok=$((_tok + 1)); tok="rep-$$-$_tok-$RANDOM"
+	echo "$tok" | ip netns exec "$ns" timeout 4 nc -u -l -n "$port" >"$T/urq.$_tok" 2>/dev/null &
+	lpid=$!; BG_PIDS+=("$lpid")
+	_wait_listen "$ns" udp "$port" || { kill "$lpid" 2>/dev/null; echo "listener-not-up"; return 2; }
+	got=$(echo "req-$tok" | on "$from" timeout 3 nc -u -n -w 1 "$ip" "$port" 2>/dev/null)
+	kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null
+	if [[ "$got" == *"$tok"* ]]; then echo "answered"; return 0; fi
+	if grep -q "req-$tok" "$T/urq.$_tok" 2>/dev/null; then echo "request arrived, no answer"; else echo "request lost"; fi
+	return 1
+}
+udp_reply_ok() {
+	local got; got=$(_udp_reply "$@")
+	if [ "$got" = answered ]; then ok "udp $1 -> $2:$3 answered"
+	else not_ok "udp $1 -> $2:$3 answered (expected the answer back, got: $got)"; fi
+}
+# udp_reply_blocked FROM TO PORT: the request arrives but the answer does not come back
+udp_reply_blocked() {
+	local got; got=$(_udp_reply "$@")
+	if [ "$got" = "request arrived, no answer" ]; then ok "udp $1 -> $2:$3 arrives, answer blocked"
+	else not_ok "udp $1 -> $2:$3 arrives, answer blocked (expected request arrived, no answer; got: $got)"; fi
+}
+# tcp_probe FROM IP PORT: "connected", "refused" (a RST came back) or "silent" (nothing in 1 s)
+tcp_probe() {
+	local out rc
+	out=$(on "$1" timeout 4 nc -v -z -n -w 1 "$2" "$3" 2>&1); rc=$?
+	if [ "$rc" -eq 0 ]; then echo connected
+	elif [[ "$out" == *refused* ]]; then echo refused
+	else echo silent; fi
 }
 # _ping FROM IP [ping options]: 0 when a reply came back (two tries: the first may wait for ARP)
 _ping() {

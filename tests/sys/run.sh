@@ -44,7 +44,11 @@ for f in "${tests[@]}"; do
 	fi
 	echo "=== $name: $(( $(date +%s) - start )) s"
 done
-left=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^t[0-9]+-' | tr '\n' ' ')
+# namespaces our tests left behind (their prefixes are in the results; other labs are not ours)
+left=""
+for pfx in $(awk 'NF >= 4 {print $4}' "$results"); do
+	left="$left$(ip netns list 2>/dev/null | awk '{print $1}' | grep -F -- "$pfx" | grep "^$pfx" | tr '\n' ' ')"
+done
 if [ -n "$left" ]; then
 	echo "not ok - namespaces left behind by the tests: $left"
 	fail=$((fail + 1))

@@ -98,9 +98,16 @@ out=$(timeout 30 "$VPCLAB" up "$T/broken.yaml" 2>&1); rc=$?
 check_rc "vpclab up of a file that is not YAML exits 1" 1 "$rc" "$out"
 check "up of a non-YAML file creates no namespace" "" "$(lab_ns)"
 
+# --- without root, up refuses with exit 3 (the system said no) and provisions nothing
+out=$(cd "$T" && asuser timeout 30 "$VPCLAB" up good.yaml 2>&1); rc=$?
+check_rc "vpclab up as nobody: the system refuses" 3 "$rc" "$out"
+check "up as nobody creates no namespace" "" "$(lab_ns)"
+
 # --- and the good file still comes up and down after those refusals
 lab_up "$T/good.yaml"
 check "good file: one namespace" "$LAB-web " "$(lab_ns)"
+timeout 10 "$VPCLAB" exec "$LAB" nosuch -- true >/dev/null 2>&1; rc=$?
+if [ "$rc" -ne 0 ]; then ok "vpclab exec of an unknown instance fails (exit $rc)"; else not_ok "vpclab exec of an unknown instance fails (expected nonzero exit, got 0)"; fi
 out=$(lab_down "$LAB" 2>&1); rc=$?
 check_rc "vpclab down" 0 "$rc" "$out"
 check "no namespace left" "" "$(lab_ns)"

@@ -15,6 +15,7 @@ vpcs:
       - { name: srv1, cidr: 10.0.2.0/24, network_acl: no-eph }
       - { name: srv2, cidr: 10.0.3.0/24, network_acl: with-eph }
       - { name: srv3, cidr: 10.0.4.0/24, network_acl: both-eph }
+      - { name: srv4, cidr: 10.0.5.0/24, network_acl: udp-no-eph }
     network_acls:
       - name: no-eph
         inbound:
@@ -31,9 +32,16 @@ vpcs:
         inbound:
           - { rule: 100, action: allow, protocol: tcp, ports: 80, cidr: 10.0.1.0/24 }
           - { rule: 110, action: allow, protocol: tcp, ports: 1024-65535, cidr: 10.0.1.0/24 }
+          - { rule: 120, action: allow, protocol: udp, ports: 53, cidr: 10.0.1.0/24 }
         outbound:
           - { rule: 100, action: allow, protocol: tcp, ports: 80, cidr: 10.0.1.0/24 }
           - { rule: 110, action: allow, protocol: tcp, ports: 1024-65535, cidr: 10.0.1.0/24 }
+          - { rule: 120, action: allow, protocol: udp, ports: 1024-65535, cidr: 10.0.1.0/24 }
+      - name: udp-no-eph
+        inbound:
+          - { rule: 100, action: allow, protocol: udp, ports: 53, cidr: 10.0.1.0/24 }
+        outbound:
+          - { rule: 100, action: allow, protocol: udp, ports: 53, cidr: 10.0.1.0/24 }
     security_groups:
       - name: open
         inbound:
@@ -43,6 +51,7 @@ vpcs:
       - { name: s1, subnet: srv1, ip: 10.0.2.10, security_groups: [open] }
       - { name: s2, subnet: srv2, ip: 10.0.3.10, security_groups: [open] }
       - { name: s3, subnet: srv3, ip: 10.0.4.10, security_groups: [open] }
+      - { name: s4, subnet: srv4, ip: 10.0.5.10, security_groups: [open] }
 EOF
 lab_up "$T/lab.yaml"
 
@@ -60,3 +69,7 @@ tcp_blocked c s2 81           # only port 80 may come in
 diag "server-initiated: the reply into srv2 needs an inbound ephemeral rule"
 tcp_blocked s2 c 80
 tcp_ok s3 c 80
+
+diag "udp too: the answer to an ephemeral port needs its own outbound rule"
+udp_reply_blocked c s4 53
+udp_reply_ok c s3 53

@@ -27,6 +27,9 @@ vpcs:
       - name: tcp-only
         inbound:
           - { protocol: tcp, cidr: 10.0.0.0/16 }
+      - name: proto-1
+        inbound:
+          - { protocol: 1, cidr: 10.0.0.0/16 }         # 1 = icmp, as a number
       - name: all-proto
         inbound:
           - { protocol: all, cidr: 10.0.1.0/24 }
@@ -38,6 +41,7 @@ vpcs:
       - { name: p0, subnet: b, ip: 10.0.2.12, security_groups: [reply-only] }
       - { name: ptcp, subnet: b, ip: 10.0.2.13, security_groups: [tcp-only] }
       - { name: pany, subnet: b, ip: 10.0.2.14, security_groups: [all-proto] }
+      - { name: pnum, subnet: b, ip: 10.0.2.15, security_groups: [proto-1] }
 EOF
 lab_up "$T/lab.yaml"
 
@@ -52,4 +56,6 @@ check_grew "drops.sg_ingress grows for refused pings" "$b" "$(drops sg_ingress)"
 tcp_ok ca ptcp 22                # ...while tcp passes
 ping_ok ca pany                  # protocol all includes icmp
 ping_blocked cc pany
+ping_ok cc pnum                  # protocol 1
+tcp_blocked cc pnum 22
 ping_ok ca pall -s 1400          # a bigger echo, same rule

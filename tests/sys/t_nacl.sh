@@ -16,6 +16,7 @@ vpcs:
       - { name: open, cidr: 10.0.3.0/24 }             # default ACL
       - { name: open2, cidr: 10.0.4.0/24 }            # default ACL
       - { name: tcponly, cidr: 10.0.5.0/24, network_acl: tcp-icmp }
+      - { name: nohost, cidr: 10.0.6.0/24, network_acl: deny-host }
     network_acls:
       - name: deny-all                                # declared without rules: denies everything
       - name: order
@@ -24,7 +25,7 @@ vpcs:
           - { rule: 110, action: allow, protocol: tcp, ports: 8081, cidr: 0.0.0.0/0 }
           - { rule: 200, action: allow, protocol: tcp, ports: 8080, cidr: 0.0.0.0/0 }
           - { rule: 210, action: deny,  protocol: tcp, ports: 8081, cidr: 0.0.0.0/0 }
-          - { rule: 300, action: allow, protocol: udp, cidr: 10.0.3.0/24 }
+          - { rule: 300, action: allow, protocol: 17, cidr: 10.0.3.0/24 }   # 17 = udp
         outbound:
           - { rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0 }
       - name: tcp-icmp
@@ -34,6 +35,12 @@ vpcs:
         outbound:
           - { rule: 100, action: allow, protocol: tcp, cidr: 0.0.0.0/0 }
           - { rule: 110, action: allow, protocol: icmp, icmp_type: 0, cidr: 10.0.3.0/24 }
+      - name: deny-host                               # block one address, allow the rest
+        inbound:
+          - { rule: 90, action: deny, protocol: all, cidr: 10.0.3.10/32 }
+          - { rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0 }
+        outbound:
+          - { rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0 }
     security_groups:
       - name: open
         inbound:
@@ -45,6 +52,7 @@ vpcs:
       - { name: x1, subnet: open, ip: 10.0.3.10, security_groups: [open] }
       - { name: x2, subnet: open2, ip: 10.0.4.10, security_groups: [open] }
       - { name: t1, subnet: tcponly, ip: 10.0.5.10, security_groups: [open] }
+      - { name: h1, subnet: nohost, ip: 10.0.6.10, security_groups: [open] }
 EOF
 lab_up "$T/lab.yaml"
 
@@ -70,6 +78,13 @@ tcp_ok x1 o1 8081           # 110 allow before 210 deny
 tcp_blocked x1 o1 8082      # no rule: the implicit deny
 udp_ok x1 o1 9000           # 300 allow udp from 10.0.3.0/24
 udp_blocked x2 o1 9000      # ... but not from 10.0.4.0/24
+
+diag "a deny for one host's /32 before a broad allow"
+tcp_blocked x1 h1 80
+ping_blocked x1 h1
+tcp_ok x2 h1 80
+ping_ok x2 h1
+tcp_ok h1 x2 80
 
 diag "ICMP type rules: echo request in from 10.0.3.0/24 only, echo reply out"
 ping_ok x1 t1

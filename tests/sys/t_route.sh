@@ -14,8 +14,8 @@ vpcs:
     cidr: 10.0.0.0/16
     subnets:
       - { name: app, cidr: 10.0.1.0/24, route_table: via-fw }
-      - { name: edge, cidr: 10.0.2.0/24 }             # main table: local route only
-      - { name: iso, cidr: 10.0.3.0/24 }
+      - { name: edge, cidr: 10.0.2.0/24 }             # no route_table: the main table
+      - { name: iso, cidr: 10.0.3.0/24 }              # (which 'mainrt' replaces)
     route_tables:
       - name: via-fw
         routes:
@@ -23,6 +23,10 @@ vpcs:
           - { destination: 192.0.2.0/25, target: blackhole }
           - { destination: 10.1.0.0/16, target: fw }
           - { destination: 10.1.5.0/24, target: blackhole }
+      - name: mainrt
+        main: true
+        routes:
+          - { destination: 203.0.113.0/24, target: fw }
     security_groups:
       - name: open
         inbound:
@@ -37,6 +41,9 @@ for a in 192.0.2.200 192.0.2.10 10.1.9.9 10.1.5.5 203.0.113.7 198.51.100.1; do
 	ip -n "$LAB-fw" addr add "$a/32" dev lo
 done
 ip netns exec "$LAB-fw" sysctl -qw net.ipv4.ip_forward=0
+# fw answers from addresses on its lo: make its ARP requests carry its own IP (arp_announce 2),
+# so this test is about routes, not ARP (t_srcdst.sh covers ARP from a foreign sender IP)
+ip netns exec "$LAB-fw" sysctl -qw net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_announce=2
 
 diag "0.0.0.0/0 -> fw vs 192.0.2.0/25 -> blackhole"
 ping_ok c 192.0.2.200
@@ -59,7 +66,9 @@ ping_ok c iso
 tcp_ok c iso 22
 tcp_ok iso c 22
 
-diag "a table with only the local route: no route out of the VPC"
+diag "a declared main table serves the subnets without route_table; nothing else leaves"
+ping_ok iso 203.0.113.7
+tcp_ok iso fw@203.0.113.7 443
 b=$(drops no_route)
 ping_blocked iso 198.51.100.1
 ping_blocked iso 192.0.2.200

@@ -28,6 +28,18 @@ vpcs:
       - name: other
         inbound:
           - { protocol: tcp, ports: 9000, cidr: 10.0.0.0/16 }
+      - name: app                        # restricted outbound, one rule by group reference
+        outbound:
+          - { protocol: tcp, ports: 80, cidr: 0.0.0.0/0 }
+          - { protocol: tcp, ports: 5432, group: db }
+      - name: db-open
+        inbound:
+          - { protocol: tcp, ports: 22, cidr: 10.0.0.0/16 }
+          - { protocol: tcp, ports: 5432, cidr: 10.0.0.0/16 }
+      - name: udpsrv                     # answers udp 53, starts nothing
+        inbound:
+          - { protocol: udp, ports: 53, cidr: 10.0.0.0/16 }
+        outbound: []
     instances:
       - { name: web, subnet: a, ip: 10.0.1.10, security_groups: [web] }
       - { name: web2, subnet: b, ip: 10.0.2.11, security_groups: [other, web] }
@@ -36,6 +48,9 @@ vpcs:
       - { name: quiet, subnet: b, ip: 10.0.2.30, security_groups: [quiet] }
       - { name: d1, subnet: a, ip: 10.0.1.40 }          # no groups: default
       - { name: d2, subnet: b, ip: 10.0.2.40 }          # no groups: default
+      - { name: app, subnet: a, ip: 10.0.1.50, security_groups: [app] }
+      - { name: db2, subnet: b, ip: 10.0.2.20, security_groups: [db, db-open] }
+      - { name: dns, subnet: b, ip: 10.0.2.53, security_groups: [udpsrv] }
 EOF
 lab_up "$T/lab.yaml"
 
@@ -61,6 +76,28 @@ ping_blocked quiet web
 udp_blocked quiet d2 53
 check_grew "drops.sg_egress grows (quiet starts a connection)" "$b" "$(drops sg_egress)"
 tcp_blocked web quiet 81       # inbound only 80
+udp_reply_ok d1 dns 53         # udp answer with outbound []
+b=$(drops sg_egress)
+udp_blocked dns d1 53
+check_grew "drops.sg_egress grows (dns starts a udp flow)" "$b" "$(drops sg_egress)"
+
+diag "restricted outbound: app may send tcp 80 anywhere and tcp 5432 to members of 'db'"
+tcp_ok app web 80
+tcp_ok app db2 5432            # db2 is in 'db' (egress by group) and 'db-open' (ingress)
+b=$(drops sg_egress)
+tcp_blocked app db2 22         # db2 would admit 22, app may not send it
+tcp_blocked app other 9000
+ping_blocked app web
+check_grew "drops.sg_egress grows (app's restricted outbound)" "$b" "$(drops sg_egress)"
+tcp_ok d1 db2 22               # the same port from a sender with open outbound
+
+diag "security groups apply inside a subnet too"
+tcp_blocked d1 web 22          # same subnet a, web admits only 80
+tcp_ok other web 80
+
+diag "a port the SG admits with nothing listening answers RST; a refused port stays silent"
+check "d1 -> web:80 (allowed, no listener)" "refused" "$(tcp_probe d1 10.0.1.10 80)"
+check "d1 -> web:22 (not allowed by web)" "silent" "$(tcp_probe d1 10.0.1.10 22)"
 
 diag "default group: members talk on any port and protocol, others are refused"
 tcp_ok d1 d2 22

@@ -305,7 +305,7 @@ static inline size_t fx_build_arp(uint8_t *buf, const uint8_t sha[6], uint32_t s
 
 /* ---------------------------------------------------------------- table builder */
 
-#define FX_MAX 32
+#define FX_MAX 64
 #define FX_MAX_RULES 64
 
 enum fx_dir { FX_IN = 0, FX_OUT = 1 };
@@ -342,8 +342,11 @@ static inline struct vl_match fx_m_icmp(int type, int code)
 
 static inline void fx_name(char *dst, const char *src)
 {
-	strncpy(dst, src, VL_NAME_MAX - 1);
-	dst[VL_NAME_MAX - 1] = '\0';
+	size_t n = strlen(src);
+	if (n > VL_NAME_MAX - 1)
+		n = VL_NAME_MAX - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static inline struct fx *fx_new(void)
@@ -560,6 +563,21 @@ static inline uint16_t fx_inet_host(struct fx *fx, const char *name, const char 
 	p->vpc = VL_NONE;
 	p->sg_count = 0;
 	p->mtu = VL_IGW_MTU;
+	return i;
+}
+
+/* A NAT gateway in subnet at ip (no elastic IP unless eip != VL_NONE). */
+static inline uint16_t fx_natgw(struct fx *fx, uint16_t subnet, const char *name, const char *ip, uint16_t eip)
+{
+	struct vl_tables *t = fx->t;
+	ck_assert_uint_lt(t->n_natgws, FX_MAX);
+	uint16_t i = t->n_natgws++;
+	struct vl_natgw *n = &t->natgws[i];
+	fx_name(n->name, name);
+	n->subnet = subnet;
+	n->vpc = t->subnets[subnet].vpc;
+	n->ip = fx_ip(ip);
+	n->eip = eip;
 	return i;
 }
 

@@ -241,6 +241,7 @@ START_TEST(later_fragment_matches_only_portless_rules)
 	fx_acl_rule(fx, acl, FX_IN, 100, false, fx_m(6, 80, 80), "0.0.0.0/0");
 	fx_acl_rule(fx, acl, FX_IN, 110, true, fx_m(6, 0, 65535), "0.0.0.0/0");
 	fx_acl_rule(fx, acl, FX_OUT, 100, true, fx_m(17, 53, 53), "0.0.0.0/0");
+	fx_acl_rule(fx, acl, FX_OUT, 105, false, fx_m_icmp(0, 0), "0.0.0.0/0");
 	fx_acl_rule(fx, acl, FX_OUT, 110, false, fx_m_icmp(8, 0), "0.0.0.0/0");
 	fx_acl_rule(fx, acl, FX_OUT, 120, true, fx_m_icmp(-1, -1), "0.0.0.0/0");
 	t = fx_done(fx);
@@ -279,7 +280,8 @@ START_TEST(later_fragment_matches_only_portless_rules)
 	ck_assert_int_eq(pkt_parse(&p, buf, (uint32_t)len, NULL, 0), STAGE_PASS);
 	expect(acl, ACL_OUT, &p, 0, false);
 
-	/* ICMP later fragment: the type-8 deny cannot match, "any ICMP" allows */
+	/* ICMP later fragment: neither the type-0 nor the type-8 deny can match (the type is unknown,
+	 * not 0), "any ICMP" allows */
 	f.proto = 1;
 	f.icmp_type = 8;
 	len = fx_build(buf, sizeof(buf), &f);

@@ -221,7 +221,14 @@ END_TEST
 START_TEST(self_reference)
 {
 	uint16_t r = fx_sg_rule_ref(fx, g_web, FX_IN, fx_m_all(), g_web);
+	uint16_t r_out = fx_sg_rule_ref(fx, g_app, FX_OUT, fx_m_all(), g_web);
+	fx_natgw(fx, s1, "nat", "10.0.1.5", VL_NONE); /* NAT gateway 0; port 0 (A) carries web */
 	t = fx_done(fx);
+	/* egress to web members: A is one, the NAT gateway (index 0, like A) is not */
+	struct pkt q = from_port(fx_pkt(17, ip_b, 1, ip_a, 2, 0), pb);
+	ck_assert_int_eq(sg_match(t, pb, SG_EGRESS, &q), fx_sg_rule_index(fx, g_app, FX_OUT, r_out));
+	q.dst = fx_ip("10.0.1.5");
+	ck_assert_int_eq(sg_match(t, pb, SG_EGRESS, &q), -1);
 	struct pkt p = from_port(fx_pkt(17, ip_d, 1, ip_a, 2, 0), pd);
 	ck_assert_int_eq(sg_match(t, pa, SG_INGRESS, &p), fx_sg_rule_index(fx, g_web, FX_IN, r));
 	p = from_port(fx_pkt(17, ip_b, 1, ip_a, 2, 0), pb);
@@ -233,6 +240,7 @@ END_TEST
 START_TEST(egress_group_reference)
 {
 	uint16_t r = fx_sg_rule_ref(fx, g_web, FX_OUT, fx_m(6, 5432, 5432), g_app);
+	fx_natgw(fx, s1, "nat", "10.0.1.5", VL_NONE); /* NAT gateway 0; port 0 is A */
 	t = fx_done(fx);
 	int32_t want = fx_sg_rule_index(fx, g_web, FX_OUT, r);
 	struct pkt p = from_port(fx_pkt(6, ip_a, 40000, ip_b, 5432, TCPF_SYN), pa);
@@ -245,6 +253,10 @@ START_TEST(egress_group_reference)
 	ck_assert_int_eq(sg_match(t, pa, SG_EGRESS, &p), -1);
 	p.dst = ip_b;
 	p.dport = 5431;
+	ck_assert_int_eq(sg_match(t, pa, SG_EGRESS, &p), -1);
+	/* an address owned by something that is not an interface (a NAT gateway) is no member */
+	p.dport = 5432;
+	p.dst = fx_ip("10.0.1.5");
 	ck_assert_int_eq(sg_match(t, pa, SG_EGRESS, &p), -1);
 	/* E's group list names web too, but its VPC has no app member at 10.0.1.20 */
 	p = from_port(fx_pkt(6, ip_e, 40000, ip_b, 5432, TCPF_SYN), pe);
