@@ -24,7 +24,8 @@
 static const char usage_text[] =
 	"usage: vpclab COMMAND ...\n"
 	"  check LAB.yaml                 validate; every error as FILE:LINE:COL\n"
-	"  up LAB.yaml [--foreground]     provision the lab and start its router\n"
+	"  up LAB.yaml [--foreground] [--flow-log-interval SECONDS]\n"
+	"                                 provision the lab and start its router\n"
 	"  down [LAB]                     remove everything of the lab (also after a crash)\n"
 	"  status [LAB] [--json]          interfaces, addresses, groups, counters\n"
 	"  exec [LAB] NAME -- CMD [ARG...] run CMD in the namespace of instance or host NAME\n"
@@ -33,6 +34,8 @@ static const char usage_text[] =
 	"  nat [NAME] [--lab LAB] [--json]  NAT gateways: counters and translations\n"
 	"  trace LAB.yaml --from NAME --to NAME|EIP|IP (--tcp PORT|--udp PORT|--icmp|--proto N)\n"
 	"        [--sport PORT] [--return] [--json]   one packet through the pipeline, hop by hop\n"
+	"  flows [--lab LAB] [--json]     tracked connections per interface, NAT translations\n"
+	"  flowlogs [NAME] [--lab LAB]    VPC flow log records (version 2) of the current and past windows\n"
 	"  capture [NAME] [--stage STAGE[:COMPONENT]] [--drops] [-w FILE] [-c N] [--seconds N]\n"
 	"        [--lab LAB] [FILTER...]   pcapng of an interface, a stage, or every drop\n"
 	"LAB may be left out when exactly one lab is running.\n";
@@ -92,9 +95,12 @@ static int cmd_up(int argc, char **argv)
 {
 	bool fg = false;
 	const char *path = NULL;
+	struct daemon_opts o = {.flowlog_interval_s = 60};
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--foreground") == 0)
 			fg = true;
+		else if (strcmp(argv[i], "--flow-log-interval") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0)
+			o.flowlog_interval_s = (uint32_t)atoi(argv[++i]);
 		else if (!path && argv[i][0] != '-')
 			path = argv[i];
 		else
@@ -132,7 +138,8 @@ static int cmd_up(int argc, char **argv)
 	char lab[sizeof(t->lab)];
 	snprintf(lab, sizeof(lab), "%s", t->lab);
 	uint16_t n = t->n_ports;
-	if (daemon_up(t, path, fg) < 0)
+	o.foreground = fg;
+	if (daemon_up(t, path, &o) < 0)
 		return EXIT_SYSTEM;
 	if (!fg)
 		printf("lab %s is up: %u namespaces; 'vpclab status %s' shows them\n", lab, n, lab);
@@ -480,6 +487,99 @@ static int cmd_capture(int argc, char **argv)
 	return rc ? rc : capture_run(lab, &a);
 }
 
+static void flows_print(const json_t *ans)
+{
+	size_t i, k;
+	json_t *itf, *f;
+	json_array_foreach(json_object_get(ans, "interfaces"), i, itf) {
+		json_t *flows = json_object_get(itf, "flows");
+		printf("%s: %zu tracked connection%s\n", json_string_value(json_object_get(itf, "name")),
+		       json_array_size(flows), json_array_size(flows) == 1 ? "" : "s");
+		json_array_foreach(flows, k, f)
+			printf("  %-4lld %-21s -> %-21s %-12s idle %llds  pkts %lld/%lld  (admitted by %s)\n",
+			       (long long)json_integer_value(json_object_get(f, "protocol")),
+			       json_string_value(json_object_get(f, "from")), json_string_value(json_object_get(f, "to")),
+			       json_string_value(json_object_get(f, "state")),
+			       (long long)json_integer_value(json_object_get(f, "idle_s")),
+			       (long long)json_integer_value(json_object_get(f, "packets_out")),
+			       (long long)json_integer_value(json_object_get(f, "packets_back")),
+			       json_string_value(json_object_get(f, "admitted_by")));
+	}
+	json_array_foreach(json_object_get(ans, "nat_gateways"), i, itf)
+		nat_print(itf);
+}
+
+static int cmd_flows(int argc, char **argv)
+{
+	const char *lab = NULL;
+	bool as_json = false;
+	char *w[1];
+	if (split_opts(argc, argv, &lab, &as_json, w, 0) != 0)
+		return usage();
+	json_t *ans = NULL;
+	int rc = request(lab, "flows", &ans);
+	if (rc)
+		return rc;
+	if (as_json) {
+		json_dumpf(ans, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		flows_print(ans);
+	}
+	json_decref(ans);
+	return EXIT_OK;
+}
+
+static int print_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	char line[512];
+	while (fgets(line, sizeof(line), f))
+		fputs(line, stdout);
+	fclose(f);
+	return 0;
+}
+
+static int cmd_flowlogs(int argc, char **argv)
+{
+	const char *given = NULL;
+	char *w[1];
+	int n = split_opts(argc, argv, &given, NULL, w, 1);
+	if (n < 0)
+		return usage();
+	char lab[64], path[300];
+	int rc = resolve_lab(given, lab, sizeof(lab));
+	if (rc)
+		return rc;
+	json_t *ans = NULL;
+	rc = request(lab, "flowlogs-flush", &ans); /* the current window too */
+	json_decref(ans);
+	if (rc)
+		return rc;
+	if (n == 1) {
+		snprintf(path, sizeof(path), "%s/%s/flowlogs/%s.log", VL_RUN_DIR, lab, w[0]);
+		if (print_file(path) < 0) {
+			fprintf(stderr, "vpclab: flowlogs: no instance '%s' in lab %s\n", w[0], lab);
+			return EXIT_INPUT;
+		}
+		return EXIT_OK;
+	}
+	json_t *st = NULL;
+	if (request(lab, VL_CTL_STATUS, &st))
+		return EXIT_INPUT;
+	size_t i;
+	json_t *p;
+	json_array_foreach(json_object_get(st, "ports"), i, p) {
+		snprintf(path, sizeof(path), "%s/%s/flowlogs/%s.log", VL_RUN_DIR, lab,
+			 json_string_value(json_object_get(p, "name")));
+		print_file(path);
+	}
+	json_decref(st);
+	return EXIT_OK;
+}
+
 int cli_main(int argc, char **argv)
 {
 	static const struct {
@@ -489,6 +589,7 @@ int cli_main(int argc, char **argv)
 		{"check", cmd_check}, {"up", cmd_up},     {"down", cmd_down},
 		{"status", cmd_status}, {"exec", cmd_exec}, {"eip", cmd_eip},
 		{"nat", cmd_nat}, {"trace", cmd_trace}, {"capture", cmd_capture},
+		{"flows", cmd_flows}, {"flowlogs", cmd_flowlogs},
 	};
 	if (argc < 2)
 		return usage();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "dataplane/capture.h"
+#include "dataplane/flowlog.h"
 #include "dataplane/tables.h"
 #include "eip.h"
 #include "router.h"
@@ -194,6 +195,55 @@ int ctl_capture(struct router *r, int fd, const char *json_spec)
 	return rc;
 }
 
+static json_t *flows_of(const struct ct_table *ct, uint64_t now)
+{
+	json_t *arr = json_array();
+	char a[16], b[16], ea[24], eb[24];
+	for (uint32_t i = 0; i < ct->capacity; i++) {
+		const struct ct_entry *e = &ct->entries[i];
+		if (!e->in_use || ct_expired(ct, (int32_t)i, now))
+			continue;
+		int o = e->orig_side;
+		snprintf(ea, sizeof(ea), "%s:%u", addr_fmt(e->key.ip[o], a), e->key.port[o]);
+		snprintf(eb, sizeof(eb), "%s:%u", addr_fmt(e->key.ip[!o], b), e->key.port[!o]);
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+			"protocol", e->key.proto, "from", ea, "to", eb,
+			"state", e->key.proto == 6 ? ct_state_name((enum ct_tcp_state)e->state) : "-",
+			"admitted_by", e->rule_dir ? "egress" : "ingress",
+			"idle_s", (json_int_t)((now - e->last_seen) / NS_PER_S),
+			"packets_out", (json_int_t)e->packets[CT_ORIG], "packets_back", (json_int_t)e->packets[CT_REPLY],
+			"bytes_out", (json_int_t)e->bytes[CT_ORIG], "bytes_back", (json_int_t)e->bytes[CT_REPLY]));
+	}
+	return arr;
+}
+
+static json_t *ctl_flows(struct router *r)
+{
+	uint64_t now = loop_now();
+	json_t *ifs = json_array();
+	for (uint16_t i = 0; i < r->t->n_ports; i++) {
+		if (r->t->ports[i].kind != VL_PORT_INSTANCE)
+			continue;
+		json_array_append_new(ifs, json_pack("{s:s, s:o}", "name", r->t->ports[i].name, "flows",
+						     flows_of(r->s->ct[i], now)));
+	}
+	char *nat_req[1] = {"nat"};
+	json_t *nat = ctl_nat(r, nat_req, 1);
+	json_t *o = json_pack("{s:o, s:O}", "interfaces", ifs, "nat_gateways", json_object_get(nat, "nat_gateways"));
+	json_decref(nat);
+	return o;
+}
+
+static json_t *ctl_flowlogs_flush(struct router *r)
+{
+	struct dp_state *s = r->s;
+	if (!s->flowlog || !s->flowlog_emit)
+		return error_json("flow logs are off");
+	uint32_t now_s = (uint32_t)((int64_t)(loop_now() / NS_PER_S) + s->wall_offset_s);
+	flowlog_flush(s->flowlog, s->t, now_s, s->flowlog_emit, s->flowlog_ctx);
+	return json_pack("{s:b}", "ok", 1);
+}
+
 json_t *ctl_handle(struct router *r, char *req)
 {
 	char *w[8];
@@ -213,5 +263,9 @@ json_t *ctl_handle(struct router *r, char *req)
 		return ctl_eip(r, w, n);
 	if (strcmp(w[0], "nat") == 0 && n <= 2)
 		return ctl_nat(r, w, n);
+	if (strcmp(w[0], "flows") == 0)
+		return ctl_flows(r);
+	if (strcmp(w[0], "flowlogs-flush") == 0)
+		return ctl_flowlogs_flush(r);
 	return error_json("unknown request");
 }

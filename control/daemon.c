@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "dataplane/flowlog.h"
 #include "dataplane/loop.h"
 #include "dataplane/tap.h"
 #include "provision.h"
@@ -122,8 +123,45 @@ static int ctl_listen(struct router *r)
 	return loop_add_fd(r->loop, r->ctl_fd, ctl_ready, r);
 }
 
+static void flowlog_write(void *ctx, uint16_t port, const char *line)
+{
+	struct router *r = ctx;
+	if (r->flowlog_files && r->flowlog_files[port]) {
+		fprintf(r->flowlog_files[port], "%s\n", line);
+		fflush(r->flowlog_files[port]);
+	}
+}
+
+/* Flow log files, one per instance interface, appended window after window. */
+static int flowlog_open(struct router *r)
+{
+	char dir[256], path[300];
+	state_path(dir, sizeof(dir), r->t->lab, "flowlogs");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	r->flowlog_files = calloc(r->t->n_ports ? r->t->n_ports : 1, sizeof(FILE *));
+	r->s->flowlog = flowlog_create(r->t->n_ports, r->flowlog_interval_s);
+	if (!r->flowlog_files || !r->s->flowlog)
+		return -ENOMEM;
+	for (uint16_t i = 0; i < r->t->n_ports; i++) {
+		if (r->t->ports[i].kind != VL_PORT_INSTANCE)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s.log", dir, r->t->ports[i].name);
+		r->flowlog_files[i] = fopen(path, "ae");
+		if (!r->flowlog_files[i])
+			return -errno;
+	}
+	r->s->flowlog_emit = flowlog_write;
+	r->s->flowlog_ctx = r;
+	return 0;
+}
+
 static void router_free(struct router *r)
 {
+	for (uint16_t i = 0; r->flowlog_files && i < r->t->n_ports; i++)
+		if (r->flowlog_files[i])
+			fclose(r->flowlog_files[i]);
+	free(r->flowlog_files);
 	for (uint16_t i = 0; r->taps && i < r->t->n_ports; i++)
 		if (r->taps[i] >= 0)
 			close(r->taps[i]);
@@ -155,7 +193,12 @@ static int router_start(struct router *r)
 		snprintf(r->err, sizeof(r->err), "data plane: %s", strerror(errno));
 		return -errno;
 	}
-	int rc = ctl_listen(r);
+	int rc = flowlog_open(r);
+	if (rc < 0) {
+		snprintf(r->err, sizeof(r->err), "flow logs: %s", strerror(-rc));
+		return rc;
+	}
+	rc = ctl_listen(r);
 	if (rc == 0)
 		rc = state_write_pid(r->t->lab, getpid());
 	if (rc < 0)
@@ -170,9 +213,10 @@ static void report(int fd, const char *msg)
 }
 
 /* Runs in the router process. ready_fd: where to say "ok" or the error (-1 in foreground). */
-static int router_main(struct vl_tables *t, int ready_fd, bool foreground)
+static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_opts *o)
 {
-	struct router r = {.t = t, .ctl_fd = -1};
+	bool foreground = o->foreground;
+	struct router r = {.t = t, .ctl_fd = -1, .flowlog_interval_s = o->flowlog_interval_s};
 	char lab[sizeof(t->lab)];
 	snprintf(lab, sizeof(lab), "%s", t->lab);
 	int rc = router_start(&r);
@@ -232,8 +276,9 @@ static int daemon_wait_ready(int fd, pid_t child, const char *lab)
 	return -EIO;
 }
 
-int daemon_up(struct vl_tables *t, const char *source, bool foreground)
+int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts *o)
 {
+	bool foreground = o->foreground;
 	char lab[sizeof(t->lab)];
 	snprintf(lab, sizeof(lab), "%s", t->lab);
 	int rc = state_create(lab);
@@ -244,7 +289,7 @@ int daemon_up(struct vl_tables *t, const char *source, bool foreground)
 	}
 	(void)source;
 	if (foreground)
-		return router_main(t, -1, true);
+		return router_main(t, -1, o);
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
@@ -258,7 +303,7 @@ int daemon_up(struct vl_tables *t, const char *source, bool foreground)
 	if (pid == 0) {
 		close(pfd[0]);
 		daemon_detach(lab);
-		_exit(router_main(t, pfd[1], false) < 0 ? 1 : 0);
+		_exit(router_main(t, pfd[1], o) < 0 ? 1 : 0);
 	}
 	close(pfd[1]);
 	vl_tables_free(t);

@@ -10,6 +10,11 @@
 /* Provisions t (prepared) and runs the router for it. Background mode forks: the calling
  * process returns 0 once traffic can flow, or a negative errno after printing why (nothing of
  * the lab is left then). Foreground mode returns when the lab is taken down. Takes t. */
-int daemon_up(struct vl_tables *t, const char *source, bool foreground);
+struct daemon_opts {
+	bool foreground;
+	uint32_t flowlog_interval_s;     /* flow log aggregation window (AWS: 60 or 600) */
+};
+
+int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts *o);
 
 #endif

@@ -3,6 +3,7 @@
 #define VPCLAB_ROUTER_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "dataplane/loop.h"
 #include "dataplane/nat.h"
@@ -14,6 +15,8 @@ struct router {
 	struct dp_loop *loop;
 	int *taps;
 	int ctl_fd;
+	FILE **flowlog_files;    /* per port, /run/vpclab/LAB/flowlogs/NAME.log */
+	uint32_t flowlog_interval_s;
 	char err[256];
 };
 

@@ -130,6 +130,24 @@ static int state_remove_namespaces(const char *lab)
 	return first_err;
 }
 
+static void state_remove_dir_files(const char *lab, const char *sub)
+{
+	char dir[256], path[600];
+	if (state_path(dir, sizeof(dir), lab, sub) < 0)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
 int state_cleanup(const char *lab)
 {
 	static const char *const files[] = {"pid", "netns", "ctl", "log", "source"};
@@ -138,6 +156,7 @@ int state_cleanup(const char *lab)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (state_path(path, sizeof(path), lab, files[i]) == 0)
 			unlink(path);
+	state_remove_dir_files(lab, "flowlogs");
 	if (state_path(path, sizeof(path), lab, NULL) == 0 && rmdir(path) < 0 && errno != ENOENT &&
 	    !rc)
 		rc = -errno;

@@ -2,6 +2,7 @@
  * counters by reason — the first thing to look at when traffic does not flow. */
 #include <string.h>
 
+#include "dataplane/flowlog.h"
 #include "status.h"
 
 static json_t *addr_or_null(uint32_t a)
@@ -21,7 +22,9 @@ static json_t *port_json(const struct vl_tables *t, const struct dp_state *s, ui
 		json_array_append_new(sgs, json_string(t->sgs[p->sgs[g]].name));
 	bool inst = p->kind == VL_PORT_INSTANCE;
 	const struct dp_port_stats *st = &s->stats[i];
-	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+	char eni[24];
+	flowlog_eni_id(t->lab, p->name, eni);
+	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "name", p->name, "kind", inst ? "instance" : "internet-host",
 			 "vpc", inst ? json_string(t->vpcs[p->vpc].name) : json_null(),
 			 "subnet", inst ? json_string(t->subnets[p->subnet].name) : json_null(),
@@ -32,6 +35,8 @@ static json_t *port_json(const struct vl_tables *t, const struct dp_state *s, ui
 			 "tx_packets", (json_int_t)st->tx_packets, "tx_bytes", (json_int_t)st->tx_bytes,
 			 "drops", (json_int_t)st->drops,
 			 "connections", (json_int_t)s->ct[i]->used);
+	json_object_set_new(o, "eni", inst ? json_string(eni) : json_null());
+	return o;
 }
 
 json_t *status_build(const struct vl_tables *t, const struct dp_state *s, pid_t pid)

@@ -151,6 +151,7 @@ static struct verdict igw_frag_needed(struct dp_state *s, struct pkt *p, uint16_
 	uint32_t router = t->subnets[from].cidr.addr + 1;
 	if (!a || icmp_error_build(p, router, ICMP_UNREACH, 4, VL_IGW_MTU) < 0)
 		return verdict_drop(DROP_MTU_EXCEEDED);
+	s->replaced = DROP_MTU_EXCEEDED;
 	p->origin_port = VL_NONE;
 	if (a->owner == VL_OWN_NATGW)
 		return nat_gw_error_back(s, p, a->index, now, ex);
@@ -196,6 +197,14 @@ static void igw_inner_back(struct pkt *p, uint32_t pub, uint32_t priv)
 		icmp_inner_rewrite(p, &in, 1, priv, in.sport);
 }
 
+static bool igw_owns(const struct vl_tables *t, uint32_t ip)
+{
+	for (uint16_t i = 0; i < t->n_eips; i++)
+		if (t->eips[i].ip == ip)
+			return true;
+	return t->public_pool.len && prefix_contains(t->public_pool, ip);
+}
+
 struct verdict nat_from_internet(struct dp_state *s, struct pkt *p, uint64_t now, struct explain *ex)
 {
 	const struct vl_tables *t = s->t;
@@ -210,9 +219,12 @@ struct verdict nat_from_internet(struct dp_state *s, struct pkt *p, uint64_t now
 	if (a && a->owner == VL_OWN_PORT)
 		return pipeline_deliver(s, p, a->index, now, ex); /* host to host on the internet */
 	if (!a || a->owner != VL_OWN_PUBLIC) {
-		explain_add(ex, EX_DELIVER, DROP_INET_NO_HOST, VL_NONE, -1, 0);
+		/* An address of the public pool or an elastic IP that maps to nothing: the IGW's own
+		 * drop (IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS); elsewhere nobody is there at all. */
+		int reason = igw_owns(t, p->dst) ? DROP_IGW_NO_MAPPING : DROP_INET_NO_HOST;
+		explain_add(ex, reason == DROP_IGW_NO_MAPPING ? EX_IGW : EX_DELIVER, reason, VL_NONE, -1, 0);
 		explain_header(ex, p);
-		return verdict_drop(DROP_INET_NO_HOST);
+		return verdict_drop(reason);
 	}
 	if (is_private(p->src)) {
 		explain_add(ex, EX_IGW, DROP_IGW_PRIVATE_SRC, VL_NONE, -1, 0);

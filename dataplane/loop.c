@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "flowlog.h"
 #include "nat.h"
 #include "tap.h"
 
@@ -30,6 +31,7 @@ struct dp_loop {
 	uint16_t n_taps;
 	int epfd, timerfd, sigfd;
 	int stop;
+	uint32_t flowlog_due;    /* wall-clock second the current flow log window ends */
 	struct loop_extra extra[LOOP_MAX_EXTRA];
 	uint8_t buf[TAP_VNET_LEN + TAP_FRAME_MAX];
 };
@@ -97,6 +99,9 @@ struct dp_loop *loop_create(struct dp_state *s, const int *taps, uint16_t n_taps
 		l->extra[i].fd = -1;
 	s->send = loop_send;
 	s->send_ctx = l;
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	s->wall_offset_s = (int64_t)rt.tv_sec - (int64_t)(loop_now() / 1000000000ull);
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	int rc = l->epfd < 0 ? -errno : loop_setup_fds(l);
 	if (rc < 0) {
@@ -170,6 +175,16 @@ static void loop_tick(struct dp_loop *l)
 	for (uint16_t i = 0; i < l->s->t->n_ports; i++)
 		ct_sweep(l->s->ct[i], now, SWEEP_BUCKETS);
 	nat_sweep(l->s, now);
+	struct dp_state *s = l->s;
+	if (s->flowlog && s->flowlog_emit) {
+		uint32_t now_s = (uint32_t)((int64_t)(now / NS_PER_S) + s->wall_offset_s);
+		if (!l->flowlog_due)
+			l->flowlog_due = now_s + flowlog_interval(s->flowlog);
+		if (now_s >= l->flowlog_due) {
+			flowlog_flush(s->flowlog, s->t, now_s, s->flowlog_emit, s->flowlog_ctx);
+			l->flowlog_due = now_s + flowlog_interval(s->flowlog);
+		}
+	}
 }
 
 static void loop_dispatch(struct dp_loop *l, uint32_t tag)

@@ -264,6 +264,7 @@ static struct verdict nat_time_exceeded(struct dp_state *s, struct pkt *p, uint1
 	explain_add(ex, EX_NAT, DROP_TTL_EXCEEDED, gw, -1, 0);
 	if (icmp_error_build(p, g->ip, ICMP_TIME_EXCEEDED, 0, 0) < 0)
 		return nat_drop(s, gw, DROP_TTL_EXCEEDED, NULL);
+	s->replaced = DROP_TTL_EXCEEDED;
 	p->origin_port = VL_NONE;
 	return pipeline_route(s, p, g->subnet, now, ex);
 }
@@ -276,6 +277,7 @@ static struct verdict nat_late_rst(struct dp_state *s, struct pkt *p, uint16_t g
 	explain_add(ex, EX_NAT, DROP_NAT_NO_MAPPING, gw, -1, 0);
 	if (tcp_rst_build(p) < 0)
 		return verdict_drop(DROP_NAT_NO_MAPPING);
+	s->replaced = DROP_NAT_NO_MAPPING;
 	p->origin_port = VL_NONE;
 	return pipeline_route(s, p, s->t->natgws[gw].subnet, now, ex);
 }

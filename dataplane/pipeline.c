@@ -9,6 +9,7 @@
 #include "acl.h"
 #include "arp.h"
 #include "capture.h"
+#include "flowlog.h"
 #include "nat.h"
 #include "parse.h"
 #include "pipeline.h"
@@ -85,6 +86,7 @@ struct verdict pipeline_deliver(struct dp_state *s, struct pkt *p, uint16_t port
 				struct explain *ex)
 {
 	const struct vl_port *to = &s->t->ports[port];
+	s->target = port;
 	if (to->src_dst_check && p->dst != to->ip) {
 		explain_add(ex, EX_SRCDST_IN, DROP_SRCDST_CHECK, port, -1, 0);
 		return verdict_drop(DROP_SRCDST_CHECK);
@@ -106,6 +108,7 @@ struct verdict pipeline_cross(struct dp_state *s, struct pkt *p, uint16_t from, 
 			      uint64_t now, struct explain *ex)
 {
 	uint16_t to = s->t->ports[port].subnet;
+	s->target = port;
 	if (from != to) {
 		int v = from == VL_NONE ? STAGE_PASS : pipeline_nacl(s, from, ACL_OUT, p, ex);
 		if (v == STAGE_PASS)
@@ -199,6 +202,33 @@ struct verdict pipeline_run(struct dp_state *s, struct pkt *p, uint64_t now, str
 	return from_instance(s, p, now, ex);
 }
 
+/* Flow log records: the sender's interface logs what it sent (REJECT when its own SG, source
+ * check or subnet ACL stopped it), the receiver's what it was handed or refused there. Headers
+ * as each interface sees them: the sender's before any NAT, the receiver's after. */
+static void flowlog_note(struct dp_state *s, const struct flowlog_key *sent, const struct pkt *p,
+			 const struct verdict *v, uint64_t now)
+{
+	const struct vl_tables *t = s->t;
+	uint32_t now_s = (uint32_t)((int64_t)(now / NS_PER_S) + s->wall_offset_s);
+	uint32_t bytes = p->len > ETH_HLEN_ ? p->len - ETH_HLEN_ : 0;
+	bool dropped = v->action == VERDICT_DROP;
+	bool at_target = dropped && s->target != VL_NONE &&
+			 (v->reason == DROP_SG_INGRESS || v->reason == DROP_NACL_IN || v->reason == DROP_SRCDST_CHECK);
+	if (t->ports[p->in_port].kind == VL_PORT_INSTANCE) {
+		struct flowlog_key k = *sent;
+		k.reject = dropped && !at_target &&
+			   (v->reason == DROP_SG_EGRESS || v->reason == DROP_SRCDST_CHECK ||
+			    v->reason == DROP_NACL_OUT || v->reason == DROP_CT_FULL);
+		flowlog_account(s->flowlog, p->in_port, &k, bytes, now_s);
+	}
+	uint16_t to = v->action == VERDICT_FORWARD ? v->out_port : at_target ? s->target : VL_NONE;
+	if (to != VL_NONE && to != p->in_port && t->ports[to].kind == VL_PORT_INSTANCE) {
+		struct flowlog_key k;
+		flowlog_key_of(p, dropped, &k);
+		flowlog_account(s->flowlog, to, &k, bytes, now_s);
+	}
+}
+
 struct verdict pipeline_process(struct dp_state *s, uint8_t *frame, uint32_t len, uint32_t cap,
 				void *vnet, uint16_t in_port, uint64_t now)
 {
@@ -216,7 +246,17 @@ struct verdict pipeline_process(struct dp_state *s, uint8_t *frame, uint32_t len
 	int pv = pkt_parse(&p, frame, len, vnet, in_port);
 	if (cap > p.cap)
 		p.cap = cap;
+	struct flowlog_key sent;
+	bool logged = s->flowlog && pv == STAGE_PASS && p.ethertype == ETHTYPE_IPV4;
+	if (logged)
+		flowlog_key_of(&p, false, &sent);
+	s->target = VL_NONE;
+	s->replaced = -1;
 	v = pv == STAGE_PASS ? pipeline_run(s, &p, now, ex) : verdict_drop(pv);
+	if (s->replaced >= 0)
+		s->drops[s->replaced]++; /* the packet itself went no further */
+	if (logged)
+		flowlog_note(s, &sent, &p, &v, now);
 	if (v.action != VERDICT_DROP && s->send) {
 		if (s->send(s->send_ctx, v.out_port, &p) < 0)
 			v = verdict_drop(DROP_TAP_WRITE);
@@ -268,6 +308,7 @@ void dp_state_destroy(struct dp_state *s)
 		return;
 	nat_state_fini(s);
 	capture_stop_all(s);
+	flowlog_destroy(s->flowlog);
 	for (uint16_t i = 0; s->ct && i < s->t->n_ports; i++)
 		ct_destroy(s->ct[i]);
 	free(s->ct);

@@ -65,6 +65,13 @@ struct dp_state {
 	void *send_ctx;
 	struct nat_state *nat;           /* NAT gateways' translations (nat.c) */
 	struct capture_state *capture;   /* running captures (capture.c), NULL when none */
+	struct flowlog *flowlog;         /* flow logs (flowlog.c), NULL when off */
+	void (*flowlog_emit)(void *ctx, uint16_t port, const char *line);
+	void *flowlog_ctx;
+	int64_t wall_offset_s;           /* CLOCK_REALTIME - CLOCK_MONOTONIC, for flow log times */
+	uint16_t target;                 /* the interface the current packet is headed for */
+	int16_t replaced;                /* drop reason of a packet a stage replaced with the router's
+					  * own answer (ICMP error, RST), counted as dropped; -1 none */
 };
 
 enum verdict_action { VERDICT_FORWARD, VERDICT_REPLY, VERDICT_DROP };

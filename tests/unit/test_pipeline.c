@@ -732,7 +732,7 @@ START_TEST(internet_hosts)
 	f.src = fx_ip("198.51.100.99");
 	expect_drop(run_frame(w.h1, &f, FX_S(1)), DROP_SRCDST_CHECK, EX_SRCDST_OUT, w.h1, -1);
 	/* a public address nobody holds */
-	expect_drop(send_tcp(w.h1, fx_ip("203.0.113.99"), 40000, 80, TCPF_SYN), DROP_INET_NO_HOST, EX_DELIVER,
+	expect_drop(send_tcp(w.h1, fx_ip("203.0.113.99"), 40000, 80, TCPF_SYN), DROP_IGW_NO_MAPPING, EX_IGW,
 		    VL_NONE, -1);
 	/* an instance's private address is not reachable from the internet */
 	expect_drop(send_tcp(w.h1, ip_of(w.a1), 40000, 80, TCPF_SYN), DROP_INET_NO_HOST, EX_DELIVER, VL_NONE, -1);
