@@ -109,7 +109,8 @@ struct ck_names {
 	size_t n;
 };
 
-static void ck_named_add(struct ck_names *ns, const struct lab_str *name, const char *kind, int group)
+static void ck_named_add(struct ck_names *ns, const struct lab_str *name, const char *kind,
+			 int group)
 {
 	if (ns->v && name->s)
 		ns->v[ns->n++] = (struct ck_named){ name, kind, group };

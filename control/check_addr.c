@@ -104,7 +104,8 @@ static const char *ck_reserved_role(struct prefix4 p, uint32_t a)
 	return NULL;
 }
 
-static void ck_explicit_ip(struct ck *c, struct ck_holder *h, size_t n, size_t i, struct ck_set *used)
+static void ck_explicit_ip(struct ck *c, struct ck_holder *h, size_t n, size_t i,
+			   struct ck_set *used)
 {
 	char a[16], b[20];
 	struct ck_holder *x = &h[i];

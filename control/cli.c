@@ -17,6 +17,7 @@
 #include "dataplane/tables.h"
 #include "lab.h"
 #include "state.h"
+#include "replay.h"
 #include "status.h"
 #include "trace.h"
 #include "vpclab/ctl.h"
@@ -34,6 +35,7 @@ static const char usage_text[] =
 	"  nat [NAME] [--lab LAB] [--json]  NAT gateways: counters and translations\n"
 	"  trace LAB.yaml --from NAME --to NAME|EIP|IP (--tcp PORT|--udp PORT|--icmp|--proto N)\n"
 	"        [--sport PORT] [--return] [--json]   one packet through the pipeline, hop by hop\n"
+	"  replay LAB.yaml --from NAME IN.pcap [-o DIR]   frames of IN.pcap through the pipeline offline\n"
 	"  flows [--lab LAB] [--json]     tracked connections per interface, NAT translations\n"
 	"  flowlogs [NAME] [--lab LAB]    VPC flow log records (version 2) of the current and past windows\n"
 	"  capture [NAME] [--stage STAGE[:COMPONENT]] [--drops] [-w FILE] [-c N] [--seconds N]\n"
@@ -580,6 +582,53 @@ static int cmd_flowlogs(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Loads, checks, compiles and prepares a lab file for an offline command. NULL after printing. */
+static struct vl_tables *offline_tables(const char *path)
+{
+	int errors;
+	struct lab *m = load_checked(path, &errors);
+	if (!m)
+		return NULL;
+	struct vl_tables *t = lab_compile(m);
+	lab_free(m);
+	if (!t || dp_tables_prepare(t) < 0) {
+		vl_tables_free(t);
+		fprintf(stderr, "vpclab: out of memory\n");
+		return NULL;
+	}
+	return t;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	const char *lab = NULL, *from = NULL, *in = NULL, *outdir = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+			from = argv[++i];
+		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+			outdir = argv[++i];
+		else if (argv[i][0] != '-' && !lab)
+			lab = argv[i];
+		else if (argv[i][0] != '-' && !in)
+			in = argv[i];
+		else
+			return usage();
+	}
+	if (!lab || !from || !in)
+		return usage();
+	struct vl_tables *t = offline_tables(lab);
+	if (!t)
+		return EXIT_INPUT;
+	char err[300];
+	int rc = replay_run(t, from, in, outdir, stdout, err, sizeof(err));
+	vl_tables_free(t);
+	if (rc < 0) {
+		fprintf(stderr, "vpclab: replay: %s\n", err);
+		return EXIT_INPUT;
+	}
+	return EXIT_OK;
+}
+
 int cli_main(int argc, char **argv)
 {
 	static const struct {
@@ -589,7 +638,7 @@ int cli_main(int argc, char **argv)
 		{"check", cmd_check}, {"up", cmd_up},     {"down", cmd_down},
 		{"status", cmd_status}, {"exec", cmd_exec}, {"eip", cmd_eip},
 		{"nat", cmd_nat}, {"trace", cmd_trace}, {"capture", cmd_capture},
-		{"flows", cmd_flows}, {"flowlogs", cmd_flowlogs},
+		{"flows", cmd_flows}, {"replay", cmd_replay}, {"flowlogs", cmd_flowlogs},
 	};
 	if (argc < 2)
 		return usage();

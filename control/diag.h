@@ -7,7 +7,8 @@
 #include "control/lab.h"
 
 /* A place in a lab file, 1-based. line 0 means "the file as a whole" (printed as FILE: ...).
- * file points at the owner's copy (the model's); diag copies it, so diagnostics outlive the model. */
+ * file points at the owner's copy (the model's); diag copies it, so diagnostics outlive the
+ * model. */
 struct loc {
 	const char *file;
 	int line, col;

@@ -100,7 +100,8 @@ void ld_oom(struct ld *l)
 	l->stop = true;
 }
 
-static bool ld_str(struct ld *l, yaml_node_t *n, const char *key, const char *in, struct lab_str *out)
+static bool ld_str(struct ld *l, yaml_node_t *n, const char *key, const char *in,
+		   struct lab_str *out)
 {
 	if (n->type != YAML_SCALAR_NODE || ld_is_null(n)) {
 		ld_type_error(l, n, key, in, "a string");
@@ -114,7 +115,8 @@ static bool ld_str(struct ld *l, yaml_node_t *n, const char *key, const char *in
 }
 
 /* Decimal, optional minus sign, plain style only ("80" in quotes is a string, as in YAML). */
-static void ld_int(struct ld *l, yaml_node_t *n, const char *key, const char *in, struct lab_int *out)
+static void ld_int(struct ld *l, yaml_node_t *n, const char *key, const char *in,
+		   struct lab_int *out)
 {
 	const char *s = (const char *)n->data.scalar.value;
 	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
@@ -138,7 +140,8 @@ bad:
 	ld_type_error(l, n, key, in, "an integer");
 }
 
-static void ld_bool(struct ld *l, yaml_node_t *n, const char *key, const char *in, struct lab_bool *out)
+static void ld_bool(struct ld *l, yaml_node_t *n, const char *key, const char *in,
+		    struct lab_bool *out)
 {
 	const char *s = (const char *)n->data.scalar.value;
 	bool t, f;
@@ -155,7 +158,8 @@ static void ld_bool(struct ld *l, yaml_node_t *n, const char *key, const char *i
 	*out = (struct lab_bool){ t, true, ld_loc(l, n) };
 }
 
-static void ld_names(struct ld *l, yaml_node_t *n, const char *key, const char *in, struct lab_names *out)
+static void ld_names(struct ld *l, yaml_node_t *n, const char *key, const char *in,
+		     struct lab_names *out)
 {
 	if (n->type != YAML_SEQUENCE_NODE) {
 		ld_type_error(l, n, key, in, "a list of names");
@@ -182,7 +186,8 @@ static void ld_names(struct ld *l, yaml_node_t *n, const char *key, const char *
 	}
 }
 
-static void ld_field(struct ld *l, const struct ld_field *f, const char *in, yaml_node_t *val, void *obj)
+static void ld_field(struct ld *l, const struct ld_field *f, const char *in, yaml_node_t *val,
+		     void *obj)
 {
 	void *p = (char *)obj + f->off;
 	switch (f->type) {
@@ -250,7 +255,8 @@ static void ld_missing(struct ld *l, yaml_node_t *n, const struct ld_schema *s, 
 	diag_error(l->d, ld_loc(l, n), "missing required key '%s' in %s", s->fields[f].key, s->what);
 }
 
-static void ld_pair(struct ld *l, const struct ld_schema *s, yaml_node_pair_t *pair, bool *seen, void *obj)
+static void ld_pair(struct ld *l, const struct ld_schema *s, yaml_node_pair_t *pair, bool *seen,
+		    void *obj)
 {
 	yaml_node_t *k = yaml_document_get_node(l->doc, pair->key);
 	yaml_node_t *v = yaml_document_get_node(l->doc, pair->value);

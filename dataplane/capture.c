@@ -306,3 +306,69 @@ const uint8_t *capture_save(struct dp_state *s, const uint8_t *frame, uint32_t l
 	memcpy(s->capture->orig, frame, len);
 	return s->capture->orig;
 }
+
+struct capture_file {
+	pcap_t *dead;
+	pcap_dumper_t *dump;
+};
+
+int capture_file_read(const char *path, int (*fn)(void *ctx, uint8_t *frame, uint32_t len, uint64_t ts_ns),
+		      void *ctx, char *err, size_t errcap)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
+	if (!pc) {
+		snprintf(err, errcap, "%s", perr);
+		return -EINVAL;
+	}
+	if (pcap_datalink(pc) != DLT_EN10MB) {
+		snprintf(err, errcap, "%s: not an Ethernet capture", path);
+		pcap_close(pc);
+		return -EINVAL;
+	}
+	static uint8_t buf[TAP_FRAME_MAX];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc = 0, n;
+	while (rc == 0 && (n = pcap_next_ex(pc, &h, &data)) == 1) {
+		uint32_t len = h->caplen < sizeof(buf) ? h->caplen : (uint32_t)sizeof(buf);
+		memcpy(buf, data, len);
+		rc = fn(ctx, buf, len, (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec);
+	}
+	pcap_close(pc);
+	return rc;
+}
+
+struct capture_file *capture_file_create(const char *path)
+{
+	struct capture_file *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, CAP_SNAP, PCAP_TSTAMP_PRECISION_NANO);
+	f->dump = f->dead ? pcap_dump_open(f->dead, path) : NULL;
+	if (!f->dump) {
+		if (f->dead)
+			pcap_close(f->dead);
+		free(f);
+		errno = EIO;
+		return NULL;
+	}
+	return f;
+}
+
+void capture_file_write(struct capture_file *f, const uint8_t *frame, uint32_t len, uint64_t ts_ns)
+{
+	struct pcap_pkthdr h = {.caplen = len, .len = len};
+	h.ts.tv_sec = (time_t)(ts_ns / 1000000000ull);
+	h.ts.tv_usec = (suseconds_t)(ts_ns % 1000000000ull); /* nanoseconds: the file says so */
+	pcap_dump((u_char *)f->dump, &h, frame);
+}
+
+void capture_file_close(struct capture_file *f)
+{
+	if (!f)
+		return;
+	pcap_dump_close(f->dump);
+	pcap_close(f->dead);
+	free(f);
+}

@@ -41,4 +41,16 @@ const uint8_t *capture_save(struct dp_state *s, const uint8_t *frame, uint32_t l
  * "deliver") into enum explain_stage; -1 when unknown. */
 int capture_stage_parse(const char *name);
 
+
+/* Capture files (libpcap's classic format), for replay: read every frame of path, calling
+ * fn(ctx, frame, len, ts_ns) for each; 0 or -errno (err says why). */
+int capture_file_read(const char *path, int (*fn)(void *ctx, uint8_t *frame, uint32_t len, uint64_t ts_ns),
+		      void *ctx, char *err, size_t errcap);
+
+struct capture_file;
+/* NULL with errno set. */
+struct capture_file *capture_file_create(const char *path);
+void capture_file_write(struct capture_file *f, const uint8_t *frame, uint32_t len, uint64_t ts_ns);
+void capture_file_close(struct capture_file *f);
+
 #endif
