@@ -23,8 +23,8 @@ static int ck_key_cmp(const void *pa, const void *pb)
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-int ck_dups(struct ck_key *k, size_t n, void (*dup)(void *ctx, size_t later, size_t first),
-	    void *ctx)
+void ck_dups(struct ck_key *k, size_t n, void (*dup)(void *ctx, size_t later, size_t first),
+	     void *ctx)
 {
 	qsort(k, n, sizeof(*k), ck_key_cmp);
 	for (size_t i = 1, first = 0; i < n; i++) {
@@ -33,7 +33,6 @@ int ck_dups(struct ck_key *k, size_t n, void (*dup)(void *ctx, size_t later, siz
 		else
 			dup(ctx, k[i].idx, k[first].idx);
 	}
-	return 0;
 }
 
 bool ck_cidr(struct ck *c, const struct lab_str *s, struct prefix4 *out)

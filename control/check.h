@@ -25,8 +25,8 @@ struct ck_key {
 };
 
 /* Sorts k and calls dup(ctx, later, first) for each entry whose key an earlier idx has. */
-int ck_dups(struct ck_key *k, size_t n, void (*dup)(void *ctx, size_t later, size_t first),
-	    void *ctx);
+void ck_dups(struct ck_key *k, size_t n, void (*dup)(void *ctx, size_t later, size_t first),
+	     void *ctx);
 
 /* Messages quote user text through these: bounded and printable. */
 #define CK_SHOW(s) lab_show((s), (char[72]){ 0 }, 72)

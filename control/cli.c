@@ -60,7 +60,7 @@ static struct lab *load_checked(const char *path, int *errors)
 	if (m)
 		lab_check(m, d);
 	diag_print(d, stderr);
-	*errors = diag_errors(d) + (m ? 0 : 1);
+	*errors = diag_errors(d) ? diag_errors(d) : (m ? 0 : 1);
 	diag_destroy(d);
 	if (*errors) {
 		lab_free(m);

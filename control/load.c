@@ -13,45 +13,38 @@
 
 /* Object visits allowed per file: aliases can make a small file expand exponentially. */
 #define LD_BUDGET 100000
-/* libyaml's scanner costs O(depth) per token, so deep flow nesting ([[[[...) is quadratic: the
- * input is cut off before it gets there. A lab file is small; the size cap bounds the rest. */
+/* libyaml's scanner costs O(depth) per token, so deep nesting ([[[[...) is quadratic: the reader
+ * hands libyaml small chunks and stops once the scanner is deeper than this. A lab file is small;
+ * the size cap bounds the rest. */
 #define LD_MAX_DEPTH 256
+#define LD_CHUNK 1024
 #define LD_MAX_BYTES (16u << 20)
 
 struct ld_input {
 	FILE *f;
+	const yaml_parser_t *parser;
 	size_t total;
-	int depth;
-	bool comment, too_deep, too_big;
+	bool too_deep, too_big;
 };
 
-/* libyaml read handler: the bytes as they are, counting [ { ] } outside comments (quotes are not
- * tracked: it is a guard, not a parser; 256 unbalanced brackets are no lab file). */
+/* libyaml read handler: the file's bytes, LD_CHUNK at a time, watching the scanner's depth. */
 static int ld_read(void *data, unsigned char *buf, size_t size, size_t *got)
 {
 	struct ld_input *in = data;
-	*got = fread(buf, 1, size, in->f);
+	const yaml_parser_t *p = in->parser;
+	long indents = p->indents.top - p->indents.start;
+	*got = 0;
+	if (p->flow_level > LD_MAX_DEPTH || indents > LD_MAX_DEPTH) {
+		in->too_deep = true;
+		return 0;
+	}
+	*got = fread(buf, 1, size < LD_CHUNK ? size : LD_CHUNK, in->f);
 	if (ferror(in->f))
 		return 0;
 	in->total += *got;
 	if (in->total > LD_MAX_BYTES) {
 		in->too_big = true;
 		return 0;
-	}
-	for (size_t i = 0; i < *got; i++) {
-		unsigned char ch = buf[i];
-		if (in->comment) {
-			in->comment = ch != '\n';
-		} else if (ch == '#') {
-			in->comment = true;
-		} else if (ch == '[' || ch == '{') {
-			if (++in->depth > LD_MAX_DEPTH) {
-				in->too_deep = true;
-				return 0;
-			}
-		} else if ((ch == ']' || ch == '}') && in->depth > 0) {
-			in->depth--;
-		}
 	}
 	return 1;
 }
@@ -563,7 +556,7 @@ struct lab *lab_load(const char *path, struct diag *d)
 	}
 	yaml_parser_t p;
 	int ret = -ENOMEM, before = diag_errors(d);
-	struct ld_input in = { .f = f };
+	struct ld_input in = { .f = f, .parser = &p };
 	if (yaml_parser_initialize(&p)) {
 		yaml_parser_set_input(&p, ld_read, &in);
 		ret = ld_document(m, d, &p, &in);

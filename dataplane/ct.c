@@ -44,6 +44,7 @@ void ct_destroy(struct ct_table *ct)
 
 void ct_flush(struct ct_table *ct)
 {
+	memset(ct->frags, 0, sizeof(ct->frags));
 	memset(ct->buckets, 0, (ct->mask + 1) * sizeof(*ct->buckets));
 	memset(ct->entries, 0, ct->capacity * sizeof(*ct->entries));
 	for (uint32_t i = 0; i < ct->capacity; i++)
@@ -249,4 +250,31 @@ uint32_t ct_flush_if(struct ct_table *ct, bool (*drop)(const struct ct_entry *e,
 		}
 	}
 	return freed;
+}
+
+static uint32_t ct_frag_slot(const struct pkt *p)
+{
+	uint32_t h = (p->src * 0x9e3779b1u) ^ (p->dst * 0x85ebca6bu) ^ ((uint32_t)p->ip_id << 8 | p->proto);
+	return (h ^ (h >> 16)) % CT_FRAG_SLOTS;
+}
+
+void ct_frag_note(struct ct_table *ct, const struct pkt *p, int32_t idx, uint64_t now)
+{
+	struct ct_frag *f = &ct->frags[ct_frag_slot(p)];
+	*f = (struct ct_frag){.src = p->src, .dst = p->dst, .ip_id = p->ip_id, .proto = p->proto,
+			      .used = 1, .flow = idx, .seen = now};
+}
+
+int32_t ct_frag_flow(struct ct_table *ct, const struct pkt *p, uint64_t now)
+{
+	const struct ct_frag *f = &ct->frags[ct_frag_slot(p)];
+	if (!f->used || f->src != p->src || f->dst != p->dst || f->ip_id != p->ip_id ||
+	    f->proto != p->proto || now - f->seen > (uint64_t)CT_FRAG_S * NS_PER_S)
+		return -1;
+	const struct ct_entry *e = &ct->entries[f->flow];
+	bool same = e->key.proto == p->proto && ((e->key.ip[0] == p->src && e->key.ip[1] == p->dst) ||
+						 (e->key.ip[1] == p->src && e->key.ip[0] == p->dst));
+	if (!e->in_use || !same || ct_expired(ct, f->flow, now))
+		return -1; /* the entry was freed, or reused by another flow */
+	return f->flow;
 }

@@ -54,7 +54,20 @@ struct ct_entry {
 	uint32_t next;           /* hash chain / free list */
 };
 
+/* Later fragments carry no ports: they belong to the flow whose first fragment passed with the
+ * same (source, destination, protocol, IP id). A small direct-mapped cache remembers that. */
+#define CT_FRAG_SLOTS 256
+#define CT_FRAG_S 30u            /* DESIGN: as Linux's ipfrag_time */
+struct ct_frag {
+	uint32_t src, dst;
+	uint16_t ip_id;
+	uint8_t proto, used;
+	int32_t flow;            /* entry index */
+	uint64_t seen;
+};
+
 struct ct_table {
+	struct ct_frag frags[CT_FRAG_SLOTS];
 	uint32_t capacity, used;
 	uint32_t mask;           /* buckets - 1 */
 	uint32_t *buckets;       /* entry index + 1; 0 = empty */
@@ -96,6 +109,11 @@ void ct_flush(struct ct_table *ct);
 const char *ct_state_name(enum ct_tcp_state s);
 
 
+
+/* Remembers that the first fragment p belongs to flow idx. */
+void ct_frag_note(struct ct_table *ct, const struct pkt *p, int32_t idx, uint64_t now);
+/* The flow of later fragment p, or -1 (its first fragment was not seen passing here). */
+int32_t ct_frag_flow(struct ct_table *ct, const struct pkt *p, uint64_t now);
 
 /* Removes every entry for which drop(entry, arg) is true. Returns how many. */
 uint32_t ct_flush_if(struct ct_table *ct, bool (*drop)(const struct ct_entry *e, void *arg), void *arg);

@@ -183,7 +183,11 @@ struct verdict nat_igw_out(struct dp_state *s, struct pkt *p, uint16_t from, uin
 		explain_add(ex, EX_IGW, DROP_MTU_EXCEEDED, vpc, -1, 0);
 		return igw_frag_needed(s, p, from, now, ex);
 	}
+	uint32_t priv = p->src;
 	nat_set_addr(p, true, pub);
+	struct icmp_inner in;
+	if (icmp_inner_parse(p, &in) && in.dst == priv)
+		icmp_inner_rewrite(p, &in, 0, pub, in.dport); /* quote it as the internet sent it */
 	explain_add(ex, EX_IGW, STAGE_PASS, vpc, -1, 0);
 	explain_header(ex, p);
 	return igw_to_host(s, p, now, ex);

@@ -66,6 +66,7 @@ static int parse_ipv4(struct pkt *p)
 	p->proto = ip[9];
 	p->src = rd32(ip + 12);
 	p->dst = rd32(ip + 16);
+	p->ip_id = rd16(ip + 4);
 	uint16_t frag = rd16(ip + 6);
 	if (frag & 0x4000)
 		p->flags |= PKT_DF;

@@ -51,6 +51,7 @@ struct pkt {
 	uint8_t flags;           /* enum pkt_flags */
 	uint32_t src, dst;       /* host order */
 	uint16_t sport, dport;   /* host order; ICMP echo: both the identifier; other ICMP: 0 */
+	uint16_t ip_id;          /* IPv4 identification: ties later fragments to the first */
 };
 
 #endif

@@ -58,6 +58,22 @@ int sg_stage(const struct vl_tables *t, struct ct_table *ct, uint16_t port, enum
 	enum ct_dir cdir = CT_ORIG;
 	res->rule = -1;
 	res->new_flow = 0;
+	if (p->flags & PKT_LATER_FRAG) {
+		/* No ports here: the flow its first fragment joined, if that passed this interface. */
+		res->ct = ct_frag_flow(ct, p, now);
+		if (res->ct >= 0) {
+			const struct ct_entry *e = &ct->entries[res->ct];
+			cdir = (e->key.ip[e->orig_side] == p->src) ? CT_ORIG : CT_REPLY;
+			res->dir = (uint8_t)cdir;
+			ct_update(ct, res->ct, p, cdir, now);
+			return STAGE_PASS;
+		}
+		/* Only rules that ignore ports can admit it, and it starts no flow of its own. */
+		res->rule = sg_match(t, port, dir, p);
+		if (res->rule < 0)
+			return dir == SG_INGRESS ? DROP_SG_INGRESS : DROP_SG_EGRESS;
+		return STAGE_PASS;
+	}
 	res->ct = ct_lookup(ct, p, now, &cdir);
 	if (res->ct < 0) {
 		res->rule = sg_match(t, port, dir, p);
@@ -72,5 +88,7 @@ int sg_stage(const struct vl_tables *t, struct ct_table *ct, uint16_t port, enum
 	}
 	res->dir = (uint8_t)cdir;
 	ct_update(ct, res->ct, p, cdir, now);
+	if ((p->flags & (PKT_FRAG | PKT_LATER_FRAG)) == PKT_FRAG)
+		ct_frag_note(ct, p, res->ct, now);
 	return STAGE_PASS;
 }

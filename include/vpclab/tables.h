@@ -105,7 +105,7 @@ struct vl_port {
 	uint8_t src_dst_check;   /* 1 = on (AWS default) */
 	uint8_t mac[6];          /* the namespace's eth0 address */
 	uint32_t ip;             /* private IP (instance) or its address on the internet (host) */
-	uint8_t prefix_len;      /* the subnet's length; 24 for internet hosts */
+	uint8_t prefix_len;      /* the subnet's length; 32 for internet hosts (device route) */
 	uint32_t gateway;        /* default gateway inside the namespace */
 	uint32_t public_ip;      /* 0 = none; an elastic IP or an auto-assigned public IP */
 	uint16_t eip;            /* elastic IP index or VL_NONE */

@@ -566,6 +566,19 @@ static inline uint16_t fx_inet_host(struct fx *fx, const char *name, const char 
 	return i;
 }
 
+/* An elastic IP, associated with a port or a NAT gateway (VL_NONE for neither). */
+static inline uint16_t fx_eip(struct fx *fx, const char *name, const char *ip, uint16_t port, uint16_t natgw)
+{
+	struct vl_tables *t = fx->t;
+	ck_assert_uint_lt(t->n_eips, FX_MAX);
+	uint16_t i = t->n_eips++;
+	fx_name(t->eips[i].name, name);
+	t->eips[i].ip = fx_ip(ip);
+	t->eips[i].port = port;
+	t->eips[i].natgw = natgw;
+	return i;
+}
+
 /* A NAT gateway in subnet at ip (no elastic IP unless eip != VL_NONE). */
 static inline uint16_t fx_natgw(struct fx *fx, uint16_t subnet, const char *name, const char *ip, uint16_t eip)
 {

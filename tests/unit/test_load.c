@@ -276,7 +276,17 @@ START_TEST(deep_nesting)
 	ck_assert_str_eq(lt_line(&r, 0, got, sizeof(got)),
 			 " error: the lab file nests deeper than 256 levels");
 	lt_done(&r);
+	/* Block nesting on one line: "- - - - ... x". */
+	for (size_t i = 0; i < depth; i++)
+		memcpy(yaml + 2 * i, "- ", 2);
+	strcpy(yaml + 2 * depth, "x\n");
+	lt_run(&r, yaml);
+	ck_assert_ptr_null(r.m);
+	ck_assert_str_eq(lt_line(&r, 0, got, sizeof(got)),
+			 " error: the lab file nests deeper than 256 levels");
+	lt_done(&r);
 	/* 200 levels are fine for the reader; the loader rejects them by type, without recursion. */
+	strcpy(yaml, "vpcs: ");
 	memset(yaml + 6, '[', 200);
 	memset(yaml + 206, ']', 200);
 	strcpy(yaml + 406, "\n");

@@ -549,6 +549,30 @@ START_TEST(srcdst_check_on_receive)
 }
 END_TEST
 
+/* Middlebox insertion (reference 2.2): a route for a whole subnet's CIDR, more specific than the
+ * local route, sends traffic between two subnets through an appliance; traffic inside one subnet
+ * never goes through it. */
+START_TEST(subnet_route_through_appliance)
+{
+	world_begin();
+	fx_route(w.fx, w.rt3, "10.0.2.0/24", VL_T_PORT, w.app_off);
+	fx_route(w.fx, w.rt1, "10.0.1.0/24", VL_T_PORT, w.app_off);
+	world_end(0);
+	expect_forward(send_tcp(w.a4, ip_of(w.a3), 40000, 80, TCPF_SYN), w.app_off);
+	ck_assert_int_eq(find_hop(EX_ROUTE)->rule, fx_route_index(w.fx, w.rt3, 3));
+	ck_assert_uint_eq(ref_rd32(w.buf + 30), ip_of(w.a3)); /* addressed to a3 still */
+	ck_assert_uint_eq(find_hop(EX_NACL_OUT)->obj, w.acl3);
+	ck_assert_uint_eq(find_hop(EX_NACL_IN)->obj, w.acl1);
+	/* the appliance passes it on to a3 */
+	struct fx_frame f = frame(w.app_off, 6, ip_of(w.a3), 40000, 80, TCPF_SYN);
+	f.src = ip_of(w.a4);
+	expect_forward(run_frame(w.app_off, &f, FX_S(1)), w.a3);
+	/* a1 -> a2 in s1: switched directly although rt1 sends 10.0.1.0/24 to the appliance */
+	expect_forward(send_tcp(w.a1, ip_of(w.a2), 40000, 80, TCPF_SYN), w.a2);
+	ck_assert(find_hop(EX_ROUTE)->flags & EXF_SAME_SUBNET);
+}
+END_TEST
+
 /* VPC b has a host with a3's address: nothing from a ever reaches it, and b reaches only b. */
 START_TEST(vpc_isolation)
 {
@@ -837,6 +861,43 @@ START_TEST(igw_icmp_error_inbound_is_mapped_back)
 }
 END_TEST
 
+/* The other way round: an ICMP error an instance sends about a packet that came in through the
+ * IGW quotes the packet with its private destination; the internet host must see it quoted as
+ * it sent it (to the public IP), or it cannot match the error to its socket (RFC 5508 REQ-4;
+ * igw.c already does this for errors coming in). */
+START_TEST(igw_icmp_error_outbound_is_mapped_back)
+{
+	world_begin();
+	world_end(0);
+	struct fx_frame f = frame(w.h1, 17, fx_ip("203.0.113.10"), 5353, 9999, 0);
+	fx_build(w.buf, sizeof(w.buf), &f);
+	uint8_t sent[28];
+	memcpy(sent, w.buf + 14, 28); /* IP + UDP header as h1 sent them */
+	expect_forward(run_frame(w.h1, &f, FX_S(1)), w.a1);
+	uint8_t seen[28];
+	memcpy(seen, w.buf + 14, 28); /* as a1 received them */
+	ck_assert_uint_eq(ref_rd32(seen + 16), ip_of(w.a1));
+	/* a1: port unreachable, quoting what it received */
+	struct fx_frame e = frame(w.a1, 1, ip_of(w.h1), 3, 0, 0);
+	e.icmp_code = 3;
+	e.payload = 28;
+	w.len = fx_build(w.buf, sizeof(w.buf), &e);
+	uint8_t *icmp = w.buf + 34;
+	memcpy(icmp + 8, seen, 28);
+	ref_wr16(icmp + 2, 0);
+	ref_wr16(icmp + 2, ref_csum(icmp, 36, 0));
+	ck_assert_int_eq(pkt_parse(&w.p, w.buf, (uint32_t)w.len, NULL, w.a1), STAGE_PASS);
+	memset(&w.ex, 0, sizeof(w.ex));
+	struct verdict v = pipeline_run(w.s, &w.p, FX_S(2), &w.ex);
+	expect_forward(v, w.h1); /* outer IP and ICMP checksums valid */
+	ck_assert_uint_eq(ref_rd32(w.buf + 26), fx_ip("203.0.113.10"));
+	ck_assert_msg(ref_rd32(icmp + 8 + 16) == fx_ip("203.0.113.10"),
+		      "quoted destination reaches the internet as %08x (a1's private address), not its "
+		      "public 203.0.113.10", ref_rd32(icmp + 8 + 16));
+	ck_assert_mem_eq(icmp + 8, sent, 28);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- address map */
 
 /* The address map is keyed by (VPC, address): twenty VPCs with the same addresses, each
@@ -993,6 +1054,7 @@ Suite *suite_pipeline(void)
 	tcase_add_test(v, router_addresses);
 	tcase_add_test(v, srcdst_check_on_send);
 	tcase_add_test(v, srcdst_check_on_receive);
+	tcase_add_test(v, subnet_route_through_appliance);
 	tcase_add_test(v, vpc_isolation);
 	suite_add_tcase(s, v);
 	TCase *i = tcase_create("igw");
@@ -1011,6 +1073,7 @@ Suite *suite_pipeline(void)
 	tcase_add_test(i, igw_mtu_and_pmtud);
 	tcase_add_test(i, igw_pmtud_needs_an_icmp_rule);
 	tcase_add_test(i, igw_icmp_error_inbound_is_mapped_back);
+	tcase_add_test(i, igw_icmp_error_outbound_is_mapped_back);
 	suite_add_tcase(s, i);
 	TCase *m = tcase_create("addr_map");
 	tcase_add_checked_fixture(m, NULL, teardown);

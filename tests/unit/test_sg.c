@@ -352,6 +352,47 @@ START_TEST(stateful_icmp_echo)
 }
 END_TEST
 
+/* A UDP reply too big for one packet (a large DNS answer from the internet, MTU 1500) arrives in
+ * fragments: the first carries the ports and passes on state; the later ones belong to the same
+ * tracked flow and must pass too, or the datagram can never be reassembled by the instance.
+ * (AWS documents fragments only for NACLs and NAT gateways; an instance with the default groups
+ * does receive fragmented UDP replies.) */
+START_TEST(stateful_reply_fragments)
+{
+	fx_sg_rule(fx, g_web, FX_OUT, fx_m(17, 53, 53), "0.0.0.0/0");
+	t = fx_done(fx);
+	struct sg_result res;
+	uint32_t dns = fx_ip("198.51.100.53");
+	struct pkt q = from_port(fx_pkt(17, ip_a, 33000, dns, 53, 0), pa);
+	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_EGRESS, &q, FX_S(1), &res), STAGE_PASS);
+	uint8_t buf[1600];
+	struct fx_frame f;
+	memset(&f, 0, sizeof(f));
+	f.dst_mac[0] = 2;
+	f.proto = 17;
+	f.src = dns;
+	f.dst = ip_a;
+	f.sport = 53;
+	f.dport = 33000;
+	f.frag = 0x2000; /* first fragment */
+	f.payload = 1472;
+	size_t len = fx_build(buf, sizeof(buf), &f);
+	struct pkt p;
+	ck_assert_int_eq(pkt_parse(&p, buf, (uint32_t)len, NULL, VL_NONE), STAGE_PASS);
+	p.origin_port = VL_NONE;
+	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(1), &res), STAGE_PASS);
+	f.frag = 185; /* the last fragment: offset 1480 bytes, no UDP header */
+	f.payload = 600;
+	len = fx_build(buf, sizeof(buf), &f);
+	ck_assert_int_eq(pkt_parse(&p, buf, (uint32_t)len, NULL, VL_NONE), STAGE_PASS);
+	ck_assert(p.flags & PKT_LATER_FRAG);
+	p.origin_port = VL_NONE;
+	int v = sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(1), &res);
+	ck_assert_msg(v == STAGE_PASS, "later fragment of a tracked UDP reply: %s",
+		      drop_reason_name((enum drop_reason)v));
+}
+END_TEST
+
 /* Once the flow has expired, a late reply is judged by the rules again. */
 START_TEST(expired_flow_is_judged_by_rules)
 {
@@ -423,6 +464,7 @@ Suite *suite_sg(void)
 	tcase_add_test(st, stateful_reply_passes_without_rule);
 	tcase_add_test(st, untracked_is_dropped_with_direction_reason);
 	tcase_add_test(st, stateful_icmp_echo);
+	tcase_add_test(st, stateful_reply_fragments);
 	tcase_add_test(st, expired_flow_is_judged_by_rules);
 	tcase_add_test(st, full_table_is_ct_full);
 	suite_add_tcase(s, st);
