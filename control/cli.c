@@ -33,7 +33,7 @@ static const char usage_text[] =
 	"  eip associate EIP INSTANCE [--lab LAB]   move an elastic IP to an instance\n"
 	"  eip disassociate EIP [--lab LAB]\n"
 	"  nat [NAME] [--lab LAB] [--json]  NAT gateways: counters and translations\n"
-	"  trace LAB.yaml --from NAME --to NAME|EIP|IP (--tcp PORT|--udp PORT|--icmp|--proto N)\n"
+	"  trace (LAB.yaml | --live [--lab LAB]) --from NAME --to NAME|EIP|IP (--tcp PORT|--udp PORT|--icmp|--proto N)\n"
 	"        [--sport PORT] [--return] [--json]   one packet through the pipeline, hop by hop\n"
 	"  replay LAB.yaml --from NAME IN.pcap [-o DIR]   frames of IN.pcap through the pipeline offline\n"
 	"  flows [--lab LAB] [--json]     tracked connections per interface, NAT translations\n"
@@ -408,12 +408,36 @@ static int trace_args(int argc, char **argv, struct trace_req *r, const char **p
 			r->with_return = true;
 		else if (strcmp(a, "--json") == 0)
 			*as_json = true;
+		else if (strcmp(a, "--live") == 0)
+			*path = "";
+		else if (strcmp(a, "--lab") == 0 && next)
+			r->lab = argv[++i];
 		else if (a[0] != '-' && !*path)
 			*path = a;
 		else
 			return -EINVAL;
 	}
 	return r->from && r->to && r->proto && *path ? 0 : -EINVAL;
+}
+
+/* --live: the running router traces on copies of its own state. */
+static int trace_live(const struct trace_req *r, bool as_json)
+{
+	json_t *q = json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:b}", "from", r->from, "to", r->to,
+			      "proto", r->proto, "port", r->port, "sport", r->sport, "return",
+			      r->with_return, "json", as_json);
+	char *text = json_dumps(q, JSON_COMPACT), req[600];
+	json_decref(q);
+	snprintf(req, sizeof(req), "trace %s", text ? text : "{}");
+	free(text);
+	json_t *ans = NULL;
+	int rc = request(r->lab, req, &ans);
+	if (rc)
+		return rc;
+	fputs(json_string_value(json_object_get(ans, "text")), stdout);
+	rc = json_is_true(json_object_get(ans, "delivered")) ? EXIT_OK : EXIT_INPUT;
+	json_decref(ans);
+	return rc;
 }
 
 static int cmd_trace(int argc, char **argv)
@@ -423,6 +447,8 @@ static int cmd_trace(int argc, char **argv)
 	bool as_json = false;
 	if (trace_args(argc, argv, &r, &path, &as_json) < 0)
 		return usage();
+	if (!path[0])
+		return trace_live(&r, as_json);
 	int errors;
 	struct lab *m = load_checked(path, &errors);
 	if (!m)

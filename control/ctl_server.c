@@ -2,6 +2,7 @@
  * gateway views. Runs on the data plane's thread between packets, so a table swap here is
  * never seen half done by a packet. */
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include "dataplane/flowlog.h"
 #include "dataplane/tables.h"
 #include "eip.h"
+#include "trace.h"
 #include "router.h"
 #include "status.h"
 #include "vpclab/ctl.h"
@@ -244,8 +246,48 @@ static json_t *ctl_flowlogs_flush(struct router *r)
 	return json_pack("{s:b}", "ok", 1);
 }
 
+/* A live trace: the real pipeline on copies of the router's connection and NAT state, so the
+ * answer reflects established flows and changes nothing. */
+static json_t *ctl_trace(struct router *r, const char *spec)
+{
+	json_t *j = json_loads(spec, 0, NULL);
+	struct trace_req q = {.icmp_type = -1};
+	q.from = json_string_value(json_object_get(j, "from"));
+	q.to = json_string_value(json_object_get(j, "to"));
+	q.proto = (uint8_t)json_integer_value(json_object_get(j, "proto"));
+	q.port = (uint16_t)json_integer_value(json_object_get(j, "port"));
+	q.sport = (uint16_t)json_integer_value(json_object_get(j, "sport"));
+	q.with_return = json_is_true(json_object_get(j, "return"));
+	bool as_json = json_is_true(json_object_get(j, "json"));
+	if (!q.from || !q.to || !q.proto) {
+		json_decref(j);
+		return error_json("trace needs from, to and a protocol");
+	}
+	struct dp_state *s = dp_state_clone(r->s);
+	struct trace_result res;
+	char err[200] = "out of memory", *text = NULL;
+	size_t len = 0;
+	int rc = s ? trace_flow_in(s, loop_now(), &q, &res, err, sizeof(err)) : -ENOMEM;
+	json_t *ans;
+	FILE *f = rc == 0 ? open_memstream(&text, &len) : NULL;
+	if (f) {
+		trace_print(r->t, &q, &res, as_json, f);
+		fclose(f);
+		bool ok = res.fwd.v.action != VERDICT_DROP && (!res.has_return || res.ret.v.action != VERDICT_DROP);
+		ans = json_pack("{s:s, s:b}", "text", text ? text : "", "delivered", ok);
+	} else {
+		ans = error_json(err);
+	}
+	free(text);
+	dp_state_destroy(s);
+	json_decref(j);
+	return ans;
+}
+
 json_t *ctl_handle(struct router *r, char *req)
 {
+	if (strncmp(req, "trace ", 6) == 0)
+		return ctl_trace(r, req + 6); /* JSON follows: before the line is cut into words */
 	char *w[8];
 	int n = 0;
 	for (char *save = NULL, *tok = strtok_r(req, " \t", &save); tok && n < 8;

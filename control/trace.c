@@ -39,7 +39,8 @@ int trace_resolve(const struct vl_tables *t, uint16_t from, const char *name, ui
 	return addr_parse(name, ip) == 0 ? 0 : -ENOENT;
 }
 
-static void trace_one(struct dp_state *s, uint16_t port, const struct craft *c, struct trace_path *tp)
+static void trace_one(struct dp_state *s, uint16_t port, const struct craft *c, uint64_t now,
+		      struct trace_path *tp)
 {
 	static uint8_t buf[2048];
 	size_t len = craft_frame(buf, sizeof(buf), c);
@@ -47,7 +48,7 @@ static void trace_one(struct dp_state *s, uint16_t port, const struct craft *c, 
 	memset(tp, 0, sizeof(*tp));
 	pkt_parse(&p, buf, (uint32_t)len, NULL, port);
 	p.cap = sizeof(buf);
-	tp->v = pipeline_run(s, &p, 0, &tp->ex);
+	tp->v = pipeline_run(s, &p, now, &tp->ex);
 	tp->src = p.src;
 	tp->dst = p.dst;
 	tp->sport = p.sport;
@@ -71,9 +72,10 @@ static void craft_request(const struct vl_tables *t, uint16_t from, uint32_t dst
 		c->sport = 4242;
 }
 
-int trace_flow(const struct vl_tables *t, const struct trace_req *r, struct trace_result *res,
-	       char *err, size_t errcap)
+int trace_flow_in(struct dp_state *s, uint64_t now, const struct trace_req *r,
+		  struct trace_result *res, char *err, size_t errcap)
 {
+	const struct vl_tables *t = s->t;
 	memset(res, 0, sizeof(*res));
 	int from = find_port(t, r->from);
 	if (from < 0) {
@@ -84,14 +86,9 @@ int trace_flow(const struct vl_tables *t, const struct trace_req *r, struct trac
 		snprintf(err, errcap, "'%s' is no instance, host, elastic IP, NAT gateway or address", r->to);
 		return -ENOENT;
 	}
-	struct dp_state *s = dp_state_create(t, 64);
-	if (!s) {
-		snprintf(err, errcap, "out of memory");
-		return -ENOMEM;
-	}
 	struct craft c;
 	craft_request(t, (uint16_t)from, res->dst_ip, r, &c);
-	trace_one(s, (uint16_t)from, &c, &res->fwd);
+	trace_one(s, (uint16_t)from, &c, now, &res->fwd);
 	if (r->with_return && res->fwd.v.action == VERDICT_FORWARD) {
 		/* The reply, from where the request was delivered, to whom it appeared to come from. */
 		uint16_t at = res->fwd.v.out_port;
@@ -105,9 +102,21 @@ int trace_flow(const struct vl_tables *t, const struct trace_req *r, struct trac
 			c.icmp_type = ICMP_ECHO_REPLY;
 			c.sport = res->fwd.sport;
 		}
-		trace_one(s, at, &c, &res->ret);
+		trace_one(s, at, &c, now, &res->ret);
 		res->has_return = true;
 	}
-	dp_state_destroy(s);
 	return 0;
+}
+
+int trace_flow(const struct vl_tables *t, const struct trace_req *r, struct trace_result *res,
+	       char *err, size_t errcap)
+{
+	struct dp_state *s = dp_state_create(t, 64);
+	if (!s) {
+		snprintf(err, errcap, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = trace_flow_in(s, 0, r, res, err, errcap);
+	dp_state_destroy(s);
+	return rc;
 }

@@ -11,6 +11,7 @@
 #include "vpclab/tables.h"
 
 struct trace_req {
+	const char *lab;         /* --live: the running lab (NULL: the only one) */
 	const char *from;        /* instance or internet host */
 	const char *to;          /* instance, internet host, elastic IP, NAT gateway or address */
 	uint8_t proto;           /* 6, 17, 1, or another IP protocol */
@@ -37,6 +38,11 @@ struct trace_result {
 /* Runs the trace on t (prepared). 0, or -ENOENT/-EINVAL with err set (unknown names). */
 int trace_flow(const struct vl_tables *t, const struct trace_req *r, struct trace_result *res,
 	       char *err, size_t errcap);
+
+/* The same on a given data plane state (a live trace: a dp_state_clone of the router's) at
+ * time now. */
+int trace_flow_in(struct dp_state *s, uint64_t now, const struct trace_req *r,
+		  struct trace_result *res, char *err, size_t errcap);
 
 /* Prints a trace as numbered hops, or as JSON. */
 void trace_print(const struct vl_tables *t, const struct trace_req *r, const struct trace_result *res,

@@ -278,3 +278,17 @@ int32_t ct_frag_flow(struct ct_table *ct, const struct pkt *p, uint64_t now)
 		return -1; /* the entry was freed, or reused by another flow */
 	return f->flow;
 }
+
+struct ct_table *ct_clone(const struct ct_table *ct)
+{
+	struct ct_table *c = ct_create(ct->capacity);
+	if (!c)
+		return NULL;
+	memcpy(c->buckets, ct->buckets, (ct->mask + 1) * sizeof(*c->buckets));
+	memcpy(c->entries, ct->entries, ct->capacity * sizeof(*c->entries));
+	memcpy(c->frags, ct->frags, sizeof(c->frags));
+	c->used = ct->used;
+	c->free_head = ct->free_head;
+	c->sweep_pos = ct->sweep_pos;
+	return c;
+}

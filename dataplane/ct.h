@@ -79,6 +79,8 @@ struct ct_table {
 /* capacity > 0. Returns NULL with errno set. */
 struct ct_table *ct_create(uint32_t capacity);
 void ct_destroy(struct ct_table *ct);
+/* A deep copy (a live trace runs on copies, never on the router's own state). NULL + errno. */
+struct ct_table *ct_clone(const struct ct_table *ct);
 
 /* The key of p (ICMP echo keyed by identifier; other ICMP and other protocols by address pair). */
 void ct_key_of(const struct pkt *p, struct ct_key *k, int *side);

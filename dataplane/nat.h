@@ -38,6 +38,8 @@ struct verdict nat_gw_error_back(struct dp_state *s, struct pkt *p, uint16_t nat
 				 struct explain *ex);
 
 int nat_state_init(struct dp_state *s);
+/* dst (whose nat is unset) gets a copy of src's translations. 0 or -ENOMEM. */
+int nat_state_copy(struct dp_state *dst, const struct dp_state *src);
 void nat_state_fini(struct dp_state *s);
 /* Expires idle translations (called once a second by the loop). */
 void nat_sweep(struct dp_state *s, uint64_t now);

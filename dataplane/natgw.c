@@ -426,3 +426,21 @@ struct verdict nat_gw_error_back(struct dp_state *s, struct pkt *p, uint16_t nat
 		return nat_drop(s, natgw, DROP_MTU_EXCEEDED, ex);
 	return nat_error_in(s, p, &in, natgw, now, ex);
 }
+
+int nat_state_copy(struct dp_state *dst, const struct dp_state *src)
+{
+	int rc = nat_state_init(dst);
+	const struct nat_state *a = src->nat;
+	struct nat_state *b = dst->nat;
+	if (rc < 0 || !a)
+		return rc;
+	memcpy(b->fwd, a->fwd, (size_t)NAT_CAPACITY * sizeof(*b->fwd));
+	memcpy(b->rev, a->rev, (size_t)NAT_CAPACITY * sizeof(*b->rev));
+	memcpy(b->maps, a->maps, (size_t)NAT_CAPACITY * sizeof(*b->maps));
+	memcpy(b->counters, a->counters, (a->n_natgws ? a->n_natgws : 1) * sizeof(*b->counters));
+	b->used = a->used;
+	b->free_head = a->free_head;
+	b->port_lo = a->port_lo;
+	b->port_hi = a->port_hi;
+	return 0;
+}

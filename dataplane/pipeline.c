@@ -302,6 +302,31 @@ fail:
 	return NULL;
 }
 
+struct dp_state *dp_state_clone(const struct dp_state *src)
+{
+	const struct vl_tables *t = src->t;
+	struct dp_state *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->t = t;
+	s->ct = calloc(t->n_ports ? t->n_ports : 1, sizeof(*s->ct));
+	s->stats = calloc(t->n_ports ? t->n_ports : 1, sizeof(*s->stats));
+	if (!s->ct || !s->stats)
+		goto fail;
+	for (uint16_t i = 0; i < t->n_ports; i++) {
+		s->ct[i] = ct_clone(src->ct[i]);
+		if (!s->ct[i])
+			goto fail;
+	}
+	if (nat_state_copy(s, src) < 0)
+		goto fail;
+	return s;
+fail:
+	dp_state_destroy(s);
+	errno = ENOMEM;
+	return NULL;
+}
+
 void dp_state_destroy(struct dp_state *s)
 {
 	if (!s)

@@ -85,6 +85,9 @@ struct verdict {
 /* Creates per-port connection tables (ct_capacity each) and counters for t. NULL + errno. */
 struct dp_state *dp_state_create(const struct vl_tables *t, uint32_t ct_capacity);
 void dp_state_destroy(struct dp_state *s);
+/* The same tables with copies of the connection and NAT state, and no I/O: what a live trace
+ * runs on, so that it sees the lab's flows without changing them. NULL + errno. */
+struct dp_state *dp_state_clone(const struct dp_state *s);
 
 /* Decides p's fate (p already parsed) and rewrites it for delivery. Mutates only connection
  * state. ex may be NULL; when given, every stage appends a hop. */
