@@ -561,3 +561,18 @@ int lab_check(struct lab *m, struct diag *d)
 	m->checked_ok = errors == 0;
 	return errors;
 }
+
+/* Checks appended after lab_check (a separate checks file): the same resolution, over a view
+ * of the lab whose `checks` is just that range, so errors land in d (the file's own diag). */
+int lab_check_checks(struct lab *m, size_t first, size_t n, struct diag *d)
+{
+	struct lab view = *m;
+	struct ck c = { .m = &view, .d = d };
+	int before = diag_errors(d);
+	if (first > m->n_checks || n > m->n_checks - first)
+		return 0;
+	view.checks = m->checks + first;
+	view.n_checks = n;
+	ck_checks(&c);
+	return diag_errors(d) - before;
+}

@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "dataplane/tables.h"
 #include "lab.h"
+#include "labtest.h"
 #include "state.h"
 #include "replay.h"
 #include "status.h"
@@ -665,6 +666,7 @@ int cli_main(int argc, char **argv)
 		{"status", cmd_status}, {"exec", cmd_exec}, {"eip", cmd_eip},
 		{"nat", cmd_nat}, {"trace", cmd_trace}, {"capture", cmd_capture},
 		{"flows", cmd_flows}, {"replay", cmd_replay}, {"flowlogs", cmd_flowlogs},
+		{"test", labtest_main},
 	};
 	if (argc < 2)
 		return usage();

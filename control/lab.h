@@ -29,6 +29,16 @@ struct lab *lab_load(const char *path, struct diag *d);
  * errors (also in d). Warnings do not count. */
 int lab_check(struct lab *m, struct diag *d);
 
+/* Appends the checks of a file holding only a top-level `checks:` list (vpclab test) to m,
+ * reporting in d at that file's FILE:LINE:COL. Returns the number of errors, or a negative
+ * errno when the file cannot be read or is no YAML (reported). Names are resolved later by
+ * lab_check_checks. */
+int lab_load_checks(struct lab *m, const char *path, struct diag *d);
+
+/* Resolves m->checks[first .. first+n) (appended after lab_check ran) as lab_check resolves the
+ * lab's own; errors in d. Returns the number of errors. */
+int lab_check_checks(struct lab *m, size_t first, size_t n, struct diag *d);
+
 /* The lab's name: `name:` or the file name without its extension. */
 const char *lab_name(const struct lab *m);
 

@@ -20,15 +20,8 @@
 #define LD_CHUNK 1024
 #define LD_MAX_BYTES (16u << 20)
 
-struct ld_input {
-	FILE *f;
-	const yaml_parser_t *parser;
-	size_t total;
-	bool too_deep, too_big;
-};
-
 /* libyaml read handler: the file's bytes, LD_CHUNK at a time, watching the scanner's depth. */
-static int ld_read(void *data, unsigned char *buf, size_t size, size_t *got)
+int ld_read(void *data, unsigned char *buf, size_t size, size_t *got)
 {
 	struct ld_input *in = data;
 	const yaml_parser_t *p = in->parser;
@@ -370,7 +363,7 @@ static const struct ld_field check_fields[] = {
 	{ "expect", LD_STR, true, offsetof(struct lab_check, expect), NULL },
 	{ "seen_as", LD_STR, false, offsetof(struct lab_check, seen_as), NULL },
 };
-static const struct ld_schema check_schema = { "check", check_fields, LD_N(check_fields) };
+const struct ld_schema ld_check_schema = { "check", check_fields, LD_N(check_fields) };
 
 static void ld_lab_vpcs(struct ld *l, yaml_node_t *n, void *obj)
 {
@@ -390,7 +383,7 @@ static void ld_lab_eips(struct ld *l, yaml_node_t *n, void *obj)
 static void ld_lab_checks(struct ld *l, yaml_node_t *n, void *obj)
 {
 	struct lab *m = obj;
-	m->checks = ld_seq(l, n, "checks", "lab", &check_schema, sizeof(*m->checks), &m->n_checks);
+	m->checks = ld_seq(l, n, "checks", "lab", &ld_check_schema, sizeof(*m->checks), &m->n_checks);
 }
 
 static void ld_inet_hosts(struct ld *l, yaml_node_t *n, void *obj)
@@ -473,7 +466,7 @@ static struct loc ld_offset_loc(const struct lab *m, FILE *f, size_t off)
 	return at;
 }
 
-static void ld_yaml_error(struct lab *m, struct diag *d, const yaml_parser_t *p,
+void ld_yaml_error(struct lab *m, struct diag *d, const yaml_parser_t *p,
 			  const struct ld_input *in)
 {
 	struct loc at = { m->file, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1 };
@@ -498,7 +491,7 @@ static void ld_yaml_error(struct lab *m, struct diag *d, const yaml_parser_t *p,
 }
 
 /* A lab file holds exactly one document: a second one is an error at its start. */
-static void ld_no_second_doc(struct ld *l, yaml_parser_t *p, const struct ld_input *in)
+void ld_no_second_doc(struct ld *l, yaml_parser_t *p, const struct ld_input *in)
 {
 	yaml_document_t doc;
 	if (!yaml_parser_load(p, &doc)) {

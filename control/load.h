@@ -45,6 +45,19 @@ struct ld_schema {
 };
 
 extern const struct ld_schema ld_vpc_schema;
+extern const struct ld_schema ld_check_schema;   /* one entry of `checks:` */
+
+/* Reading a file into libyaml (load.c; also load_checks.c, which reads checks-only files the
+ * same way): the reader bounds depth and size, errors come out as diagnostics at m->file. */
+struct ld_input {
+	FILE *f;
+	const yaml_parser_t *parser;
+	size_t total;
+	bool too_deep, too_big;
+};
+int ld_read(void *data, unsigned char *buf, size_t size, size_t *got);
+void ld_yaml_error(struct lab *m, struct diag *d, const yaml_parser_t *p, const struct ld_input *in);
+void ld_no_second_doc(struct ld *l, yaml_parser_t *p, const struct ld_input *in);
 
 struct loc ld_loc(const struct ld *l, const yaml_node_t *n);
 void ld_type_error(struct ld *l, const yaml_node_t *n, const char *key, const char *in,

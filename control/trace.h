@@ -48,6 +48,11 @@ int trace_flow_in(struct dp_state *s, uint64_t now, const struct trace_req *r,
 void trace_print(const struct vl_tables *t, const struct trace_req *r, const struct trace_result *res,
 		 bool json, FILE *out);
 
+/* The hop that decided tp, as its trace line words it ("sg db ingress rule 2 tcp 22 0.0.0.0/0
+ * allow", "nacl private-acl in rule * deny"): the drop hop, or for a delivered packet the
+ * security group hop that admitted it (ingress, else egress), else the delivery. Into buf. */
+void trace_decider(const struct vl_tables *t, const struct trace_path *tp, char *buf, size_t cap);
+
 /* The address `name` stands for as seen from port `from` (VL_NONE: from the internet):
  * instance private IP inside its VPC, its public IP from outside; EIP; host; literal. 0/-ENOENT. */
 int trace_resolve(const struct vl_tables *t, uint16_t from, const char *name, uint32_t *ip);

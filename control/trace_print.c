@@ -173,6 +173,58 @@ static void result_text(const struct explain_hop *h, char *buf, size_t cap)
 	snprintf(buf, cap, "DROP  %s (%s)", code[0] ? code : name, name);
 }
 
+/* The one line that explains a trace's outcome (trace.h), in the words of its hop line. */
+void trace_decider(const struct vl_tables *t, const struct trace_path *tp, char *buf, size_t cap)
+{
+	char comp[96], det[160], res[80];
+	int at = -1;
+	if (tp->v.action == VERDICT_DROP) {
+		for (int i = (int)tp->ex.n - 1; i >= 0 && at < 0; i--)
+			if (tp->ex.hop[i].verdict != STAGE_PASS)
+				at = i;
+		if (at < 0) {
+			snprintf(buf, cap, "DROP %s", drop_reason_name((enum drop_reason)tp->v.reason));
+			return;
+		}
+	} else {
+		/* Delivered: the group rule that let it in, else the one that let it out (internet
+		 * hosts have no groups), else the delivery itself. */
+		for (int i = (int)tp->ex.n - 1; i >= 0 && at < 0; i--)
+			if (tp->ex.hop[i].stage == EX_SG_IN)
+				at = i;
+		for (int i = (int)tp->ex.n - 1; i >= 0 && at < 0; i--)
+			if (tp->ex.hop[i].stage == EX_SG_OUT)
+				at = i;
+		if (at < 0 && tp->ex.n)
+			at = tp->ex.n - 1;
+		if (at < 0) {
+			snprintf(buf, cap, "no hop recorded");
+			return;
+		}
+	}
+	struct explain_hop hop = tp->ex.hop[at];
+	const struct explain_hop *h = &hop;
+	hop.flags &= (uint8_t)~EXF_NEW_FLOW;   /* the rule is the point, not that it began tracking */
+	hop_text(t, h, comp, det);
+	if (det[0] && h->verdict == STAGE_PASS) {
+		snprintf(buf, cap, "%s %s", comp, det);
+	} else if (det[0]) {
+		/* rule lines say allow/deny themselves; the others get the drop reason */
+		bool rule = h->stage == EX_SG_IN || h->stage == EX_SG_OUT || h->stage == EX_NACL_IN ||
+			    h->stage == EX_NACL_OUT;
+		if (rule)
+			snprintf(buf, cap, "%s %s", comp, det);
+		else
+			snprintf(buf, cap, "%s %s: %s", comp, det,
+				 drop_reason_name((enum drop_reason)h->verdict));
+	} else if (h->verdict != STAGE_PASS) {
+		snprintf(buf, cap, "%s: %s", comp, drop_reason_name((enum drop_reason)h->verdict));
+	} else {
+		result_text(h, res, sizeof(res));
+		snprintf(buf, cap, "%s %s", comp, res);
+	}
+}
+
 static void path_print(const struct vl_tables *t, const char *title, const struct trace_path *tp,
 		       FILE *out)
 {

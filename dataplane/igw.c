@@ -108,13 +108,33 @@ static uint32_t igw_public_of(const struct vl_tables *t, uint16_t vpc, uint32_t 
 	return 0;
 }
 
+static bool igw_owns(const struct vl_tables *t, uint32_t ip)
+{
+	for (uint16_t i = 0; i < t->n_eips; i++)
+		if (t->eips[i].ip == ip)
+			return true;
+	return t->public_pool.len && prefix_contains(t->public_pool, ip);
+}
+
+static struct verdict igw_in(struct dp_state *s, struct pkt *p, const struct vl_addr_slot *a,
+			     uint64_t now, struct explain *ex);
+
+/* A packet on the internet side toward p->dst: an internet host, or back in through the IGW to
+ * a public address (also a hairpin from inside a VPC to a public IP: it went out through the
+ * IGW with its public source, and comes back in like any internet traffic). */
 static struct verdict igw_to_host(struct dp_state *s, struct pkt *p, uint64_t now, struct explain *ex)
 {
-	const struct vl_addr_slot *a = addr_lookup(s->t, VL_NONE, p->dst);
+	const struct vl_tables *t = s->t;
+	const struct vl_addr_slot *a = addr_lookup(t, VL_NONE, p->dst);
+	if (a && a->owner == VL_OWN_PUBLIC)
+		return igw_in(s, p, a, now, ex);
 	if (!a || a->owner != VL_OWN_PORT) {
-		explain_add(ex, EX_DELIVER, DROP_INET_NO_HOST, VL_NONE, -1, 0);
+		/* An address of the public pool or an elastic IP that maps to nothing: the IGW's own
+		 * drop (IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS); elsewhere nobody is there at all. */
+		int reason = igw_owns(t, p->dst) ? DROP_IGW_NO_MAPPING : DROP_INET_NO_HOST;
+		explain_add(ex, reason == DROP_IGW_NO_MAPPING ? EX_IGW : EX_DELIVER, reason, VL_NONE, -1, 0);
 		explain_header(ex, p);
-		return verdict_drop(DROP_INET_NO_HOST);
+		return verdict_drop(reason);
 	}
 	p->origin_port = VL_NONE;
 	return pipeline_deliver(s, p, a->index, now, ex);
@@ -201,39 +221,18 @@ static void igw_inner_back(struct pkt *p, uint32_t pub, uint32_t priv)
 		icmp_inner_rewrite(p, &in, 1, priv, in.sport);
 }
 
-static bool igw_owns(const struct vl_tables *t, uint32_t ip)
-{
-	for (uint16_t i = 0; i < t->n_eips; i++)
-		if (t->eips[i].ip == ip)
-			return true;
-	return t->public_pool.len && prefix_contains(t->public_pool, ip);
-}
 
-struct verdict nat_from_internet(struct dp_state *s, struct pkt *p, uint64_t now, struct explain *ex)
+/* The internet side of the IGW toward a public address: a NAT gateway's elastic IP, or an
+ * instance's public or elastic IP (1:1 back to its private IP, then NACL in and SG ingress). */
+static struct verdict igw_in(struct dp_state *s, struct pkt *p, const struct vl_addr_slot *a,
+			     uint64_t now, struct explain *ex)
 {
 	const struct vl_tables *t = s->t;
-	const struct vl_port *in = &t->ports[p->in_port];
-	if (p->src != in->ip) {
-		explain_add(ex, EX_SRCDST_OUT, DROP_SRCDST_CHECK, p->in_port, -1, 0);
-		return verdict_drop(DROP_SRCDST_CHECK);
-	}
-	explain_add(ex, EX_SRCDST_OUT, STAGE_PASS, p->in_port, -1, 0);
-	p->origin_port = VL_NONE; /* SG references never match traffic from outside the VPC */
-	const struct vl_addr_slot *a = addr_lookup(t, VL_NONE, p->dst);
-	if (a && a->owner == VL_OWN_PORT)
-		return pipeline_deliver(s, p, a->index, now, ex); /* host to host on the internet */
-	if (!a || a->owner != VL_OWN_PUBLIC) {
-		/* An address of the public pool or an elastic IP that maps to nothing: the IGW's own
-		 * drop (IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS); elsewhere nobody is there at all. */
-		int reason = igw_owns(t, p->dst) ? DROP_IGW_NO_MAPPING : DROP_INET_NO_HOST;
-		explain_add(ex, reason == DROP_IGW_NO_MAPPING ? EX_IGW : EX_DELIVER, reason, VL_NONE, -1, 0);
-		explain_header(ex, p);
-		return verdict_drop(reason);
-	}
 	if (is_private(p->src)) {
 		explain_add(ex, EX_IGW, DROP_IGW_PRIVATE_SRC, VL_NONE, -1, 0);
 		return verdict_drop(DROP_IGW_PRIVATE_SRC);
 	}
+	p->origin_port = VL_NONE; /* SG references never match traffic from outside the VPC */
 	if (a->public_is_natgw) {
 		const struct vl_natgw *n = &t->natgws[a->index];
 		nat_set_addr(p, false, n->ip);
@@ -252,4 +251,17 @@ struct verdict nat_from_internet(struct dp_state *s, struct pkt *p, uint64_t now
 	explain_add(ex, EX_IGW, STAGE_PASS, to->vpc, -1, 0);
 	explain_header(ex, p);
 	return pipeline_cross(s, p, VL_NONE, a->index, now, ex);
+}
+
+struct verdict nat_from_internet(struct dp_state *s, struct pkt *p, uint64_t now, struct explain *ex)
+{
+	const struct vl_tables *t = s->t;
+	const struct vl_port *in = &t->ports[p->in_port];
+	if (p->src != in->ip) {
+		explain_add(ex, EX_SRCDST_OUT, DROP_SRCDST_CHECK, p->in_port, -1, 0);
+		return verdict_drop(DROP_SRCDST_CHECK);
+	}
+	explain_add(ex, EX_SRCDST_OUT, STAGE_PASS, p->in_port, -1, 0);
+	p->origin_port = VL_NONE;
+	return igw_to_host(s, p, now, ex);
 }

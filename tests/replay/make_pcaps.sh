@@ -28,10 +28,10 @@ for i in range(int(sys.argv[3])):
 # capture FROM: start tcpdump for FROM's outgoing frames; stop_capture ends it
 capture() {
 	ip -n "$LAB-$1" neigh flush dev eth0 2>/dev/null
-	ip netns exec "$LAB-$1" tcpdump -i eth0 -Q out -U -w "$OUT/$1.pcap" 2>/dev/null &
+	ip netns exec "$LAB-$1" tcpdump -i eth0 -Q out --immediate-mode -U -w "$OUT/$1.pcap" 2>/dev/null &
 	CAP_PID=$!; BG_PIDS+=("$CAP_PID"); sleep 1
 }
-stop_capture() { sleep 0.5; kill "$CAP_PID"; wait "$CAP_PID" 2>/dev/null; ok "captured $(tcpdump -r "$OUT/$1.pcap" 2>/dev/null | wc -l) frames into $OUT/$1.pcap"; }
+stop_capture() { sleep 1; kill "$CAP_PID"; wait "$CAP_PID" 2>/dev/null; ok "captured $(tcpdump -r "$OUT/$1.pcap" 2>/dev/null | wc -l) frames into $OUT/$1.pcap"; }
 
 capture web
 on web ping -n -c 1 -W 1 10.1.1.10 >/dev/null                       # forward -> app

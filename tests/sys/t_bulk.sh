@@ -2,7 +2,9 @@
 # Bulk TCP through the router with the namespaces' default offloads (TSO/GSO, checksum offload):
 # 10 MB each way across two subnets with custom ACLs and SGs in the path, and within a subnet,
 # compared by SHA-256. A router that ignores the vnet header breaks checksums or large segments
-# and this stalls or corrupts. Also: jumbo frames (MTU 9001) pass whole with DF set.
+# and this stalls or corrupts. Also: jumbo frames (MTU 9001) pass whole with DF set, and a UDP
+# datagram larger than the MTU (IP fragments; only the first carries the ports) arrives whole
+# through port-based ACL and SG rules (AWS forwards UDP fragments; even a NAT gateway does).
 TID=bulk; . "$(dirname "$0")/lib.sh"
 
 cat >"$T/lab.yaml" <<EOF
@@ -21,10 +23,12 @@ vpcs:
         outbound:
           - { rule: 100, action: allow, protocol: tcp, ports: 7000-7001, cidr: 10.0.2.0/24 }
           - { rule: 110, action: allow, protocol: icmp, cidr: 10.0.2.0/24 }
+          - { rule: 120, action: allow, protocol: udp, ports: 7002, cidr: 10.0.2.0/24 }
       - name: acl-b
         inbound:
           - { rule: 100, action: allow, protocol: tcp, ports: 7000-7001, cidr: 10.0.1.0/24 }
           - { rule: 110, action: allow, protocol: icmp, cidr: 10.0.1.0/24 }
+          - { rule: 120, action: allow, protocol: udp, ports: 7002, cidr: 10.0.1.0/24 }
         outbound:
           - { rule: 100, action: allow, protocol: tcp, ports: 1024-65535, cidr: 10.0.1.0/24 }
           - { rule: 110, action: allow, protocol: icmp, cidr: 10.0.1.0/24 }
@@ -32,10 +36,12 @@ vpcs:
       - name: client
         outbound:
           - { protocol: tcp, ports: 7000-7001, cidr: 10.0.0.0/16 }
+          - { protocol: udp, ports: 7002, cidr: 10.0.0.0/16 }
           - { protocol: icmp, cidr: 10.0.0.0/16 }
       - name: server
         inbound:
           - { protocol: tcp, ports: 7000-7001, group: client }
+          - { protocol: udp, ports: 7002, group: client }
           - { protocol: icmp, cidr: 10.0.0.0/16 }
     instances:
       - { name: cl, subnet: a, ip: 10.0.1.10, security_groups: [client] }
@@ -79,3 +85,23 @@ upload cl sv2 10.0.1.20 7000           # same subnet
 ping_ok cl sv -M do -s 8972            # 9000-byte IP packet: a jumbo frame, DF set
 ping_ok cl sv2 -M do -s 8972
 check "no tap_write drops" "0" "$(drops tap_write)"
+
+# big_udp FROM TO IP SIZE: one UDP datagram of SIZE bytes to port 7002; prints the size received
+big_udp() {
+	local lpid
+	ip netns exec "$LAB-$2" timeout 4 "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 7002)); s.settimeout(2)
+try: print(len(s.recv(65535)))
+except socket.timeout: print("nothing")' >"$T/big.$2" 2>/dev/null &
+	lpid=$!; BG_PIDS+=("$lpid")
+	_wait_listen "$LAB-$2" udp 7002
+	on "$1" "$PY" -c 'import socket, sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x" * int(sys.argv[2]), (sys.argv[1], 7002))' "$3" "$4"
+	wait "$lpid" 2>/dev/null
+	cat "$T/big.$2"
+}
+diag "UDP datagrams larger than the MTU: IP fragments"
+check "8000-byte udp datagram cl -> sv (one frame, control)" "8000" "$(big_udp cl sv 10.0.2.10 8000)"
+check "12000-byte udp datagram cl -> sv2 (fragments, same subnet: SG port rule only)" "12000" "$(big_udp cl sv2 10.0.1.20 12000)"
+check "12000-byte udp datagram cl -> sv (fragments through ACL and SG port rules)" "12000" "$(big_udp cl sv 10.0.2.10 12000)"
+ping_ok cl sv -s 12000                 # fragmented echo request and reply

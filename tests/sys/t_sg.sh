@@ -36,6 +36,9 @@ vpcs:
         inbound:
           - { protocol: tcp, ports: 22, cidr: 10.0.0.0/16 }
           - { protocol: tcp, ports: 5432, cidr: 10.0.0.0/16 }
+      - name: peers                      # refers to itself: members talk to members
+        inbound:
+          - { protocol: all, group: peers }
       - name: udpsrv                     # answers udp 53, starts nothing
         inbound:
           - { protocol: udp, ports: 53, cidr: 10.0.0.0/16 }
@@ -51,6 +54,8 @@ vpcs:
       - { name: app, subnet: a, ip: 10.0.1.50, security_groups: [app] }
       - { name: db2, subnet: b, ip: 10.0.2.20, security_groups: [db, db-open] }
       - { name: dns, subnet: b, ip: 10.0.2.53, security_groups: [udpsrv] }
+      - { name: k1, subnet: a, ip: 10.0.1.60, security_groups: [peers] }
+      - { name: k2, subnet: b, ip: 10.0.2.60, security_groups: [peers] }
 EOF
 lab_up "$T/lab.yaml"
 
@@ -90,6 +95,13 @@ tcp_blocked app other 9000
 ping_blocked app web
 check_grew "drops.sg_egress grows (app's restricted outbound)" "$b" "$(drops sg_egress)"
 tcp_ok d1 db2 22               # the same port from a sender with open outbound
+
+diag "a group that refers to itself"
+tcp_ok k1 k2 5000
+udp_ok k2 k1 5001
+ping_ok k1 k2
+tcp_blocked d1 k1 5000
+tcp_blocked d2 k2 5000
 
 diag "security groups apply inside a subnet too"
 tcp_blocked d1 web 22          # same subnet a, web admits only 80

@@ -201,6 +201,7 @@ struct fx_frame {
 	uint8_t ttl;             /* 0: 64 */
 	uint8_t proto;
 	uint16_t frag;           /* flags (0x4000 DF, 0x2000 MF) | offset in 8-byte units */
+	uint16_t ip_id;          /* IPv4 identification; 0: 0x1234 */
 	uint32_t src, dst;
 	uint16_t sport, dport;
 	uint8_t tcp_flags;
@@ -233,7 +234,7 @@ static inline size_t fx_build(uint8_t *buf, size_t cap, const struct fx_frame *f
 	ip[0] = (uint8_t)((f->version ? f->version : 4) << 4 | ihl / 4);
 	ip[1] = 0;
 	ref_wr16(ip + 2, (uint16_t)(len - 14));
-	ref_wr16(ip + 4, 0x1234);
+	ref_wr16(ip + 4, f->ip_id ? f->ip_id : 0x1234);
 	ref_wr16(ip + 6, f->frag);
 	ip[8] = f->ttl ? f->ttl : 64;
 	ip[9] = f->proto;
@@ -555,7 +556,7 @@ static inline uint16_t fx_inet_host(struct fx *fx, const char *name, const char 
 	p->src_dst_check = 1;
 	fx_port_mac(i, p->mac);
 	p->ip = fx_ip(ip);
-	p->prefix_len = 24;
+	p->prefix_len = 32; /* a device route: it ARPs for every address */
 	p->gateway = (p->ip & 0xffffff00u) | 1;
 	p->public_ip = 0;
 	p->eip = VL_NONE;

@@ -736,6 +736,42 @@ START_TEST(igw_stateful_reply)
 }
 END_TEST
 
+/* A fragmented UDP reply from the internet: every fragment is translated and reaches the
+ * instance, whose group has no inbound rule (the later fragments on the first one's state). */
+START_TEST(igw_fragmented_reply)
+{
+	world_begin();
+	fx_sg_rule(w.fx, w.sg1, FX_OUT, fx_m(17, 53, 53), "0.0.0.0/0");
+	world_end(C_SG1);
+	struct fx_frame f = frame(w.a1, 17, ip_of(w.h1), 33000, 53, 0);
+	expect_forward(run_frame(w.a1, &f, FX_S(1)), w.h1);
+	f = frame(w.h1, 17, fx_ip("203.0.113.10"), 53, 33000, 0);
+	f.frag = 0x2000;
+	f.ip_id = 4242;
+	f.payload = 1472;
+	struct verdict v = run_frame(w.h1, &f, FX_S(2));
+	ck_assert_int_eq(v.action, VERDICT_FORWARD);
+	ck_assert_uint_eq(v.out_port, w.a1);
+	ck_assert(ref_ip_csum_ok(w.buf));
+	f.frag = 185;
+	f.payload = 300;
+	size_t len = fx_build(w.buf, sizeof(w.buf), &f);
+	uint8_t payload[300];
+	memcpy(payload, w.buf + 34, sizeof(payload));
+	ck_assert_uint_eq(len, 34 + sizeof(payload));
+	ck_assert_int_eq(pkt_parse(&w.p, w.buf, (uint32_t)len, NULL, w.h1), STAGE_PASS);
+	memset(&w.ex, 0, sizeof(w.ex));
+	v = pipeline_run(w.s, &w.p, FX_S(2), &w.ex);
+	ck_assert_msg(v.action == VERDICT_FORWARD, "later fragment: %s",
+		      drop_reason_name((enum drop_reason)v.reason));
+	ck_assert_uint_eq(v.out_port, w.a1);
+	ck_assert_uint_eq(ref_rd32(w.buf + 30), ip_of(w.a1));
+	ck_assert(ref_ip_csum_ok(w.buf));
+	ck_assert_mem_eq(w.buf + 34, payload, sizeof(payload));
+	ck_assert(find_hop(EX_SG_IN)->flags & EXF_TRACKED);
+}
+END_TEST
+
 START_TEST(igw_private_source)
 {
 	world_begin();
@@ -1067,6 +1103,7 @@ Suite *suite_pipeline(void)
 	tcase_add_test(i, igw_in_blocked_by_nacl);
 	tcase_add_test(i, igw_in_sg_reference_does_not_match);
 	tcase_add_test(i, igw_stateful_reply);
+	tcase_add_test(i, igw_fragmented_reply);
 	tcase_add_test(i, igw_private_source);
 	tcase_add_test(i, internet_hosts);
 	tcase_add_test(i, igw_in_needs_an_internet_gateway);

@@ -353,10 +353,29 @@ START_TEST(stateful_icmp_echo)
 END_TEST
 
 /* A UDP reply too big for one packet (a large DNS answer from the internet, MTU 1500) arrives in
- * fragments: the first carries the ports and passes on state; the later ones belong to the same
- * tracked flow and must pass too, or the datagram can never be reassembled by the instance.
- * (AWS documents fragments only for NACLs and NAT gateways; an instance with the default groups
- * does receive fragmented UDP replies.) */
+ * fragments: the first carries the ports and passes on state; the later ones (no ports) belong to
+ * the flow of the first fragment with the same addresses, protocol and IP id, for a while. */
+static struct pkt frag_of(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst, uint16_t sport,
+			  uint16_t dport, uint16_t frag, uint16_t ip_id)
+{
+	struct fx_frame f;
+	memset(&f, 0, sizeof(f));
+	f.dst_mac[0] = 2;
+	f.proto = 17;
+	f.src = src;
+	f.dst = dst;
+	f.sport = sport;
+	f.dport = dport;
+	f.frag = frag;
+	f.ip_id = ip_id;
+	f.payload = (frag & 0x1fff) ? 600 : 1472;
+	size_t len = fx_build(buf, cap, &f);
+	struct pkt p;
+	ck_assert_int_eq(pkt_parse(&p, buf, (uint32_t)len, NULL, VL_NONE), STAGE_PASS);
+	p.origin_port = VL_NONE;
+	return p;
+}
+
 START_TEST(stateful_reply_fragments)
 {
 	fx_sg_rule(fx, g_web, FX_OUT, fx_m(17, 53, 53), "0.0.0.0/0");
@@ -365,31 +384,90 @@ START_TEST(stateful_reply_fragments)
 	uint32_t dns = fx_ip("198.51.100.53");
 	struct pkt q = from_port(fx_pkt(17, ip_a, 33000, dns, 53, 0), pa);
 	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_EGRESS, &q, FX_S(1), &res), STAGE_PASS);
-	uint8_t buf[1600];
-	struct fx_frame f;
-	memset(&f, 0, sizeof(f));
-	f.dst_mac[0] = 2;
-	f.proto = 17;
-	f.src = dns;
-	f.dst = ip_a;
-	f.sport = 53;
-	f.dport = 33000;
-	f.frag = 0x2000; /* first fragment */
-	f.payload = 1472;
-	size_t len = fx_build(buf, sizeof(buf), &f);
-	struct pkt p;
-	ck_assert_int_eq(pkt_parse(&p, buf, (uint32_t)len, NULL, VL_NONE), STAGE_PASS);
-	p.origin_port = VL_NONE;
+	int32_t flow = res.ct;
+	static uint8_t buf[1600];
+	struct pkt p = frag_of(buf, sizeof(buf), dns, ip_a, 53, 33000, 0x2000, 77);
 	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(1), &res), STAGE_PASS);
-	f.frag = 185; /* the last fragment: offset 1480 bytes, no UDP header */
-	f.payload = 600;
-	len = fx_build(buf, sizeof(buf), &f);
-	ck_assert_int_eq(pkt_parse(&p, buf, (uint32_t)len, NULL, VL_NONE), STAGE_PASS);
+	ck_assert_int_eq(res.ct, flow);
+	/* the last fragment: offset 1480 bytes, no UDP header */
+	p = frag_of(buf, sizeof(buf), dns, ip_a, 53, 33000, 185, 77);
 	ck_assert(p.flags & PKT_LATER_FRAG);
-	p.origin_port = VL_NONE;
-	int v = sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(1), &res);
+	int v = sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(2), &res);
 	ck_assert_msg(v == STAGE_PASS, "later fragment of a tracked UDP reply: %s",
 		      drop_reason_name((enum drop_reason)v));
+	ck_assert_int_eq(res.ct, flow);
+	ck_assert_int_eq(res.dir, CT_REPLY);
+	ck_assert_int_eq(res.rule, -1);
+	ck_assert_uint_eq(ct_a->used, 1);
+	ck_assert_uint_eq(ct_a->entries[flow].packets[CT_REPLY], 2);
+	/* another datagram (IP id) whose first fragment was never seen: no state, no rule */
+	p = frag_of(buf, sizeof(buf), dns, ip_a, 53, 33000, 185, 78);
+	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(2), &res), DROP_SG_INGRESS);
+	/* the same IP id from another host is another datagram */
+	p = frag_of(buf, sizeof(buf), fx_ip("198.51.100.54"), ip_a, 53, 33000, 185, 77);
+	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(2), &res), DROP_SG_INGRESS);
+	ck_assert_uint_eq(ct_a->used, 1);
+}
+END_TEST
+
+/* A first fragment that the rules refuse leaves nothing for its later fragments. */
+START_TEST(fragments_of_a_refused_datagram)
+{
+	fx_sg_rule(fx, g_web, FX_IN, fx_m(17, 53, 53), "0.0.0.0/0");
+	t = fx_done(fx);
+	struct sg_result res;
+	static uint8_t buf[1600];
+	uint32_t x = fx_ip("198.51.100.9");
+	struct pkt p = frag_of(buf, sizeof(buf), x, ip_a, 5000, 9999, 0x2000, 5);
+	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(1), &res), DROP_SG_INGRESS);
+	p = frag_of(buf, sizeof(buf), x, ip_a, 5000, 9999, 185, 5);
+	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(1), &res), DROP_SG_INGRESS);
+	ck_assert_uint_eq(ct_a->used, 0);
+}
+END_TEST
+
+/* A later fragment that belongs to no known flow can be admitted only by a rule that ignores
+ * ports, and it starts no flow of its own. */
+START_TEST(untracked_fragment_needs_a_portless_rule)
+{
+	uint16_t all_udp = fx_sg_rule(fx, g_app, FX_IN, fx_m(17, 0, 65535), "0.0.0.0/0");
+	fx_sg_rule(fx, g_web, FX_IN, fx_m(17, 1, 65535), "0.0.0.0/0");
+	t = fx_done(fx);
+	struct sg_result res;
+	static uint8_t buf[1600];
+	uint32_t x = fx_ip("198.51.100.9");
+	struct pkt p = frag_of(buf, sizeof(buf), x, ip_b, 5000, 9999, 185, 9);
+	ck_assert_int_eq(sg_stage(t, ct_b, pb, SG_INGRESS, &p, FX_S(1), &res), STAGE_PASS);
+	ck_assert_int_eq(res.rule, fx_sg_rule_index(fx, g_app, FX_IN, all_udp));
+	ck_assert_uint_eq(ct_b->used, 0);
+	p = frag_of(buf, sizeof(buf), x, ip_a, 5000, 9999, 185, 9);
+	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(1), &res), DROP_SG_INGRESS);
+}
+END_TEST
+
+/* The fragment memory lasts CT_FRAG_S (30 s) after the first fragment: not longer. */
+START_TEST(fragment_memory_expires)
+{
+	fx_sg_rule(fx, g_web, FX_OUT, fx_m(17, 0, 65535), "0.0.0.0/0");
+	t = fx_done(fx);
+	struct sg_result res;
+	static uint8_t buf[1600];
+	uint32_t x = fx_ip("198.51.100.9");
+	/* A sends a fragmented datagram itself: the first fragment starts the flow at egress */
+	struct pkt p = frag_of(buf, sizeof(buf), ip_a, x, 4000, 4001, 0x2000, 11);
+	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_EGRESS, &p, FX_S(10), &res), STAGE_PASS);
+	ck_assert_int_eq(res.new_flow, 1);
+	int32_t flow = res.ct;
+	p = frag_of(buf, sizeof(buf), ip_a, x, 4000, 4001, 185, 11);
+	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_EGRESS, &p, FX_S(10) + FX_S(CT_FRAG_S), &res), STAGE_PASS);
+	ck_assert_int_eq(res.ct, flow);
+	ck_assert_int_eq(res.dir, CT_ORIG);
+	/* the flow itself is still alive (UDP 30 s from the last packet), the fragment memory not:
+	 * this later fragment is judged by the rules, which here admit all UDP ports */
+	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_EGRESS, &p, FX_S(10) + FX_S(CT_FRAG_S) + FX_S(1), &res),
+			 STAGE_PASS);
+	ck_assert_int_ge(res.rule, 0);
+	ck_assert_int_eq(res.ct, -1);
 }
 END_TEST
 
@@ -465,6 +543,9 @@ Suite *suite_sg(void)
 	tcase_add_test(st, untracked_is_dropped_with_direction_reason);
 	tcase_add_test(st, stateful_icmp_echo);
 	tcase_add_test(st, stateful_reply_fragments);
+	tcase_add_test(st, fragments_of_a_refused_datagram);
+	tcase_add_test(st, untracked_fragment_needs_a_portless_rule);
+	tcase_add_test(st, fragment_memory_expires);
 	tcase_add_test(st, expired_flow_is_judged_by_rules);
 	tcase_add_test(st, full_table_is_ct_full);
 	suite_add_tcase(s, st);

@@ -1,0 +1,768 @@
+/* `vpclab test` (labtest.h): load the lab and any checks files (load_checks.c), bring the lab up
+ * (daemon.c), probe every selected check with real traffic (probe.c) on a bounded pool of threads,
+ * trace each one offline on the same compiled tables (trace.c), compare, report, take the lab
+ * down: always, also after a failure or Ctrl-C, unless --keep. Checks that would share a listener
+ * (same namespace, protocol and port) run one after the other; the rest run at once. */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/ctl_client.h"
+#include "control/daemon.h"
+#include "control/labtest.h"
+#include "control/probe.h"
+#include "control/state.h"
+#include "control/trace.h"
+#include "dataplane/tables.h"
+#include "vpclab/ctl.h"
+
+#define LT_MAX_FILES 64
+#define LT_MAX_ONLY 16
+#define LT_DEFAULT_TIMEOUT_MS 1000
+#define LT_DEFAULT_JOBS 16
+#define LT_MAX_JOBS 256
+
+enum { LT_OK = 0, LT_FAILED = 1, LT_USAGE = 2, LT_SYSTEM = 3, LT_INTERRUPTED = 130 };
+
+static const char lt_usage_text[] =
+	"usage: vpclab test LAB.yaml [CHECKS.yaml ...] [--junit FILE] [--tap] [--only GLOB]\n"
+	"                   [--keep] [--timeout MS] [--jobs N]\n"
+	"  brings LAB up, runs every check of its `checks:` (and of each CHECKS.yaml, a file with\n"
+	"  only a `checks:` list) with real traffic, compares each with the offline trace, reports\n"
+	"  one line per check and `N passed, M failed`, takes the lab down (unless --keep).\n"
+	"  --junit FILE   also write JUnit XML      --tap       TAP instead of the human lines\n"
+	"  --only GLOB    checks whose text or `from` matches (fnmatch; repeatable)\n"
+	"  --timeout MS   per probe (default 1000)  --jobs N    probes at once (default 16)\n"
+	"exit: 0 all passed, 1 a check failed or the input is invalid, 2 usage, 3 the system refused\n";
+
+struct lt_opts {
+	const char *lab;
+	const char *files[LT_MAX_FILES];
+	size_t n_files;
+	const char *only[LT_MAX_ONLY];
+	size_t n_only;
+	const char *junit;
+	bool tap, keep;
+	int timeout_ms, jobs;
+};
+
+/* A signal asks every probe to stop; the lab is still taken down. */
+static volatile sig_atomic_t lt_stop;
+
+static void lt_on_signal(int sig)
+{
+	(void)sig;
+	lt_stop = 1;
+}
+
+/* The pure parts (labtest.h). */
+
+const char *labtest_check_head(const struct lab_check *k, char *buf, size_t cap)
+{
+	const char *from = k->from.s ? k->from.s : "?", *to = k->to.s ? k->to.s : "?";
+	const char *proto = k->protocol.s ? k->protocol.s : "?";
+	if (k->port.set)
+		snprintf(buf, cap, "%s -> %s %s/%lld", from, to, proto, k->port.v);
+	else
+		snprintf(buf, cap, "%s -> %s %s", from, to, proto);
+	return buf;
+}
+
+const char *labtest_check_text(const struct lab_check *k, char *buf, size_t cap)
+{
+	char head[128];
+	labtest_check_head(k, head, sizeof(head));
+	if (k->seen_as.s)
+		snprintf(buf, cap, "%s %s seen_as %s", head, k->expect.s ? k->expect.s : "?",
+			 k->seen_as.s);
+	else
+		snprintf(buf, cap, "%s %s", head, k->expect.s ? k->expect.s : "?");
+	return buf;
+}
+
+bool labtest_selected(const struct lab_check *k, const char *glob)
+{
+	char text[192];
+	labtest_check_text(k, text, sizeof(text));
+	return fnmatch(glob, text, 0) == 0 || (k->from.s && fnmatch(glob, k->from.s, 0) == 0);
+}
+
+void labtest_line(const struct lt_outcome *o, FILE *out)
+{
+	if (o->pass)
+		fprintf(out, "PASS  %s%s%s\n", o->text, o->note[0] ? " " : "", o->note);
+	else
+		fprintf(out, "FAIL  %s %s\n", o->head, o->message);
+}
+
+/* A YAML double-quoted scalar for TAP's diagnostic block. */
+static void lt_yaml_quoted(const char *s, FILE *out)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+void labtest_tap(const struct lt_outcome *o, size_t n, FILE *out)
+{
+	/* '#' would start a TAP directive in the description */
+	char text[sizeof(o->text)];
+	snprintf(text, sizeof(text), "%s", o->text);
+	for (char *p = text; *p; p++)
+		if (*p == '#')
+			*p = '_';
+	fprintf(out, "%sok %zu - %s\n", o->pass ? "" : "not ", n, text);
+	if (o->pass)
+		return;
+	fputs("  ---\n  message: ", out);
+	lt_yaml_quoted(o->message, out);
+	fputs("\n  at: ", out);
+	lt_yaml_quoted(o->where, out);
+	fputs("\n  ...\n", out);
+}
+
+/* Arguments. */
+
+static bool lt_number(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+static void lt_bad_option(const char *a, const char *next)
+{
+	if (!strcmp(a, "--timeout"))
+		fprintf(stderr, "vpclab: test: --timeout needs milliseconds, 10 to 600000\n");
+	else if (!strcmp(a, "--jobs"))
+		fprintf(stderr, "vpclab: test: --jobs needs a number, 1 to %d\n", LT_MAX_JOBS);
+	else if (!strcmp(a, "--only") && next)
+		fprintf(stderr, "vpclab: test: at most %d --only\n", LT_MAX_ONLY);
+	else if (!strcmp(a, "--only") || !strcmp(a, "--junit"))
+		fprintf(stderr, "vpclab: test: %s needs a value\n", a);
+	else
+		fprintf(stderr, "vpclab: test: unknown option '%s' (vpclab test --help)\n", a);
+}
+
+/* 0, LT_USAGE after saying why, or -1 when --help was answered. */
+static int lt_args(int argc, char **argv, struct lt_opts *o)
+{
+	*o = (struct lt_opts){ .timeout_ms = LT_DEFAULT_TIMEOUT_MS, .jobs = LT_DEFAULT_JOBS };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(lt_usage_text, stdout);
+			return -1;
+		} else if (!strcmp(a, "--tap")) {
+			o->tap = true;
+		} else if (!strcmp(a, "--keep")) {
+			o->keep = true;
+		} else if (!strcmp(a, "--junit") && next) {
+			o->junit = argv[++i];
+		} else if (!strcmp(a, "--only") && next && o->n_only < LT_MAX_ONLY) {
+			o->only[o->n_only++] = argv[++i];
+		} else if (!strcmp(a, "--timeout") && next && lt_number(next, 10, 600000, &o->timeout_ms)) {
+			i++;
+		} else if (!strcmp(a, "--jobs") && next && lt_number(next, 1, LT_MAX_JOBS, &o->jobs)) {
+			i++;
+		} else if (a[0] == '-' && a[1]) {
+			lt_bad_option(a, next);
+			return LT_USAGE;
+		} else if (!o->lab) {
+			o->lab = a;
+		} else if (o->n_files < LT_MAX_FILES) {
+			o->files[o->n_files++] = a;
+		} else {
+			fprintf(stderr, "vpclab: test: at most %d checks files\n", LT_MAX_FILES);
+			return LT_USAGE;
+		}
+	}
+	if (!o->lab) {
+		fputs(lt_usage_text, stderr);
+		return LT_USAGE;
+	}
+	return 0;
+}
+
+/* Loading: the lab with its own checks, then each checks file; every file's diagnostics are
+ * printed together, in its own order. */
+
+static int lt_print_diag(struct diag *d)
+{
+	int errors = diag_errors(d);
+	diag_print(d, stderr);
+	diag_destroy(d);
+	return errors;
+}
+
+/* The checked lab, or NULL after printing every error. */
+static struct lab *lt_load(const struct lt_opts *o)
+{
+	struct diag *d = diag_create();
+	struct diag *fd[LT_MAX_FILES] = { NULL };
+	size_t first[LT_MAX_FILES + 1];
+	int errors = 0;
+	struct lab *m = d ? lab_load(o->lab, d) : NULL;
+	for (size_t i = 0; m && i < o->n_files; i++) {
+		first[i] = m->n_checks;
+		fd[i] = diag_create();
+		if (fd[i])
+			lab_load_checks(m, o->files[i], fd[i]);   /* errors: in fd[i] */
+		else
+			errors++;
+	}
+	if (m) {
+		/* The lab's own checks are checked with the lab; each file's against it after. */
+		size_t all = m->n_checks;
+		m->n_checks = o->n_files ? first[0] : all;
+		lab_check(m, d);
+		m->n_checks = all;
+		for (size_t i = 0; i < o->n_files; i++) {
+			size_t end = i + 1 < o->n_files ? first[i + 1] : all;
+			if (fd[i])
+				lab_check_checks(m, first[i], end - first[i], fd[i]);
+		}
+	}
+	if (d)
+		errors += lt_print_diag(d);
+	for (size_t i = 0; i < o->n_files; i++)
+		if (fd[i])
+			errors += lt_print_diag(fd[i]);
+	if (!m && !errors)
+		errors = 1;         /* out of memory before anything could be said */
+	if (errors || !m) {
+		fprintf(stderr, "vpclab: test: %d error%s: nothing was run\n", errors,
+			errors == 1 ? "" : "s");
+		lab_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* One check's run. */
+
+enum { JOB_WAITING, JOB_RUNNING, JOB_DONE };
+
+struct lt_job {
+	const struct lab_check *k;
+	uint16_t from;
+	uint16_t listen[PROBE_MAX_LISTEN];   /* port indexes where listeners go */
+	size_t n_listen;
+	char src[128], dst[PROBE_MAX_LISTEN][128];
+	struct probe_req req;
+	struct probe_res res;
+	int rc;                              /* probe_run's */
+	int state;
+};
+
+struct lt_run {
+	struct lt_job *jobs;
+	size_t n, next_free;                 /* next_free: no job before it is still waiting */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+/* Ports that hold address a, as private or public address. */
+static void lt_holders(const struct vl_tables *t, uint32_t a, struct lt_job *j)
+{
+	for (uint16_t p = 0; p < t->n_ports && j->n_listen < PROBE_MAX_LISTEN; p++)
+		if (t->ports[p].ip == a || t->ports[p].public_ip == a)
+			j->listen[j->n_listen++] = p;
+}
+
+/* What to probe: the address the trace resolves `to` to, and the namespaces that should
+ * receive it: the instance or host named, the instance holding the elastic IP (none for a NAT
+ * gateway's or an unassociated one: nothing may answer), or whoever holds the address. */
+static int lt_job_init(const struct vl_tables *t, const struct lab_check *k, uint64_t nonce,
+		       int home, int timeout_ms, struct lt_job *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->k = k;
+	j->from = k->from_port;
+	uint32_t dst;
+	if (j->from >= t->n_ports || trace_resolve(t, j->from, k->to.s, &dst) < 0)
+		return -ENOENT;
+	if (k->to_kind == LAB_REF_PORT && k->to_idx < t->n_ports)
+		j->listen[j->n_listen++] = k->to_idx;
+	else if (k->to_kind == LAB_REF_EIP && k->to_idx < t->n_eips && t->eips[k->to_idx].port != VL_NONE)
+		j->listen[j->n_listen++] = t->eips[k->to_idx].port;
+	else if (k->to_kind == LAB_REF_ADDR)
+		lt_holders(t, k->to_addr, j);
+	snprintf(j->src, sizeof(j->src), "/run/netns/%s-%s", t->lab, t->ports[j->from].name);
+	j->req = (struct probe_req){ .src_ns = j->src, .home_ns = home, .proto = (uint8_t)k->proto,
+				     .port = (uint16_t)k->port.v, .dst = dst, .timeout_ms = timeout_ms,
+				     .nonce = nonce, .stop = &lt_stop };
+	for (size_t i = 0; i < j->n_listen; i++) {
+		snprintf(j->dst[i], sizeof(j->dst[i]), "/run/netns/%s-%s", t->lab,
+			 t->ports[j->listen[i]].name);
+		j->req.dst_ns[i] = j->dst[i];
+	}
+	j->req.n_dst = j->n_listen;
+	return 0;
+}
+
+/* Two probes that would bind the same port in the same namespace cannot run together. */
+static bool lt_clash(const struct lt_job *a, const struct lt_job *b)
+{
+	if (a->req.proto == 1 || a->req.proto != b->req.proto || a->req.port != b->req.port)
+		return false;
+	for (size_t i = 0; i < a->n_listen; i++)
+		for (size_t k = 0; k < b->n_listen; k++)
+			if (a->listen[i] == b->listen[k])
+				return true;
+	return false;
+}
+
+/* Under the lock: a waiting job that clashes with no running one (the earliest), or NULL. */
+static struct lt_job *lt_pick(struct lt_run *r, bool *any_waiting)
+{
+	*any_waiting = false;
+	while (r->next_free < r->n && r->jobs[r->next_free].state != JOB_WAITING)
+		r->next_free++;
+	for (size_t i = r->next_free; i < r->n; i++) {
+		struct lt_job *j = &r->jobs[i];
+		if (j->state != JOB_WAITING)
+			continue;
+		*any_waiting = true;
+		bool busy = false;
+		for (size_t k = 0; k < r->n && !busy; k++)
+			busy = r->jobs[k].state == JOB_RUNNING && lt_clash(j, &r->jobs[k]);
+		if (!busy)
+			return j;
+	}
+	return NULL;
+}
+
+static void *lt_worker(void *arg)
+{
+	struct lt_run *r = arg;
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		bool waiting = false;
+		struct lt_job *j = lt_stop ? NULL : lt_pick(r, &waiting);
+		if (!j && (lt_stop || !waiting))
+			break;
+		if (!j) {
+			pthread_cond_wait(&r->cv, &r->mu);
+			continue;
+		}
+		j->state = JOB_RUNNING;
+		pthread_mutex_unlock(&r->mu);
+		j->rc = probe_run(&j->req, &j->res);
+		pthread_mutex_lock(&r->mu);
+		j->state = JOB_DONE;
+		pthread_cond_broadcast(&r->cv);
+	}
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Judging: the real result against the expectation and against the trace. */
+
+struct lt_verdict {
+	bool allow, reply;       /* the trace's: reaches a listener's port (and comes back) */
+	uint32_t seen;           /* the source address as delivered */
+	char decider[240];
+};
+
+static bool lt_listens(const struct lt_job *j, uint16_t port)
+{
+	for (size_t i = 0; i < j->n_listen; i++)
+		if (j->listen[i] == port)
+			return true;
+	return false;
+}
+
+/* The trace of the same flow, from the same source port, with its return. */
+static int lt_trace(const struct vl_tables *t, const struct lt_job *j, struct lt_verdict *v)
+{
+	struct trace_req q = { .from = t->ports[j->from].name, .to = j->k->to.s,
+			       .proto = j->req.proto, .port = j->req.port, .sport = j->res.sport,
+			       .icmp_type = -1, .with_return = true };
+	struct trace_result tr;
+	char err[160];
+	memset(v, 0, sizeof(*v));
+	if (j->req.proto == 1)
+		q.sport = 0;
+	if (trace_flow(t, &q, &tr, err, sizeof(err)) < 0) {
+		snprintf(v->decider, sizeof(v->decider), "no trace: %s", err);
+		return -ENOENT;
+	}
+	bool fwd = tr.fwd.v.action == VERDICT_FORWARD;
+	bool there = fwd && (j->n_listen == 0 || lt_listens(j, tr.fwd.v.out_port));
+	v->reply = there && tr.has_return && tr.ret.v.action == VERDICT_FORWARD;
+	v->allow = there && (j->req.proto == 17 || v->reply);
+	v->seen = there ? tr.fwd.src : 0;
+	char hop[200];
+	if (!fwd) {
+		trace_decider(t, &tr.fwd, v->decider, sizeof(v->decider));
+	} else if (!there) {
+		snprintf(v->decider, sizeof(v->decider), "delivered to %s, not to %s",
+			 t->ports[tr.fwd.v.out_port].name, j->k->to.s);
+	} else if (!v->reply && j->req.proto != 17) {
+		trace_decider(t, &tr.ret, hop, sizeof(hop));
+		snprintf(v->decider, sizeof(v->decider), "return: %s", hop);
+	} else {
+		trace_decider(t, &tr.fwd, v->decider, sizeof(v->decider));
+	}
+	return 0;
+}
+
+static void lt_add(char *buf, size_t cap, const char *fmt, const char *a, const char *b)
+{
+	size_t len = strlen(buf);
+	if (len + 2 < cap) {
+		if (len)
+			strcat(buf, "; ");
+		len = strlen(buf);
+		snprintf(buf + len, cap - len, fmt, a, b);
+	}
+}
+
+static const char *lt_word(bool allow)
+{
+	return allow ? "allow" : "deny";
+}
+
+static void lt_judge(const struct vl_tables *t, const struct lt_job *j, struct lt_outcome *o)
+{
+	const struct lab_check *k = j->k;
+	const struct probe_res *res = &j->res;
+	char why[300] = "", a[16], b[16], trace[256];
+	memset(o, 0, sizeof(*o));
+	labtest_check_head(k, o->head, sizeof(o->head));
+	labtest_check_text(k, o->text, sizeof(o->text));
+	snprintf(o->where, sizeof(o->where), "%s:%d:%d", k->at.file, k->at.line, k->at.col);
+	o->ms = res->elapsed_ms;
+	if (j->rc < 0) {
+		snprintf(o->message, sizeof(o->message), "cannot probe: %s", res->err);
+		return;
+	}
+	struct lt_verdict v;
+	lt_trace(t, j, &v);
+	snprintf(trace, sizeof(trace), "%s", v.decider);
+	uint32_t want = k->seen_kind == LAB_REF_EIP ? t->eips[k->seen_idx].ip : k->seen_addr;
+	bool seen_bad = k->seen_as.s && k->expect_allow && res->allowed && res->seen != want;
+	if (res->allowed != k->expect_allow) {
+		lt_add(why, sizeof(why), "expected %s, got %s", lt_word(k->expect_allow),
+		       lt_word(res->allowed));
+	} else if (seen_bad) {
+		snprintf(why, sizeof(why), "allow, seen as %s, expected %s (%s)",
+			 res->seen ? addr_fmt(res->seen, a) : "nothing (no listener saw it)",
+			 addr_fmt(want, b), k->seen_as.s);
+		if (v.seen)
+			snprintf(trace, sizeof(trace), "arrives from %s", addr_fmt(v.seen, a));
+	}
+	if (res->allowed != v.allow) {
+		o->internal = true;
+		lt_add(why, sizeof(why), "INTERNAL ERROR: real traffic %s, trace %s",
+		       lt_word(res->allowed), lt_word(v.allow));
+	} else if (k->proto == 17 && res->allowed && res->reply != v.reply) {
+		o->internal = true;
+		lt_add(why, sizeof(why), "INTERNAL ERROR: the reply %s, trace %s",
+		       res->reply ? "came back" : "was lost", v.reply ? "returns it" : "drops it");
+	} else if (res->allowed && res->seen && v.seen && res->seen != v.seen) {
+		o->internal = true;
+		lt_add(why, sizeof(why), "INTERNAL ERROR: seen as %s, trace says %s",
+		       addr_fmt(res->seen, a), addr_fmt(v.seen, b));
+	}
+	o->pass = !why[0];
+	if (!o->pass)
+		snprintf(o->message, sizeof(o->message), "%s  (trace: %s)", why, trace);
+	else if (k->proto == 17 && res->allowed && !res->reply)
+		snprintf(o->note, sizeof(o->note), "(the reply did not come back)");
+}
+
+/* Bringing the lab up and down. */
+
+static void lt_wait_gone(pid_t pid, int ms)
+{
+	struct timespec ts = { .tv_nsec = 20 * 1000000L };
+	for (int waited = 0; waited < ms; waited += 20) {
+		/* the router is our child (daemon_up forked it): reap it, or it lingers as a zombie */
+		if (waitpid(pid, NULL, WNOHANG) == pid || kill(pid, 0) < 0)
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* As `vpclab down`: ask the router, then insist; then whatever is left of the lab. */
+static void lt_down(const char *lab)
+{
+	pid_t pid = state_pid(lab);
+	if (pid > 0 && state_running(lab)) {
+		json_t *ans = NULL;
+		if (ctl_request(lab, VL_CTL_DOWN, &ans) < 0)
+			kill(pid, SIGTERM);
+		json_decref(ans);
+		lt_wait_gone(pid, 5000);
+		if (kill(pid, 0) == 0) {
+			kill(pid, SIGKILL);
+			lt_wait_gone(pid, 1000);
+		}
+	}
+	int rc = state_cleanup(lab);
+	if (rc < 0)
+		fprintf(stderr, "vpclab: test: down %s: %s\n", lab, strerror(-rc));
+}
+
+static void lt_signals(void)
+{
+	/* SA_RESTART: daemon_up's wait for the router must not be cut short (it would wait for a
+	 * router that keeps running); the probes look at lt_stop at least every 50 ms. */
+	struct sigaction sa = { .sa_handler = lt_on_signal, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Compiles m twice: one copy for the router (daemon_up takes it), one for the traces. */
+static int lt_up(const struct lab *m, const char *path, struct vl_tables **trace_t)
+{
+	struct vl_tables *t = lab_compile(m), *up = lab_compile(m);
+	if (!t || !up || dp_tables_prepare(t) < 0 || dp_tables_prepare(up) < 0) {
+		fprintf(stderr, "vpclab: test: %s\n", strerror(errno ? errno : ENOMEM));
+		goto fail;
+	}
+	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
+		fprintf(stderr, "vpclab: test: /dev/net/tun: %s\n", strerror(errno));
+		goto fail;
+	}
+	if (state_running(t->lab)) {
+		fprintf(stderr, "vpclab: test: lab %s is already running; it is left alone "
+			"('vpclab down %s' first, or give the lab another name)\n", t->lab, t->lab);
+		goto fail;
+	}
+	state_cleanup(t->lab);   /* what a crashed run left behind, if anything */
+	struct daemon_opts o = { .foreground = false, .flowlog_interval_s = 60 };
+	if (daemon_up(up, path, &o) < 0) {
+		vl_tables_free(t);
+		return -EIO;
+	}
+	*trace_t = t;
+	return 0;
+fail:
+	vl_tables_free(t);
+	vl_tables_free(up);
+	return -EIO;
+}
+
+/* Running and reporting. */
+
+struct lt_totals {
+	size_t pass, fail, run;
+	bool sys_error;
+};
+
+static void lt_report_one(const struct vl_tables *t, const struct lt_opts *o, struct lt_job *j,
+			  struct lt_outcome *out, size_t n, struct lt_totals *tot)
+{
+	lt_judge(t, j, out);
+	tot->run++;
+	if (out->pass)
+		tot->pass++;
+	else
+		tot->fail++;
+	if (j->rc < 0)
+		tot->sys_error = true;
+	if (o->tap)
+		labtest_tap(out, n, stdout);
+	else
+		labtest_line(out, stdout);
+	fflush(stdout);
+}
+
+/* Starts the workers, then reports the jobs in file order as each finishes. */
+static int lt_execute(const struct vl_tables *t, const struct lt_opts *o, struct lt_run *r,
+		      struct lt_outcome *out, struct lt_totals *tot)
+{
+	size_t n_threads = (size_t)o->jobs < r->n ? (size_t)o->jobs : r->n;
+	pthread_t th[LT_MAX_JOBS];
+	size_t started = 0;
+	for (; started < n_threads; started++)
+		if (pthread_create(&th[started], NULL, lt_worker, r) != 0)
+			break;
+	if (!started) {
+		fprintf(stderr, "vpclab: test: cannot start a thread\n");
+		return -EAGAIN;
+	}
+	for (size_t i = 0; i < r->n && !lt_stop; i++) {
+		pthread_mutex_lock(&r->mu);
+		while (r->jobs[i].state != JOB_DONE && !lt_stop) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+		}
+		bool done = r->jobs[i].state == JOB_DONE;
+		pthread_mutex_unlock(&r->mu);
+		if (done && !lt_stop)
+			lt_report_one(t, o, &r->jobs[i], &out[tot->run], tot->run + 1, tot);
+	}
+	pthread_mutex_lock(&r->mu);
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	return 0;
+}
+
+static void lt_write_junit(const struct lt_opts *o, const char *lab, const struct lt_outcome *v,
+			   size_t n, double secs, struct lt_totals *tot)
+{
+	FILE *f = fopen(o->junit, "w");
+	int rc = f ? junit_write(f, lab, v, n, secs) : -errno;
+	if (f && fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0) {
+		fprintf(stderr, "vpclab: test: --junit %s: %s\n", o->junit, strerror(-rc));
+		tot->sys_error = true;
+	}
+}
+
+static double lt_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Everything between up and down. */
+static int lt_run_checks(const struct vl_tables *t, const struct lab *m, const struct lt_opts *o,
+			 const size_t *sel, size_t n_sel, struct lt_totals *tot)
+{
+	struct lt_run r = { .n = n_sel };
+	struct lt_outcome *out = calloc(n_sel, sizeof(*out));
+	r.jobs = calloc(n_sel, sizeof(*r.jobs));
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	uint64_t base = 0;
+	if (getrandom(&base, sizeof(base), GRND_NONBLOCK) != sizeof(base))
+		base = (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid();
+	int rc = !out || !r.jobs || home < 0 ? -ENOMEM : 0;
+	for (size_t i = 0; rc == 0 && i < n_sel; i++)
+		rc = lt_job_init(t, &m->checks[sel[i]], base + i * 0x9e3779b97f4a7c15ull, home,
+				 o->timeout_ms, &r.jobs[i]);
+	double t0 = lt_seconds();
+	if (rc == 0) {
+		pthread_mutex_init(&r.mu, NULL);
+		pthread_cond_init(&r.cv, NULL);
+		if (o->tap)
+			printf("TAP version 13\n1..%zu\n", n_sel);
+		rc = lt_execute(t, o, &r, out, tot);
+		pthread_cond_destroy(&r.cv);
+		pthread_mutex_destroy(&r.mu);
+	} else {
+		fprintf(stderr, "vpclab: test: cannot prepare the probes: %s\n", strerror(-rc));
+	}
+	double secs = lt_seconds() - t0;
+	if (rc == 0 && o->junit)
+		lt_write_junit(o, t->lab, out, tot->run, secs, tot);
+	if (rc == 0 && secs > 0 && getenv("VPCLAB_TEST_TIMING"))
+		fprintf(stderr, "vpclab: test: %zu checks in %.2f s (%.1f per second)\n", tot->run,
+			secs, tot->run / secs);
+	if (home >= 0)
+		close(home);
+	free(r.jobs);
+	free(out);
+	return rc;
+}
+
+/* The selected checks' indexes (all without --only). */
+static size_t lt_select(const struct lab *m, const struct lt_opts *o, size_t *sel)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->n_checks; i++) {
+		bool take = o->n_only == 0;
+		for (size_t g = 0; g < o->n_only && !take; g++)
+			take = labtest_selected(&m->checks[i], o->only[g]);
+		if (take)
+			sel[n++] = i;
+	}
+	return n;
+}
+
+int labtest_main(int argc, char **argv)
+{
+	struct lt_opts o;
+	int rc = lt_args(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? LT_OK : rc;
+	struct lab *m = lt_load(&o);
+	if (!m)
+		return LT_FAILED;
+	size_t *sel = calloc(m->n_checks ? m->n_checks : 1, sizeof(*sel));
+	size_t n_sel = sel ? lt_select(m, &o, sel) : 0;
+	if (!sel || n_sel == 0) {
+		if (!m->n_checks)
+			fprintf(stderr, "vpclab: test: %s has no checks (add `checks:` or name a checks "
+				"file)\n", o.lab);
+		else if (sel)
+			fprintf(stderr, "vpclab: test: --only selects none of the %zu checks\n",
+				m->n_checks);
+		free(sel);
+		lab_free(m);
+		return LT_FAILED;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "vpclab: test needs root (it creates namespaces and taps)\n");
+		free(sel);
+		lab_free(m);
+		return LT_SYSTEM;
+	}
+	lt_stop = 0;
+	lt_signals();
+	struct vl_tables *t = NULL;
+	if (lt_up(m, o.lab, &t) < 0) {
+		free(sel);
+		lab_free(m);
+		return LT_SYSTEM;
+	}
+	/* From here on the lab is up: every way out goes through the teardown below. */
+	signal(SIGPIPE, SIG_IGN);   /* `vpclab test | head` must not skip the teardown */
+	struct lt_totals tot = { 0 };
+	rc = lt_run_checks(t, m, &o, sel, n_sel, &tot);
+	bool interrupted = lt_stop;
+	if (o.keep)
+		fprintf(stderr, "vpclab: test: lab %s is still up (--keep); 'vpclab down %s' takes it "
+			"down\n", t->lab, t->lab);
+	else
+		lt_down(t->lab);
+	if (interrupted)
+		fprintf(stderr, "vpclab: test: interrupted after %zu of %zu checks%s\n", tot.run, n_sel,
+			o.keep ? "" : "; the lab is down");
+	printf(o.tap ? "# %zu passed, %zu failed\n" : "%zu passed, %zu failed\n", tot.pass, tot.fail);
+	fflush(stdout);
+	vl_tables_free(t);
+	free(sel);
+	lab_free(m);
+	if (interrupted)
+		return LT_INTERRUPTED;
+	if (rc < 0 || tot.sys_error)
+		return LT_SYSTEM;
+	return tot.fail ? LT_FAILED : LT_OK;
+}
