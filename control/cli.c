@@ -421,6 +421,23 @@ static int trace_args(int argc, char **argv, struct trace_req *r, const char **p
 	return r->from && r->to && r->proto && *path ? 0 : -EINVAL;
 }
 
+/* Loads, checks, compiles and prepares a lab file for an offline command. NULL after printing. */
+static struct vl_tables *offline_tables(const char *path)
+{
+	int errors;
+	struct lab *m = load_checked(path, &errors);
+	if (!m)
+		return NULL;
+	struct vl_tables *t = lab_compile(m);
+	lab_free(m);
+	if (!t || dp_tables_prepare(t) < 0) {
+		vl_tables_free(t);
+		fprintf(stderr, "vpclab: out of memory\n");
+		return NULL;
+	}
+	return t;
+}
+
 /* --live: the running router traces on copies of its own state. */
 static int trace_live(const struct trace_req *r, bool as_json)
 {
@@ -450,17 +467,9 @@ static int cmd_trace(int argc, char **argv)
 		return usage();
 	if (!path[0])
 		return trace_live(&r, as_json);
-	int errors;
-	struct lab *m = load_checked(path, &errors);
-	if (!m)
+	struct vl_tables *t = offline_tables(path);
+	if (!t)
 		return EXIT_INPUT;
-	struct vl_tables *t = lab_compile(m);
-	lab_free(m);
-	if (!t || dp_tables_prepare(t) < 0) {
-		vl_tables_free(t);
-		fprintf(stderr, "vpclab: trace: out of memory\n");
-		return EXIT_SYSTEM;
-	}
 	struct trace_result res;
 	char err[160];
 	int rc = trace_flow(t, &r, &res, err, sizeof(err));
@@ -607,23 +616,6 @@ static int cmd_flowlogs(int argc, char **argv)
 	}
 	json_decref(st);
 	return EXIT_OK;
-}
-
-/* Loads, checks, compiles and prepares a lab file for an offline command. NULL after printing. */
-static struct vl_tables *offline_tables(const char *path)
-{
-	int errors;
-	struct lab *m = load_checked(path, &errors);
-	if (!m)
-		return NULL;
-	struct vl_tables *t = lab_compile(m);
-	lab_free(m);
-	if (!t || dp_tables_prepare(t) < 0) {
-		vl_tables_free(t);
-		fprintf(stderr, "vpclab: out of memory\n");
-		return NULL;
-	}
-	return t;
 }
 
 static int cmd_replay(int argc, char **argv)

@@ -308,21 +308,28 @@ static int32_t nat_lookup_out(struct dp_state *s, struct pkt *p, uint16_t gw, ui
 	return mi;
 }
 
+/* A NAT gateway is an interface in its subnet: a packet from another subnet crosses that
+ * subnet's ACL out and the NAT subnet's ACL in, as AWS evaluates it. */
+static int nat_enter_subnet(struct dp_state *s, const struct pkt *p, uint16_t from,
+			    const struct vl_natgw *g, struct explain *ex)
+{
+	if (from == g->subnet)
+		return STAGE_PASS;
+	int v = pipeline_nacl(s, from, ACL_OUT, p, ex);
+	return v == STAGE_PASS ? pipeline_nacl(s, g->subnet, ACL_IN, p, ex) : v;
+}
+
 struct verdict nat_gw_in(struct dp_state *s, struct pkt *p, uint16_t from, uint16_t natgw,
 			 uint64_t now, struct explain *ex)
 {
 	const struct vl_natgw *g = &s->t->natgws[natgw];
 	uint64_t *c = s->nat->counters[natgw];
-	if (from != g->subnet) {
-		int v = pipeline_nacl(s, from, ACL_OUT, p, ex);
-		if (v == STAGE_PASS)
-			v = pipeline_nacl(s, g->subnet, ACL_IN, p, ex);
-		if (v != STAGE_PASS)
-			return verdict_drop(v);
-	}
+	int v = nat_enter_subnet(s, p, from, g, ex);
+	if (v != STAGE_PASS)
+		return verdict_drop(v);
 	c[NATC_PacketsInFromSource]++;
 	c[NATC_BytesInFromSource] += ip_bytes(p);
-	int v = nat_out_check(s->t, g, p);
+	v = nat_out_check(s->t, g, p);
 	if (v != STAGE_PASS)
 		return nat_drop(s, natgw, v, ex);
 	if (p->ttl <= 1)
@@ -407,13 +414,9 @@ struct verdict nat_gw_private(struct dp_state *s, struct pkt *p, uint16_t from, 
 {
 	const struct vl_natgw *g = &s->t->natgws[natgw];
 	(void)now;
-	if (from != g->subnet) {
-		int v = pipeline_nacl(s, from, ACL_OUT, p, ex);
-		if (v == STAGE_PASS)
-			v = pipeline_nacl(s, g->subnet, ACL_IN, p, ex);
-		if (v != STAGE_PASS)
-			return verdict_drop(v);
-	}
+	int v = nat_enter_subnet(s, p, from, g, ex);
+	if (v != STAGE_PASS)
+		return verdict_drop(v);
 	/* AWS: a NAT gateway answers nothing on its private IP (no ping, no service). */
 	return nat_drop(s, natgw, DROP_NAT_NO_MAPPING, ex);
 }

@@ -278,7 +278,9 @@ struct verdict pipeline_process(struct dp_state *s, uint8_t *frame, uint32_t len
 	return v;
 }
 
-struct dp_state *dp_state_create(const struct vl_tables *t, uint32_t ct_capacity)
+/* The state for t: fresh connection and NAT state, or copies of src's. NULL + errno. */
+static struct dp_state *dp_state_build(const struct vl_tables *t, const struct dp_state *src,
+				       uint32_t ct_capacity)
 {
 	struct dp_state *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -289,11 +291,11 @@ struct dp_state *dp_state_create(const struct vl_tables *t, uint32_t ct_capacity
 	if (!s->ct || !s->stats)
 		goto fail;
 	for (uint16_t i = 0; i < t->n_ports; i++) {
-		s->ct[i] = ct_create(ct_capacity);
+		s->ct[i] = src ? ct_clone(src->ct[i]) : ct_create(ct_capacity);
 		if (!s->ct[i])
 			goto fail;
 	}
-	if (nat_state_init(s) < 0)
+	if ((src ? nat_state_copy(s, src) : nat_state_init(s)) < 0)
 		goto fail;
 	return s;
 fail:
@@ -302,29 +304,14 @@ fail:
 	return NULL;
 }
 
+struct dp_state *dp_state_create(const struct vl_tables *t, uint32_t ct_capacity)
+{
+	return dp_state_build(t, NULL, ct_capacity);
+}
+
 struct dp_state *dp_state_clone(const struct dp_state *src)
 {
-	const struct vl_tables *t = src->t;
-	struct dp_state *s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->t = t;
-	s->ct = calloc(t->n_ports ? t->n_ports : 1, sizeof(*s->ct));
-	s->stats = calloc(t->n_ports ? t->n_ports : 1, sizeof(*s->stats));
-	if (!s->ct || !s->stats)
-		goto fail;
-	for (uint16_t i = 0; i < t->n_ports; i++) {
-		s->ct[i] = ct_clone(src->ct[i]);
-		if (!s->ct[i])
-			goto fail;
-	}
-	if (nat_state_copy(s, src) < 0)
-		goto fail;
-	return s;
-fail:
-	dp_state_destroy(s);
-	errno = ENOMEM;
-	return NULL;
+	return dp_state_build(src->t, src, 0);
 }
 
 void dp_state_destroy(struct dp_state *s)
