@@ -1,12 +1,54 @@
-/* JUnit XML for `vpclab test` (labtest.h): the format CI systems (Jenkins, GitLab, GitHub
- * reporters) read. One testsuite per lab, one testcase per check; a failed check carries the
- * reason and the deciding trace hop in <failure message=...>. Everything from the lab file is
- * escaped: the document must parse whatever the names and messages hold. */
+/* The reports of `vpclab test` (labtest.h), from the outcomes labtest.c judged: the human line,
+ * TAP, and JUnit XML, the format CI systems (Jenkins, GitLab, GitHub reporters) read: one
+ * testsuite per lab, one testcase per check, a failed check's reason and deciding trace hop in
+ * <failure message=...>. Everything from the lab file is escaped: the document must parse
+ * whatever the names and messages hold. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "control/labtest.h"
+
+void labtest_line(const struct lt_outcome *o, FILE *out)
+{
+	if (o->pass)
+		fprintf(out, "PASS  %s%s%s\n", o->text, o->note[0] ? " " : "", o->note);
+	else
+		fprintf(out, "FAIL  %s %s\n", o->head, o->message);
+}
+
+/* A YAML double-quoted scalar for TAP's diagnostic block. */
+static void lt_yaml_quoted(const char *s, FILE *out)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+void labtest_tap(const struct lt_outcome *o, size_t n, FILE *out)
+{
+	/* '#' would start a TAP directive in the description */
+	char text[sizeof(o->text)];
+	snprintf(text, sizeof(text), "%s", o->text);
+	for (char *p = text; *p; p++)
+		if (*p == '#')
+			*p = '_';
+	fprintf(out, "%sok %zu - %s\n", o->pass ? "" : "not ", n, text);
+	if (o->pass)
+		return;
+	fputs("  ---\n  message: ", out);
+	lt_yaml_quoted(o->message, out);
+	fputs("\n  at: ", out);
+	lt_yaml_quoted(o->where, out);
+	fputs("\n  ...\n", out);
+}
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. XML 1.0 allows
  * every character from U+0080 up except surrogates and U+FFFE/U+FFFF. */

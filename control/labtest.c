@@ -95,47 +95,6 @@ bool labtest_selected(const struct lab_check *k, const char *glob)
 	return fnmatch(glob, text, 0) == 0 || (k->from.s && fnmatch(glob, k->from.s, 0) == 0);
 }
 
-void labtest_line(const struct lt_outcome *o, FILE *out)
-{
-	if (o->pass)
-		fprintf(out, "PASS  %s%s%s\n", o->text, o->note[0] ? " " : "", o->note);
-	else
-		fprintf(out, "FAIL  %s %s\n", o->head, o->message);
-}
-
-/* A YAML double-quoted scalar for TAP's diagnostic block. */
-static void lt_yaml_quoted(const char *s, FILE *out)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(out, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\x%02x", (unsigned char)*s);
-		else
-			fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
-void labtest_tap(const struct lt_outcome *o, size_t n, FILE *out)
-{
-	/* '#' would start a TAP directive in the description */
-	char text[sizeof(o->text)];
-	snprintf(text, sizeof(text), "%s", o->text);
-	for (char *p = text; *p; p++)
-		if (*p == '#')
-			*p = '_';
-	fprintf(out, "%sok %zu - %s\n", o->pass ? "" : "not ", n, text);
-	if (o->pass)
-		return;
-	fputs("  ---\n  message: ", out);
-	lt_yaml_quoted(o->message, out);
-	fputs("\n  at: ", out);
-	lt_yaml_quoted(o->where, out);
-	fputs("\n  ...\n", out);
-}
-
 /* Arguments. */
 
 static bool lt_number(const char *s, int lo, int hi, int *out)
@@ -258,76 +217,142 @@ static struct lab *lt_load(const struct lt_opts *o)
 	return m;
 }
 
-/* One check's run. */
+/* The runs: one item per selected check; items aimed at the same listeners (protocol, port,
+ * namespaces) share one probe, a job, whose clients run at once. */
+
+#define LT_GROUP_MAX 64          /* clients in one probe */
 
 enum { JOB_WAITING, JOB_RUNNING, JOB_DONE };
 
-struct lt_job {
+struct lt_item {
 	const struct lab_check *k;
 	uint16_t from;
 	uint16_t listen[PROBE_MAX_LISTEN];   /* port indexes where listeners go */
 	size_t n_listen;
-	char src[128], dst[PROBE_MAX_LISTEN][128];
+	uint32_t dst;                        /* what the client sends to */
+	char src[128];
+	size_t job, slot;                    /* its probe and its client there */
+};
+
+struct lt_job {
+	const struct lt_item *first;         /* the listeners, protocol and port are its */
+	char dst[PROBE_MAX_LISTEN][128];
+	struct probe_client *clients;
 	struct probe_req req;
-	struct probe_res res;
-	int rc;                              /* probe_run's */
 	int state;
 };
 
 struct lt_run {
+	struct lt_item *items;
 	struct lt_job *jobs;
-	size_t n, next_free;                 /* next_free: no job before it is still waiting */
+	size_t n_items, n_jobs, next_free;   /* next_free: no job before it is still waiting */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 };
 
 /* Ports that hold address a, as private or public address. */
-static void lt_holders(const struct vl_tables *t, uint32_t a, struct lt_job *j)
+static void lt_holders(const struct vl_tables *t, uint32_t a, struct lt_item *it)
 {
-	for (uint16_t p = 0; p < t->n_ports && j->n_listen < PROBE_MAX_LISTEN; p++)
+	for (uint16_t p = 0; p < t->n_ports && it->n_listen < PROBE_MAX_LISTEN; p++)
 		if (t->ports[p].ip == a || t->ports[p].public_ip == a)
-			j->listen[j->n_listen++] = p;
+			it->listen[it->n_listen++] = p;
 }
 
 /* What to probe: the address the trace resolves `to` to, and the namespaces that should
  * receive it: the instance or host named, the instance holding the elastic IP (none for a NAT
  * gateway's or an unassociated one: nothing may answer), or whoever holds the address. */
-static int lt_job_init(const struct vl_tables *t, const struct lab_check *k, uint64_t nonce,
-		       int home, int timeout_ms, struct lt_job *j)
+static int lt_item_init(const struct vl_tables *t, const struct lab_check *k, struct lt_item *it)
 {
-	memset(j, 0, sizeof(*j));
-	j->k = k;
-	j->from = k->from_port;
-	uint32_t dst;
-	if (j->from >= t->n_ports || trace_resolve(t, j->from, k->to.s, &dst) < 0)
+	memset(it, 0, sizeof(*it));
+	it->k = k;
+	it->from = k->from_port;
+	if (it->from >= t->n_ports || trace_resolve(t, it->from, k->to.s, &it->dst) < 0)
 		return -ENOENT;
 	if (k->to_kind == LAB_REF_PORT && k->to_idx < t->n_ports)
-		j->listen[j->n_listen++] = k->to_idx;
+		it->listen[it->n_listen++] = k->to_idx;
 	else if (k->to_kind == LAB_REF_EIP && k->to_idx < t->n_eips && t->eips[k->to_idx].port != VL_NONE)
-		j->listen[j->n_listen++] = t->eips[k->to_idx].port;
+		it->listen[it->n_listen++] = t->eips[k->to_idx].port;
 	else if (k->to_kind == LAB_REF_ADDR)
-		lt_holders(t, k->to_addr, j);
-	snprintf(j->src, sizeof(j->src), "/run/netns/%s-%s", t->lab, t->ports[j->from].name);
-	j->req = (struct probe_req){ .src_ns = j->src, .home_ns = home, .proto = (uint8_t)k->proto,
-				     .port = (uint16_t)k->port.v, .dst = dst, .timeout_ms = timeout_ms,
-				     .nonce = nonce, .stop = &lt_stop };
-	for (size_t i = 0; i < j->n_listen; i++) {
-		snprintf(j->dst[i], sizeof(j->dst[i]), "/run/netns/%s-%s", t->lab,
-			 t->ports[j->listen[i]].name);
-		j->req.dst_ns[i] = j->dst[i];
+		lt_holders(t, k->to_addr, it);
+	snprintf(it->src, sizeof(it->src), "/run/netns/%s-%s", t->lab, t->ports[it->from].name);
+	return 0;
+}
+
+static bool lt_same_listeners(const struct lt_item *a, const struct lt_item *b)
+{
+	return a->k->proto == b->k->proto && a->k->port.v == b->k->port.v &&
+	       a->n_listen == b->n_listen &&
+	       !memcmp(a->listen, b->listen, a->n_listen * sizeof(a->listen[0]));
+}
+
+/* Assigns every item its job: the first job with the same listeners and room, else a new one
+ * (ICMP binds no port and a probe without listener shares nothing: always their own). */
+static void lt_group(struct lt_run *r, size_t *sizes)
+{
+	r->n_jobs = 0;
+	for (size_t i = 0; i < r->n_items; i++) {
+		struct lt_item *it = &r->items[i];
+		size_t j = r->n_jobs;
+		bool shares = it->k->proto != 1 && it->n_listen > 0;
+		for (size_t g = 0; shares && g < r->n_jobs && j == r->n_jobs; g++)
+			if (sizes[g] < LT_GROUP_MAX && lt_same_listeners(r->jobs[g].first, it))
+				j = g;
+		if (j == r->n_jobs) {
+			r->jobs[j].first = it;
+			sizes[r->n_jobs++] = 0;
+		}
+		it->job = j;
+		it->slot = sizes[j]++;
 	}
-	j->req.n_dst = j->n_listen;
+}
+
+/* The probe of each job, its clients filled from its items. 0 or -ENOMEM. */
+static int lt_jobs_init(const struct vl_tables *t, struct lt_run *r, const struct lt_opts *o,
+			int home)
+{
+	size_t *sizes = calloc(r->n_items, sizeof(*sizes));
+	uint64_t base = 0;
+	if (!sizes)
+		return -ENOMEM;
+	if (getrandom(&base, sizeof(base), GRND_NONBLOCK) != sizeof(base))
+		base = (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid();
+	lt_group(r, sizes);
+	for (size_t j = 0; j < r->n_jobs; j++) {
+		struct lt_job *job = &r->jobs[j];
+		const struct lt_item *f = job->first;
+		job->clients = calloc(sizes[j], sizeof(*job->clients));
+		if (!job->clients) {
+			free(sizes);
+			return -ENOMEM;
+		}
+		job->req = (struct probe_req){ .home_ns = home, .proto = (uint8_t)f->k->proto,
+			.port = (uint16_t)f->k->port.v, .timeout_ms = o->timeout_ms, .stop = &lt_stop,
+			.clients = job->clients, .n_clients = sizes[j], .n_dst = f->n_listen };
+		for (size_t i = 0; i < f->n_listen; i++) {
+			snprintf(job->dst[i], sizeof(job->dst[i]), "/run/netns/%s-%s", t->lab,
+				 t->ports[f->listen[i]].name);
+			job->req.dst_ns[i] = job->dst[i];
+		}
+	}
+	for (size_t i = 0; i < r->n_items; i++) {
+		const struct lt_item *it = &r->items[i];
+		/* distinct for every client of the run: spread by the golden ratio */
+		r->jobs[it->job].clients[it->slot] = (struct probe_client){ .src_ns = it->src,
+			.dst = it->dst, .nonce = base + i * 0x9e3779b97f4a7c15ull };
+	}
+	free(sizes);
 	return 0;
 }
 
 /* Two probes that would bind the same port in the same namespace cannot run together. */
 static bool lt_clash(const struct lt_job *a, const struct lt_job *b)
 {
-	if (a->req.proto == 1 || a->req.proto != b->req.proto || a->req.port != b->req.port)
+	const struct lt_item *x = a->first, *y = b->first;
+	if (x->k->proto == 1 || x->k->proto != y->k->proto || x->k->port.v != y->k->port.v)
 		return false;
-	for (size_t i = 0; i < a->n_listen; i++)
-		for (size_t k = 0; k < b->n_listen; k++)
-			if (a->listen[i] == b->listen[k])
+	for (size_t i = 0; i < x->n_listen; i++)
+		for (size_t k = 0; k < y->n_listen; k++)
+			if (x->listen[i] == y->listen[k])
 				return true;
 	return false;
 }
@@ -336,15 +361,15 @@ static bool lt_clash(const struct lt_job *a, const struct lt_job *b)
 static struct lt_job *lt_pick(struct lt_run *r, bool *any_waiting)
 {
 	*any_waiting = false;
-	while (r->next_free < r->n && r->jobs[r->next_free].state != JOB_WAITING)
+	while (r->next_free < r->n_jobs && r->jobs[r->next_free].state != JOB_WAITING)
 		r->next_free++;
-	for (size_t i = r->next_free; i < r->n; i++) {
+	for (size_t i = r->next_free; i < r->n_jobs; i++) {
 		struct lt_job *j = &r->jobs[i];
 		if (j->state != JOB_WAITING)
 			continue;
 		*any_waiting = true;
 		bool busy = false;
-		for (size_t k = 0; k < r->n && !busy; k++)
+		for (size_t k = 0; k < r->n_jobs && !busy; k++)
 			busy = r->jobs[k].state == JOB_RUNNING && lt_clash(j, &r->jobs[k]);
 		if (!busy)
 			return j;
@@ -367,7 +392,7 @@ static void *lt_worker(void *arg)
 		}
 		j->state = JOB_RUNNING;
 		pthread_mutex_unlock(&r->mu);
-		j->rc = probe_run(&j->req, &j->res);
+		probe_run(&j->req);      /* failures are in each client's res */
 		pthread_mutex_lock(&r->mu);
 		j->state = JOB_DONE;
 		pthread_cond_broadcast(&r->cv);
@@ -385,41 +410,41 @@ struct lt_verdict {
 	char decider[240];
 };
 
-static bool lt_listens(const struct lt_job *j, uint16_t port)
+static bool lt_listens(const struct lt_item *it, uint16_t port)
 {
-	for (size_t i = 0; i < j->n_listen; i++)
-		if (j->listen[i] == port)
+	for (size_t i = 0; i < it->n_listen; i++)
+		if (it->listen[i] == port)
 			return true;
 	return false;
 }
 
 /* The trace of the same flow, from the same source port, with its return. */
-static int lt_trace(const struct vl_tables *t, const struct lt_job *j, struct lt_verdict *v)
+static int lt_trace(const struct vl_tables *t, const struct lt_item *it,
+		    const struct probe_res *res, struct lt_verdict *v)
 {
-	struct trace_req q = { .from = t->ports[j->from].name, .to = j->k->to.s,
-			       .proto = j->req.proto, .port = j->req.port, .sport = j->res.sport,
+	uint8_t proto = (uint8_t)it->k->proto;
+	struct trace_req q = { .from = t->ports[it->from].name, .to = it->k->to.s, .proto = proto,
+			       .port = (uint16_t)it->k->port.v, .sport = proto == 1 ? 0 : res->sport,
 			       .icmp_type = -1, .with_return = true };
 	struct trace_result tr;
 	char err[160];
 	memset(v, 0, sizeof(*v));
-	if (j->req.proto == 1)
-		q.sport = 0;
 	if (trace_flow(t, &q, &tr, err, sizeof(err)) < 0) {
 		snprintf(v->decider, sizeof(v->decider), "no trace: %s", err);
 		return -ENOENT;
 	}
 	bool fwd = tr.fwd.v.action == VERDICT_FORWARD;
-	bool there = fwd && (j->n_listen == 0 || lt_listens(j, tr.fwd.v.out_port));
+	bool there = fwd && (it->n_listen == 0 || lt_listens(it, tr.fwd.v.out_port));
 	v->reply = there && tr.has_return && tr.ret.v.action == VERDICT_FORWARD;
-	v->allow = there && (j->req.proto == 17 || v->reply);
+	v->allow = there && (proto == 17 || v->reply);
 	v->seen = there ? tr.fwd.src : 0;
 	char hop[200];
 	if (!fwd) {
 		trace_decider(t, &tr.fwd, v->decider, sizeof(v->decider));
 	} else if (!there) {
 		snprintf(v->decider, sizeof(v->decider), "delivered to %s, not to %s",
-			 t->ports[tr.fwd.v.out_port].name, j->k->to.s);
-	} else if (!v->reply && j->req.proto != 17) {
+			 t->ports[tr.fwd.v.out_port].name, it->k->to.s);
+	} else if (!v->reply && proto != 17) {
 		trace_decider(t, &tr.ret, hop, sizeof(hop));
 		snprintf(v->decider, sizeof(v->decider), "return: %s", hop);
 	} else {
@@ -444,22 +469,22 @@ static const char *lt_word(bool allow)
 	return allow ? "allow" : "deny";
 }
 
-static void lt_judge(const struct vl_tables *t, const struct lt_job *j, struct lt_outcome *o)
+static void lt_judge(const struct vl_tables *t, const struct lt_item *it,
+		     const struct probe_res *res, struct lt_outcome *o)
 {
-	const struct lab_check *k = j->k;
-	const struct probe_res *res = &j->res;
+	const struct lab_check *k = it->k;
 	char why[300] = "", a[16], b[16], trace[256];
 	memset(o, 0, sizeof(*o));
 	labtest_check_head(k, o->head, sizeof(o->head));
 	labtest_check_text(k, o->text, sizeof(o->text));
 	snprintf(o->where, sizeof(o->where), "%s:%d:%d", k->at.file, k->at.line, k->at.col);
 	o->ms = res->elapsed_ms;
-	if (j->rc < 0) {
+	if (res->rc < 0) {
 		snprintf(o->message, sizeof(o->message), "cannot probe: %s", res->err);
 		return;
 	}
 	struct lt_verdict v;
-	lt_trace(t, j, &v);
+	lt_trace(t, it, res, &v);
 	snprintf(trace, sizeof(trace), "%s", v.decider);
 	uint32_t want = k->seen_kind == LAB_REF_EIP ? t->eips[k->seen_idx].ip : k->seen_addr;
 	bool seen_bad = k->seen_as.s && k->expect_allow && res->allowed && res->seen != want;
@@ -575,29 +600,50 @@ struct lt_totals {
 	bool sys_error;
 };
 
-static void lt_report_one(const struct vl_tables *t, const struct lt_opts *o, struct lt_job *j,
-			  struct lt_outcome *out, size_t n, struct lt_totals *tot)
+static void lt_report_one(const struct vl_tables *t, const struct lt_opts *o,
+			  const struct lt_run *r, size_t i, struct lt_outcome *out, struct lt_totals *tot)
 {
-	lt_judge(t, j, out);
+	const struct lt_item *it = &r->items[i];
+	const struct probe_res *res = &r->jobs[it->job].clients[it->slot].res;
+	lt_judge(t, it, res, out);
 	tot->run++;
 	if (out->pass)
 		tot->pass++;
 	else
 		tot->fail++;
-	if (j->rc < 0)
+	if (res->rc < 0)
 		tot->sys_error = true;
 	if (o->tap)
-		labtest_tap(out, n, stdout);
+		labtest_tap(out, tot->run, stdout);
 	else
 		labtest_line(out, stdout);
 	fflush(stdout);
 }
 
-/* Starts the workers, then reports the jobs in file order as each finishes. */
+/* Waits (under the lock) until job j is done or a signal came; true when done. */
+static bool lt_wait_job(struct lt_run *r, size_t j)
+{
+	pthread_mutex_lock(&r->mu);
+	while (r->jobs[j].state != JOB_DONE && !lt_stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000000L;     /* a signal does not wake a condition wait */
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+	}
+	bool done = r->jobs[j].state == JOB_DONE;
+	pthread_mutex_unlock(&r->mu);
+	return done && !lt_stop;
+}
+
+/* Starts the workers, then reports the checks in file order as their probes finish. */
 static int lt_execute(const struct vl_tables *t, const struct lt_opts *o, struct lt_run *r,
 		      struct lt_outcome *out, struct lt_totals *tot)
 {
-	size_t n_threads = (size_t)o->jobs < r->n ? (size_t)o->jobs : r->n;
+	size_t n_threads = (size_t)o->jobs < r->n_jobs ? (size_t)o->jobs : r->n_jobs;
 	pthread_t th[LT_MAX_JOBS];
 	size_t started = 0;
 	for (; started < n_threads; started++)
@@ -607,23 +653,8 @@ static int lt_execute(const struct vl_tables *t, const struct lt_opts *o, struct
 		fprintf(stderr, "vpclab: test: cannot start a thread\n");
 		return -EAGAIN;
 	}
-	for (size_t i = 0; i < r->n && !lt_stop; i++) {
-		pthread_mutex_lock(&r->mu);
-		while (r->jobs[i].state != JOB_DONE && !lt_stop) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 100 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-		}
-		bool done = r->jobs[i].state == JOB_DONE;
-		pthread_mutex_unlock(&r->mu);
-		if (done && !lt_stop)
-			lt_report_one(t, o, &r->jobs[i], &out[tot->run], tot->run + 1, tot);
-	}
+	for (size_t i = 0; i < r->n_items && lt_wait_job(r, r->items[i].job); i++)
+		lt_report_one(t, o, r, i, &out[tot->run], tot);
 	pthread_mutex_lock(&r->mu);
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
@@ -652,21 +683,28 @@ static double lt_seconds(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void lt_run_free(struct lt_run *r)
+{
+	for (size_t j = 0; r->jobs && j < r->n_jobs; j++)
+		free(r->jobs[j].clients);
+	free(r->jobs);
+	free(r->items);
+}
+
 /* Everything between up and down. */
 static int lt_run_checks(const struct vl_tables *t, const struct lab *m, const struct lt_opts *o,
 			 const size_t *sel, size_t n_sel, struct lt_totals *tot)
 {
-	struct lt_run r = { .n = n_sel };
+	struct lt_run r = { .n_items = n_sel };
 	struct lt_outcome *out = calloc(n_sel, sizeof(*out));
+	r.items = calloc(n_sel, sizeof(*r.items));
 	r.jobs = calloc(n_sel, sizeof(*r.jobs));
 	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	uint64_t base = 0;
-	if (getrandom(&base, sizeof(base), GRND_NONBLOCK) != sizeof(base))
-		base = (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid();
-	int rc = !out || !r.jobs || home < 0 ? -ENOMEM : 0;
+	int rc = !out || !r.items || !r.jobs || home < 0 ? -ENOMEM : 0;
 	for (size_t i = 0; rc == 0 && i < n_sel; i++)
-		rc = lt_job_init(t, &m->checks[sel[i]], base + i * 0x9e3779b97f4a7c15ull, home,
-				 o->timeout_ms, &r.jobs[i]);
+		rc = lt_item_init(t, &m->checks[sel[i]], &r.items[i]);
+	if (rc == 0)
+		rc = lt_jobs_init(t, &r, o, home);
 	double t0 = lt_seconds();
 	if (rc == 0) {
 		pthread_mutex_init(&r.mu, NULL);
@@ -683,11 +721,11 @@ static int lt_run_checks(const struct vl_tables *t, const struct lab *m, const s
 	if (rc == 0 && o->junit)
 		lt_write_junit(o, t->lab, out, tot->run, secs, tot);
 	if (rc == 0 && secs > 0 && getenv("VPCLAB_TEST_TIMING"))
-		fprintf(stderr, "vpclab: test: %zu checks in %.2f s (%.1f per second)\n", tot->run,
-			secs, tot->run / secs);
+		fprintf(stderr, "vpclab: test: %zu checks in %.2f s (%.1f per second), %zu probes\n",
+			tot->run, secs, tot->run / secs, r.n_jobs);
 	if (home >= 0)
 		close(home);
-	free(r.jobs);
+	lt_run_free(&r);
 	free(out);
 	return rc;
 }

@@ -14,7 +14,9 @@ static bool arp_should_answer(const struct vl_tables *t, const struct vl_port *p
 {
 	if (target == port->ip || target == 0)
 		return false; /* probes and gratuitous ARP for its own address */
-	if (sender != port->ip && sender != 0)
+	/* An appliance (check off) may ask with another source address, as Linux does by default
+	 * (arp_announce 0) for a packet from a secondary or loopback address. */
+	if (sender != port->ip && sender != 0 && port->src_dst_check)
 		return false;
 	if (port->kind == VL_PORT_INET_HOST)
 		return true;

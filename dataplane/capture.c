@@ -35,17 +35,11 @@ struct capture_state {
 	uint8_t block[TAP_FRAME_MAX + 512];
 };
 
-static const char *const stage_names[] = {
-	[EX_PARSE] = "parse",       [EX_ARP] = "arp",           [EX_SRCDST_OUT] = "eni-out",
-	[EX_SG_OUT] = "sg-out",     [EX_ROUTE] = "route",       [EX_NACL_OUT] = "nacl-out",
-	[EX_NACL_IN] = "nacl-in",   [EX_SG_IN] = "sg-in",       [EX_SRCDST_IN] = "eni-in",
-	[EX_IGW] = "igw",           [EX_NAT] = "nat",           [EX_DELIVER] = "deliver",
-};
 
 int capture_stage_parse(const char *name)
 {
-	for (int i = 0; i <= EX_DELIVER; i++)
-		if (strcmp(name, stage_names[i]) == 0)
+	for (int i = 0; i <= EX_FRAGMENT; i++)
+		if (strcmp(name, explain_stage_name((enum explain_stage)i)) == 0)
 			return i;
 	return -1;
 }
@@ -230,7 +224,7 @@ static void hop_comment(const struct vl_tables *t, const struct explain_hop *h, 
 		snprintf(rule, sizeof(rule), " rule *");
 	else if (h->flags & EXF_TRACKED)
 		snprintf(rule, sizeof(rule), " tracked");
-	snprintf(buf, cap, "%s%s%s: %s%s%s", stage_names[h->stage], when[0] ? " " : "", when,
+	snprintf(buf, cap, "%s%s%s: %s%s%s", explain_stage_name((enum explain_stage)h->stage), when[0] ? " " : "", when,
 		 h->verdict == STAGE_PASS ? "pass" : "drop ",
 		 h->verdict == STAGE_PASS ? "" : drop_reason_name((enum drop_reason)h->verdict), rule);
 }

@@ -185,7 +185,59 @@ static struct verdict from_instance(struct dp_state *s, struct pkt *p, uint64_t 
 	return pipeline_route(s, p, in->subnet, now, ex);
 }
 
+static struct dp_frag *frag_slot(struct dp_state *s, uint32_t src, uint32_t dst, uint16_t id,
+				 uint8_t proto)
+{
+	uint32_t h = (src * 0x9e3779b1u) ^ (dst * 0x85ebca6bu) ^ ((uint32_t)id << 8 | proto);
+	return &s->frags[(h ^ (h >> 15)) % DP_FRAG_SLOTS];
+}
+
+/* A later fragment whose first fragment was forwarded: the same rewrite, the same interface. */
+static bool frag_follow(struct dp_state *s, struct pkt *p, uint64_t now, struct explain *ex,
+			struct verdict *v)
+{
+	struct dp_frag *f = frag_slot(s, p->src, p->dst, p->ip_id, p->proto);
+	if (!f->used || f->src != p->src || f->dst != p->dst || f->ip_id != p->ip_id ||
+	    f->proto != p->proto || now - f->seen > (uint64_t)DP_FRAG_S * NS_PER_S ||
+	    f->out_port >= s->t->n_ports)
+		return false;
+	if (f->new_src != p->src)
+		nat_set_addr(p, true, f->new_src);
+	if (f->new_dst != p->dst)
+		nat_set_addr(p, false, f->new_dst);
+	memcpy(p->frame, s->t->ports[f->out_port].mac, 6);
+	memcpy(p->frame + 6, s->t->router_mac, 6);
+	explain_add(ex, EX_FRAGMENT, STAGE_PASS, f->out_port, -1, 0);
+	*v = (struct verdict){.action = VERDICT_FORWARD, .out_port = f->out_port};
+	return true;
+}
+
+static void frag_remember(struct dp_state *s, uint32_t src, uint32_t dst, const struct pkt *p,
+			  uint16_t out_port, uint64_t now)
+{
+	struct dp_frag *f = frag_slot(s, src, dst, p->ip_id, p->proto);
+	*f = (struct dp_frag){.src = src, .dst = dst, .new_src = p->src, .new_dst = p->dst,
+			      .ip_id = p->ip_id, .out_port = out_port, .proto = p->proto, .used = 1,
+			      .seen = now};
+}
+
+static struct verdict pipeline_decide(struct dp_state *s, struct pkt *p, uint64_t now,
+				      struct explain *ex);
+
 struct verdict pipeline_run(struct dp_state *s, struct pkt *p, uint64_t now, struct explain *ex)
+{
+	struct verdict v;
+	if ((p->flags & PKT_LATER_FRAG) && frag_follow(s, p, now, ex, &v))
+		return v;
+	uint32_t src = p->src, dst = p->dst;
+	v = pipeline_decide(s, p, now, ex);
+	if ((p->flags & (PKT_FRAG | PKT_LATER_FRAG)) == PKT_FRAG && v.action == VERDICT_FORWARD)
+		frag_remember(s, src, dst, p, v.out_port, now);
+	return v;
+}
+
+static struct verdict pipeline_decide(struct dp_state *s, struct pkt *p, uint64_t now,
+				      struct explain *ex)
 {
 	const struct vl_tables *t = s->t;
 	if (p->in_port >= t->n_ports)
@@ -335,6 +387,7 @@ const char *explain_stage_name(enum explain_stage st)
 		[EX_SG_OUT] = "sg-out",   [EX_ROUTE] = "route",     [EX_NACL_OUT] = "nacl-out",
 		[EX_NACL_IN] = "nacl-in", [EX_SG_IN] = "sg-in",     [EX_SRCDST_IN] = "eni-in",
 		[EX_IGW] = "igw",         [EX_NAT] = "nat",         [EX_DELIVER] = "deliver",
+		[EX_FRAGMENT] = "fragment",
 	};
-	return (unsigned)st <= EX_DELIVER ? names[st] : "?";
+	return (unsigned)st <= EX_FRAGMENT ? names[st] : "?";
 }

@@ -24,6 +24,7 @@ enum explain_stage {
 	EX_IGW,
 	EX_NAT,
 	EX_DELIVER,
+	EX_FRAGMENT,     /* a later fragment following its first fragment's verdict */
 };
 
 struct explain_hop {
@@ -55,6 +56,19 @@ struct dp_port_stats {
 /* Sends p out of port (rewritten frame in p->frame/p->len). 0 or -errno. */
 typedef int (*dp_send_fn)(void *ctx, uint16_t port, const struct pkt *p);
 
+/* Later fragments carry no ports, so no stage can judge them: they follow the fate of their
+ * first fragment (same source, destination, protocol and IP id), which went through every
+ * stage. A small direct-mapped table remembers where each forwarded first fragment went. */
+#define DP_FRAG_SLOTS 512
+#define DP_FRAG_S 30u            /* DESIGN: as Linux's ipfrag_time */
+struct dp_frag {
+	uint32_t src, dst;       /* as the first fragment arrived */
+	uint32_t new_src, new_dst; /* as it left (NAT/IGW rewrites) */
+	uint16_t ip_id, out_port;
+	uint8_t proto, used;
+	uint64_t seen;
+};
+
 struct dp_state {
 	const struct vl_tables *t;
 	struct ct_table **ct;            /* one per port, t->n_ports of them */
@@ -70,6 +84,7 @@ struct dp_state {
 	void *flowlog_ctx;
 	int64_t wall_offset_s;           /* CLOCK_REALTIME - CLOCK_MONOTONIC, for flow log times */
 	uint16_t target;                 /* the interface the current packet is headed for */
+	struct dp_frag frags[DP_FRAG_SLOTS];
 	int16_t replaced;                /* drop reason of a packet a stage replaced with the router's
 					  * own answer (ICMP error, RST), counted as dropped; -1 none */
 };
