@@ -72,8 +72,18 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	bash tests/bench/run.sh
+	bash tests/bench/nat.sh
+
+# Coverage-guided fuzzing with clang's libFuzzer (not part of check): FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 30
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libvpclab.a
+	for t in pipeline load; do \
+		clang -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -I. \
+			tests/fuzz/fuzz_$$t.c build-fuzz/libvpclab.a $(LDLIBS) -o build-fuzz/fuzz_$$t && \
+		build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=9000 || exit 1; done
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-fuzz bin
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/control/main.d

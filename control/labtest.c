@@ -1,8 +1,9 @@
 /* `vpclab test` (labtest.h): load the lab and any checks files (load_checks.c), bring the lab up
  * (daemon.c), probe every selected check with real traffic (probe.c) on a bounded pool of threads,
  * trace each one offline on the same compiled tables (trace.c), compare, report, take the lab
- * down: always, also after a failure or Ctrl-C, unless --keep. Checks that would share a listener
- * (same namespace, protocol and port) run one after the other; the rest run at once. */
+ * down: always, also after a failure or Ctrl-C, unless --keep. Checks aimed at the same listeners
+ * (namespaces, protocol, port) share one probe, each client with its own nonce; probes whose
+ * listeners overlap otherwise run one after the other; the rest run at once. */
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -220,7 +222,7 @@ static struct lab *lt_load(const struct lt_opts *o)
 /* The runs: one item per selected check; items aimed at the same listeners (protocol, port,
  * namespaces) share one probe, a job, whose clients run at once. */
 
-#define LT_GROUP_MAX 64          /* clients in one probe */
+#define LT_GROUP_MAX 32          /* clients in one probe */
 
 enum { JOB_WAITING, JOB_RUNNING, JOB_DONE };
 
@@ -429,6 +431,13 @@ static int lt_trace(const struct vl_tables *t, const struct lt_item *it,
 	struct trace_result tr;
 	char err[160];
 	memset(v, 0, sizeof(*v));
+	if (it->dst == t->ports[it->from].ip) {
+		/* Its own address: the kernel answers itself, nothing reaches the VPC (nor AWS's). */
+		*v = (struct lt_verdict){ res->allowed, res->reply, res->seen, "" };
+		snprintf(v->decider, sizeof(v->decider), "%s's own address: the packet never leaves it",
+			 t->ports[it->from].name);
+		return 0;
+	}
 	if (trace_flow(t, &q, &tr, err, sizeof(err)) < 0) {
 		snprintf(v->decider, sizeof(v->decider), "no trace: %s", err);
 		return -ENOENT;
@@ -560,6 +569,17 @@ static void lt_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Every probe holds a socket per client and per accepted connection: --jobs probes of up to
+ * LT_GROUP_MAX clients each may need more than the usual 1024 descriptors. */
+static void lt_more_files(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max && rl.rlim_cur < 65536) {
+		rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 /* Compiles m twice: one copy for the router (daemon_up takes it), one for the traces. */
@@ -774,6 +794,7 @@ int labtest_main(int argc, char **argv)
 	}
 	lt_stop = 0;
 	lt_signals();
+	lt_more_files();
 	struct vl_tables *t = NULL;
 	if (lt_up(m, o.lab, &t) < 0) {
 		free(sel);

@@ -1,8 +1,8 @@
 /* `vpclab test LAB.yaml [CHECKS.yaml ...]`: bring the lab up under its own name, run every check
  * of `checks:` as real traffic (probe.c) and as an offline trace (trace.c), report like a CI tool
  * (one line per check, JUnit XML, TAP), take the lab down. The parts without root or namespaces
- * (how a check reads, which checks --only selects, the report formats) are public for the unit
- * tests. */
+ * (how a check reads, which checks --only selects, the report formats in junit.c) are public for
+ * the unit tests. */
 #ifndef VPCLAB_LABTEST_H
 #define VPCLAB_LABTEST_H
 
@@ -37,12 +37,12 @@ struct lt_outcome {
 	int ms;                /* how long the probe took */
 };
 
-/* The human line: "PASS  text[ note]" or "FAIL  head message". */
+/* junit.c: the reports. The human line: "PASS  text[ note]" or "FAIL  head message". */
 void labtest_line(const struct lt_outcome *o, FILE *out);
 /* TAP version 13, one test point (1-based n) with the failure in a YAML block. */
 void labtest_tap(const struct lt_outcome *o, size_t n, FILE *out);
 
-/* junit.c: s with & < > " ' as entities, other control bytes and invalid UTF-8 as '?'. */
+/* s with & < > " ' as entities, other control bytes and invalid UTF-8 as '?'. */
 void junit_escape(const char *s, FILE *out);
 /* The JUnit XML document: one <testsuite name=suite> with one <testcase> per outcome
  * (classname = suite, name = the check's text, <failure message=...> on failure). 0 or -errno

@@ -15,8 +15,8 @@ TID=ocapt; . "$(dirname "$0")/lib.sh"
 
 sed "s/^name: .*/name: $LAB/" "$REPO/tests/golden/labs/obs.yaml" >"$T/lab.yaml"
 lab_up "$T/lab.yaml"
-on_bg web "$PY" -m http.server 80 --bind 0.0.0.0 >/dev/null 2>&1
-on_bg ext "$PY" -m http.server 443 --bind 0.0.0.0 >/dev/null 2>&1
+on_bg web "$PY" -m http.server 80 --bind 0.0.0.0 >/dev/null 2>&1; disown $!
+on_bg ext "$PY" -m http.server 443 --bind 0.0.0.0 >/dev/null 2>&1; disown $!
 _wait_listen "$LAB-web" tcp 80; _wait_listen "$LAB-ext" tcp 443
 
 # pcapng.py FILE: one JSON object per enhanced packet block (comment, addresses, ports, flags);
@@ -288,7 +288,7 @@ recover() {
 	diag "the router died after: $1 (bringing the lab up again)"
 	timeout 20 "$VPCLAB" down "$LAB" >/dev/null 2>&1
 	lab_up "$T/lab.yaml" >/dev/null
-	on_bg ext "$PY" -m http.server 443 --bind 0.0.0.0 >/dev/null 2>&1
+	on_bg ext "$PY" -m http.server 443 --bind 0.0.0.0 >/dev/null 2>&1; disown $!
 	_wait_listen "$LAB-ext" tcp 443
 }
 # bad_request DESC MESSAGE-ERE CAPTURE-ARGS...: five tries, each must exit 1 with the message
@@ -331,9 +331,13 @@ cap_form "the drop of app -> web:23, nothing else" 'len(P) >= 1 and all(p["dport
 	'on app timeout 3 nc -n -z -w 1 10.1.0.10 23' -- --drops 'tcp port 23'
 
 diag "ten captures that end without one matching packet, then one more"
+first_err=""
 for i in $(seq 1 10); do
 	"$VPCLAB" capture web --lab "$LAB" --seconds 1 -w "$T/idle$i.pcapng" 'udp port 9' >/dev/null 2>"$T/idle.err"
+	rc=$?
+	[ -z "$first_err" ] && [ "$rc" -ne 0 ] && first_err="idle capture $i: exit $rc: $(head -c 150 "$T/idle.err")"
 done
+[ -n "$first_err" ] && diag "$first_err"
 cap_start "$T/after.pcapng" web --seconds 3 icmp
 on app ping -n -c 2 -i 0.2 -W 1 10.1.0.10 >/dev/null 2>&1
 cap_wait
