@@ -37,6 +37,8 @@ static const char usage_text[] =
 	"  trace (LAB.yaml | --live [--lab LAB]) --from NAME --to NAME|EIP|IP (--tcp PORT|--udp PORT|--icmp|--proto N)\n"
 	"        [--sport PORT] [--return] [--json]   one packet through the pipeline, hop by hop\n"
 	"  replay LAB.yaml --from NAME IN.pcap [-o DIR]   frames of IN.pcap through the pipeline offline\n"
+	"  test LAB.yaml [CHECKS.yaml...] [--junit FILE] [--tap] [--only GLOB] [--keep] [--timeout MS]\n"
+	"        [--jobs N]                up, run the checks with real probes (each traced), report, down\n"
 	"  flows [--lab LAB] [--json]     tracked connections per interface, NAT translations\n"
 	"  flowlogs [NAME] [--lab LAB]    VPC flow log records (version 2) of the current and past windows\n"
 	"  capture [NAME] [--stage STAGE[:COMPONENT]] [--drops] [-w FILE] [-c N] [--seconds N]\n"

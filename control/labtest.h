@@ -6,6 +6,7 @@
 #ifndef VPCLAB_LABTEST_H
 #define VPCLAB_LABTEST_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -24,6 +25,16 @@ const char *labtest_check_head(const struct lab_check *k, char *buf, size_t cap)
 const char *labtest_check_text(const struct lab_check *k, char *buf, size_t cap);
 /* --only GLOB: fnmatch on the check's text or on its `from` name. */
 bool labtest_selected(const struct lab_check *k, const char *glob);
+
+/* labtest_up.c: the lab's life around the checks. labtest_stop is set by SIGINT, SIGTERM or
+ * SIGHUP once labtest_up has installed its handlers: the probes give up, the lab still goes down. */
+extern volatile sig_atomic_t labtest_stop;
+/* Compiles m twice (one copy for the router, *trace_t for the traces: the caller frees it),
+ * refuses a lab that is already running, brings the lab up in the background. 0, or -EIO after
+ * saying why (nothing of the lab is left then). */
+int labtest_up(const struct lab *m, const char *path, struct vl_tables **trace_t);
+/* As `vpclab down LAB`: asks the router, insists, removes whatever is left. */
+void labtest_down(const char *lab);
 
 /* What became of one check, as every report format needs it. */
 struct lt_outcome {

@@ -278,6 +278,23 @@ check "capture | tcpdump -nr -: tcpdump printed the 4 packets" 4 "$(wc -l <"$T/s
 check "capture | tcpdump -nr -: they are echo requests and replies of app and web" 4 \
 	"$(grep -Ec '10\.1\.1\.10 > 10\.1\.0\.10: ICMP echo request|10\.1\.0\.10 > 10\.1\.1\.10: ICMP echo reply' "$T/stream.txt")"
 
+# ------------------------------------------------------------------ a bulk transfer
+diag "capture web 'tcp port 443' while app downloads 2 MB from web (64 KiB segments)"
+mkdir -p "$T/www" && head -c 2000000 /dev/urandom >"$T/www/big"
+(cd "$T/www" && exec ip netns exec "$LAB-web" "$PY" -m http.server 443 --bind 0.0.0.0 >/dev/null 2>&1) &
+BG_PIDS+=($!); disown $!
+_wait_listen "$LAB-web" tcp 443
+cap_start "$T/bulk.pcapng" web --seconds 4 'tcp port 443'
+got=$(on app curl -s -o /dev/null -w '%{http_code} %{size_download}' -m 5 http://10.1.0.10:443/big)
+check "curl app -> web: 2 MB downloaded" "200 2000000" "$got"
+cap_wait
+F=$T/bulk.pcapng
+out=$(tcpdump -nr "$F" 2>&1 >/dev/null); rc=$?
+check_rc "bulk capture: tcpdump -r reads the whole file without error" 0 "$rc" "$(printf '%s' "$out" | grep -v '^reading' | head -c 200)"
+well_formed "bulk capture" "$F"
+check "bulk capture: the SYN and the first data segments are in it" True \
+	"$(pq "$F" 'any(p["flags"] == 2 for p in P) and any(p["sport"] == 443 and p["len"] > 1514 for p in P)')"
+
 # ------------------------------------------------------------------ errors, robustness
 # Bad requests must be answered with one message and leave the router running. recover: when the
 # router died anyway (counted, checked once at the end), the lab comes back for the next checks.

@@ -3,7 +3,7 @@
 # (allowed, and dropped at every kind of stage: sg egress, route no-route and blackhole, nacl out,
 # nacl in, sg ingress, source/dest check, igw without public IP, igw without mapping, NAT gateway
 # inbound, internet without host, local address without host, a reply dropped by a stateless
-# NACL), the offline trace verdict (its exit code) must equal what real traffic does:
+# NACL, hairpins to elastic IPs through the IGW), the offline trace verdict (its exit code) must equal what real traffic does:
 #   TCP  nc -z -w 1 (with a listener on the destination), trace --return (a connection needs both)
 #   UDP  one datagram reaching a listener, trace without --return
 #   ICMP ping -c1 -W1 (twice: the first may wait for ARP), trace --icmp --return
@@ -85,6 +85,11 @@ tcp ext 203.0.113.99 80 203.0.113.99 - drop
 tcp web 198.51.100.99 80 198.51.100.99 - drop
 tcp web 10.1.1.99 80 10.1.1.99 - drop
 tcp web ext 80 198.51.100.10 ext drop 1000
+tcp app web-eip 80 203.0.113.10 web allow
+tcp locked web-eip 80 203.0.113.10 web allow
+tcp web lock-eip 22 203.0.113.12 locked drop
+icmp app ext 0 198.51.100.10 - drop
+udp app ext 53 198.51.100.10 ext drop
 EOF
 )
 

@@ -1,12 +1,15 @@
 /* The parts of `vpclab test` that need no root: how a check reads in reports, which checks --only
- * selects, the human/TAP lines, JUnit escaping and the document, and checks files kept apart from
- * the lab (loaded with the lab's own rules, errors at that file's FILE:LINE:COL). */
+ * selects, the human/TAP lines, JUnit escaping and the document, checks files kept apart from
+ * the lab (loaded with the lab's own rules, errors at that file's FILE:LINE:COL), and the trace
+ * hop a failing check names. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "control/labtest.h"
+#include "control/trace.h"
+#include "dataplane/tables.h"
 #include "labtest.h"
 
 Suite *suite_labtest(void);
@@ -327,6 +330,66 @@ START_TEST(checks_file_missing)
 }
 END_TEST
 
+static const char decider_lab[] =
+	"vpcs:\n"
+	"  - name: main\n"
+	"    cidr: 10.0.0.0/16\n"
+	"    internet_gateway: true\n"
+	"    subnets:\n"
+	"      - { name: public, cidr: 10.0.0.0/24, route_table: public }\n"
+	"      - { name: private, cidr: 10.0.1.0/24, route_table: private, network_acl: locked }\n"
+	"    route_tables:\n"
+	"      - { name: public, routes: [ { destination: 0.0.0.0/0, target: igw } ] }\n"
+	"      - { name: private, routes: [ { destination: 0.0.0.0/0, target: nat } ] }\n"
+	"    network_acls:\n"
+	"      - name: locked\n"
+	"        inbound:\n"
+	"          - { rule: 100, action: allow, protocol: tcp, ports: 5432, cidr: 10.0.0.0/24 }\n"
+	"          - { rule: 110, action: deny, protocol: tcp, ports: 22, cidr: 0.0.0.0/0 }\n"
+	"        outbound: [ { rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0 } ]\n"
+	"    security_groups:\n"
+	"      - name: db\n"
+	"        inbound: [ { protocol: tcp, ports: 5432, group: default }, { protocol: tcp, ports: 22, cidr: 0.0.0.0/0 } ]\n"
+	"    nat_gateways: [ { name: nat, subnet: public, elastic_ip: nat-eip } ]\n"
+	"    instances:\n"
+	"      - { name: web, subnet: public, ip: 10.0.0.10 }\n"
+	"      - { name: db, subnet: private, ip: 10.0.1.10, security_groups: [db] }\n"
+	"elastic_ips: [ { name: nat-eip, ip: 203.0.113.20 } ]\n"
+	"internet: { hosts: [ { name: ext, ip: 198.51.100.10 } ] }\n";
+
+/* The deciding hop, worded as its trace line: the rule that let a flow in, the rule or stage
+ * that dropped it. */
+START_TEST(decider_words)
+{
+	const struct { const char *from, *to; uint16_t port; const char *want; bool ret; } cases[] = {
+		{ "web", "db", 5432, "sg db ingress rule 1 tcp 5432 group default allow", false },
+		{ "web", "db", 22, "nacl locked in rule 110 tcp 22 0.0.0.0/0 deny", false },
+		{ "web", "db", 80, "nacl locked in rule * deny", false },
+		{ "ext", "nat-eip", 80, "nat nat: nat_no_mapping", false },
+		{ "ext", "db", 80, "address 10.0.1.10 no interface has this address here: inet_no_host", false },
+		{ "db", "ext", 443, "nacl locked in rule * deny", true },   /* the reply is refused */
+		{ "web", "ext", 443, "igw main: igw_no_public_ip", false },
+	};
+	struct lt r = { 0 };
+	lt_run(&r, decider_lab);
+	ck_assert_msg(r.errors == 0, "%s", r.out);
+	struct vl_tables *t = lab_compile(r.m);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(dp_tables_prepare(t), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct trace_req q = { .from = cases[i].from, .to = cases[i].to, .proto = 6,
+				       .port = cases[i].port, .icmp_type = -1, .with_return = true };
+		struct trace_result res;
+		char err[160], got[240];
+		ck_assert_int_eq(trace_flow(t, &q, &res, err, sizeof(err)), 0);
+		trace_decider(t, cases[i].ret ? &res.ret : &res.fwd, got, sizeof(got));
+		ck_assert_msg(!strcmp(got, cases[i].want), "case %zu: got '%s'", i, got);
+	}
+	vl_tables_free(t);
+	lt_done(&r);
+}
+END_TEST
+
 Suite *suite_labtest(void)
 {
 	Suite *s = suite_create("labtest");
@@ -340,6 +403,7 @@ Suite *suite_labtest(void)
 	tcase_add_test(tc, checks_file_errors);
 	tcase_add_test(tc, checks_file_shape);
 	tcase_add_test(tc, checks_file_missing);
+	tcase_add_test(tc, decider_words);
 	suite_add_tcase(s, tc);
 	return s;
 }
