@@ -69,7 +69,7 @@ static int capture_request(const struct capture_args *a, char *req, size_t cap)
 
 int capture_run(const char *lab, const struct capture_args *a)
 {
-	char req[600];
+	char req[1000];
 	if (capture_request(a, req, sizeof(req)) < 0) {
 		fprintf(stderr, "vpclab: capture: filter too long\n");
 		return EXIT_USAGE;
@@ -78,6 +78,7 @@ int capture_run(const char *lab, const struct capture_args *a)
 		fprintf(stderr, "vpclab: capture writes pcapng: use -w FILE or pipe it (| tcpdump -nr -)\n");
 		return EXIT_USAGE;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a router that went away is an error message, not a signal */
 	int fd = ctl_open_stream(lab, req);
 	if (fd < 0) {
 		fprintf(stderr, "vpclab: capture: lab %s is not running (%s)\n", lab, strerror(-fd));
@@ -102,7 +103,6 @@ int capture_run(const char *lab, const struct capture_args *a)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
 	int rc = copy_stream(fd, out, first, (size_t)n, a->seconds);
 	close(fd);
 	if (a->out)

@@ -486,6 +486,14 @@ static int cmd_trace(int argc, char **argv)
 	return ok ? EXIT_OK : EXIT_INPUT;
 }
 
+/* [a-z][a-z0-9-]*: could be an interface or component name (a filter with spaces cannot). */
+static bool name_like(const char *w)
+{
+	if (*w < 'a' || *w > 'z')
+		return false;
+	return strspn(w, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(w);
+}
+
 static int cmd_capture(int argc, char **argv)
 {
 	struct capture_args a = {0};
@@ -511,8 +519,9 @@ static int cmd_capture(int argc, char **argv)
 			a.seconds = atoi(argv[++i]);
 		else if (o[0] == '-')
 			return usage();
-		else if (!a.port && !a.filter[0])
-			a.port = o; /* the first word names the interface (or, with --stage, the component) */
+		else if (!a.port && !a.filter[0] && name_like(o))
+			a.port = o; /* the first word names the interface (or, with --stage, the component);
+				     * the router takes it as the filter's start if it names nothing */
 		else {
 			size_t len = strlen(a.filter);
 			snprintf(a.filter + len, sizeof(a.filter) - len, "%s%s", len ? " " : "", o);

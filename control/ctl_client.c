@@ -74,8 +74,10 @@ int ctl_open_stream(const char *lab, const char *request)
 		return fd;
 	struct timeval tv = {0};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)); /* a capture may wait long */
-	size_t len = strlen(request);
-	if (write(fd, request, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
+	char line[1024];
+	int len = snprintf(line, sizeof(line), "%s\n", request);
+	/* One write: the router reads the request in one go. */
+	if (len < 0 || (size_t)len >= sizeof(line) || write(fd, line, (size_t)len) != len) {
 		close(fd);
 		return -EIO;
 	}

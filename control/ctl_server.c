@@ -2,6 +2,7 @@
  * gateway views. Runs on the data plane's thread between packets, so a table swap here is
  * never seen half done by a packet. */
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -145,6 +146,27 @@ static int stage_obj(const struct vl_tables *t, int stage, const char *name)
 	return -1;
 }
 
+/* Words that begin a BPF expression rather than name a component. */
+static bool capture_word_is_filter(const char *w)
+{
+	static const char *const prim[] = {"tcp", "udp", "icmp", "ip", "arp", "host", "net", "port",
+					   "src", "dst", "not", "portrange", "proto", "ether", "vlan"};
+	for (size_t i = 0; i < sizeof(prim) / sizeof(prim[0]); i++)
+		if (strcmp(w, prim[i]) == 0)
+			return true;
+	return false;
+}
+
+static int filter_prepend(char *filter, size_t cap, const char *word)
+{
+	char f[600];
+	int n = snprintf(f, sizeof(f), "%s%s%s", word, filter[0] ? " " : "", filter);
+	if (n < 0 || (size_t)n >= cap)
+		return -E2BIG;
+	memcpy(filter, f, (size_t)n + 1);
+	return 0;
+}
+
 static int capture_spec_of(const struct vl_tables *t, json_t *j, struct capture_spec *cs, char *err,
 			   size_t cap)
 {
@@ -155,14 +177,22 @@ static int capture_spec_of(const struct vl_tables *t, json_t *j, struct capture_
 	memset(cs, 0, sizeof(*cs));
 	cs->count = (uint32_t)json_integer_value(json_object_get(j, "count"));
 	snprintf(cs->filter, sizeof(cs->filter), "%s", filter ? filter : "");
+	bool drops = json_is_true(json_object_get(j, "drops"));
+	int st = stage ? capture_stage_parse(stage) : -1;
 	int pi = port_by_name(t, port);
+	/* With --drops or --stage, a first word that names nothing begins the filter ("icmp"). */
+	const char **word = drops && port && pi < 0 ? &port
+			    : st >= 0 && comp && stage_obj(t, st, comp) < 0 && capture_word_is_filter(comp) ? &comp
+			    : NULL;
+	if (word && filter_prepend(cs->filter, sizeof(cs->filter), *word) == 0)
+		*word = NULL;
 	if (port && pi < 0)
 		return snprintf(err, cap, "no instance or host '%s'", port), -ENOENT;
 	cs->port = pi < 0 ? VL_NONE : (uint16_t)pi;
-	if (json_is_true(json_object_get(j, "drops"))) {
+	if (drops) {
 		cs->kind = CAP_DROPS;
 	} else if (stage) {
-		int st = capture_stage_parse(stage), obj = st < 0 ? -1 : stage_obj(t, st, comp);
+		int obj = st < 0 ? -1 : stage_obj(t, st, comp);
 		if (st < 0 || obj < 0)
 			return snprintf(err, cap, "no stage '%s'%s%s", stage, comp ? " with component " : "",
 					comp ? comp : ""), -ENOENT;
@@ -177,6 +207,18 @@ static int capture_spec_of(const struct vl_tables *t, json_t *j, struct capture_
 	return 0;
 }
 
+/* The capture's reader closed its end, or the capture finished (it shut the socket down). */
+static void capture_client_event(void *ctx, int fd)
+{
+	struct router *r = ctx;
+	char b[64];
+	ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+		return;
+	loop_del_fd(r->loop, fd);
+	capture_release(r->s, fd);
+}
+
 int ctl_capture(struct router *r, int fd, const char *json_spec)
 {
 	char err[300] = "bad capture request";
@@ -186,6 +228,10 @@ int ctl_capture(struct router *r, int fd, const char *json_spec)
 	json_decref(j);
 	if (rc == 0)
 		rc = capture_start(r->s, fd, &cs, err, sizeof(err));
+	if (rc == 0 && loop_add_fd(r->loop, fd, capture_client_event, r) < 0) {
+		capture_release(r->s, fd);
+		return 0; /* released: fd is closed, the reader sees an empty stream */
+	}
 	if (rc < 0) {
 		json_t *e = error_json(err);
 		char *text = json_dumps(e, JSON_COMPACT);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -101,9 +102,12 @@ static void ctl_ready(void *ctx, int lfd)
 	if (n > 0) {
 		req[n] = '\0';
 		req[strcspn(req, "\r\n")] = '\0';
-		if (strncmp(req, "capture ", 8) == 0 && ctl_capture(r, fd, req + 8) == 0)
-			return; /* the capture owns fd now */
-		ctl_answer(r, fd, req);
+		if (strncmp(req, "capture ", 8) == 0) {
+			if (ctl_capture(r, fd, req + 8) == 0)
+				return; /* the capture owns fd now */
+		} else {
+			ctl_answer(r, fd, req);
+		}
 	}
 	close(fd);
 }
@@ -140,7 +144,7 @@ static int flowlog_open(struct router *r)
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	r->flowlog_files = calloc(r->t->n_ports ? r->t->n_ports : 1, sizeof(FILE *));
-	r->s->flowlog = flowlog_create(r->t->n_ports, r->flowlog_interval_s);
+	r->s->flowlog = flowlog_create(r->t->n_ports, r->flowlog_interval_s, (uint32_t)time(NULL));
 	if (!r->flowlog_files || !r->s->flowlog)
 		return -ENOMEM;
 	for (uint16_t i = 0; i < r->t->n_ports; i++) {
@@ -230,6 +234,7 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 		state_cleanup(lab);
 		return rc;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a client that went away must never take the router with it */
 	report(ready_fd, "ok\n");
 	if (ready_fd >= 0)
 		close(ready_fd);

@@ -170,7 +170,10 @@ static void result_text(const struct explain_hop *h, char *buf, size_t cap)
 	}
 	const char *code = drop_reason_code((enum drop_reason)h->verdict);
 	const char *name = drop_reason_name((enum drop_reason)h->verdict);
-	snprintf(buf, cap, "DROP  %s (%s)", code[0] ? code : name, name);
+	if (code[0])
+		snprintf(buf, cap, "DROP  %s (%s)", code, name);
+	else
+		snprintf(buf, cap, "DROP  %s", name);
 }
 
 /* The one line that explains a trace's outcome (trace.h), in the words of its hop line. */

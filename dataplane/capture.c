@@ -19,8 +19,13 @@
 #define CAP_MAX 8
 #define CAP_SNAP 262144u
 
+#define CAP_PENDING_MAX (1u << 20) /* what may wait for a slow reader before packets are lost */
+
 struct capture_session {
 	int fd;                  /* -1 = free */
+	uint8_t done;            /* count reached or reader gone: emits nothing, waits for release */
+	uint8_t *pending;        /* the unsent tail of a block: the stream never has half a block */
+	size_t pending_len;
 	struct capture_spec spec;
 	struct bpf_program prog;
 	uint8_t has_prog;
@@ -59,17 +64,41 @@ static void put16(uint8_t *b, uint16_t v)
 	memcpy(b, &v, 2);
 }
 
-/* Sends all of a block or nothing (then the session lost it). -1 when the reader is gone. */
+/* Sends what waits, then the block; a tail the socket cannot take now waits in `pending`, so
+ * the reader always sees whole blocks. A block that finds data still waiting is lost (counted).
+ * -1 when the reader is gone. */
 static int cap_send(struct capture_session *cs, const uint8_t *b, size_t len)
 {
+	if (cs->pending_len) {
+		ssize_t n = send(cs->fd, cs->pending, cs->pending_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		if (n > 0) {
+			memmove(cs->pending, cs->pending + n, cs->pending_len - (size_t)n);
+			cs->pending_len -= (size_t)n;
+		}
+		if (cs->pending_len) {
+			cs->lost++;
+			return 0;
+		}
+	}
 	ssize_t n = send(cs->fd, b, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		return -1;
 	if (n == (ssize_t)len)
 		return 0;
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+	if (n <= 0) {
 		cs->lost++;
 		return 0;
 	}
-	return -1; /* a partial write would corrupt the stream: end it */
+	size_t rest = len - (size_t)n;
+	if (!cs->pending)
+		cs->pending = malloc(CAP_PENDING_MAX);
+	if (!cs->pending || rest > CAP_PENDING_MAX)
+		return -1; /* half a block is out: the stream cannot go on */
+	memcpy(cs->pending, b + n, rest);
+	cs->pending_len = rest;
+	return 0;
 }
 
 static int cap_headers(struct capture_session *cs)
@@ -94,14 +123,32 @@ static int cap_headers(struct capture_session *cs)
 	return n == 48 ? 0 : -EIO;
 }
 
-static void cap_close(struct capture_state *c, struct capture_session *cs)
+/* Ends a session's stream: the reader sees EOF; the loop then sees the socket readable and
+ * calls capture_release, which frees the slot (so the loop never watches a closed fd). */
+static void cap_finish(struct capture_session *cs)
+{
+	cs->done = 1;
+	shutdown(cs->fd, SHUT_RDWR);
+}
+
+static void cap_free(struct capture_state *c, struct capture_session *cs)
 {
 	close(cs->fd);
 	cs->fd = -1;
 	if (cs->has_prog)
 		pcap_freecode(&cs->prog);
 	cs->has_prog = 0;
+	free(cs->pending);
+	cs->pending = NULL;
+	cs->pending_len = 0;
 	c->active--;
+}
+
+void capture_release(struct dp_state *s, int fd)
+{
+	for (int i = 0; s->capture && i < CAP_MAX; i++)
+		if (s->capture->sess[i].fd == fd)
+			cap_free(s->capture, &s->capture->sess[i]);
 }
 
 /* One enhanced packet block with an opt_comment. */
@@ -136,7 +183,7 @@ static void cap_emit(struct capture_state *c, struct capture_session *cs, const 
 	}
 	put32(b + o, (uint32_t)total);
 	if (cap_send(cs, b, total) < 0 || (cs->spec.count && ++cs->sent >= cs->spec.count))
-		cap_close(c, cs);
+		cap_finish(cs);
 }
 
 int capture_start(struct dp_state *s, int fd, const struct capture_spec *spec, char *err, size_t cap)
@@ -173,7 +220,11 @@ int capture_start(struct dp_state *s, int fd, const struct capture_spec *spec, c
 	cs->fd = fd;
 	c->active++;
 	if (cap_headers(cs) < 0) {
-		cap_close(c, cs);
+		cs->fd = -1; /* the caller still owns fd on failure */
+		c->active--;
+		if (cs->has_prog)
+			pcap_freecode(&cs->prog);
+		cs->has_prog = 0;
 		return -EIO;
 	}
 	return 0;
@@ -185,7 +236,7 @@ void capture_stop_all(struct dp_state *s)
 		return;
 	for (int i = 0; i < CAP_MAX; i++)
 		if (s->capture->sess[i].fd >= 0)
-			cap_close(s->capture, &s->capture->sess[i]);
+			cap_free(s->capture, &s->capture->sess[i]);
 	free(s->capture);
 	s->capture = NULL;
 }
@@ -235,14 +286,14 @@ static void cap_stage(struct dp_state *s, struct capture_session *cs, const uint
 	struct capture_state *c = s->capture;
 	const struct explain_hop *prev = NULL;
 	char com[160];
-	for (unsigned i = 0; i < ex->n && cs->fd >= 0; i++) {
+	for (unsigned i = 0; i < ex->n && cs->fd >= 0 && !cs->done; i++) {
 		const struct explain_hop *h = &ex->hop[i];
 		bool mine = h->stage == cs->spec.stage && (cs->spec.obj == VL_NONE || h->obj == cs->spec.obj);
 		bool rewrite = h->stage == EX_NAT || h->stage == EX_IGW;
 		if (mine) {
 			hop_comment(s->t, h, rewrite ? "before" : "", com, sizeof(com));
 			cap_emit(c, cs, c->scratch, cap_synth(c, orig, len, prev), com);
-			if (rewrite && h->has_hdr && h->verdict == STAGE_PASS && cs->fd >= 0) {
+			if (rewrite && h->has_hdr && h->verdict == STAGE_PASS && cs->fd >= 0 && !cs->done) {
 				hop_comment(s->t, h, "after", com, sizeof(com));
 				cap_emit(c, cs, c->scratch, cap_synth(c, orig, len, h), com);
 			}
@@ -273,13 +324,13 @@ void capture_packet(struct dp_state *s, const uint8_t *orig, uint32_t orig_len, 
 	struct capture_state *c = s->capture;
 	for (int i = 0; c && i < CAP_MAX; i++) {
 		struct capture_session *cs = &c->sess[i];
-		if (cs->fd < 0)
+		if (cs->fd < 0 || cs->done)
 			continue;
 		switch (cs->spec.kind) {
 		case CAP_PORT:
 			if (p->in_port == cs->spec.port)
 				cap_emit(c, cs, orig, orig_len, "rx");
-			if (cs->fd >= 0 && v->action != VERDICT_DROP && v->out_port == cs->spec.port)
+			if (cs->fd >= 0 && !cs->done && v->action != VERDICT_DROP && v->out_port == cs->spec.port)
 				cap_emit(c, cs, p->frame, p->len, v->action == VERDICT_REPLY ? "tx (router reply)" : "tx");
 			break;
 		case CAP_DROPS:

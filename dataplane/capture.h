@@ -26,6 +26,10 @@ struct capture_spec {
  * capture ends). 0, or -EINVAL with err set for a bad filter, -ENOSPC when too many run. */
 int capture_start(struct dp_state *s, int fd, const struct capture_spec *spec, char *err, size_t cap);
 
+/* Frees the session streaming to fd once its reader has gone or it has finished (the loop saw
+ * fd readable: EOF). Closes fd. */
+void capture_release(struct dp_state *s, int fd);
+
 /* Stops every capture (router shutdown). */
 void capture_stop_all(struct dp_state *s);
 

@@ -27,13 +27,14 @@ struct flowlog {
 	struct fl_port *ports;
 };
 
-struct flowlog *flowlog_create(uint16_t n_ports, uint32_t interval_s)
+struct flowlog *flowlog_create(uint16_t n_ports, uint32_t interval_s, uint32_t start_s)
 {
 	struct flowlog *fl = calloc(1, sizeof(*fl));
 	if (!fl)
 		return NULL;
 	fl->n_ports = n_ports;
 	fl->interval_s = interval_s ? interval_s : 60;
+	fl->window_start = start_s;
 	fl->ports = calloc(n_ports ? n_ports : 1, sizeof(*fl->ports));
 	if (!fl->ports) {
 		free(fl);

@@ -24,8 +24,8 @@ struct flowlog_key {
 
 struct flowlog;
 
-/* NULL with errno set. */
-struct flowlog *flowlog_create(uint16_t n_ports, uint32_t interval_s);
+/* The first window starts at wall-clock second start_s. NULL with errno set. */
+struct flowlog *flowlog_create(uint16_t n_ports, uint32_t interval_s, uint32_t start_s);
 void flowlog_destroy(struct flowlog *fl);
 uint32_t flowlog_interval(const struct flowlog *fl);
 

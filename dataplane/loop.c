@@ -16,7 +16,7 @@
 #include "tap.h"
 
 #define LOOP_BATCH 64            /* frames read from one tap before looking at the others */
-#define LOOP_MAX_EXTRA 8
+#define LOOP_MAX_EXTRA 16      /* the control socket and the capture streams */
 #define SWEEP_BUCKETS 4096       /* per table per tick: bounded work, whole table over time */
 
 struct loop_extra {

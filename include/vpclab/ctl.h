@@ -7,6 +7,6 @@
 #define VL_RUN_DIR "/run/vpclab"
 #define VL_CTL_STATUS "status"      /* -> the status object (see cli.c for its fields) */
 #define VL_CTL_DOWN "down"          /* -> {"ok": true}, then the router tears the lab down */
-#define VL_CTL_MAX_LINE 512
+#define VL_CTL_MAX_LINE 1024
 
 #endif
