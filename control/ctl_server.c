@@ -287,7 +287,7 @@ static json_t *ctl_flowlogs_flush(struct router *r)
 	struct dp_state *s = r->s;
 	if (!s->flowlog || !s->flowlog_emit)
 		return error_json("flow logs are off");
-	uint32_t now_s = (uint32_t)((int64_t)(loop_now() / NS_PER_S) + s->wall_offset_s);
+	uint32_t now_s = dp_wall_s(s, loop_now());
 	flowlog_flush(s->flowlog, s->t, now_s, s->flowlog_emit, s->flowlog_ctx);
 	return json_pack("{s:b}", "ok", 1);
 }

@@ -101,7 +101,7 @@ struct dp_loop *loop_create(struct dp_state *s, const int *taps, uint16_t n_taps
 	s->send_ctx = l;
 	struct timespec rt;
 	clock_gettime(CLOCK_REALTIME, &rt);
-	s->wall_offset_s = (int64_t)rt.tv_sec - (int64_t)(loop_now() / 1000000000ull);
+	s->wall_offset_ns = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec - (int64_t)loop_now();
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	int rc = l->epfd < 0 ? -errno : loop_setup_fds(l);
 	if (rc < 0) {
@@ -177,7 +177,7 @@ static void loop_tick(struct dp_loop *l)
 	nat_sweep(l->s, now);
 	struct dp_state *s = l->s;
 	if (s->flowlog && s->flowlog_emit) {
-		uint32_t now_s = (uint32_t)((int64_t)(now / NS_PER_S) + s->wall_offset_s);
+		uint32_t now_s = dp_wall_s(s, now);
 		if (!l->flowlog_due)
 			l->flowlog_due = now_s + flowlog_interval(s->flowlog);
 		if (now_s >= l->flowlog_due) {

@@ -261,7 +261,7 @@ static void flowlog_note(struct dp_state *s, const struct flowlog_key *sent, con
 			 const struct verdict *v, uint64_t now)
 {
 	const struct vl_tables *t = s->t;
-	uint32_t now_s = (uint32_t)((int64_t)(now / NS_PER_S) + s->wall_offset_s);
+	uint32_t now_s = dp_wall_s(s, now);
 	uint32_t bytes = p->len > ETH_HLEN_ ? p->len - ETH_HLEN_ : 0;
 	bool dropped = v->action == VERDICT_DROP;
 	bool at_target = dropped && s->target != VL_NONE &&

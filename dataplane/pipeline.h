@@ -82,7 +82,7 @@ struct dp_state {
 	struct flowlog *flowlog;         /* flow logs (flowlog.c), NULL when off */
 	void (*flowlog_emit)(void *ctx, uint16_t port, const char *line);
 	void *flowlog_ctx;
-	int64_t wall_offset_s;           /* CLOCK_REALTIME - CLOCK_MONOTONIC, for flow log times */
+	int64_t wall_offset_ns;          /* CLOCK_REALTIME - CLOCK_MONOTONIC, for flow log times */
 	uint16_t target;                 /* the interface the current packet is headed for */
 	struct dp_frag frags[DP_FRAG_SLOTS];
 	int16_t replaced;                /* drop reason of a packet a stage replaced with the router's
@@ -114,6 +114,12 @@ struct verdict pipeline_process(struct dp_state *s, uint8_t *frame, uint32_t len
 				void *vnet, uint16_t in_port, uint64_t now);
 
 const char *explain_stage_name(enum explain_stage st);
+
+/* Wall-clock seconds (flow log times) of monotonic time now. */
+static inline uint32_t dp_wall_s(const struct dp_state *s, uint64_t now)
+{
+	return (uint32_t)(((int64_t)now + s->wall_offset_ns) / (int64_t)NS_PER_S);
+}
 
 /* For nat.c, which continues the path after a gateway: */
 /* Routes p, now in subnet from (VL_NONE: never), toward p->dst with from's route table. */

@@ -31,10 +31,10 @@ expect() {
 failed=0
 
 bold "vpclab demo: rules/demo.yaml"
-sed -n '3,5p' rules/demo.yaml
+sed -n '3,6p' rules/demo.yaml
 
 # An old demo: stop the servers this script started in it last time, then take it down.
-for n in web db admin; do
+for n in web db admin ext; do
 	for p in $(ip netns pids "$LAB-$n" 2>/dev/null); do kill "$p" 2>/dev/null; done
 done
 "$VPCLAB" down "$LAB" >/dev/null 2>&1
@@ -50,7 +50,18 @@ server() { # INSTANCE PORT
 server web 80
 server web 22
 server db 5432
-sleep 0.5
+# ext answers HTTP with the address it saw the request come from.
+printf '  $ %s exec %s ext -- python3 (an HTTP server that says who is asking) &\n' "$VPCLAB" "$LAB"
+setsid ip netns exec "$LAB-ext" timeout 3600 "$PY" -c '
+import http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        b = ("you are %s\n" % self.client_address[0]).encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(b))); self.end_headers()
+        self.wfile.write(b)
+    def log_message(self, *a): pass
+http.server.HTTPServer(("0.0.0.0", 80), H).serve_forever()' </dev/null >/dev/null 2>&1 &
+sleep 0.8
 
 say "1. web -> db:5432: db's group admits tcp 5432 from members of group 'web'; the private ACL"
 echo "   admits 5432 from the public subnet, and lets the reply out (rule 100 out)."
@@ -86,6 +97,24 @@ echo "    drops.nacl_in: $b -> $(drop nacl_in)"
 say "7. web -> 10.0.1.1: the VPC router forwards, but never answers ping (like AWS)."
 expect deny "the VPC router does not answer ping" -- "$VPCLAB" exec "$LAB" web -- ping -c 1 -W 1 10.0.1.1
 
+say "8. The internet -> web's elastic IP 203.0.113.80:80: the internet gateway maps it to 10.0.1.10."
+expect allow "IGW 1:1 NAT; SG web: tcp 80 from anywhere" -- \
+	"$VPCLAB" exec "$LAB" ext -- nc -z -w 2 203.0.113.80 80
+
+say "9. db -> the internet: out through the NAT gateway; the far end sees the NAT's elastic IP."
+printf '  $ %s exec %s db -- curl -s http://198.51.100.10/\n' "$VPCLAB" "$LAB"
+printf '    -> %s' "$("$VPCLAB" exec "$LAB" db -- curl -s -m 3 http://198.51.100.10/ || echo "no answer\n")"
+say "10. web -> the internet: the far end sees web's elastic IP."
+printf '  $ %s exec %s web -- curl -s http://198.51.100.10/\n' "$VPCLAB" "$LAB"
+printf '    -> %s' "$("$VPCLAB" exec "$LAB" web -- curl -s -m 3 http://198.51.100.10/ || echo "no answer\n")"
+
+say "11. The internet -> db: db has no public address, and a NAT gateway lets nothing in."
+expect deny "no route from the internet to a private address" -- \
+	"$VPCLAB" exec "$LAB" ext -- nc -z -w 2 10.0.2.10 5432
+
+say "Why was step 2 denied? trace runs the router's own pipeline on one packet, offline:"
+run "$VPCLAB" trace rules/demo.yaml --from admin --to db --tcp 5432
+
 say "The lab as it runs now:"
 run "$VPCLAB" status "$LAB"
 
@@ -93,6 +122,9 @@ say "It stays up. Try for yourself, e.g.:"
 echo "  $VPCLAB exec $LAB web -- nc -zv 10.0.2.10 5432"
 echo "  ip netns exec $LAB-admin ping -c 1 10.0.1.10"
 echo "  $VPCLAB status $LAB --json"
+echo "  $VPCLAB nat --lab $LAB                       # the NAT gateway's translations and counters"
+echo "  $VPCLAB capture --drops --lab $LAB -w drops.pcapng   # every dropped packet, with its reason"
+echo "  $VPCLAB test rules/demo.yaml                 # its checks: (another lab name, or down first)"
 echo "Take it down with:"
 echo "  $VPCLAB down $LAB"
 if [ "$failed" -ne 0 ]; then echo "demo: $failed step(s) did not behave as expected"; exit 1; fi

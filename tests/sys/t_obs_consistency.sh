@@ -108,7 +108,8 @@ while read -r proto from to port ip lis expect sport; do
 	esac
 	[ -n "$sport" ] && targs+=(--sport "$sport")
 	tout=$("$VPCLAB" trace "$T/lab.yaml" "${targs[@]}" 2>/dev/null); trc=$?
-	reason=$(printf '%s\n' "$tout" | sed -n 's/.* DROP .*(\([a-z_]*\))$/\1/p' | head -n 1)
+	# the drop reason is the last word of the DROP line: "DROP  CODE (reason)" or "DROP  reason"
+	reason=$(printf '%s\n' "$tout" | sed -n 's/.* DROP .*[ (]\([a-z_]*\))\{0,1\}$/\1/p' | head -n 1)
 	case "$expect" in allow) want=0 ;; *) want=1 ;; esac
 	check_rc "[$n] $desc: trace says $expect" "$want" "$trc" "$(printf '%s' "$tout" | grep DROP)"
 
