@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,24 +26,53 @@ static void on_signal(int sig)
 	capture_stop = 1;
 }
 
-/* Copies the stream until stop, EOF or the deadline. 0 or -errno. */
+/* Writes the whole pcapng blocks at the start of buf[0..*len) and keeps the unfinished tail,
+ * so that a capture stopped at any moment leaves a file every reader accepts. The router
+ * writes blocks in this machine's byte order (its section header says so). 0 or -errno. */
+static int write_blocks(int out, uint8_t *buf, size_t *len)
+{
+	size_t off = 0;
+	while (*len - off >= 12) {
+		uint32_t blen;
+		memcpy(&blen, buf + off + 4, 4);
+		if (blen < 12 || blen % 4)
+			return -EPROTO;
+		if (*len - off < blen)
+			break;
+		if (write(out, buf + off, blen) != (ssize_t)blen)
+			return -errno;
+		off += blen;
+	}
+	memmove(buf, buf + off, *len - off);
+	*len -= off;
+	return 0;
+}
+
+/* Copies the stream until stop, EOF or the deadline, whole blocks only. 0 or -errno. */
 static int copy_stream(int in, int out, const char *first, size_t first_len, int seconds)
 {
-	char buf[65536];
-	if (first_len && write(out, first, first_len) != (ssize_t)first_len)
-		return -errno;
+	size_t cap = 1u << 21, len = 0;
+	uint8_t *buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, first, first_len);
+	len = first_len;
+	int rc = write_blocks(out, buf, &len);
 	time_t end = seconds > 0 ? time(NULL) + seconds : 0;
-	while (!capture_stop && (!end || time(NULL) < end)) {
+	while (rc == 0 && !capture_stop && (!end || time(NULL) < end)) {
 		struct pollfd pfd = {.fd = in, .events = POLLIN};
 		if (poll(&pfd, 1, 200) <= 0)
 			continue;
-		ssize_t n = read(in, buf, sizeof(buf));
+		ssize_t n = read(in, buf + len, cap - len);
 		if (n <= 0)
 			break;
-		if (write(out, buf, (size_t)n) != n)
-			return -errno;
+		len += (size_t)n;
+		rc = write_blocks(out, buf, &len);
+		if (rc == 0 && len == cap)
+			rc = -EPROTO; /* a block larger than any the router writes */
 	}
-	return 0;
+	free(buf);
+	return rc;
 }
 
 static int capture_request(const struct capture_args *a, char *req, size_t cap)
