@@ -3,7 +3,9 @@
  * allocation per packet. A 1 s timer sweeps a slice of every connection table. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -157,8 +159,15 @@ static void loop_drain_tap(struct dp_loop *l, uint16_t port)
 	uint64_t now = loop_now();
 	for (int i = 0; i < LOOP_BATCH; i++) {
 		ssize_t n = tap_read(l->taps[port], l->buf, sizeof(l->buf));
-		if (n < 0)
-			return; /* -EAGAIN: drained; other errors: the next epoll round tells again */
+		if (n == -EAGAIN || n == -EINTR)
+			return;
+		if (n < 0) {
+			/* The device is gone (its namespace was deleted under the lab): stop watching
+			 * it rather than spin on an fd that will never read again. */
+			fprintf(stderr, "vpclab: port %u: %s; no longer watched\n", port, strerror((int)-n));
+			epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->taps[port], NULL);
+			return;
+		}
 		if (n < TAP_VNET_LEN)
 			continue;
 		pipeline_process(l->s, l->buf + TAP_VNET_LEN, (uint32_t)(n - TAP_VNET_LEN),
