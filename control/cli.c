@@ -133,13 +133,6 @@ static int cmd_up(int argc, char **argv)
 		vl_tables_free(t);
 		return EXIT_SYSTEM;
 	}
-	if (state_running(t->lab)) {
-		fprintf(stderr, "vpclab: up: lab %s is already running ('vpclab down %s' first)\n",
-			t->lab, t->lab);
-		vl_tables_free(t);
-		return EXIT_SYSTEM;
-	}
-	state_cleanup(t->lab); /* what a crashed run left behind, if anything */
 	char lab[sizeof(t->lab)];
 	snprintf(lab, sizeof(lab), "%s", t->lab);
 	uint16_t n = t->n_ports;
@@ -155,6 +148,10 @@ static int cmd_up(int argc, char **argv)
 static int resolve_lab(const char *given, char *lab, size_t cap)
 {
 	if (given) {
+		if (!state_name_ok(given)) {
+			fprintf(stderr, "vpclab: '%s' is not a lab name ([a-z][a-z0-9-]*)\n", given);
+			return EXIT_USAGE;
+		}
 		snprintf(lab, cap, "%s", given);
 		return 0;
 	}
@@ -166,10 +163,10 @@ static int resolve_lab(const char *given, char *lab, size_t cap)
 	return rc < 0 ? EXIT_INPUT : 0;
 }
 
-static void wait_gone(pid_t pid, int ms)
+static void wait_unlocked(const char *lab, int ms)
 {
 	struct timespec ts = {.tv_nsec = 20 * 1000000L};
-	for (int waited = 0; waited < ms && kill(pid, 0) == 0; waited += 20)
+	for (int waited = 0; waited < ms && state_running(lab); waited += 20)
 		nanosleep(&ts, NULL);
 }
 
@@ -183,16 +180,18 @@ static int cmd_down(int argc, char **argv)
 	int rc = resolve_lab(argc == 2 ? argv[1] : NULL, lab, sizeof(lab));
 	if (rc)
 		return argc == 1 ? EXIT_OK : rc; /* nothing running: down is idempotent */
-	pid_t pid = state_pid(lab);
-	if (pid > 0 && state_running(lab)) {
+	/* Only a router that holds the lab's lock is signalled: after a crash its pid may belong
+	 * to someone else by now. */
+	if (state_running(lab)) {
+		pid_t pid = state_pid(lab);
 		json_t *ans = NULL;
-		if (ctl_request(lab, VL_CTL_DOWN, &ans) < 0)
+		if (ctl_request(lab, VL_CTL_DOWN, &ans) < 0 && pid > 0)
 			kill(pid, SIGTERM);
 		json_decref(ans);
-		wait_gone(pid, 5000);
-		if (kill(pid, 0) == 0) {
+		wait_unlocked(lab, 5000);
+		if (state_running(lab) && pid > 0) {
 			kill(pid, SIGKILL);
-			wait_gone(pid, 1000);
+			wait_unlocked(lab, 1000);
 		}
 	}
 	rc = state_cleanup(lab);

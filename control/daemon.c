@@ -69,47 +69,111 @@ static int provision_port(struct router *r, uint16_t i)
 	return rc;
 }
 
+/* The answer goes out without waiting: the socket's send buffer is made large enough for any
+ * answer, and a client too slow to take it loses it. The data plane never blocks on a client. */
 static void ctl_answer(struct router *r, int fd, char *req)
 {
 	json_t *ans = ctl_handle(r, req);
 	char *text = ans ? json_dumps(ans, JSON_COMPACT) : NULL;
 	if (text) {
-		size_t len = strlen(text), off = 0;
-		while (off < len) {
-			ssize_t n = write(fd, text + off, len - off);
-			if (n <= 0)
-				break;
-			off += (size_t)n;
-		}
+		size_t len = strlen(text);
+		int sz = (int)(len + 4096 < (64u << 20) ? len + 4096 : (64u << 20));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
+		if (send(fd, text, len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)len)
+			fprintf(stderr, "vpclab: control: a client did not take its %zu-byte answer\n", len);
 	}
 	free(text);
 	json_decref(ans);
 }
 
-/* One request per connection; the client sends its line at once, so a short receive timeout
- * keeps a stuck client from stalling the data plane for long. */
+/* A whole request line arrived (or the buffer is full): answer it, or hand fd to a capture. */
+static void ctl_request_done(struct router *r, int fd, char *req)
+{
+	req[strcspn(req, "\r\n")] = '\0';
+	if (strncmp(req, "capture ", 8) == 0) {
+		if (ctl_capture(r, fd, req + 8) == 0)
+			return; /* the capture owns fd now */
+	} else {
+		ctl_answer(r, fd, req);
+	}
+	close(fd);
+}
+
+static struct ctl_client *ctl_client_of(struct router *r, int fd)
+{
+	for (int i = 0; i < CTL_CLIENTS; i++)
+		if (r->clients[i].fd == fd)
+			return &r->clients[i];
+	return NULL;
+}
+
+/* More of a request from a client that did not send it at once. */
+static void ctl_client_ready(void *ctx, int fd)
+{
+	struct router *r = ctx;
+	struct ctl_client *c = ctl_client_of(r, fd);
+	if (!c)
+		return;
+	ssize_t n = recv(fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	loop_del_fd(r->loop, fd);
+	c->fd = -1;
+	if (n <= 0) {
+		close(fd);
+		return;
+	}
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	if (!strchr(c->buf, '\n') && c->len < sizeof(c->buf) - 1) {
+		c->fd = fd; /* still incomplete: keep waiting */
+		loop_add_fd(r->loop, fd, ctl_client_ready, r);
+		return;
+	}
+	ctl_request_done(r, fd, c->buf);
+}
+
+/* Waits for the rest of a request without blocking the loop. At most CTL_CLIENTS wait at once;
+ * a new one pushes out the longest waiting, so silent clients cannot pile up. */
+static void ctl_client_park(struct router *r, int fd, const char *got, size_t len)
+{
+	struct ctl_client *c = ctl_client_of(r, -1);
+	if (!c) {
+		c = &r->clients[r->next_evict++ % CTL_CLIENTS];
+		loop_del_fd(r->loop, c->fd);
+		close(c->fd);
+	}
+	c->fd = fd;
+	c->len = len;
+	memcpy(c->buf, got, len);
+	if (loop_add_fd(r->loop, fd, ctl_client_ready, r) < 0) {
+		c->fd = -1;
+		close(fd);
+	}
+}
+
+/* One request per connection. Nothing here waits for a client. */
 static void ctl_ready(void *ctx, int lfd)
 {
 	struct router *r = ctx;
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
-	struct timeval tv = {.tv_sec = 0, .tv_usec = 500000};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	char req[VL_CTL_MAX_LINE];
-	ssize_t n = read(fd, req, sizeof(req) - 1);
-	if (n > 0) {
-		req[n] = '\0';
-		req[strcspn(req, "\r\n")] = '\0';
-		if (strncmp(req, "capture ", 8) == 0) {
-			if (ctl_capture(r, fd, req + 8) == 0)
-				return; /* the capture owns fd now */
-		} else {
-			ctl_answer(r, fd, req);
-		}
+	ssize_t n = recv(fd, req, sizeof(req) - 1, 0);
+	if (n < 0 && errno == EAGAIN) {
+		ctl_client_park(r, fd, "", 0);
+		return;
 	}
-	close(fd);
+	if (n <= 0) {
+		close(fd);
+		return;
+	}
+	req[n] = '\0';
+	if (!strchr(req, '\n') && (size_t)n < sizeof(req) - 1)
+		ctl_client_park(r, fd, req, (size_t)n);
+	else
+		ctl_request_done(r, fd, req);
 }
 
 static int ctl_listen(struct router *r)
@@ -221,6 +285,9 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 {
 	bool foreground = o->foreground;
 	struct router r = {.t = t, .ctl_fd = -1, .flowlog_interval_s = o->flowlog_interval_s};
+	for (int i = 0; i < CTL_CLIENTS; i++)
+		r.clients[i].fd = -1;
+	signal(SIGPIPE, SIG_IGN); /* a client (or an `up` parent) that went away must never kill it */
 	char lab[sizeof(t->lab)];
 	snprintf(lab, sizeof(lab), "%s", t->lab);
 	int rc = router_start(&r);
@@ -234,7 +301,6 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 		state_cleanup(lab);
 		return rc;
 	}
-	signal(SIGPIPE, SIG_IGN); /* a client that went away must never take the router with it */
 	report(ready_fd, "ok\n");
 	if (ready_fd >= 0)
 		close(ready_fd);
@@ -286,23 +352,43 @@ int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts 
 	bool foreground = o->foreground;
 	char lab[sizeof(t->lab)];
 	snprintf(lab, sizeof(lab), "%s", t->lab);
+	/* The lock first: two `up`s of one lab at once must not clean up each other's work. */
+	int lock = state_lock(lab);
+	if (lock < 0) {
+		if (lock == -EBUSY)
+			fprintf(stderr, "vpclab: up: lab %s is already running ('vpclab down %s' first)\n", lab, lab);
+		else
+			fprintf(stderr, "vpclab: up: %s/%s.lock: %s\n", VL_RUN_DIR, lab, strerror(-lock));
+		vl_tables_free(t);
+		return lock;
+	}
+	state_cleanup(lab); /* what a crashed run left behind, if anything */
 	int rc = state_create(lab);
 	if (rc < 0) {
 		fprintf(stderr, "vpclab: up: %s/%s: %s\n", VL_RUN_DIR, lab, strerror(-rc));
 		vl_tables_free(t);
+		close(lock);
 		return rc;
 	}
 	(void)source;
-	if (foreground)
-		return router_main(t, -1, o);
+	if (foreground) {
+		rc = router_main(t, -1, o);
+		close(lock);
+		return rc;
+	}
 	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		rc = -errno;
+		state_cleanup(lab);
+		close(lock);
+		return rc;
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		rc = -errno;
 		state_cleanup(lab);
+		close(lock);
 		return rc;
 	}
 	if (pid == 0) {
@@ -312,5 +398,7 @@ int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts 
 	}
 	close(pfd[1]);
 	vl_tables_free(t);
-	return daemon_wait_ready(pfd[0], pid, lab);
+	rc = daemon_wait_ready(pfd[0], pid, lab);
+	close(lock); /* the router keeps holding it through its inherited copy */
+	return rc;
 }

@@ -9,12 +9,24 @@
 #include "dataplane/nat.h"
 #include "vpclab/tables.h"
 
+#include "vpclab/ctl.h"
+
+#define CTL_CLIENTS 4            /* control clients waiting for the rest of their request */
+
+struct ctl_client {
+	int fd;                  /* -1 = free */
+	size_t len;
+	char buf[VL_CTL_MAX_LINE];
+};
+
 struct router {
 	struct vl_tables *t;     /* the published snapshot (also s->t) */
 	struct dp_state *s;
 	struct dp_loop *loop;
 	int *taps;
 	int ctl_fd;
+	struct ctl_client clients[CTL_CLIENTS];
+	unsigned next_evict;
 	FILE **flowlog_files;    /* per port, /run/vpclab/LAB/flowlogs/NAME.log */
 	uint32_t flowlog_interval_s;
 	char err[256];

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,10 +48,38 @@ pid_t state_pid(const char *lab)
 	return pid > 0 ? (pid_t)pid : 0;
 }
 
+bool state_name_ok(const char *lab)
+{
+	size_t n = strlen(lab);
+	return n > 0 && n < 64 && lab[0] >= 'a' && lab[0] <= 'z' &&
+	       strspn(lab, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+int state_lock(const char *lab)
+{
+	char path[256];
+	if (!state_name_ok(lab))
+		return -EINVAL;
+	if (mkdir(VL_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s.lock", VL_RUN_DIR, lab);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int err = errno;
+		close(fd);
+		return err == EWOULDBLOCK ? -EBUSY : -err;
+	}
+	return fd;
+}
+
 bool state_running(const char *lab)
 {
-	pid_t pid = state_pid(lab);
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	int fd = state_lock(lab);
+	if (fd >= 0)
+		close(fd);
+	return fd == -EBUSY;
 }
 
 static int state_append(const char *lab, const char *file, const char *line, bool truncate)
@@ -171,8 +200,8 @@ int state_only_lab(char *dst, size_t cap)
 	int found = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue; /* LAB.lock files stay; only directories are labs */
 		if (found++ == 0)
 			snprintf(dst, cap, "%s", de->d_name);
 	}

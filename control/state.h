@@ -11,12 +11,21 @@
 /* dst = /run/vpclab/LAB[/file]. -ENAMETOOLONG or 0. */
 int state_path(char *dst, size_t cap, const char *lab, const char *file);
 
+/* A lab name as the command line may give it: [a-z][a-z0-9-]*, at most 63 characters. */
+bool state_name_ok(const char *lab);
+
 /* Creates /run/vpclab/LAB (0700). 0, -EEXIST, or -errno. */
 int state_create(const char *lab);
 
+/* The lab's lock, /run/vpclab/LAB.lock, taken without waiting: the fd (the router inherits it
+ * and holds it as long as it runs), -EBUSY when a router holds it, or -errno. A lock, not the
+ * pid file, says whether a lab runs: a pid can be reused after a crash, a lock cannot outlive
+ * its holder. */
+int state_lock(const char *lab);
+
 /* The router's pid from the pid file, or 0 when there is none. */
 pid_t state_pid(const char *lab);
-/* True when lab has a pid file naming a live process. */
+/* True when a router holds the lab's lock. */
 bool state_running(const char *lab);
 int state_write_pid(const char *lab, pid_t pid);
 

@@ -167,8 +167,11 @@ int32_t ct_insert(struct ct_table *ct, const struct pkt *p, uint64_t now)
 	e->created = e->last_seen = now;
 	if (p->proto == IPPROTO_TCP_) {
 		bool syn = (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
-		/* A flow picked up mid-stream (e.g. after a restart) is taken as established. */
-		e->state = syn ? CT_SYN_SENT : CT_ESTABLISHED;
+		/* A flow picked up mid-stream (e.g. after its entry expired) gets the handshake
+		 * timeout until the other side answers: a stream of bare ACKs from one sender must
+		 * not fill the table with 5-day entries. */
+		e->state = syn ? CT_SYN_SENT : CT_SYN_RECV;
+		e->pickup = !syn;
 	}
 	uint32_t *bucket = &ct->buckets[ct_hash(&e->key) & ct->mask];
 	e->next = *bucket;
@@ -184,10 +187,13 @@ static void ct_tcp_advance(struct ct_entry *e, uint8_t flags, enum ct_dir dir)
 		return;
 	}
 	if ((flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK) && dir == CT_REPLY &&
-	    e->state == CT_SYN_SENT)
+	    e->state == CT_SYN_SENT) {
 		e->state = CT_SYN_RECV;
-	else if ((flags & TCPF_ACK) && !(flags & TCPF_SYN) && dir == CT_ORIG && e->state == CT_SYN_RECV)
+	} else if ((flags & TCPF_ACK) && !(flags & TCPF_SYN) && e->state == CT_SYN_RECV &&
+		   dir == (e->pickup ? CT_REPLY : CT_ORIG)) {
 		e->state = CT_ESTABLISHED;
+		e->pickup = 0;
+	}
 	if (flags & TCPF_FIN) {
 		e->fin_seen |= (uint8_t)(1u << dir);
 		if (e->fin_seen == 3)

@@ -47,6 +47,7 @@ struct ct_entry {
 	uint8_t state;           /* enum ct_tcp_state */
 	uint8_t fin_seen;        /* bit per direction */
 	uint8_t in_use;
+	uint8_t pickup;          /* tracked from mid-stream: established once the other side answers */
 	uint32_t rule;           /* sg_rules index that admitted the flow (for flows/trace) */
 	uint8_t rule_dir;        /* 0 ingress, 1 egress: which side of the SG admitted it */
 	uint64_t created, last_seen;  /* ns */

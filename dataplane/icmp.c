@@ -67,7 +67,7 @@ int icmp_error_build(struct pkt *p, uint32_t from, uint8_t type, uint8_t code, u
 		return -EINVAL;
 	if (p->proto == IPPROTO_ICMP_ && !(p->flags & PKT_ECHO))
 		return -EINVAL; /* never an error about an error */
-	uint32_t orig = p->len - p->l3_off;
+	uint32_t orig = p->ip_len && p->l3_off + (uint32_t)p->ip_len <= p->len ? p->ip_len : p->len - p->l3_off;
 	uint32_t quote = orig < 28 + ICMP_QUOTE_MAX ? orig : 28 + ICMP_QUOTE_MAX;
 	uint32_t len = ETH_HLEN_ + 28 + quote;
 	if (len > p->cap)
@@ -100,7 +100,8 @@ int tcp_rst_build(struct pkt *p)
 	uint8_t *tcp = p->frame + p->l4_off;
 	uint32_t seq = rd32(tcp + 4), ack = rd32(tcp + 8);
 	unsigned doff = (unsigned)(tcp[12] >> 4) * 4;
-	uint32_t seglen = (uint32_t)rd16(p->frame + p->l3_off + 2) - (p->l4_off - p->l3_off) - doff;
+	int64_t seg = (int64_t)p->ip_len - (p->l4_off - p->l3_off) - doff;
+	uint32_t seglen = seg > 0 ? (uint32_t)seg : 0;
 	uint8_t flags = p->tcp_flags;
 	uint32_t src = p->src, dst = p->dst;
 	uint16_t sport = p->sport, dport = p->dport;
@@ -135,11 +136,12 @@ int icmp_inner_parse(struct pkt *p, struct icmp_inner *in)
 	if (p->icmp_type != 3 && p->icmp_type != 4 && p->icmp_type != 11 && p->icmp_type != 12)
 		return 0;
 	uint32_t start = p->l4_off + 8u;
-	if (p->len < start + 20)
+	uint32_t end = p->l3_off + (uint32_t)p->ip_len; /* not the Ethernet padding after it */
+	if (end > p->len || end < start + 20)
 		return 0;
 	memset(in, 0, sizeof(*in));
 	in->ip = p->frame + start;
-	in->avail = p->len - start;
+	in->avail = end - start;
 	in->ihl = (in->ip[0] & 15u) * 4u;
 	if ((in->ip[0] >> 4) != 4 || in->ihl < 20 || in->avail < in->ihl + 8)
 		return 0;
@@ -192,9 +194,11 @@ void icmp_inner_rewrite(struct pkt *p, struct icmp_inner *in, int src, uint32_t 
 		in->dst = ip;
 	/* The outer ICMP checksum covers all of the quote: recompute it. */
 	uint8_t *icmp = p->frame + p->l4_off;
-	uint32_t icmp_len = rd16(p->frame + p->l3_off + 2) - (p->l4_off - p->l3_off);
+	int64_t icmp_len = (int64_t)p->ip_len - (p->l4_off - p->l3_off);
+	if (icmp_len < 0)
+		icmp_len = 0;
 	if (p->l4_off + icmp_len > p->len)
 		icmp_len = p->len - p->l4_off;
 	wr16(icmp + 2, 0);
-	wr16(icmp + 2, csum_finish(csum_add_bytes(0, icmp, icmp_len)));
+	wr16(icmp + 2, csum_finish(csum_add_bytes(0, icmp, (size_t)icmp_len)));
 }

@@ -216,7 +216,8 @@ static void ttl_dec(struct pkt *p)
 }
 
 /* What a NAT gateway translates: TCP, UDP and ICMP echo from the VPC, no TCP/ICMP fragments
- * (reference 5.2; later UDP fragments are dropped too: the lab does not reassemble). */
+ * (reference 5.2). Later UDP fragments never get here: they follow their first fragment's
+ * translation (pipeline.c, frag_follow); one whose first did not pass is dropped here. */
 static int nat_out_check(const struct vl_tables *t, const struct vl_natgw *g, const struct pkt *p)
 {
 	if (!prefix_contains(t->vpcs[g->vpc].cidr, p->src))

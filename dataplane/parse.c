@@ -51,15 +51,16 @@ static int parse_ipv4(struct pkt *p)
 		return DROP_PARSE_BAD_IP;
 	if (avail < ihl)
 		return DROP_PARSE_SHORT;
-	uint16_t tot = rd16(ip + 2);
-	/* A GSO super-packet from a tap may carry total length 0 or a stale one: trust the frame. */
-	if (!(p->flags & PKT_GSO)) {
-		if (tot < ihl)
-			return DROP_PARSE_BAD_IP;
-		if (tot > avail)
-			return DROP_PARSE_SHORT;
-	}
-	p->ip_len = tot;
+	uint32_t tot = rd16(ip + 2);
+	/* A GSO super-packet from a tap may carry total length 0 or a stale one: the frame's
+	 * length is the truth then, and every later stage sees that one. */
+	if ((p->flags & PKT_GSO) && (tot < ihl || tot > avail))
+		tot = avail > 65535 ? 65535 : avail;
+	if (tot < ihl)
+		return DROP_PARSE_BAD_IP;
+	if (tot > avail)
+		return DROP_PARSE_SHORT;
+	p->ip_len = (uint16_t)tot;
 	p->l3_off = ETH_HLEN_;
 	p->l4_off = (uint16_t)(ETH_HLEN_ + ihl);
 	p->ttl = ip[8];

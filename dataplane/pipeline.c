@@ -198,7 +198,8 @@ static bool frag_follow(struct dp_state *s, struct pkt *p, uint64_t now, struct 
 {
 	struct dp_frag *f = frag_slot(s, p->src, p->dst, p->ip_id, p->proto);
 	if (!f->used || f->src != p->src || f->dst != p->dst || f->ip_id != p->ip_id ||
-	    f->proto != p->proto || now - f->seen > (uint64_t)DP_FRAG_S * NS_PER_S ||
+	    f->proto != p->proto || f->in_port != p->in_port ||
+	    now - f->seen > (uint64_t)DP_FRAG_S * NS_PER_S ||
 	    f->out_port >= s->t->n_ports)
 		return false;
 	if (f->new_src != p->src)
@@ -217,7 +218,8 @@ static void frag_remember(struct dp_state *s, uint32_t src, uint32_t dst, const 
 {
 	struct dp_frag *f = frag_slot(s, src, dst, p->ip_id, p->proto);
 	*f = (struct dp_frag){.src = src, .dst = dst, .new_src = p->src, .new_dst = p->dst,
-			      .ip_id = p->ip_id, .out_port = out_port, .proto = p->proto, .used = 1,
+			      .ip_id = p->ip_id, .out_port = out_port, .in_port = p->in_port,
+			      .proto = p->proto, .used = 1,
 			      .seen = now};
 }
 

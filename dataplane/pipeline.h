@@ -65,6 +65,7 @@ struct dp_frag {
 	uint32_t src, dst;       /* as the first fragment arrived */
 	uint32_t new_src, new_dst; /* as it left (NAT/IGW rewrites) */
 	uint16_t ip_id, out_port;
+	uint16_t in_port;        /* only fragments from the same interface may follow */
 	uint8_t proto, used;
 	uint64_t seen;
 };

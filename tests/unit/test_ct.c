@@ -251,12 +251,20 @@ START_TEST(tcp_rst_closes_from_any_state)
 }
 END_TEST
 
-/* A flow picked up mid-stream (e.g. after a restart of the router) is taken as established. */
+/* A flow picked up mid-stream (e.g. after its entry expired) keeps the short handshake timeout
+ * until the other side answers, so bare ACKs from one sender cannot fill the table with 5-day
+ * entries; more packets from the same side do not promote it. */
 START_TEST(tcp_midstream_is_established)
 {
 	addrs();
 	struct pkt ack = fx_pkt(6, A, 40000, B, 443, TCPF_ACK);
 	int32_t i = start(&ack, 0);
+	ck_assert_int_eq(ct->entries[i].state, CT_SYN_RECV);
+	ck_assert_uint_eq(ct_timeout_ns(&ct->entries[i]), (uint64_t)CT_TCP_HANDSHAKE_S * NS_PER_S);
+	step(i, &ack, CT_ORIG, FX_S(1));
+	ck_assert_int_eq(ct->entries[i].state, CT_SYN_RECV);
+	struct pkt back = fx_pkt_reverse(&ack, TCPF_ACK);
+	step(i, &back, CT_REPLY, FX_S(1));
 	ck_assert_int_eq(ct->entries[i].state, CT_ESTABLISHED);
 }
 END_TEST
