@@ -194,7 +194,10 @@ static int cmd_down(int argc, char **argv)
 			wait_unlocked(lab, 1000);
 		}
 	}
+	int lock = state_lock(lab); /* no router: clean up under the lock, then remove it */
 	rc = state_cleanup(lab);
+	if (lock >= 0)
+		state_unlock(lab, lock);
 	if (rc < 0) {
 		fprintf(stderr, "vpclab: down %s: %s\n", lab, strerror(-rc));
 		return EXIT_SYSTEM;

@@ -281,7 +281,7 @@ static void report(int fd, const char *msg)
 }
 
 /* Runs in the router process. ready_fd: where to say "ok" or the error (-1 in foreground). */
-static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_opts *o)
+static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_opts *o, int lock)
 {
 	bool foreground = o->foreground;
 	struct router r = {.t = t, .ctl_fd = -1, .flowlog_interval_s = o->flowlog_interval_s};
@@ -299,6 +299,7 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 			fputs(msg + 7, stderr);
 		router_free(&r);
 		state_cleanup(lab);
+		state_unlock(lab, lock);
 		return rc;
 	}
 	report(ready_fd, "ok\n");
@@ -309,6 +310,7 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 	rc = loop_run(r.loop);
 	router_free(&r);
 	state_cleanup(lab);
+	state_unlock(lab, lock);
 	return rc;
 }
 
@@ -367,20 +369,18 @@ int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts 
 	if (rc < 0) {
 		fprintf(stderr, "vpclab: up: %s/%s: %s\n", VL_RUN_DIR, lab, strerror(-rc));
 		vl_tables_free(t);
-		close(lock);
+		state_unlock(lab, lock);
 		return rc;
 	}
 	(void)source;
 	if (foreground) {
-		rc = router_main(t, -1, o);
-		close(lock);
-		return rc;
+		return router_main(t, -1, o, lock); /* it releases the lock */
 	}
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		rc = -errno;
 		state_cleanup(lab);
-		close(lock);
+		state_unlock(lab, lock);
 		return rc;
 	}
 	fflush(NULL);
@@ -388,17 +388,17 @@ int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts 
 	if (pid < 0) {
 		rc = -errno;
 		state_cleanup(lab);
-		close(lock);
+		state_unlock(lab, lock);
 		return rc;
 	}
 	if (pid == 0) {
 		close(pfd[0]);
 		daemon_detach(lab);
-		_exit(router_main(t, pfd[1], o) < 0 ? 1 : 0);
+		_exit(router_main(t, pfd[1], o, lock) < 0 ? 1 : 0);
 	}
 	close(pfd[1]);
 	vl_tables_free(t);
 	rc = daemon_wait_ready(pfd[0], pid, lab);
-	close(lock); /* the router keeps holding it through its inherited copy */
+	close(lock); /* the router keeps holding it through its inherited copy (or removed it) */
 	return rc;
 }

@@ -63,15 +63,33 @@ int state_lock(const char *lab)
 	if (mkdir(VL_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	snprintf(path, sizeof(path), "%s/%s.lock", VL_RUN_DIR, lab);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int err = errno;
+	for (int tries = 0; tries < 8; tries++) {
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int err = errno;
+			close(fd);
+			return err == EWOULDBLOCK ? -EBUSY : -err;
+		}
+		/* The holder before us may have removed the file (state_unlock) after we opened it:
+		 * a lock on a removed file locks nothing, so take the one on the path again. */
+		struct stat a, b;
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return fd;
 		close(fd);
-		return err == EWOULDBLOCK ? -EBUSY : -err;
 	}
-	return fd;
+	return -EAGAIN;
+}
+
+void state_unlock(const char *lab, int fd)
+{
+	char path[256];
+	if (fd < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/%s.lock", VL_RUN_DIR, lab);
+	unlink(path); /* while still holding it: nothing of the lab stays behind */
+	close(fd);
 }
 
 bool state_running(const char *lab)

@@ -22,6 +22,8 @@ int state_create(const char *lab);
  * pid file, says whether a lab runs: a pid can be reused after a crash, a lock cannot outlive
  * its holder. */
 int state_lock(const char *lab);
+/* Removes the lock file and releases the lock fd (taken with state_lock). */
+void state_unlock(const char *lab, int fd);
 
 /* The router's pid from the pid file, or 0 when there is none. */
 pid_t state_pid(const char *lab);
