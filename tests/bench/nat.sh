@@ -10,35 +10,10 @@
 # MTUs as in AWS: 9001 inside the VPC, 1500 towards the internet, on both sides of the comparison.
 # Prints a table test / vpclab / kernel / ratio (vpclab/kernel). Installs nothing (make deps
 # brings iperf3 and nftables). Every namespace starts with n$$-; everything is removed on exit.
-set -u
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-VPCLAB=${VPCLAB:-$REPO/bin/vpclab}
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
-SECS=${BENCH_SECONDS:-5}
-CLIENTS=${BENCH_CLIENTS:-2}
-
-[ "$(id -u)" -eq 0 ] || { echo "bench-nat: needs root"; exit 3; }
-for t in iperf3 nft ip; do command -v "$t" >/dev/null || { echo "bench-nat: $t missing (make deps)"; exit 1; }; done
-
-P="n$$"
+NAME=bench-nat PREFIX=n
+. "$(dirname "$0")/lib.sh"
 LAB="$P-nat"
-KA="$P-ka" KR="$P-kr" KB="$P-kb"
-T=$(mktemp -d "${TMPDIR:-/tmp}/vpclab-bench-nat.XXXXXX")
-PIDS=()
-
-cleanup() {
-	local p ns
-	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	timeout 20 "$VPCLAB" down "$LAB" >/dev/null 2>&1
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-"); do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+CLIENTS=${BENCH_CLIENTS:-2}
 
 cat >"$T/rate.py" <<'EOF'
 import socket, sys, time

@@ -6,34 +6,9 @@
 # namespace with two veth pairs, ip_forward and an equivalent nftables ruleset (stateless ACL
 # chains plus a conntrack-based security group). Prints both and the ratio vpclab/kernel.
 # Installs nothing: `make deps` brings iperf3 and nftables. Every namespace starts with b$$-.
-set -u
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-VPCLAB=${VPCLAB:-$REPO/bin/vpclab}
-PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
-SECS=${BENCH_SECONDS:-5}
-
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root"; exit 3; }
-for t in iperf3 nft ip; do command -v "$t" >/dev/null || { echo "bench: $t missing (make deps)"; exit 1; }; done
-
-P="b$$"
+NAME=bench PREFIX=b
+. "$(dirname "$0")/lib.sh"
 LAB="$P-vpc"
-KA="$P-ka" KR="$P-kr" KB="$P-kb"
-T=$(mktemp -d "${TMPDIR:-/tmp}/vpclab-bench.XXXXXX")
-PIDS=()
-
-cleanup() {
-	local p ns
-	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	timeout 20 "$VPCLAB" down "$LAB" >/dev/null 2>&1
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-"); do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # iperf NS_SERVER NS_CLIENT IP tcp|udp: prints one number (Gbit/s for tcp, received packets/s for udp)
 iperf() {
