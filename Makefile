@@ -9,8 +9,8 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 BUILD   ?= build
 BIN     := bin/vpclab
 
-SRCS     := $(wildcard control/*.c dataplane/*.c)
-LIB_SRCS := $(filter-out control/main.c,$(SRCS))
+SRCS     := $(wildcard control/*/*.c dataplane/*.c)
+LIB_SRCS := $(filter-out control/cli/main.c,$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
@@ -23,7 +23,7 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libnl-3-dev libnl-route-3-dev
 .PHONY: all deps check check-unit check-sys asan bench demo clean fuzz
 all: $(BIN)
 
-$(BIN): $(BUILD)/control/main.o $(BUILD)/libvpclab.a
+$(BIN): $(BUILD)/control/cli/main.o $(BUILD)/libvpclab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -86,4 +86,4 @@ fuzz:
 clean:
 	rm -rf build build-asan build-fuzz bin
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/control/main.d
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/control/cli/main.d

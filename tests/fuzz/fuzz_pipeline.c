@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/lab.h"
+#include "control/lab/lab.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/tables.h"
 

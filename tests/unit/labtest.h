@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "control/lab.h"
-#include "control/model.h"
+#include "control/lab/lab.h"
+#include "control/lab/model.h"
 
 struct lt {
 	struct lab *m;         /* NULL when lab_load refused the file */

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "control/labtest.h"
-#include "control/trace.h"
+#include "control/labtest/labtest.h"
+#include "control/tools/trace.h"
 #include "dataplane/tables.h"
 #include "labtest.h"
 

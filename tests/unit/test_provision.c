@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "control/provision.h"
+#include "control/host/provision.h"
 
 Suite *suite_provision(void);
 

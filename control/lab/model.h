@@ -1,0 +1,225 @@
+/* The lab model: what load.c builds from the YAML, check*.c validates and completes (names
+ * resolved, addresses assigned, table indexes laid out), and compile.c turns into struct vl_tables.
+ * Every node keeps its place in the file (struct loc) so any later error can point at it. All
+ * memory (strings, arrays) comes from one arena owned by struct lab: lab_free releases it at once.
+ * Fields under "check:" are zero after load and filled by lab_check. */
+#ifndef VPCLAB_MODEL_H
+#define VPCLAB_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control/lab/diag.h"
+#include "control/lab/lab.h"
+#include "vpclab/addr.h"
+#include "vpclab/tables.h"
+
+/* A scalar as written. Absent: s == NULL / set == false, and `at` is the enclosing mapping. */
+struct lab_str {
+	const char *s;
+	struct loc at;
+};
+
+struct lab_int {
+	long long v;
+	bool set;
+	struct loc at;
+};
+
+struct lab_bool {
+	bool v, set;
+	struct loc at;
+};
+
+/* A list of names, e.g. an instance's security_groups. */
+struct lab_names {
+	struct lab_str *v;
+	size_t n;
+	bool set;
+	struct loc at;
+};
+
+/* protocol/ports/icmp of a NACL or SG rule; check fills m as tables.h documents it. */
+struct lab_match {
+	struct lab_str protocol, ports;
+	struct lab_int icmp_type, icmp_code;
+	struct vl_match m;             /* check: */
+};
+
+struct lab_acl_rule {
+	struct loc at;
+	struct lab_int rule;
+	struct lab_str action, cidr;
+	struct lab_match match;
+	bool allow;                    /* check: */
+	struct prefix4 prefix;         /* check: */
+};
+
+struct lab_acl {
+	struct loc at;
+	struct lab_str name;
+	struct lab_acl_rule *in, *out;
+	size_t n_in, n_out;
+	uint16_t gidx;                 /* check: index in tables.acls */
+};
+
+struct lab_sg_rule {
+	struct loc at;
+	struct lab_match match;
+	struct lab_str cidr, group;
+	struct prefix4 prefix;         /* check: when cidr is given */
+	uint16_t peer;                 /* check: tables.sgs index of `group`, or VL_NONE */
+};
+
+struct lab_sg {
+	struct loc at;
+	struct lab_str name, description;
+	struct lab_sg_rule *in, *out;
+	size_t n_in, n_out;
+	bool out_set;                  /* `outbound:` written (even []): no implicit allow-all */
+	uint16_t gidx;                 /* check: */
+};
+
+struct lab_route {
+	struct loc at;
+	struct lab_str destination, target;
+	struct prefix4 dst;            /* check: */
+	uint8_t kind;                  /* check: enum vl_target */
+	uint16_t target_idx;           /* check: natgw or port index, VL_NONE otherwise */
+	bool restates_local;           /* check: VPC cidr -> local, already the first route */
+};
+
+struct lab_route_table {
+	struct loc at;
+	struct lab_str name;
+	struct lab_bool main;
+	struct lab_route *routes;
+	size_t n_routes;
+	uint16_t gidx;                 /* check: */
+};
+
+struct lab_subnet {
+	struct loc at;
+	struct lab_str name, cidr, az, route_table, network_acl;
+	struct lab_bool map_public_ip;
+	struct prefix4 prefix;         /* check: valid when prefix_ok */
+	bool prefix_ok;
+	uint16_t vpc, gidx;            /* check: */
+	uint16_t rt, acl;              /* check: tables indexes (defaults resolved) */
+};
+
+struct lab_natgw {
+	struct loc at;
+	struct lab_str name, subnet, elastic_ip, ip;
+	uint16_t vpc, gidx;            /* check: */
+	uint16_t subnet_idx, eip;      /* check: tables indexes or VL_NONE */
+	uint32_t addr;                 /* check: private IP (given or assigned), valid when addr_ok */
+	bool addr_ok;
+};
+
+struct lab_instance {
+	struct loc at;
+	struct lab_str name, subnet, ip;
+	struct lab_names security_groups;
+	struct lab_bool source_dest_check, public_ip;
+	uint16_t vpc, gidx;            /* check: gidx = port index */
+	uint16_t subnet_idx, eip;      /* check: tables indexes or VL_NONE */
+	uint16_t sgs[VL_MAX_PORT_SGS]; /* check: tables.sgs indexes ("default" when none named) */
+	uint16_t n_sgs;
+	uint32_t addr, public_addr;    /* check: private IP; public (EIP or auto) or 0 */
+	bool addr_ok;
+};
+
+struct lab_vpc {
+	struct loc at;
+	struct lab_str name, cidr;
+	struct lab_bool internet_gateway;
+	struct lab_subnet *subnets;
+	struct lab_route_table *route_tables;
+	struct lab_acl *acls;
+	struct lab_sg *sgs;
+	struct lab_natgw *natgws;
+	struct lab_instance *instances;
+	size_t n_subnets, n_route_tables, n_acls, n_sgs, n_natgws, n_instances;
+	struct prefix4 prefix;         /* check: valid when prefix_ok */
+	bool prefix_ok;
+	uint16_t gidx;                 /* check: */
+	uint16_t main_rt;              /* check: the table subnets use by default */
+	uint16_t implicit_rt;          /* check: the implicit "main" table, or VL_NONE when declared */
+	uint16_t default_acl, default_sg; /* check: the implicit "default" ACL and SG */
+};
+
+struct lab_eip {
+	struct loc at;
+	struct lab_str name, ip, instance;
+	uint32_t addr;                 /* check: given or assigned */
+	bool addr_ok;
+	uint16_t gidx, port, natgw;    /* check: associations or VL_NONE */
+};
+
+struct lab_host {
+	struct loc at;
+	struct lab_str name, ip;
+	uint32_t addr;                 /* check: valid when addr_ok */
+	bool addr_ok;
+	uint16_t gidx;                 /* check: port index (after every instance) */
+};
+
+/* What a check's `to` / `seen_as` named. */
+enum lab_ref_kind { LAB_REF_NONE, LAB_REF_PORT, LAB_REF_EIP, LAB_REF_ADDR };
+
+struct lab_check {
+	struct loc at;
+	struct lab_str from, to, protocol, expect, seen_as;
+	struct lab_int port;
+	uint16_t from_port;            /* check: port index */
+	uint8_t to_kind, seen_kind;    /* check: enum lab_ref_kind */
+	uint16_t to_idx, seen_idx;     /* check: port or eip index */
+	uint32_t to_addr, seen_addr;   /* check: LAB_REF_ADDR */
+	int16_t proto;                 /* check: 6, 17 or 1 */
+	bool expect_allow;             /* check: */
+};
+
+struct lab_arena_block;
+
+struct lab {
+	struct loc at;                 /* the root mapping; first, like every node's (load.c) */
+	struct lab_arena_block *arena;
+	const char *file;              /* the path as given to lab_load */
+	const char *stem;              /* the file name without directory and extension */
+	struct lab_str name;
+	struct lab_vpc *vpcs;
+	struct lab_eip *eips;
+	struct lab_host *hosts;
+	struct lab_check *checks;
+	size_t n_vpcs, n_eips, n_hosts, n_checks;
+	bool vpcs_empty;               /* `vpcs: []` (vpcs_at: where) */
+	struct loc vpcs_at;
+	struct lab_str public_pool;
+	struct prefix4 pool;           /* check: public_pool or 203.0.113.0/24 */
+	/* check: table sizes laid out for compile */
+	uint16_t n_subnets, n_rts, n_acls, n_sgs, n_natgws, n_instances;
+	int load_errors;               /* reported by lab_load */
+	bool checked_ok;               /* check: ran and found no error, load included */
+};
+
+/* Arena allocation, zeroed; NULL when memory runs out. */
+void *lab_alloc(struct lab *m, size_t size);
+char *lab_strdup(struct lab *m, const char *s);
+
+/* A printable, bounded copy of user text for messages (non-ASCII shown as '?'); returns buf. */
+const char *lab_show(const char *s, char *buf, size_t size);
+
+/* Name lookups over the whole lab (names are unique per kind); NULL when absent. */
+struct lab_subnet *lab_find_subnet(const struct lab *m, const char *name);
+struct lab_sg *lab_find_sg(const struct lab *m, const char *name, uint16_t *vpc);
+struct lab_natgw *lab_find_natgw(const struct lab *m, const char *name);
+struct lab_instance *lab_find_instance(const struct lab *m, const char *name);
+struct lab_eip *lab_find_eip(const struct lab *m, const char *name);
+struct lab_host *lab_find_host(const struct lab *m, const char *name);
+
+/* The default public pool, AWS documentation's TEST-NET-3. */
+#define LAB_DEFAULT_POOL ((struct prefix4){ 0xcb007100u, 24 })
+
+#endif

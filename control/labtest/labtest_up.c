@@ -1,0 +1,117 @@
+/* The lab's life around `vpclab test`'s checks (labtest.h): brought up under its own name as
+ * `vpclab up` does (daemon.c), taken down as `vpclab down` does (state.c), whatever happened in
+ * between; a signal only asks the probes to stop, so the teardown still runs. A lab already
+ * running is never touched. */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/cli/ctl_client.h"
+#include "control/router/daemon.h"
+#include "control/labtest/labtest.h"
+#include "control/host/state.h"
+#include "control/tools/offline.h"
+#include "vpclab/ctl.h"
+
+/* A signal asks every probe to stop; the lab is still taken down. */
+volatile sig_atomic_t labtest_stop;
+
+static void lt_on_signal(int sig)
+{
+	(void)sig;
+	labtest_stop = 1;
+}
+
+/* Waits up to ms for the router to exit. */
+static void lt_wait_gone(pid_t pid, int ms)
+{
+	struct timespec ts = { .tv_nsec = 20 * 1000000L };
+	for (int waited = 0; waited < ms; waited += 20) {
+		/* the router is our child (daemon_up forked it): reap it, or it lingers as a zombie */
+		if (waitpid(pid, NULL, WNOHANG) == pid || kill(pid, 0) < 0)
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* As `vpclab down`: ask the router, then insist; then whatever is left of the lab. */
+void labtest_down(const char *lab)
+{
+	pid_t pid = state_pid(lab);
+	if (pid > 0 && state_running(lab)) {
+		json_t *ans = NULL;
+		if (ctl_request(lab, VL_CTL_DOWN, &ans) < 0)
+			kill(pid, SIGTERM);
+		json_decref(ans);
+		lt_wait_gone(pid, 5000);
+		if (kill(pid, 0) == 0) {
+			kill(pid, SIGKILL);
+			lt_wait_gone(pid, 1000);
+		}
+	}
+	int rc = state_cleanup(lab);
+	if (rc < 0)
+		fprintf(stderr, "vpclab: test: down %s: %s\n", lab, strerror(-rc));
+}
+
+static void lt_signals(void)
+{
+	/* SA_RESTART: daemon_up's wait for the router must not be cut short (it would wait for a
+	 * router that keeps running); the probes look at labtest_stop at least every 50 ms. */
+	struct sigaction sa = { .sa_handler = lt_on_signal, .sa_flags = SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Every probe holds a socket per client and per accepted connection: --jobs probes of up to
+ * LT_GROUP_MAX clients each may need more than the usual 1024 descriptors. */
+static void lt_more_files(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max && rl.rlim_cur < 65536) {
+		rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Compiles m twice: one copy for the router (daemon_up takes it), one for the traces. */
+int labtest_up(const struct lab *m, const char *path, struct vl_tables **trace_t)
+{
+	struct vl_tables *t = offline_tables_of(m), *up = lab_compile(m);
+	if (!t || !up) {
+		fprintf(stderr, "vpclab: test: %s\n", strerror(errno ? errno : ENOMEM));
+		goto fail;
+	}
+	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
+		fprintf(stderr, "vpclab: test: /dev/net/tun: %s\n", strerror(errno));
+		goto fail;
+	}
+	if (state_running(t->lab)) {
+		fprintf(stderr, "vpclab: test: lab %s is already running; it is left alone "
+			"('vpclab down %s' first, or give the lab another name)\n", t->lab, t->lab);
+		goto fail;
+	}
+	state_cleanup(t->lab);   /* what a crashed run left behind, if anything */
+	labtest_stop = 0;
+	lt_signals();
+	lt_more_files();
+	struct daemon_opts o = { .foreground = false, .flowlog_interval_s = 60 };
+	if (daemon_up(up, path, &o) < 0) {
+		vl_tables_free(t);
+		return -EIO;
+	}
+	*trace_t = t;
+	return 0;
+fail:
+	vl_tables_free(t);
+	vl_tables_free(up);
+	return -EIO;
+}

@@ -1,0 +1,360 @@
+/* Control requests inside the router (router.h): status, down, elastic IP moves and NAT
+ * gateway views. Runs on the data plane's thread between packets, so a table swap here is
+ * never seen half done by a packet. */
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane/capture.h"
+#include "dataplane/flowlog.h"
+#include "dataplane/tables.h"
+#include "control/router/eip.h"
+#include "control/tools/trace.h"
+#include "control/router/router.h"
+#include "control/router/status.h"
+#include "vpclab/ctl.h"
+
+static json_t *error_json(const char *msg)
+{
+	return json_pack("{s:s}", "error", msg);
+}
+
+struct outside_arg {
+	struct prefix4 vpc;
+};
+
+/* AWS drops the connections of the old mapping when an EIP moves: flows with a peer outside
+ * the VPC. */
+static bool flow_leaves_vpc(const struct ct_entry *e, void *arg)
+{
+	const struct outside_arg *a = arg;
+	return !prefix_contains(a->vpc, e->key.ip[0]) || !prefix_contains(a->vpc, e->key.ip[1]);
+}
+
+static void flush_internet_flows(struct router *r, uint16_t port)
+{
+	if (port == VL_NONE)
+		return;
+	struct outside_arg a = {.vpc = r->t->vpcs[r->t->ports[port].vpc].cidr};
+	ct_flush_if(r->s->ct[port], flow_leaves_vpc, &a);
+}
+
+static json_t *ctl_eip(struct router *r, char **w, int n)
+{
+	bool assoc = n == 4 && strcmp(w[1], "associate") == 0;
+	if (!assoc && !(n == 3 && strcmp(w[1], "disassociate") == 0))
+		return error_json("usage: eip associate EIP INSTANCE | eip disassociate EIP");
+	struct vl_tables *nt = NULL;
+	uint16_t old_port, new_port;
+	char err[128];
+	int rc = eip_move(r->t, w[2], assoc ? w[3] : NULL, &nt, &old_port, &new_port, err, sizeof(err));
+	if (rc < 0)
+		return error_json(err);
+	if (dp_tables_prepare(nt) < 0) {
+		vl_tables_free(nt);
+		return error_json("out of memory");
+	}
+	struct vl_tables *old = r->t;
+	r->t = nt;
+	r->s->t = nt; /* the one pointer store that publishes the snapshot */
+	vl_tables_free(old);
+	flush_internet_flows(r, old_port);
+	flush_internet_flows(r, new_port);
+	char ip[16];
+	const struct vl_eip *e = NULL;
+	for (uint16_t i = 0; i < nt->n_eips; i++)
+		if (strcmp(nt->eips[i].name, w[2]) == 0)
+			e = &nt->eips[i];
+	return json_pack("{s:b, s:s, s:s, s:o}", "ok", 1, "eip", w[2], "ip", addr_fmt(e->ip, ip),
+			 "instance", new_port == VL_NONE ? json_null() : json_string(nt->ports[new_port].name));
+}
+
+static json_t *nat_translations(const struct nat_state *n, uint16_t gw, uint64_t now)
+{
+	json_t *arr = json_array();
+	static const char *const states[] = {"free", "opening", "established", "closing", "active"};
+	char a[16], b[16];
+	for (uint32_t i = 0, shown = 0; i < n->capacity && shown < 1000; i++) {
+		const struct nat_map *m = &n->maps[i];
+		if (m->state == NAT_M_FREE || m->natgw != gw)
+			continue;
+		shown++;
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:i, s:s, s:i, s:i, s:s, s:I}",
+			"protocol", m->proto, "source", addr_fmt(m->int_ip, a), "source_port", m->int_port,
+			"destination", addr_fmt(m->ext_ip, b), "destination_port", m->ext_port,
+			"nat_port", m->nat_port, "state", states[m->state],
+			"idle_s", (json_int_t)((now - m->last_seen) / 1000000000ull)));
+	}
+	return arr;
+}
+
+static json_t *ctl_nat(struct router *r, char **w, int n)
+{
+	const struct vl_tables *t = r->t;
+	json_t *all = json_array();
+	for (uint16_t g = 0; g < t->n_natgws; g++) {
+		if (n == 2 && strcmp(w[1], t->natgws[g].name) != 0)
+			continue;
+		json_t *c = json_object();
+		for (int k = 0; k < NATC__COUNT; k++)
+			json_object_set_new(c, nat_counter_name((enum nat_counter)k),
+					    json_integer((json_int_t)r->s->nat->counters[g][k]));
+		char ip[16], eip[16];
+		const struct vl_natgw *ng = &t->natgws[g];
+		json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "name", ng->name,
+			"subnet", t->subnets[ng->subnet].name, "private_ip", addr_fmt(ng->ip, ip),
+			"elastic_ip", addr_fmt(t->eips[ng->eip].ip, eip), "counters", c,
+			"translations", nat_translations(r->s->nat, g, loop_now())));
+	}
+	if (n == 2 && json_array_size(all) == 0) {
+		json_decref(all);
+		return error_json("no such NAT gateway");
+	}
+	return json_pack("{s:o}", "nat_gateways", all);
+}
+
+static int port_by_name(const struct vl_tables *t, const char *name)
+{
+	for (uint16_t i = 0; name && i < t->n_ports; i++)
+		if (strcmp(t->ports[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* The component a stage capture is limited to: a NAT gateway, an ACL, a VPC or an interface. */
+static int stage_obj(const struct vl_tables *t, int stage, const char *name)
+{
+	if (!name)
+		return VL_NONE;
+	if (stage == EX_NAT) {
+		for (uint16_t i = 0; i < t->n_natgws; i++)
+			if (strcmp(t->natgws[i].name, name) == 0)
+				return i;
+	} else if (stage == EX_NACL_IN || stage == EX_NACL_OUT) {
+		for (uint16_t i = 0; i < t->n_acls; i++)
+			if (strcmp(t->acls[i].name, name) == 0)
+				return i;
+	} else if (stage == EX_IGW) {
+		for (uint16_t i = 0; i < t->n_vpcs; i++)
+			if (strcmp(t->vpcs[i].name, name) == 0)
+				return i;
+	} else {
+		return port_by_name(t, name);
+	}
+	return -1;
+}
+
+/* Words that begin a BPF expression rather than name a component. */
+static bool capture_word_is_filter(const char *w)
+{
+	static const char *const prim[] = {"tcp", "udp", "icmp", "ip", "arp", "host", "net", "port",
+					   "src", "dst", "not", "portrange", "proto", "ether", "vlan"};
+	for (size_t i = 0; i < sizeof(prim) / sizeof(prim[0]); i++)
+		if (strcmp(w, prim[i]) == 0)
+			return true;
+	return false;
+}
+
+static int filter_prepend(char *filter, size_t cap, const char *word)
+{
+	char f[600];
+	int n = snprintf(f, sizeof(f), "%s%s%s", word, filter[0] ? " " : "", filter);
+	if (n < 0 || (size_t)n >= cap)
+		return -E2BIG;
+	memcpy(filter, f, (size_t)n + 1);
+	return 0;
+}
+
+static int capture_spec_of(const struct vl_tables *t, json_t *j, struct capture_spec *cs, char *err,
+			   size_t cap)
+{
+	const char *port = json_string_value(json_object_get(j, "port"));
+	const char *stage = json_string_value(json_object_get(j, "stage"));
+	const char *comp = json_string_value(json_object_get(j, "component"));
+	const char *filter = json_string_value(json_object_get(j, "filter"));
+	memset(cs, 0, sizeof(*cs));
+	cs->count = (uint32_t)json_integer_value(json_object_get(j, "count"));
+	snprintf(cs->filter, sizeof(cs->filter), "%s", filter ? filter : "");
+	bool drops = json_is_true(json_object_get(j, "drops"));
+	int st = stage ? capture_stage_parse(stage) : -1;
+	int pi = port_by_name(t, port);
+	/* With --drops or --stage, a first word that names nothing begins the filter ("icmp"). */
+	const char **word = drops && port && pi < 0 ? &port
+			    : st >= 0 && comp && stage_obj(t, st, comp) < 0 && capture_word_is_filter(comp) ? &comp
+			    : NULL;
+	if (word && filter_prepend(cs->filter, sizeof(cs->filter), *word) == 0)
+		*word = NULL;
+	if (port && pi < 0)
+		return snprintf(err, cap, "no instance or host '%s'", port), -ENOENT;
+	cs->port = pi < 0 ? VL_NONE : (uint16_t)pi;
+	if (drops) {
+		cs->kind = CAP_DROPS;
+	} else if (stage) {
+		int obj = st < 0 ? -1 : stage_obj(t, st, comp);
+		if (st < 0 || obj < 0)
+			return snprintf(err, cap, "no stage '%s'%s%s", stage, comp ? " with component " : "",
+					comp ? comp : ""), -ENOENT;
+		cs->kind = CAP_STAGE;
+		cs->stage = (uint8_t)st;
+		cs->obj = (uint16_t)obj;
+	} else if (pi >= 0) {
+		cs->kind = CAP_PORT;
+	} else {
+		return snprintf(err, cap, "capture what? name an interface, --stage or --drops"), -EINVAL;
+	}
+	return 0;
+}
+
+/* The capture's reader closed its end, or the capture finished (it shut the socket down). */
+static void capture_client_event(void *ctx, int fd)
+{
+	struct router *r = ctx;
+	char b[64];
+	ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+		return;
+	loop_del_fd(r->loop, fd);
+	capture_release(r->s, fd);
+}
+
+int ctl_capture(struct router *r, int fd, const char *json_spec)
+{
+	char err[300] = "bad capture request";
+	struct capture_spec cs;
+	json_t *j = json_loads(json_spec, 0, NULL);
+	int rc = j ? capture_spec_of(r->t, j, &cs, err, sizeof(err)) : -EINVAL;
+	json_decref(j);
+	if (rc == 0)
+		rc = capture_start(r->s, fd, &cs, err, sizeof(err));
+	if (rc == 0 && loop_add_fd(r->loop, fd, capture_client_event, r) < 0) {
+		capture_release(r->s, fd);
+		return 0; /* released: fd is closed, the reader sees an empty stream */
+	}
+	if (rc < 0) {
+		json_t *e = error_json(err);
+		char *text = json_dumps(e, JSON_COMPACT);
+		if (text && write(fd, text, strlen(text)) < 0)
+			rc = -EIO;
+		free(text);
+		json_decref(e);
+	}
+	return rc;
+}
+
+static json_t *flows_of(const struct ct_table *ct, uint64_t now)
+{
+	json_t *arr = json_array();
+	char a[16], b[16], ea[24], eb[24];
+	for (uint32_t i = 0, shown = 0; i < ct->capacity && shown < 2000; i++) {
+		const struct ct_entry *e = &ct->entries[i];
+		if (!e->in_use || ct_expired(ct, (int32_t)i, now))
+			continue;
+		shown++; /* an answer stays small enough to send without waiting */
+		int o = e->orig_side;
+		snprintf(ea, sizeof(ea), "%s:%u", addr_fmt(e->key.ip[o], a), e->key.port[o]);
+		snprintf(eb, sizeof(eb), "%s:%u", addr_fmt(e->key.ip[!o], b), e->key.port[!o]);
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+			"protocol", e->key.proto, "from", ea, "to", eb,
+			"state", e->key.proto == 6 ? ct_state_name((enum ct_tcp_state)e->state) : "-",
+			"admitted_by", e->rule_dir ? "egress" : "ingress",
+			"idle_s", (json_int_t)((now - e->last_seen) / NS_PER_S),
+			"packets_out", (json_int_t)e->packets[CT_ORIG], "packets_back", (json_int_t)e->packets[CT_REPLY],
+			"bytes_out", (json_int_t)e->bytes[CT_ORIG], "bytes_back", (json_int_t)e->bytes[CT_REPLY]));
+	}
+	return arr;
+}
+
+static json_t *ctl_flows(struct router *r)
+{
+	uint64_t now = loop_now();
+	json_t *ifs = json_array();
+	for (uint16_t i = 0; i < r->t->n_ports; i++) {
+		if (r->t->ports[i].kind != VL_PORT_INSTANCE)
+			continue;
+		json_array_append_new(ifs, json_pack("{s:s, s:o}", "name", r->t->ports[i].name, "flows",
+						     flows_of(r->s->ct[i], now)));
+	}
+	char *nat_req[1] = {"nat"};
+	json_t *nat = ctl_nat(r, nat_req, 1);
+	json_t *o = json_pack("{s:o, s:O}", "interfaces", ifs, "nat_gateways", json_object_get(nat, "nat_gateways"));
+	json_decref(nat);
+	return o;
+}
+
+static json_t *ctl_flowlogs_flush(struct router *r)
+{
+	struct dp_state *s = r->s;
+	if (!s->flowlog || !s->flowlog_emit)
+		return error_json("flow logs are off");
+	uint32_t now_s = dp_wall_s(s, loop_now());
+	flowlog_flush(s->flowlog, s->t, now_s, s->flowlog_emit, s->flowlog_ctx);
+	return json_pack("{s:b}", "ok", 1);
+}
+
+/* A live trace: the real pipeline on copies of the router's connection and NAT state, so the
+ * answer reflects established flows and changes nothing. */
+static json_t *ctl_trace(struct router *r, const char *spec)
+{
+	json_t *j = json_loads(spec, 0, NULL);
+	struct trace_req q = {.icmp_type = -1};
+	q.from = json_string_value(json_object_get(j, "from"));
+	q.to = json_string_value(json_object_get(j, "to"));
+	q.proto = (uint8_t)json_integer_value(json_object_get(j, "proto"));
+	q.port = (uint16_t)json_integer_value(json_object_get(j, "port"));
+	q.sport = (uint16_t)json_integer_value(json_object_get(j, "sport"));
+	q.with_return = json_is_true(json_object_get(j, "return"));
+	bool as_json = json_is_true(json_object_get(j, "json"));
+	if (!q.from || !q.to || !q.proto) {
+		json_decref(j);
+		return error_json("trace needs from, to and a protocol");
+	}
+	struct dp_state *s = dp_state_clone(r->s);
+	struct trace_result res;
+	char err[200] = "out of memory", *text = NULL;
+	size_t len = 0;
+	int rc = s ? trace_flow_in(s, loop_now(), &q, &res, err, sizeof(err)) : -ENOMEM;
+	json_t *ans;
+	FILE *f = rc == 0 ? open_memstream(&text, &len) : NULL;
+	if (f) {
+		trace_print(r->t, &q, &res, as_json, f);
+		fclose(f);
+		bool ok = res.fwd.v.action != VERDICT_DROP && (!res.has_return || res.ret.v.action != VERDICT_DROP);
+		ans = json_pack("{s:s, s:b}", "text", text ? text : "", "delivered", ok);
+	} else {
+		ans = error_json(err);
+	}
+	free(text);
+	dp_state_destroy(s);
+	json_decref(j);
+	return ans;
+}
+
+json_t *ctl_handle(struct router *r, char *req)
+{
+	if (strncmp(req, "trace ", 6) == 0)
+		return ctl_trace(r, req + 6); /* JSON follows: before the line is cut into words */
+	char *w[8];
+	int n = 0;
+	for (char *save = NULL, *tok = strtok_r(req, " \t", &save); tok && n < 8;
+	     tok = strtok_r(NULL, " \t", &save))
+		w[n++] = tok;
+	if (n == 0)
+		return error_json("empty request");
+	if (strcmp(w[0], VL_CTL_STATUS) == 0)
+		return status_build(r->t, r->s, getpid());
+	if (strcmp(w[0], VL_CTL_DOWN) == 0) {
+		loop_stop(r->loop);
+		return json_pack("{s:b}", "ok", 1);
+	}
+	if (strcmp(w[0], "eip") == 0)
+		return ctl_eip(r, w, n);
+	if (strcmp(w[0], "nat") == 0 && n <= 2)
+		return ctl_nat(r, w, n);
+	if (strcmp(w[0], "flows") == 0)
+		return ctl_flows(r);
+	if (strcmp(w[0], "flowlogs-flush") == 0)
+		return ctl_flowlogs_flush(r);
+	return error_json("unknown request");
+}

@@ -1,0 +1,20 @@
+/* The running lab: provisioning of every namespace and tap, the router's event loop, the
+ * control socket, and teardown. `up` calls daemon_up; everything after runs in the router. */
+#ifndef VPCLAB_DAEMON_H
+#define VPCLAB_DAEMON_H
+
+#include <stdbool.h>
+
+#include "vpclab/tables.h"
+
+/* Prepares t's lookup indexes, provisions it and runs the router for it. Background mode forks: the calling
+ * process returns 0 once traffic can flow, or a negative errno after printing why (nothing of
+ * the lab is left then). Foreground mode returns when the lab is taken down. Takes t. */
+struct daemon_opts {
+	bool foreground;
+	uint32_t flowlog_interval_s;     /* flow log aggregation window (AWS: 60 or 600) */
+};
+
+int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts *o);
+
+#endif

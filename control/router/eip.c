@@ -1,0 +1,106 @@
+/* Elastic IP moves (eip.h). AWS: associating an EIP that is associated elsewhere moves it
+ * (AllowReassociation defaults to true); the old mapping's connections are dropped. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/router/eip.h"
+
+static void *dup_array(const void *src, size_t n, size_t size, int *fail)
+{
+	if (!n)
+		return NULL;
+	void *d = malloc(n * size);
+	if (!d)
+		*fail = 1;
+	else
+		memcpy(d, src, n * size);
+	return d;
+}
+
+struct vl_tables *tables_clone(const struct vl_tables *t)
+{
+	struct vl_tables *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	int fail = 0;
+	*c = *t;
+	c->vpcs = dup_array(t->vpcs, t->n_vpcs, sizeof(*t->vpcs), &fail);
+	c->subnets = dup_array(t->subnets, t->n_subnets, sizeof(*t->subnets), &fail);
+	c->route_tables = dup_array(t->route_tables, t->n_route_tables, sizeof(*t->route_tables), &fail);
+	c->routes = dup_array(t->routes, t->n_routes, sizeof(*t->routes), &fail);
+	c->acls = dup_array(t->acls, t->n_acls, sizeof(*t->acls), &fail);
+	c->acl_rules = dup_array(t->acl_rules, t->n_acl_rules, sizeof(*t->acl_rules), &fail);
+	c->sgs = dup_array(t->sgs, t->n_sgs, sizeof(*t->sgs), &fail);
+	c->sg_rules = dup_array(t->sg_rules, t->n_sg_rules, sizeof(*t->sg_rules), &fail);
+	c->ports = dup_array(t->ports, t->n_ports, sizeof(*t->ports), &fail);
+	c->natgws = dup_array(t->natgws, t->n_natgws, sizeof(*t->natgws), &fail);
+	c->eips = dup_array(t->eips, t->n_eips, sizeof(*t->eips), &fail);
+	c->lpm_nodes = NULL;
+	c->n_lpm_nodes = 0;
+	c->addr_map = NULL;
+	c->addr_map_mask = 0;
+	if (fail) {
+		vl_tables_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return c;
+}
+
+static int find_eip(const struct vl_tables *t, const char *name)
+{
+	for (uint16_t i = 0; i < t->n_eips; i++)
+		if (strcmp(t->eips[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int find_instance(const struct vl_tables *t, const char *name)
+{
+	for (uint16_t i = 0; i < t->n_ports; i++)
+		if (t->ports[i].kind == VL_PORT_INSTANCE && strcmp(t->ports[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int eip_move(const struct vl_tables *t, const char *eip, const char *target, struct vl_tables **out,
+	     uint16_t *old_port, uint16_t *new_port, char *err, size_t errcap)
+{
+	int e = find_eip(t, eip);
+	if (e < 0) {
+		snprintf(err, errcap, "no elastic IP '%s'", eip);
+		return -ENOENT;
+	}
+	if (t->eips[e].natgw != VL_NONE) {
+		snprintf(err, errcap, "elastic IP '%s' belongs to NAT gateway '%s'", eip,
+			 t->natgws[t->eips[e].natgw].name);
+		return -EINVAL;
+	}
+	int to = target ? find_instance(t, target) : -1;
+	if (target && to < 0) {
+		snprintf(err, errcap, "no instance '%s'", target);
+		return -ENOENT;
+	}
+	struct vl_tables *c = tables_clone(t);
+	if (!c)
+		return -ENOMEM;
+	*old_port = c->eips[e].port;
+	*new_port = to >= 0 ? (uint16_t)to : VL_NONE;
+	if (*old_port != VL_NONE) {
+		c->ports[*old_port].public_ip = 0;
+		c->ports[*old_port].eip = VL_NONE;
+	}
+	if (to >= 0) {
+		struct vl_port *p = &c->ports[to];
+		if (p->eip != VL_NONE && p->eip != e)
+			c->eips[p->eip].port = VL_NONE; /* AWS: its previous EIP is disassociated */
+		p->eip = (uint16_t)e;
+		p->public_ip = c->eips[e].ip;
+	}
+	c->eips[e].port = *new_port;
+	c->generation++;
+	*out = c;
+	return 0;
+}
