@@ -24,6 +24,11 @@ void diag_print(const struct diag *d, FILE *out);
  * goes on so that one run shows every error; a model is still returned. */
 struct lab *lab_load(const char *path, struct diag *d);
 
+/* lab_load of a file already in memory: buf[0 .. len) (no terminator needed) parsed as the file
+ * called name would be, with the same diagnostics at name:LINE:COL and the same default lab name
+ * (name's stem). For tests, the fuzzer and input that never was a file. */
+struct lab *lab_load_buffer(const char *name, const char *buf, size_t len, struct diag *d);
+
 /* Checks every field rule of shared/spec/rule-file.md, resolves references, assigns the
  * addresses left out (instances, NAT gateways, public and elastic IPs). Returns the number of
  * errors (also in d). Warnings do not count. */

@@ -20,7 +20,8 @@
 #define LD_CHUNK 1024
 #define LD_MAX_BYTES (16u << 20)
 
-/* libyaml read handler: the file's bytes, LD_CHUNK at a time, watching the scanner's depth. */
+/* libyaml read handler: the file's (or buffer's) bytes, LD_CHUNK at a time, watching the
+ * scanner's depth. */
 int ld_read(void *data, unsigned char *buf, size_t size, size_t *got)
 {
 	struct ld_input *in = data;
@@ -31,9 +32,16 @@ int ld_read(void *data, unsigned char *buf, size_t size, size_t *got)
 		in->too_deep = true;
 		return 0;
 	}
-	*got = fread(buf, 1, size < LD_CHUNK ? size : LD_CHUNK, in->f);
-	if (ferror(in->f))
-		return 0;
+	size_t want = size < LD_CHUNK ? size : LD_CHUNK;
+	if (in->f) {
+		*got = fread(buf, 1, want, in->f);
+		if (ferror(in->f))
+			return 0;
+	} else {
+		*got = in->len - in->pos < want ? in->len - in->pos : want;
+		memcpy(buf, in->buf + in->pos, *got);
+		in->pos += *got;
+	}
 	in->total += *got;
 	if (in->total > LD_MAX_BYTES) {
 		in->too_big = true;
@@ -446,14 +454,14 @@ static struct lab *ld_new(const char *path)
 	return m;
 }
 
-/* Reader errors carry a byte offset, not a mark: count lines in the file up to it. */
-static struct loc ld_offset_loc(const struct lab *m, FILE *f, size_t off)
+/* Reader errors carry a byte offset, not a mark: count lines in the input up to it. */
+static struct loc ld_offset_loc(const struct lab *m, const struct ld_input *in, size_t off)
 {
 	struct loc at = { m->file, 1, 1 };
-	if (fseek(f, 0, SEEK_SET) < 0)
+	if (in->f && fseek(in->f, 0, SEEK_SET) < 0)
 		return at;
 	for (size_t i = 0; i < off; i++) {
-		int ch = getc(f);
+		int ch = in->f ? getc(in->f) : i < in->len ? in->buf[i] : EOF;
 		if (ch == EOF)
 			break;
 		if (ch == '\n') {
@@ -471,7 +479,7 @@ void ld_yaml_error(struct lab *m, struct diag *d, const yaml_parser_t *p,
 {
 	struct loc at = { m->file, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1 };
 	if (p->error == YAML_READER_ERROR)
-		at = ld_offset_loc(m, in->f, p->problem_offset);
+		at = ld_offset_loc(m, in, p->problem_offset);
 	const char *problem = p->problem ? p->problem : "cannot be parsed";
 	if (in->too_deep)
 		diag_error(d, (struct loc){ m->file, 0, 0 }, "the lab file nests deeper than %d levels",
@@ -479,7 +487,7 @@ void ld_yaml_error(struct lab *m, struct diag *d, const yaml_parser_t *p,
 	else if (in->too_big)
 		diag_error(d, (struct loc){ m->file, 0, 0 }, "the lab file is larger than %u MiB",
 			   LD_MAX_BYTES >> 20);
-	else if (p->error == YAML_READER_ERROR && ferror(in->f))
+	else if (p->error == YAML_READER_ERROR && in->f && ferror(in->f))
 		diag_error(d, (struct loc){ m->file, 0, 0 }, "cannot read the lab file");
 	else if (p->error == YAML_MEMORY_ERROR)
 		diag_error(d, at, "out of memory while reading the file");
@@ -530,34 +538,27 @@ static int ld_document(struct lab *m, struct diag *d, yaml_parser_t *p, const st
 	return ret;
 }
 
-struct lab *lab_load(const char *path, struct diag *d)
+/* The one core of both loaders: a fresh model named name, its document read from in. */
+static struct lab *ld_load(const char *name, struct ld_input *in, struct diag *d)
 {
-	struct loc whole = { path, 0, 0 };
-	struct lab *m = ld_new(path);
+	struct loc whole = { name, 0, 0 };
+	struct lab *m = ld_new(name);
 	if (!m) {
 		diag_error(d, whole, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		int e = errno;
-		diag_error(d, whole, "cannot read the lab file: %s", strerror(e));
-		lab_free(m);
-		errno = e;
-		return NULL;
-	}
 	yaml_parser_t p;
 	int ret = -ENOMEM, before = diag_errors(d);
-	struct ld_input in = { .f = f, .parser = &p };
+	in->parser = &p;
 	if (yaml_parser_initialize(&p)) {
-		yaml_parser_set_input(&p, ld_read, &in);
-		ret = ld_document(m, d, &p, &in);
+		yaml_parser_set_input(&p, ld_read, in);
+		ret = ld_document(m, d, &p, in);
 		yaml_parser_delete(&p);
 	} else {
 		diag_error(d, whole, "out of memory");
 	}
-	fclose(f);
+	in->parser = NULL;
 	if (ret < 0) {
 		lab_free(m);
 		errno = -ret;
@@ -565,4 +566,27 @@ struct lab *lab_load(const char *path, struct diag *d)
 	}
 	m->load_errors = diag_errors(d) - before;
 	return m;
+}
+
+struct lab *lab_load(const char *path, struct diag *d)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		int e = errno;
+		diag_error(d, (struct loc){ path, 0, 0 }, "cannot read the lab file: %s", strerror(e));
+		errno = e;
+		return NULL;
+	}
+	struct ld_input in = { .f = f };
+	struct lab *m = ld_load(path, &in, d);
+	int e = errno;
+	fclose(f);
+	errno = e;
+	return m;
+}
+
+struct lab *lab_load_buffer(const char *name, const char *buf, size_t len, struct diag *d)
+{
+	struct ld_input in = { .buf = (const unsigned char *)buf, .len = buf ? len : 0 };
+	return ld_load(name, &in, d);
 }

@@ -48,9 +48,12 @@ extern const struct ld_schema ld_vpc_schema;
 extern const struct ld_schema ld_check_schema;   /* one entry of `checks:` */
 
 /* Reading a file into libyaml (load.c; also load_checks.c, which reads checks-only files the
- * same way): the reader bounds depth and size, errors come out as diagnostics at m->file. */
+ * same way): the reader bounds depth and size, errors come out as diagnostics at m->file.
+ * The bytes come from f, or from buf[0 .. len) when f is NULL (lab_load_buffer). */
 struct ld_input {
 	FILE *f;
+	const unsigned char *buf;
+	size_t len, pos;
 	const yaml_parser_t *parser;
 	size_t total;
 	bool too_deep, too_big;

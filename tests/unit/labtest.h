@@ -1,6 +1,6 @@
 /* Helpers for the control-plane unit suites (load, check, compile), header only: run a lab file
- * through lab_load + lab_check and capture what `vpclab check` would print, or write a lab given
- * inline to a temporary file first. Tests run from the repository root. */
+ * through lab_load + lab_check and capture what `vpclab check` would print, or a lab given inline
+ * through lab_load_buffer (no temporary file). Tests run from the repository root. */
 #ifndef VPCLAB_TEST_LABTEST_H
 #define VPCLAB_TEST_LABTEST_H
 
@@ -20,16 +20,12 @@ struct lt {
 	char path[512];
 };
 
-/* Loads and checks path; the printed diagnostics land in r->out. */
-static inline void lt_run_path(struct lt *r, const char *path)
+/* Checks r->m when the load gave one, and fills in what `vpclab check` would print. */
+static inline void lt_finish(struct lt *r, struct diag *d)
 {
-	struct diag *d = diag_create();
 	size_t len = 0;
 	FILE *f = open_memstream(&r->out, &len);
-	ck_assert_ptr_nonnull(d);
 	ck_assert_ptr_nonnull(f);
-	snprintf(r->path, sizeof(r->path), "%s", path);
-	r->m = lab_load(path, d);
 	if (r->m)
 		lab_check(r->m, d);
 	diag_print(d, f);
@@ -39,19 +35,24 @@ static inline void lt_run_path(struct lt *r, const char *path)
 	diag_destroy(d);
 }
 
-/* Writes yaml to DIR/name (a fresh temporary directory) and runs it; removes both after. */
+/* Loads and checks path; the printed diagnostics land in r->out. */
+static inline void lt_run_path(struct lt *r, const char *path)
+{
+	struct diag *d = diag_create();
+	ck_assert_ptr_nonnull(d);
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	r->m = lab_load(path, d);
+	lt_finish(r, d);
+}
+
+/* Loads and checks yaml as the file called name (which gives the default lab name). */
 static inline void lt_run_text(struct lt *r, const char *name, const char *yaml)
 {
-	char dir[] = "/tmp/vpclab-unit-XXXXXX", path[200];
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(yaml, f);
-	fclose(f);
-	lt_run_path(r, path);
-	unlink(path);
-	rmdir(dir);
+	struct diag *d = diag_create();
+	ck_assert_ptr_nonnull(d);
+	snprintf(r->path, sizeof(r->path), "%s", name);
+	r->m = lab_load_buffer(name, yaml, strlen(yaml), d);
+	lt_finish(r, d);
 }
 
 static inline void lt_run(struct lt *r, const char *yaml)

@@ -36,9 +36,10 @@ static const char lab_yaml[] =
 	"  - { from: ext, to: web-eip, protocol: icmp, expect: deny }\n"
 	"  - { from: web, to: ext, protocol: udp, port: 53, expect: allow, seen_as: web-eip }\n";
 
-/* A temporary directory with the lab as lab.yaml, and files written next to it. */
+/* A temporary directory for the checks file (lab_load_checks reads a path); the lab itself is
+ * loaded from memory as lab.yaml. */
 struct tmp {
-	char dir[64], lab[128], other[128];
+	char dir[64], other[128];
 };
 
 static void tmp_write(const char *path, const char *text)
@@ -53,16 +54,13 @@ static void tmp_init(struct tmp *t, const char *checks)
 {
 	snprintf(t->dir, sizeof(t->dir), "/tmp/vpclab-unit-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(t->dir));
-	snprintf(t->lab, sizeof(t->lab), "%s/lab.yaml", t->dir);
 	snprintf(t->other, sizeof(t->other), "%s/checks.yaml", t->dir);
-	tmp_write(t->lab, lab_yaml);
 	if (checks)
 		tmp_write(t->other, checks);
 }
 
 static void tmp_fini(struct tmp *t)
 {
-	unlink(t->lab);
 	unlink(t->other);
 	rmdir(t->dir);
 }
@@ -72,7 +70,7 @@ static void tmp_fini(struct tmp *t)
 static struct lab *load_with(struct tmp *t, int *lab_errors, int *file_errors, char **out)
 {
 	struct diag *d = diag_create(), *fd = diag_create();
-	struct lab *m = lab_load(t->lab, d);
+	struct lab *m = lab_load_buffer("lab.yaml", lab_yaml, strlen(lab_yaml), d);
 	ck_assert_ptr_nonnull(m);
 	size_t first = m->n_checks;
 	lab_load_checks(m, t->other, fd);
@@ -250,7 +248,7 @@ START_TEST(checks_file_appends)
 	ck_assert_uint_eq(k->from_port, lab_find_instance(m, "db")->gidx);
 	ck_assert_uint_eq(k->to_kind, LAB_REF_PORT);
 	ck_assert_uint_eq(m->checks[4].to_kind, LAB_REF_ADDR);
-	ck_assert_str_eq(m->checks[0].at.file, t.lab);  /* the lab's own keep theirs */
+	ck_assert_str_eq(m->checks[0].at.file, "lab.yaml");  /* the lab's own keep theirs */
 	free(out);
 	lab_free(m);
 	tmp_fini(&t);

@@ -346,6 +346,115 @@ START_TEST(alias_bomb)
 }
 END_TEST
 
+/* The whole of a file, for comparing lab_load_buffer with lab_load. */
+static char *slurp(const char *path, size_t *len)
+{
+	char *buf = NULL;
+	FILE *out = open_memstream(&buf, len), *in = fopen(path, "rb");
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(in != NULL, "cannot open %s", path);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		fwrite(chunk, 1, n, out);
+	fclose(in);
+	fclose(out);
+	return buf;
+}
+
+/* Buffer and path loaders are one loader: the same bytes under the same name print the same
+ * diagnostics, for the spec's example and every file of the bad corpus. */
+START_TEST(buffer_same_as_path)
+{
+	size_t n, failed = 0;
+	char **files = bad_files(&n);
+	ck_assert_uint_ge(n, 30);
+	for (size_t i = 0; i <= n; i++) {
+		char path[300];
+		if (i < n)
+			snprintf(path, sizeof(path), "%s/%s", BAD_DIR, files[i]);
+		else
+			snprintf(path, sizeof(path), "%s", SPEC);
+		size_t len;
+		char *text = slurp(path, &len);
+		struct lt a = { 0 }, b = { 0 };
+		lt_run_path(&a, path);
+		struct diag *d = diag_create();
+		ck_assert_ptr_nonnull(d);
+		snprintf(b.path, sizeof(b.path), "%s", path);
+		b.m = lab_load_buffer(path, text, len, d);
+		lt_finish(&b, d);
+		if (strcmp(a.out, b.out) || a.errors != b.errors || !a.m != !b.m) {
+			fprintf(stderr, "%s:\n  path:   %s\n  buffer: %s\n", path, a.out, b.out);
+			failed++;
+		}
+		if (a.m && b.m)
+			ck_assert_str_eq(lab_name(a.m), lab_name(b.m));
+		lt_done(&a);
+		lt_done(&b);
+		free(text);
+		if (i < n)
+			free(files[i]);
+	}
+	free(files);
+	ck_assert_msg(failed == 0, "%zu files load differently from a buffer", failed);
+}
+END_TEST
+
+/* The buffer is len bytes, not a C string: what follows is never read, NULs inside are bytes. */
+START_TEST(buffer_is_bounded_by_len)
+{
+	static const char text[] = "vpcs:\n" LT_A "colour: blue\n";
+	struct diag *d = diag_create();
+	struct lt r = { 0 };
+	snprintf(r.path, sizeof(r.path), "b.yaml");
+	r.m = lab_load_buffer("b.yaml", text, strlen("vpcs:\n" LT_A), d);
+	lt_finish(&r, d);
+	ck_assert_msg(r.errors == 0, "read past len:\n%s", r.out);
+	ck_assert_str_eq(lab_name(r.m), "b");
+	lt_done(&r);
+
+	static const char nul[] = "name: a\n\0vpcs: []\n";
+	d = diag_create();
+	snprintf(r.path, sizeof(r.path), "n.yaml");
+	r.m = lab_load_buffer("n.yaml", nul, sizeof(nul) - 1, d);
+	char got[512];
+	lt_finish(&r, d);
+	ck_assert_int_ge(r.errors, 1);
+	ck_assert_str_eq(lt_line(&r, 0, got, sizeof(got)),
+			 "2:1: error: invalid yaml: control characters are not allowed");
+	lt_done(&r);
+
+	d = diag_create();
+	errno = 0;
+	ck_assert_ptr_null(lab_load_buffer("e.yaml", NULL, 0, d));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(diag_errors(d), 1);
+	diag_destroy(d);
+}
+END_TEST
+
+/* The size cap holds for a buffer as for a file. */
+START_TEST(buffer_too_big)
+{
+	size_t len = (16u << 20) + 2;
+	char *text = malloc(len);
+	ck_assert_ptr_nonnull(text);
+	memset(text, '#', len);
+	struct diag *d = diag_create();
+	struct lt r = { 0 };
+	snprintf(r.path, sizeof(r.path), "big.yaml");
+	r.m = lab_load_buffer("big.yaml", text, len, d);
+	char got[512];
+	lt_finish(&r, d);
+	ck_assert_ptr_null(r.m);
+	ck_assert_str_eq(lt_line(&r, 0, got, sizeof(got)),
+			 " error: the lab file is larger than 16 MiB");
+	lt_done(&r);
+	free(text);
+}
+END_TEST
+
 Suite *suite_load(void)
 {
 	Suite *s = suite_create("load");
@@ -362,6 +471,9 @@ Suite *suite_load(void)
 	tcase_add_test(tc, deep_nesting);
 	tcase_add_test(tc, junk_bytes);
 	tcase_add_test(tc, alias_bomb);
+	tcase_add_test(tc, buffer_same_as_path);
+	tcase_add_test(tc, buffer_is_bounded_by_len);
+	tcase_add_test(tc, buffer_too_big);
 	suite_add_tcase(s, tc);
 	return s;
 }
