@@ -1,5 +1,6 @@
-# vpclab — one plain Makefile. `make` builds bin/vpclab; `make check` installs what it needs,
-# builds and runs every test (unit without root, then namespace tests as root).
+# vpclab — one plain Makefile. `make` builds bin/vpclab; `make check-offline` runs every test that
+# needs no root; `make check` installs what it needs, builds and runs them all (the offline
+# suites first, then namespace tests as root).
 CC      ?= cc
 PKGS    := libnl-route-3.0 yaml-0.1 libmnl libpcap jansson
 CFLAGS  ?= -O2 -g
@@ -18,9 +19,9 @@ SUITES    := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRCS))
 
 DEB_PKGS := build-essential pkg-config libyaml-dev libnl-3-dev libnl-route-3-dev libmnl-dev \
             libpcap-dev libjansson-dev check libsubunit-dev iproute2 iputils-ping netcat-openbsd \
-            curl iperf3 nftables tcpdump python3
+            curl iperf3 nftables tcpdump python3 clang
 
-.PHONY: all deps check check-unit check-sys asan bench demo clean fuzz
+.PHONY: all deps check check-offline check-unit check-sys asan bench demo clean fuzz fuzz-build
 all: $(BIN)
 
 $(BIN): $(BUILD)/control/cli/main.o $(BUILD)/libvpclab.a
@@ -51,10 +52,17 @@ check-unit: $(BUILD)/unit-tests
 check-sys: $(BIN)
 	bash tests/sys/run.sh
 
-# What CI and the README run: packages, build, every test, one closing line.
+# Everything that needs no root: unit, golden traces, replays, the layout rule, tests/offline/*.sh
+# and a short fuzz run. One closing line: "N passed, M failed".
+check-offline:
+	$(MAKE) all $(BUILD)/unit-tests
+	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) bash tests/run-all.sh --offline
+
+# What CI and the README run: packages, build, the offline suites first, then the namespace
+# tests (root, real traffic); one closing line that adds every part up.
 check: deps
 	$(MAKE) all $(BUILD)/unit-tests
-	bash tests/run-all.sh
+	FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) bash tests/run-all.sh
 
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
@@ -74,14 +82,19 @@ bench: deps
 	bash tests/bench/run.sh
 	bash tests/bench/nat.sh
 
-# Coverage-guided fuzzing with clang's libFuzzer (not part of check): FUZZ_SECONDS per target.
+# Coverage-guided fuzzing with clang's libFuzzer: every tests/fuzz/fuzz_NAME.c, built with ASan and
+# UBSan into build-fuzz/fuzz_NAME, run FUZZ_SECONDS each from the seeds in tests/fuzz/corpus_NAME.
+# check-offline runs it for FUZZ_CHECK_SECONDS per target.
 FUZZ_SECONDS ?= 30
-fuzz:
+FUZZ_CHECK_SECONDS ?= 10
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz-build:
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libvpclab.a
-	for t in pipeline load; do \
+	for t in $(FUZZ_TARGETS); do \
 		clang -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -I. \
-			tests/fuzz/fuzz_$$t.c build-fuzz/libvpclab.a $(LDLIBS) -o build-fuzz/fuzz_$$t && \
-		build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=9000 || exit 1; done
+			tests/fuzz/fuzz_$$t.c build-fuzz/libvpclab.a $(LDLIBS) -o build-fuzz/fuzz_$$t || exit 1; done
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 clean:
 	rm -rf build build-asan build-fuzz bin

@@ -1,27 +1,68 @@
 #!/usr/bin/env bash
-# `make check`: unit tests (Check, no root), then namespace tests with real traffic (root).
-# Ends with one line that adds both up: "N passed, M failed".
+# `make check` and `make check-offline`: every suite, each ending in "NAME: N passed, M failed",
+# then one line that adds them all up: "N passed, M failed". Offline first (no root): unit tests
+# (Check), every tests/offline/*.sh, golden traces, replays, the layout rule, a short fuzz run;
+# then, unless --offline, the namespace tests with real traffic (root).
+# A suite that exits non-zero without a failure, or prints no summary, counts one failure;
+# skipped suites (fuzz without clang, sys without root) are named and never counted as passed.
+# Usage: bash tests/run-all.sh [--offline]
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out=$(mktemp)
+offline=0
+[ "${1:-}" = --offline ] && offline=1
+out=$(mktemp "${TMPDIR:-/tmp}/vpclab-check.XXXXXX")
 trap 'rm -f "$out"' EXIT
+total_ok=0 total_bad=0 lines=() skipped=()
 
+# Adds one suite's counts: part LABEL OK BAD RC
+part() {
+	local label=$1 ok=$2 bad=$3 rc=$4
+	if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+		echo "not ok - $label exited $rc without a failed assertion"
+		bad=1
+	fi
+	total_ok=$((total_ok + ok)) total_bad=$((total_bad + bad))
+	lines+=("$label: $ok passed, $bad failed")
+}
+
+# Runs a script whose last summary line is "ANYNAME: N passed, M failed[, K skipped]".
+script() {
+	local label=$1; shift
+	echo "=== $label"
+	"$@" 2>&1 | tee "$out"
+	local rc=${PIPESTATUS[0]} ok bad sk
+	read -r ok bad sk < <(sed -En 's/^[A-Za-z0-9_.-]+: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/p' "$out" | tail -n 1)
+	if [ -z "${ok:-}" ]; then
+		echo "not ok - $label printed no 'NAME: N passed, M failed' line"
+		ok=0 bad=1
+	fi
+	[ "${sk:-0}" -gt 0 ] 2>/dev/null && skipped+=("$label: $sk skipped ($(grep -m1 -i 'skip' "$out" | sed 's/^[^:]*: //'))")
+	part "$label" "$ok" "$bad" "$rc"
+}
+
+echo "=== unit"
 build/unit-tests 2>&1 | tee "$out"
-unit_rc=${PIPESTATUS[0]}
+rc=${PIPESTATUS[0]}
 # Check's summary: "100%: Checks: 57, Failures: 0, Errors: 0"
 read -r u_total u_fail u_err < <(sed -n 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' "$out" | tail -n 1)
-u_total=${u_total:-0}; u_fail=${u_fail:-0}; u_err=${u_err:-0}
-u_bad=$((u_fail + u_err)); u_ok=$((u_total - u_bad))
-[ "$unit_rc" = 0 ] || [ "$u_bad" -gt 0 ] || u_bad=1
+if [ -z "${u_total:-}" ]; then
+	echo "not ok - build/unit-tests printed no Check summary"
+	part unit 0 1 "$rc"
+else
+	part unit $((u_total - u_fail - u_err)) $((u_fail + u_err)) "$rc"
+fi
 
-bash tests/sys/run.sh 2>&1 | tee "$out"
-sys_rc=${PIPESTATUS[0]}
-read -r s_ok s_fail < <(sed -n 's/^sys: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$out" | tail -n 1)
-s_ok=${s_ok:-0}; s_fail=${s_fail:-0}
-[ "$sys_rc" = 0 ] || [ "$s_fail" -gt 0 ] || s_fail=1
+for f in tests/offline/*.sh; do
+	[ -e "$f" ] && script "offline/$(basename "$f" .sh)" bash "$f"
+done
+script golden bash tests/golden/run.sh
+script replay bash tests/replay/run.sh
+script layout bash tests/layout/check.sh
+script fuzz bash tests/fuzz/run.sh
+[ "$offline" -eq 1 ] || script sys bash tests/sys/run.sh
 
 echo
-echo "unit: $u_ok passed, $u_bad failed"
-echo "sys: $s_ok passed, $s_fail failed"
-echo "$((u_ok + s_ok)) passed, $((u_bad + s_fail)) failed"
-[ $((u_bad + s_fail)) -eq 0 ]
+for l in "${lines[@]}"; do echo "$l"; done
+for s in "${skipped[@]}"; do echo "skipped: $s"; done
+echo "$total_ok passed, $total_bad failed"
+[ "$total_bad" -eq 0 ]
