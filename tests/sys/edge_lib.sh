@@ -428,7 +428,8 @@ seen() {
 	udp) edge_bg "$f" "$host" udp-seen "$port" 5; pid=$!
 	     _wait_listen "$(ns_of "$host")" udp "$port"
 	     cl=$(edge "$from" udp-client "$dst" "$port" 1) ;;
-	icmp) edge_bg "$f" "$host" icmp-seen 5; pid=$!; sleep 0.2
+	icmp) edge_bg "$f" "$host" icmp-seen 5; pid=$!
+	     wait_for "the raw ICMP socket in $host" 2 raw_open "$(ns_of "$host")"
 	     on "$from" ping -n -c 2 -i 0.3 -W 1 "$dst" >/dev/null 2>&1 && cl="reply" || cl="no reply" ;;
 	esac
 	wait "$pid" 2>/dev/null

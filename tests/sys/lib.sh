@@ -57,6 +57,46 @@ check_nomatch() {
 }
 diag() { echo "# $*"; }
 
+# ---------------------------------------------------------------- waiting on events
+# Tests synchronise on the event itself (a socket, a counter, a file, a process state), never on
+# a fixed sleep: wait_for DESC TIMEOUT_S CMD... runs CMD every 0.05 s until it succeeds (0) or
+# TIMEOUT_S (decimals allowed) has passed (1, with a diagnostic naming DESC on stderr).
+_now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t / 1000)); }
+# poll_until TIMEOUT_S CMD...: the same without a word (for events that may rightly not come)
+poll_until() {
+	local end; end=$(( $(_now_ms) + $(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }') )); shift
+	while :; do
+		"$@" && return 0
+		[ "$(_now_ms)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+wait_for() {
+	local desc=$1 limit=$2; shift 2
+	poll_until "$limit" "$@" && return 0
+	diag "waited ${limit} s for $desc, in vain" >&2
+	return 1
+}
+# pid_alive PID: a running process (a zombie has finished: it counts as dead)
+pid_alive() {
+	[[ "${1:-}" =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null || return 1
+	local st; st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+	[ "$st" != Z ]
+}
+pid_gone() { ! pid_alive "$1"; }
+# lines_ge FILE N [REGEX]: FILE holds at least N lines (matching REGEX)
+lines_ge() { [ "$(grep -cE -- "${3:-.}" "$1" 2>/dev/null || true)" -ge "$2" ] 2>/dev/null; }
+# counter_ge LAB KEY N: the status counter KEY of LAB has reached N
+counter_ge() { local v; v=$(status_get "$1" "$2"); [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$3" ]; }
+# listening NS PROTO PORT: a socket listens on PORT (tcp or udp) in namespace NS
+listening() {
+	local flag=-ltnH
+	[ "$2" = udp ] && flag=-lunH
+	ip netns exec "$1" ss $flag "sport = :$3" 2>/dev/null | grep -q .
+}
+# raw_open NS: a raw socket (an ICMP listener) is open in namespace NS
+raw_open() { ip netns exec "$1" ss -wanH 2>/dev/null | grep -q .; }
+
 # ---------------------------------------------------------------- cleanup
 _kill_pid() { kill "$1" 2>/dev/null; }
 cleanup() {
@@ -176,15 +216,9 @@ port_packets() {
 
 # ---------------------------------------------------------------- traffic
 _wait_listen() { # NS PROTO PORT
-	local i flag=-ltnH
-	[ "$2" = udp ] && flag=-lunH
-	for i in $(seq 1 40); do
-		ip netns exec "$1" ss $flag "sport = :$3" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for "a $2 listener on port $3 in $1" 2 listening "$@"
 }
-_wait_file() { # FILE TOKEN TRIES
+_wait_file() { # FILE TOKEN TRIES (of 0.05 s)
 	local i
 	for i in $(seq 1 "${3:-20}"); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
 	return 1
@@ -255,8 +289,11 @@ tcp_reaches() {
 		pids+=($!); BG_PIDS+=($!)
 	done
 	for n in "$@"; do _wait_listen "$(ns_of "$n")" tcp "$port"; done
-	echo "$tok" | on "$from" timeout 4 nc -n -N -w 1 "$ip" "$port" >/dev/null 2>&1
-	sleep 0.3
+	# a connection goes to one namespace: once the client got through, wait for its line there
+	if echo "$tok" | on "$from" timeout 4 nc -n -N -w 1 "$ip" "$port" >/dev/null 2>&1; then
+		local files=(); for n in "$@"; do files+=("$T/reach.$_tok.$n"); done
+		wait_for "line $tok at a listener" 2 grep -qs "$tok" "${files[@]}"
+	fi
 	for n in "$@"; do grep -q "$tok" "$T/reach.$_tok.$n" 2>/dev/null && res="$res $n"; done
 	for n in "${pids[@]}"; do kill "$n" 2>/dev/null; wait "$n" 2>/dev/null; done
 	res=${res# }; echo "${res:-none}"

@@ -42,13 +42,16 @@ edge_bg "$T/srv-b" b name-server 80 inst-b
 _wait_listen "$LAB-a" tcp 80; _wait_listen "$LAB-b" tcp 80
 check "before: the EIP answers as a" inst-a "$(edge ext tcp-client "$EIP" 80 2)"
 
-edge_bg "$T/poll" ext poll "$EIP" 80 6 0.1
-edge_bg "$T/long" ext longconn "$EIP" 80 6 0.2
-sleep 2
+edge_bg "$T/poll" ext poll "$EIP" 80 6 0.1; poll_pid=$!
+edge_bg "$T/long" ext longconn "$EIP" 80 6 0.2; long_pid=$!
+# move once a has answered the polls and the held connection several times (asserted below)
+wait_for "5 polls answered by a, 3 echoes on the held connection" 5 \
+	eval 'lines_ge "$T/poll" 5 " inst-a$" && lines_ge "$T/long" 3 "^[0-9.]+ ok "'
 t_move=$(date +%s.%N)
 out=$("$VPCLAB" eip associate web-eip b --lab "$LAB" 2>&1); rc=$?
 check_rc "vpclab eip associate web-eip b ($out)" 0 "$rc"
-sleep 4.5
+# both clients stop by themselves (6 s); the held connection earlier, when it fails
+wait_for "the poll and the held connection to finish" 10 eval 'pid_gone $poll_pid && pid_gone $long_pid'
 
 # the poll: a's answers, then b's, no a after the first b
 seq_names=$(awk '{print $2}' "$T/poll" | uniq | tr '\n' ' ' | sed 's/ $//')

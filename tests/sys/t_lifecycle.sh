@@ -19,8 +19,8 @@ vpcs:
 EOF
 
 lab_ns() { ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB-" | sort | tr '\n' ' ' | sed 's/ $//'; }
-pid_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
-wait_dead() { local i; for i in $(seq 1 40); do pid_alive "$1" || return 0; sleep 0.05; done; return 1; }
+# wait_dead PID: 0 once the process has exited (lib.sh's pid_alive: a zombie is dead), 1 after 2 s
+wait_dead() { wait_for "process $1 to exit" 2 pid_gone "$1"; }
 
 lab_up "$T/lab.yaml"
 
@@ -89,8 +89,9 @@ lab_up "$T/lab.yaml"
 ping_ok web db
 pid=$(status_get "$LAB" pid)
 if pid_alive "$pid"; then
-	kill -9 "$pid"; wait_dead "$pid"
-	ok "router pid $pid killed with SIGKILL"
+	kill -9 "$pid"
+	if wait_dead "$pid"; then ok "router pid $pid killed with SIGKILL"
+	else not_ok "router pid $pid killed with SIGKILL (expected it gone within 2 s, got alive)"; fi
 else
 	not_ok "router pid from status after the second up (expected a live pid, got '$pid')"
 fi

@@ -26,10 +26,10 @@ ping_ok x y
 
 # --- silent control clients do not stall the data plane
 for i in 1 2 3 4 5 6; do
-	timeout 5 python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(3)' \
-		"/run/vpclab/$LAB/ctl" & BG_PIDS+=($!)
+	timeout 5 python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print("connected", flush=True); time.sleep(3)' \
+		"/run/vpclab/$LAB/ctl" >"$T/silent.$i" & BG_PIDS+=($!)
 done
-sleep 0.3
+wait_for "6 silent control clients to connect" 3 eval '[ "$(cat "$T"/silent.* 2>/dev/null | grep -c connected)" -eq 6 ]'
 rtt=$(on x ping -c 3 -i 0.2 -W 1 10.0.1.11 | sed -n 's/.*= [0-9.]*\/\([0-9.]*\)\/.*/\1/p')
 check_match "ping while 6 control clients stay silent: answered" '^[0-9.]+$' "$rtt"
 check "... and fast (avg rtt under 50 ms)" 1 "$(awk -v r="${rtt:-999}" 'BEGIN { print (r < 50) ? 1 : 0 }')"
@@ -38,7 +38,7 @@ check_rc "status answers meanwhile" 0 "$(timeout 5 "$VPCLAB" status "$LAB" >/dev
 # --- kill -9, pid reused by an unrelated process: down must not touch it
 pid=$(cat "/run/vpclab/$LAB/pid")
 kill -9 "$pid"
-sleep 0.3
+wait_for "the killed router $pid to be gone" 5 pid_gone "$pid"
 sleep 60 & innocent=$!; BG_PIDS+=($innocent)
 echo "$innocent" >"/run/vpclab/$LAB/pid"
 lab_down >/dev/null 2>&1

@@ -114,18 +114,21 @@ well_formed() {
 
 # ------------------------------------------------------------------ an interface, BPF filter
 diag "capture web 'tcp port 80' while ext fetches http://web-eip/ and app pings web"
-ip netns exec "$LAB-web" tcpdump -i eth0 --immediate-mode -U -w "$T/web-ns.pcap" 'tcp port 80' 2>/dev/null &
+ip netns exec "$LAB-web" tcpdump -i eth0 --immediate-mode -U -w "$T/web-ns.pcap" 'tcp port 80' 2>"$T/web-ns.err" &
 NS_TD=$!; BG_PIDS+=("$NS_TD")
+wait_for "tcpdump on web's eth0 to listen" 5 grep -q "listening on" "$T/web-ns.err"
 cap_start "$T/web80.pcapng" web --seconds 6 'tcp port 80'
-sleep 0.5
 on app ping -n -c 3 -i 0.2 -W 1 10.1.0.10 >/dev/null 2>&1 &
 PING=$!
 code=$(on ext curl -s -o /dev/null -w '%{http_code}' -m 3 http://203.0.113.10/)
 wait "$PING"
 check "curl ext -> web-eip answered" 200 "$code"
 cap_wait
-sleep 0.5; kill "$NS_TD" 2>/dev/null; wait "$NS_TD" 2>/dev/null
 F=$T/web80.pcapng
+# tcpdump in web writes each packet as it comes (-U): stop it once it has the router's count
+wait_for "tcpdump on web's eth0 to have written $(td "$F") packets" 3 \
+	eval '[ "$(td "$T/web-ns.pcap")" -ge "$(td "$F")" ]'
+kill "$NS_TD" 2>/dev/null; wait "$NS_TD" 2>/dev/null
 opens "port capture" "$F"
 well_formed "port capture" "$F"
 check "port capture: exactly one SYN (ext -> web:80)" 1 "$(td "$F" 'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and dst port 80')"
@@ -270,7 +273,8 @@ check "capture -c 3: the file holds exactly 3 packets" 3 "$(td "$T/c3.pcapng")"
 diag "capture web -c 4 icmp | tcpdump -nr -"
 ( "$VPCLAB" capture web -c 4 --seconds 10 --lab "$LAB" icmp | tcpdump -nr - >"$T/stream.txt" 2>"$T/stream.err" ) &
 SP=$!
-sleep 0.7
+# tcpdump -r - names the link type once it has read the capture's header: the capture is attached
+wait_for "tcpdump -r - to read the capture's header" 5 grep -q "link-type" "$T/stream.err"
 on app ping -n -c 6 -i 0.2 -W 1 10.1.0.10 >/dev/null 2>&1
 wait "$SP"; rc=$?
 check_rc "capture | tcpdump -nr -: exit 0" 0 "$rc"
@@ -333,7 +337,8 @@ cap_form() {
 	local desc=$1 expr=$2 traffic=$3 f="$T/form.$RANDOM.pcapng" pid rc; shift 4
 	"$VPCLAB" capture "$@" --lab "$LAB" --seconds 3 -w "$f" >/dev/null 2>"$f.err" &
 	pid=$!
-	sleep 0.7
+	wait_for "the capture $* to attach (its pcapng header)" 5 \
+		eval '[ "$(stat -c %s "$f" 2>/dev/null || echo 0)" -ge 48 ] || ! kill -0 $pid 2>/dev/null'
 	eval "$traffic" >/dev/null 2>&1
 	wait "$pid"; rc=$?
 	check "capture $*: exit 0 and $desc" "0 True" "$rc $(pq "$f" "$expr")"

@@ -22,6 +22,8 @@ d = json.load(sys.stdin).get("drops", {})
 for k, v in sorted(d.items()): print("%s=%s" % (k, v))'
 }
 drop_of() { local v; v=$(printf '%s\n' "$1" | sed -n "s/^$2=//p" | head -n 1); echo "${v:-0}"; }
+# drop_grew BEFORE REASON: drops.REASON is now above its value in BEFORE (a drops_all)
+drop_grew() { [ "$(drop_of "$(drops_all)" "$2")" -gt "$(drop_of "$1" "$2")" ] 2>/dev/null; }
 
 # real_tcp FROM IP PORT LISTEN_NAME|- [SPORT]: 0 when nc -z connects
 real_tcp() {
@@ -49,8 +51,7 @@ real_udp() {
 	_wait_listen "$(ns_of "$lis")" udp "$port" || diag "listener $lis:$port/udp not up"
 	for i in 1 2 3; do
 		on "$from" "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.sendto(sys.argv[3].encode()+b"\n",(sys.argv[1],int(sys.argv[2])))' "$ip" "$port" "$tok"
-		sleep 0.3
-		grep -q "$tok" "$f" && break
+		poll_until 0.3 grep -q "$tok" "$f" && break   # else send again
 	done
 	kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null
 	grep -q "$tok" "$f"
@@ -121,7 +122,8 @@ while read -r proto from to port ip lis expect sport; do
 	icmp) real_icmp "$from" "$ip" ;;
 	esac
 	rrc=$?; [ "$rrc" -eq 0 ] || rrc=1
-	sleep 0.2
+	# a dropped flow: until the trace's reason has counted it (asserted below)
+	[ "$trc" -ne 0 ] && [ -n "$reason" ] && poll_until 2 drop_grew "$before" "$reason"
 	after=$(drops_all)
 	real=$([ "$rrc" -eq 0 ] && echo delivered || echo "not delivered")
 	tv=$([ "$trc" -eq 0 ] && echo delivered || echo "not delivered")

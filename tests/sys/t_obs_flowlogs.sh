@@ -55,6 +55,16 @@ check "the six instances have six distinct eni ids" 6 \
 # ------------------------------------------------------------------ traffic of known size
 on_bg web timeout 20 nc -u -l -n 5353 >/dev/null 2>&1
 _wait_listen "$LAB-web" udp 5353
+# rx_grown WEB APP NOPUB LOCKED: the router has received at least that many more packets from each
+rx_keys="port.web.rx_packets port.app.rx_packets port.nopub.rx_packets port.locked.rx_packets"
+rx0=($(status_get "$LAB" $rx_keys))
+rx_grown() {
+	local now i want=("$@"); now=($(status_get "$LAB" $rx_keys))
+	for i in 0 1 2 3; do
+		[[ "${now[$i]:-}" =~ ^[0-9]+$ && "${rx0[$i]:-}" =~ ^[0-9]+$ ]] || return 1
+		[ "${now[$i]}" -ge $((rx0[i] + want[i])) ] || return 1
+	done
+}
 T1=$(date +%s)
 out=$(on web ping -n -c 5 -i 0.2 -s 56 -W 1 10.1.1.10 2>&1)
 check_match "ping -c 5 web -> app: 5 replies" ' 5 received' "$out"
@@ -62,7 +72,8 @@ udp_burst app 10.1.0.10 5353 40123 10 100
 udp_burst nopub 10.1.0.10 7777 40124 3 20          # web's SG: udp only 5353 from 10.1.1.0/24
 udp_burst app 10.1.0.10 5354 40125 2 20            # pub-acl: udp 5353 only
 udp_burst locked 10.1.0.10 5353 40126 4 20         # locked's SG egress: tcp 80 only
-sleep 0.5
+# every packet sent above has reached the router: web 5 echo requests, app 5 replies + 12 datagrams
+wait_for "the router to receive the pings and the datagrams" 3 rx_grown 5 17 3 4
 T2=$(date +%s)
 
 fl web >"$T/web.log"; rc=$?
@@ -136,7 +147,12 @@ check "app's eni is the same after down and up" "$ENI_APP" "$(eni_of app)"
 diag "--flow-log-interval 2: the router writes the window by itself"
 f="/run/vpclab/$LAB/flowlogs/web.log"
 on web ping -n -c 3 -i 0.2 -W 1 10.1.1.10 >/dev/null 2>&1
-sleep 5     # two intervals and more, without calling flowlogs
+# without calling flowlogs: the window with the echo requests, then an idle (NODATA) one
+icmp_then_idle() {
+	awk '$4 == "10.1.0.10" && $5 == "10.1.1.10" && $8 == 1 && $13 == "ACCEPT" { seen = 1 }
+		seen && $14 == "NODATA" { idle = 1 } END { exit !idle }' "$f" 2>/dev/null
+}
+wait_for "the router to write web's windows (interval 2 s) by itself" 8 icmp_then_idle
 if [ -f "$f" ] && awk '$4 == "10.1.0.10" && $5 == "10.1.1.10" && $8 == 1 && $13 == "ACCEPT"' "$f" | grep -q .; then
 	ok "the ICMP record is in $f without a flowlogs call"
 else

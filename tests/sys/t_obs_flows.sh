@@ -68,7 +68,9 @@ on_bg app "$PY" "$T/hold.py" client 198.51.100.10 443 40201 6 >"$T/cli2.out"
 CL2=$!
 # and a UDP flow
 on app "$PY" -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 40202)); s.sendto(b"u" * 10, ("10.1.0.10", 5353))'
-sleep 1.5
+# both connections are up once each client said so and each server accepted (printed its peer)
+wait_for "both held connections to be established" 5 \
+	eval 'grep -qs connected "$T/cli1.out" && grep -qs connected "$T/cli2.out" && [ -s "$T/srv1.out" ] && [ -s "$T/srv2.out" ]'
 check "web -> app:5432 connected" connected "$(cat "$T/cli1.out")"
 check "app -> ext:443 connected" connected "$(cat "$T/cli2.out")"
 
@@ -109,7 +111,12 @@ check_match "vpclab flows (text) shows NAT gateway nat" 'nat gateway nat' "$txt"
 
 # ------------------------------------------------------------------ after the close
 wait "$CL1" 2>/dev/null; wait "$CL2" 2>/dev/null
-sleep 1
+# the FINs are through once neither the flow nor the translation is established (asserted below)
+closed() {
+	! flows_q "[f['state'] for f in I('web') if f['from'] == '10.1.0.10:40200']" | grep -q ESTABLISHED &&
+		[ "$(flows_q "all(t['state'] != 'established' for t in $N1)")" = True ]
+}
+wait_for "the closed connections to leave ESTABLISHED" 3 closed
 st=$(flows_q "[f['state'] for f in I('web') if f['from'] == '10.1.0.10:40200']")
 check_nomatch "after the close, web:40200 -> app:5432 is no longer ESTABLISHED ($st)" 'ESTABLISHED' "$st"
 check "after the close, the NAT translation is no longer established" True \

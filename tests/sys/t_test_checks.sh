@@ -194,8 +194,8 @@ check_gone "after --keep and vpclab down"
 # One probe at a time, the deny checks wait out their timeout: SIGINT lands mid-run.
 timeout 120 "$VPCLAB" test "$T/lab.yaml" --jobs 1 --timeout 2000 >"$T/int.out" 2>"$T/int.err" &
 tpid=$!
-for _ in $(seq 1 100); do [ -n "$(status_get "$LAB" pid 2>/dev/null | grep -E '^[0-9]+$')" ] && break; sleep 0.1; done
-sleep 1
+# mid-run: once the first check has printed its result (a line each, flushed), the next one runs
+wait_for "vpclab test to print its first check" 30 grep -q . "$T/int.out"
 kill -INT "$tpid"
 wait "$tpid"; rc=$?
 check_rc "Ctrl-C: exit 130" 130 "$rc" "$(cat "$T/int.err")"
