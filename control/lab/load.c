@@ -39,7 +39,8 @@ int ld_read(void *data, unsigned char *buf, size_t size, size_t *got)
 			return 0;
 	} else {
 		*got = in->len - in->pos < want ? in->len - in->pos : want;
-		memcpy(buf, in->buf + in->pos, *got);
+		if (*got)   /* buf may be NULL when len is 0 */
+			memcpy(buf, in->buf + in->pos, *got);
 		in->pos += *got;
 	}
 	in->total += *got;
