@@ -5,7 +5,7 @@
 # then, unless --offline, the namespace tests with real traffic (root).
 # A suite that exits non-zero without a failure, or prints no summary, counts one failure;
 # skipped suites (fuzz without clang, sys without root) are named and never counted as passed.
-# Usage: bash tests/run-all.sh [--offline]
+# Usage: bash tests/run-all.sh [--offline]   (SYS=PATTERN: only tests/sys/t_PATTERN*.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 offline=0
@@ -61,7 +61,7 @@ script golden bash tests/golden/run.sh
 script replay bash tests/replay/run.sh
 script layout bash tests/layout/check.sh
 script fuzz bash tests/fuzz/run.sh
-[ "$offline" -eq 1 ] || script sys bash tests/sys/run.sh
+[ "$offline" -eq 1 ] || script sys bash tests/sys/run.sh ${SYS:-}
 
 echo
 for l in "${lines[@]}"; do echo "$l"; done
