@@ -1,4 +1,4 @@
-/* The command line (cli.h, rules/COMMANDS.md): argument handling and exit codes only; the work
+/* The command line (cli.h, shared/spec/cli.md): argument handling and exit codes only; the work
  * is in lab.h (load/check/compile), daemon.c (up), state.c (down) and the control socket. */
 #include <errno.h>
 #include <fcntl.h>

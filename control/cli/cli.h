@@ -1,4 +1,4 @@
-/* The command line (rules/COMMANDS.md). cli_main returns the process exit code:
+/* The command line (shared/spec/cli.md). cli_main returns the process exit code:
  * 0 success, 1 the input or the network said no, 2 usage, 3 the system refused. */
 #ifndef VPCLAB_CLI_H
 #define VPCLAB_CLI_H
