@@ -24,7 +24,7 @@ void diag_print(const struct diag *d, FILE *out);
  * goes on so that one run shows every error; a model is still returned. */
 struct lab *lab_load(const char *path, struct diag *d);
 
-/* Checks every field rule of rules/REFERENCE.md, resolves references, assigns the
+/* Checks every field rule of shared/spec/rule-file.md, resolves references, assigns the
  * addresses left out (instances, NAT gateways, public and elastic IPs). Returns the number of
  * errors (also in d). Warnings do not count. */
 int lab_check(struct lab *m, struct diag *d);
