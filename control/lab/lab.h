@@ -29,7 +29,7 @@ struct lab *lab_load(const char *path, struct diag *d);
  * (name's stem). For tests, the fuzzer and input that never was a file. */
 struct lab *lab_load_buffer(const char *name, const char *buf, size_t len, struct diag *d);
 
-/* Checks every field rule of shared/spec/rule-file.md, resolves references, assigns the
+/* Checks every field rule of rules/REFERENCE.md, resolves references, assigns the
  * addresses left out (instances, NAT gateways, public and elastic IPs). Returns the number of
  * errors (also in d). Warnings do not count. */
 int lab_check(struct lab *m, struct diag *d);
