@@ -305,6 +305,8 @@ static json_t *ctl_trace(struct router *r, const char *spec)
 	q.port = (uint16_t)json_integer_value(json_object_get(j, "port"));
 	q.sport = (uint16_t)json_integer_value(json_object_get(j, "sport"));
 	q.with_return = json_is_true(json_object_get(j, "return"));
+	q.size = (uint32_t)json_integer_value(json_object_get(j, "size"));
+	q.df = json_is_true(json_object_get(j, "df"));
 	bool as_json = json_is_true(json_object_get(j, "json"));
 	if (!q.from || !q.to || !q.proto) {
 		json_decref(j);

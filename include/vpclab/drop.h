@@ -35,6 +35,9 @@
 	X(TAP_WRITE, "tap_write", "")                              /* the kernel refused a write */ \
 	X(HOP_LIMIT, "hop_limit", "")                              /* a loop between gateways   */
 
+/* What a stage returns, and an explain hop records, when it drops nothing. */
+#define STAGE_PASS (-1)
+
 enum drop_reason {
 #define VL_DROP_ENUM(sym, name, code) DROP_##sym,
 	VL_DROP_REASONS(VL_DROP_ENUM)
