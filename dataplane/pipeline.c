@@ -468,11 +468,19 @@ const char *explain_stage_name(enum explain_stage st)
 	return (unsigned)st <= EX_DISPATCH ? names[st] : "?";
 }
 
-void dp_counters_get(const struct dp_state *s, struct dp_counters *c)
+uint64_t dp_drop_count(const struct dp_state *s, enum drop_reason r)
 {
-	c->forwarded = s->forwarded;
-	c->arp_replies = s->arp_replies;
-	c->drops = s->drops;
+	return (unsigned)r < DROP__COUNT ? s->drops[r] : 0;
+}
+
+uint64_t dp_forwarded(const struct dp_state *s)
+{
+	return s->forwarded;
+}
+
+uint64_t dp_arp_replies(const struct dp_state *s)
+{
+	return s->arp_replies;
 }
 
 const struct dp_port_stats *dp_port_stats_get(const struct dp_state *s, uint16_t port)

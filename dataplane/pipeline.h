@@ -145,11 +145,9 @@ static inline uint32_t dp_wall_s(const struct dp_state *s, uint64_t now)
 }
 
 /* Read access for control/ (status, metrics): counters without reaching into the struct. */
-struct dp_counters {
-	uint64_t forwarded, arp_replies;
-	const uint64_t *drops;           /* DROP__COUNT of them */
-};
-void dp_counters_get(const struct dp_state *s, struct dp_counters *c);
+uint64_t dp_drop_count(const struct dp_state *s, enum drop_reason r);
+uint64_t dp_forwarded(const struct dp_state *s);
+uint64_t dp_arp_replies(const struct dp_state *s);
 /* Port port's counters, or NULL when port is out of range. */
 const struct dp_port_stats *dp_port_stats_get(const struct dp_state *s, uint16_t port);
 /* The tables s runs on. */
