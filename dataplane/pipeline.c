@@ -271,11 +271,8 @@ static bool frag_follow(struct dp_state *s, struct pkt *p, uint64_t now, struct 
 	memcpy(p->frame + 6, s->t->router_mac, 6);
 	struct explain_hop h = {.stage = EX_FRAGMENT, .verdict = STAGE_PASS, .obj = f->out_port, .rule = -1};
 	explain_record(ex, &h);
-	*v = verdict_drop(0);
-	v->action = VERDICT_FORWARD;
-	v->reason = 0;
-	v->out_port = v->target = f->out_port;
-	v->mtu = f->mtu;
+	*v = (struct verdict){.action = VERDICT_FORWARD, .out_port = f->out_port, .target = f->out_port,
+			      .replaced = -1, .mtu = f->mtu};
 	return true;
 }
 

@@ -88,7 +88,7 @@ static int craft_payload(const struct trace_req *r)
 int trace_flow_in(struct dp_state *s, uint64_t now, const struct trace_req *r,
 		  struct trace_result *res, char *err, size_t errcap)
 {
-	const struct vl_tables *t = s->t;
+	const struct vl_tables *t = dp_tables(s);
 	memset(res, 0, sizeof(*res));
 	int from = find_port(t, r->from);
 	if (from < 0) {
