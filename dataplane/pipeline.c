@@ -147,12 +147,19 @@ static uint16_t edge_subnet(const struct vl_tables *t, const struct step *st)
 
 /* From subnet st->subnet to an edge: NACLs only when the subnet changes (out of the one left,
  * unless coming from outside; into the one entered, unless leaving the VPC). */
+/* The crossing at goes on with kind: same edge and subnet, nothing else carried over (the hop,
+ * a replacement and an MTU were the step's own and are already in the verdict). */
+static struct step step_continue(const struct step *at, enum step_kind kind)
+{
+	struct step next = step_next((uint8_t)kind, at->subnet, at->port);
+	next.edge = at->edge;
+	return next;
+}
+
 static struct step step_cross_out(struct dp_state *s, const struct pkt *p, const struct step *at)
 {
 	uint16_t to = edge_subnet(s->t, at);
-	struct step next = *at;
-	next.hop.stage = EX_NONE;
-	next.kind = to == VL_NONE || at->subnet == to ? STEP_ARRIVE : STEP_NACL_IN;
+	struct step next = step_continue(at, to == VL_NONE || at->subnet == to ? STEP_ARRIVE : STEP_NACL_IN);
 	if (at->subnet == to || at->subnet == VL_NONE)
 		return next;
 	return nacl_step(s, at->subnet, ACL_OUT, p, next);
@@ -193,7 +200,6 @@ static struct step step_handover(struct dp_state *s, struct pkt *p, uint16_t por
 static struct step step_run(struct dp_state *s, struct pkt *p, const struct step *st, uint64_t now)
 {
 	const struct vl_tables *t = s->t;
-	struct step next;
 	switch (st->kind) {
 	case STEP_SG_OUT:
 		return sg_step(s, p->in_port, SG_EGRESS, p, now, step_next(STEP_ROUTE, st->subnet, VL_NONE));
@@ -201,10 +207,7 @@ static struct step step_run(struct dp_state *s, struct pkt *p, const struct step
 	case STEP_LOCAL: return step_local(s, p, st->subnet);
 	case STEP_CROSS: return step_cross_out(s, p, st);
 	case STEP_NACL_IN:
-		next = *st;
-		next.kind = STEP_ARRIVE;
-		next.hop.stage = EX_NONE;
-		return nacl_step(s, edge_subnet(t, st), ACL_IN, p, next);
+		return nacl_step(s, edge_subnet(t, st), ACL_IN, p, step_continue(st, STEP_ARRIVE));
 	case STEP_ARRIVE: return step_arrive(s, p, st, now);
 	case STEP_DELIVER: return step_deliver(s, p, st->port);
 	case STEP_SG_IN:
