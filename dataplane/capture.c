@@ -12,7 +12,7 @@
 
 #include "bytes.h"
 #include "capture.h"
-#include "nat.h"
+#include "rewrite.h"
 #include "parse.h"
 #include "tap.h"
 
@@ -253,13 +253,13 @@ static uint32_t cap_synth(struct capture_state *c, const uint8_t *orig, uint32_t
 	if (pkt_parse(&q, c->scratch, len, NULL, 0) != STAGE_PASS || q.ethertype != ETHTYPE_IPV4)
 		return len;
 	if (q.src != hop->src)
-		nat_set_addr(&q, true, hop->src);
+		rewrite_addr(&q, true, hop->src);
 	if (q.dst != hop->dst)
-		nat_set_addr(&q, false, hop->dst);
+		rewrite_addr(&q, false, hop->dst);
 	if ((q.flags & PKT_L4) && q.sport != hop->sport)
-		nat_set_port(&q, true, hop->sport);
+		rewrite_port(&q, true, hop->sport);
 	if ((q.flags & PKT_L4) && !(q.flags & PKT_ECHO) && q.dport != hop->dport)
-		nat_set_port(&q, false, hop->dport);
+		rewrite_port(&q, false, hop->dport);
 	return len;
 }
 

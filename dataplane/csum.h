@@ -26,4 +26,9 @@ void csum_replace2(uint8_t *field, uint16_t from, uint16_t to);
 void csum_replace4_partial(uint8_t *field, uint32_t from, uint32_t to);
 void csum_replace2_partial(uint8_t *field, uint16_t from, uint16_t to);
 
+struct pkt;
+/* Full recomputation of p's IPv4 header checksum and L4 checksum (TCP/UDP with the pseudo
+ * header, ICMP without), for packets the router builds or cuts into fragments. */
+void csum_ipv4_full(struct pkt *p);
+
 #endif

@@ -258,24 +258,15 @@ uint32_t ct_flush_if(struct ct_table *ct, bool (*drop)(const struct ct_entry *e,
 	return freed;
 }
 
-static uint32_t ct_frag_slot(const struct pkt *p)
-{
-	uint32_t h = (p->src * 0x9e3779b1u) ^ (p->dst * 0x85ebca6bu) ^ ((uint32_t)p->ip_id << 8 | p->proto);
-	return (h ^ (h >> 16)) % CT_FRAG_SLOTS;
-}
-
 void ct_frag_note(struct ct_table *ct, const struct pkt *p, int32_t idx, uint64_t now)
 {
-	struct ct_frag *f = &ct->frags[ct_frag_slot(p)];
-	*f = (struct ct_frag){.src = p->src, .dst = p->dst, .ip_id = p->ip_id, .proto = p->proto,
-			      .used = 1, .flow = idx, .seen = now};
+	frag_note(ct->frags, CT_FRAG_SLOTS, p, 0, now)->flow = idx;
 }
 
 int32_t ct_frag_flow(struct ct_table *ct, const struct pkt *p, uint64_t now)
 {
-	const struct ct_frag *f = &ct->frags[ct_frag_slot(p)];
-	if (!f->used || f->src != p->src || f->dst != p->dst || f->ip_id != p->ip_id ||
-	    f->proto != p->proto || now - f->seen > (uint64_t)CT_FRAG_S * NS_PER_S)
+	const struct frag_slot *f = frag_find(ct->frags, CT_FRAG_SLOTS, p, 0, now);
+	if (!f || f->flow < 0)
 		return -1;
 	const struct ct_entry *e = &ct->entries[f->flow];
 	bool same = e->key.proto == p->proto && ((e->key.ip[0] == p->src && e->key.ip[1] == p->dst) ||

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "frag.h"
 #include "pkt.h"
 
 #define NS_PER_S 1000000000ull
@@ -56,19 +57,12 @@ struct ct_entry {
 };
 
 /* Later fragments carry no ports: they belong to the flow whose first fragment passed with the
- * same (source, destination, protocol, IP id). A small direct-mapped cache remembers that. */
+ * same (source, destination, protocol, IP id). A small cache (frag.h) remembers that. */
 #define CT_FRAG_SLOTS 256
-#define CT_FRAG_S 30u            /* DESIGN: as Linux's ipfrag_time */
-struct ct_frag {
-	uint32_t src, dst;
-	uint16_t ip_id;
-	uint8_t proto, used;
-	int32_t flow;            /* entry index */
-	uint64_t seen;
-};
+#define CT_FRAG_S FRAG_TIMEOUT_S
 
 struct ct_table {
-	struct ct_frag frags[CT_FRAG_SLOTS];
+	struct frag_slot frags[CT_FRAG_SLOTS];
 	uint32_t capacity, used;
 	uint32_t mask;           /* buckets - 1 */
 	uint32_t *buckets;       /* entry index + 1; 0 = empty */

@@ -14,7 +14,7 @@
 
 #include "loop.h"
 #include "flowlog.h"
-#include "nat.h"
+#include "natgw.h"
 #include "tap.h"
 
 #define LOOP_BATCH 64            /* frames read from one tap before looking at the others */

@@ -11,8 +11,9 @@
 #include "bytes.h"
 #include "csum.h"
 #include "icmp.h"
-#include "nat.h"
 #include "natgw.h"
+#include "reply.h"
+#include "rewrite.h"
 
 #define NAT_CLOSING_S 60u        /* DESIGN: a closed TCP mapping lingers for late segments */
 
@@ -194,11 +195,10 @@ void nat_state_fini(struct dp_state *s)
 	s->nat = NULL;
 }
 
-static struct verdict nat_drop(struct dp_state *s, uint16_t gw, int reason, struct explain *ex)
+static struct step nat_drop(struct dp_state *s, uint16_t gw, int reason)
 {
 	s->nat->counters[gw][NATC_PacketsDropCount]++;
-	explain_add(ex, EX_NAT, reason, gw, -1, 0);
-	return verdict_drop(reason);
+	return step_drop_at(EX_NAT, reason, gw);
 }
 
 static uint32_t ip_bytes(const struct pkt *p)
@@ -257,30 +257,33 @@ static void nat_track_tcp(struct nat_state *n, struct nat_map *m, uint8_t flags,
 	}
 }
 
+/* The router's answer in place of p (ICMP error, RST), routed from the NAT gateway's subnet;
+ * the hop is the NAT's drop of p. */
+static struct step nat_answer(struct dp_state *s, struct pkt *p, uint16_t gw, int reason)
+{
+	struct step st = step_next(STEP_ROUTE, s->t->natgws[gw].subnet, VL_NONE);
+	step_hop(&st, EX_NAT, reason, gw, -1, 0);
+	st.replaced = (int16_t)reason;
+	p->origin_port = VL_NONE;
+	return st;
+}
+
 /* The NAT gateway shows as a traceroute hop: Time Exceeded from its private IP. */
-static struct verdict nat_time_exceeded(struct dp_state *s, struct pkt *p, uint16_t gw, uint64_t now,
-					struct explain *ex)
+static struct step nat_time_exceeded(struct dp_state *s, struct pkt *p, uint16_t gw)
 {
 	const struct vl_natgw *g = &s->t->natgws[gw];
-	explain_add(ex, EX_NAT, DROP_TTL_EXCEEDED, gw, -1, 0);
-	if (icmp_error_build(p, g->ip, ICMP_TIME_EXCEEDED, 0, 0) < 0)
-		return nat_drop(s, gw, DROP_TTL_EXCEEDED, NULL);
-	s->replaced = DROP_TTL_EXCEEDED;
-	p->origin_port = VL_NONE;
-	return pipeline_route(s, p, g->subnet, now, ex);
+	if (reply_icmp_error(p, g->ip, ICMP_TIME_EXCEEDED, 0, 0) < 0)
+		return nat_drop(s, gw, DROP_TTL_EXCEEDED);
+	return nat_answer(s, p, gw, DROP_TTL_EXCEEDED);
 }
 
 /* A segment of a connection the NAT does not know (idle timeout passed): AWS answers RST. */
-static struct verdict nat_late_rst(struct dp_state *s, struct pkt *p, uint16_t gw, uint64_t now,
-				   struct explain *ex)
+static struct step nat_late_rst(struct dp_state *s, struct pkt *p, uint16_t gw)
 {
 	s->nat->counters[gw][NATC_PacketsDropCount]++;
-	explain_add(ex, EX_NAT, DROP_NAT_NO_MAPPING, gw, -1, 0);
-	if (tcp_rst_build(p) < 0)
-		return verdict_drop(DROP_NAT_NO_MAPPING);
-	s->replaced = DROP_NAT_NO_MAPPING;
-	p->origin_port = VL_NONE;
-	return pipeline_route(s, p, s->t->natgws[gw].subnet, now, ex);
+	if (reply_tcp_rst(p) < 0)
+		return step_drop_at(EX_NAT, DROP_NAT_NO_MAPPING, gw);
+	return nat_answer(s, p, gw, DROP_NAT_NO_MAPPING);
 }
 
 static int32_t nat_lookup_out(struct dp_state *s, struct pkt *p, uint16_t gw, uint64_t now,
@@ -309,126 +312,104 @@ static int32_t nat_lookup_out(struct dp_state *s, struct pkt *p, uint16_t gw, ui
 	return mi;
 }
 
-/* A NAT gateway is an interface in its subnet: a packet from another subnet crosses that
- * subnet's ACL out and the NAT subnet's ACL in, as AWS evaluates it. */
-static int nat_enter_subnet(struct dp_state *s, const struct pkt *p, uint16_t from,
-			    const struct vl_natgw *g, struct explain *ex)
-{
-	if (from == g->subnet)
-		return STAGE_PASS;
-	int v = pipeline_nacl(s, from, ACL_OUT, p, ex);
-	return v == STAGE_PASS ? pipeline_nacl(s, g->subnet, ACL_IN, p, ex) : v;
-}
-
-struct verdict nat_gw_in(struct dp_state *s, struct pkt *p, uint16_t from, uint16_t natgw,
-			 uint64_t now, struct explain *ex)
+struct step natgw_out(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_t now)
 {
 	const struct vl_natgw *g = &s->t->natgws[natgw];
 	uint64_t *c = s->nat->counters[natgw];
-	int v = nat_enter_subnet(s, p, from, g, ex);
-	if (v != STAGE_PASS)
-		return verdict_drop(v);
 	c[NATC_PacketsInFromSource]++;
 	c[NATC_BytesInFromSource] += ip_bytes(p);
-	v = nat_out_check(s->t, g, p);
+	int v = nat_out_check(s->t, g, p);
 	if (v != STAGE_PASS)
-		return nat_drop(s, natgw, v, ex);
+		return nat_drop(s, natgw, v);
 	if (p->ttl <= 1)
-		return nat_time_exceeded(s, p, natgw, now, ex);
+		return nat_time_exceeded(s, p, natgw);
 	bool is_new;
 	int32_t mi = nat_lookup_out(s, p, natgw, now, &is_new);
 	if (mi == -ENOENT)
-		return nat_late_rst(s, p, natgw, now, ex);
+		return nat_late_rst(s, p, natgw);
 	if (mi < 0) {
 		c[NATC_ErrorPortAllocation]++;
-		return nat_drop(s, natgw, DROP_NAT_PORT_ALLOC, ex);
+		return nat_drop(s, natgw, DROP_NAT_PORT_ALLOC);
 	}
 	struct nat_map *m = &s->nat->maps[mi];
 	m->last_seen = now;
 	if (p->proto == IPPROTO_TCP_)
 		nat_track_tcp(s->nat, m, p->tcp_flags, false);
 	ttl_dec(p);
-	nat_set_addr(p, true, g->ip);
-	nat_set_port(p, true, m->nat_port);
+	rewrite_addr(p, true, g->ip);
+	rewrite_port(p, true, m->nat_port);
 	p->origin_port = VL_NONE;
 	c[NATC_PacketsOutToDestination]++;
 	c[NATC_BytesOutToDestination] += ip_bytes(p);
-	explain_add(ex, EX_NAT, STAGE_PASS, natgw, mi, is_new ? EXF_NEW_FLOW : EXF_TRACKED);
-	explain_header(ex, p);
-	return pipeline_route(s, p, g->subnet, now, ex);
+	struct step st = step_next(STEP_ROUTE, g->subnet, VL_NONE);
+	step_hop(&st, EX_NAT, STAGE_PASS, natgw, mi, is_new ? EXF_NEW_FLOW : EXF_TRACKED);
+	step_header(&st, p);
+	return st;
 }
 
 /* An ICMP error from the internet about a translated flow: translate the quoted packet back
  * too, so that path MTU discovery and traceroute work through the NAT gateway. */
-static struct verdict nat_error_in(struct dp_state *s, struct pkt *p, struct icmp_inner *in,
-				   uint16_t natgw, uint64_t now, struct explain *ex)
+static struct step nat_error_in(struct dp_state *s, struct pkt *p, struct icmp_inner *in,
+				uint16_t natgw, uint64_t now)
 {
 	uint16_t ext_port = in->proto == IPPROTO_ICMP_ ? 0 : in->dport;
 	int32_t mi = in->has_ports ? nat_find_rev(s->nat, natgw, in->proto, in->dst, ext_port, in->sport) : -1;
 	if (mi < 0 || nat_expired(&s->nat->maps[mi], now))
-		return nat_drop(s, natgw, DROP_NAT_NO_MAPPING, ex);
+		return nat_drop(s, natgw, DROP_NAT_NO_MAPPING);
 	const struct nat_map *m = &s->nat->maps[mi];
-	nat_set_addr(p, false, m->int_ip);
+	rewrite_addr(p, false, m->int_ip);
 	icmp_inner_rewrite(p, in, 1, m->int_ip, m->int_port);
-	explain_add(ex, EX_NAT, STAGE_PASS, natgw, mi, EXF_TRACKED);
-	return pipeline_route(s, p, s->t->natgws[natgw].subnet, now, ex);
+	struct step st = step_next(STEP_ROUTE, s->t->natgws[natgw].subnet, VL_NONE);
+	step_hop(&st, EX_NAT, STAGE_PASS, natgw, mi, EXF_TRACKED);
+	return st;
 }
 
-struct verdict nat_gw_from_igw(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_t now,
-			       struct explain *ex)
+struct step natgw_return(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_t now)
 {
 	const struct vl_natgw *g = &s->t->natgws[natgw];
 	uint64_t *c = s->nat->counters[natgw];
-	int v = pipeline_nacl(s, g->subnet, ACL_IN, p, ex);
-	if (v != STAGE_PASS)
-		return verdict_drop(v);
 	c[NATC_PacketsInFromDestination]++;
 	c[NATC_BytesInFromDestination] += ip_bytes(p);
 	struct icmp_inner in;
 	if (icmp_inner_parse(p, &in))
-		return nat_error_in(s, p, &in, natgw, now, ex);
+		return nat_error_in(s, p, &in, natgw, now);
 	bool echo_reply = (p->flags & PKT_ECHO) && p->icmp_type == ICMP_ECHO_REPLY;
 	if (!(p->flags & PKT_L4) || (p->proto == IPPROTO_ICMP_ && !echo_reply))
-		return nat_drop(s, natgw, DROP_NAT_NO_MAPPING, ex); /* it answers no ping itself */
+		return nat_drop(s, natgw, DROP_NAT_NO_MAPPING); /* it answers no ping itself */
 	uint16_t ext_port = p->proto == IPPROTO_ICMP_ ? 0 : p->sport;
 	int32_t mi = nat_find_rev(s->nat, natgw, p->proto, p->src, ext_port, p->dport);
 	if (mi < 0 || nat_expired(&s->nat->maps[mi], now))
-		return nat_drop(s, natgw, DROP_NAT_NO_MAPPING, ex);
+		return nat_drop(s, natgw, DROP_NAT_NO_MAPPING);
 	struct nat_map *m = &s->nat->maps[mi];
 	m->last_seen = now;
 	if (p->proto == IPPROTO_TCP_)
 		nat_track_tcp(s->nat, m, p->tcp_flags, true);
 	if (p->ttl <= 1)
-		return nat_drop(s, natgw, DROP_TTL_EXCEEDED, ex);
+		return nat_drop(s, natgw, DROP_TTL_EXCEEDED);
 	ttl_dec(p);
-	nat_set_addr(p, false, m->int_ip);
-	nat_set_port(p, false, m->int_port);
+	rewrite_addr(p, false, m->int_ip);
+	rewrite_port(p, false, m->int_port);
 	c[NATC_PacketsOutToSource]++;
 	c[NATC_BytesOutToSource] += ip_bytes(p);
-	explain_add(ex, EX_NAT, STAGE_PASS, natgw, mi, EXF_TRACKED);
-	explain_header(ex, p);
-	return pipeline_route(s, p, g->subnet, now, ex);
+	struct step st = step_next(STEP_ROUTE, g->subnet, VL_NONE);
+	step_hop(&st, EX_NAT, STAGE_PASS, natgw, mi, EXF_TRACKED);
+	step_header(&st, p);
+	return st;
 }
 
-struct verdict nat_gw_private(struct dp_state *s, struct pkt *p, uint16_t from, uint16_t natgw,
-			      uint64_t now, struct explain *ex)
+struct step natgw_private(struct dp_state *s, struct pkt *p, uint16_t natgw)
 {
-	const struct vl_natgw *g = &s->t->natgws[natgw];
-	(void)now;
-	int v = nat_enter_subnet(s, p, from, g, ex);
-	if (v != STAGE_PASS)
-		return verdict_drop(v);
+	(void)p;
 	/* AWS: a NAT gateway answers nothing on its private IP (no ping, no service). */
-	return nat_drop(s, natgw, DROP_NAT_NO_MAPPING, ex);
+	return nat_drop(s, natgw, DROP_NAT_NO_MAPPING);
 }
 
-struct verdict nat_gw_error_back(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_t now,
-				 struct explain *ex)
+struct step natgw_error_back(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_t now)
 {
 	struct icmp_inner in;
 	if (!icmp_inner_parse(p, &in))
-		return nat_drop(s, natgw, DROP_MTU_EXCEEDED, ex);
-	return nat_error_in(s, p, &in, natgw, now, ex);
+		return nat_drop(s, natgw, DROP_MTU_EXCEEDED);
+	return nat_error_in(s, p, &in, natgw, now);
 }
 
 int nat_state_copy(struct dp_state *dst, const struct dp_state *src)
@@ -446,5 +427,22 @@ int nat_state_copy(struct dp_state *dst, const struct dp_state *src)
 	b->free_head = a->free_head;
 	b->port_lo = a->port_lo;
 	b->port_hi = a->port_hi;
+	return 0;
+}
+
+uint64_t nat_counter_get(const struct nat_state *n, uint16_t gw, enum nat_counter c)
+{
+	return n && gw < n->n_natgws && (unsigned)c < NATC__COUNT ? n->counters[gw][c] : 0;
+}
+
+int nat_foreach(const struct nat_state *n, int (*fn)(void *ctx, const struct nat_map *m), void *ctx)
+{
+	for (uint32_t i = 0; n && i < n->capacity; i++) {
+		if (n->maps[i].state == NAT_M_FREE)
+			continue;
+		int rc = fn(ctx, &n->maps[i]);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }

@@ -1,9 +1,14 @@
-/* NAT gateway state: translations and AWS's CloudWatch counters, per NAT gateway. Part of the
- * connection state (mutable on the packet path), kept apart from the immutable tables. */
+/* NAT gateways: the edge (source NAT with port allocation per destination) and its state,
+ * translations and AWS's CloudWatch counters per NAT gateway. The state is part of the
+ * connection state (mutable on the packet path), kept apart from the immutable tables. The
+ * dispatcher (pipeline.c) hands a packet here past the NACLs; each function returns the next
+ * step (usually: route from the NAT's subnet), never continuing the path itself. */
 #ifndef VPCLAB_NATGW_H
 #define VPCLAB_NATGW_H
 
 #include <stdint.h>
+
+#include "pipeline.h"
 
 #define NAT_IDLE_S 350u          /* AWS: idle timeout, then RST for a late packet */
 #define NAT_PORT_LO 1024u        /* AWS: source ports 1024-65535 */
@@ -49,5 +54,32 @@ struct nat_state {
 	uint16_t n_natgws;
 	uint64_t (*counters)[NATC__COUNT]; /* per NAT gateway */
 };
+
+/* The edge, past the NACLs of the crossing (pipeline.c): */
+/* A packet routed to NAT gateway natgw (the outbound leg): translated, then routed from its
+ * subnet; or a named drop, Time Exceeded (TTL), RST (a late TCP segment). */
+struct step natgw_out(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_t now);
+/* A packet addressed to the NAT gateway's private IP from inside the VPC: dropped. */
+struct step natgw_private(struct dp_state *s, struct pkt *p, uint16_t natgw);
+/* A packet from the internet to the NAT gateway's elastic IP, already mapped to its private
+ * IP by the IGW: translated back to the instance, or nat_no_mapping. */
+struct step natgw_return(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_t now);
+/* An ICMP error built by the router about a packet the NAT gateway had translated: translated
+ * back and routed to the instance behind it. */
+struct step natgw_error_back(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_t now);
+
+int nat_state_init(struct dp_state *s);
+/* dst (whose nat is unset) gets a copy of src's translations. 0 or -ENOMEM. */
+int nat_state_copy(struct dp_state *dst, const struct dp_state *src);
+void nat_state_fini(struct dp_state *s);
+/* Expires idle translations (called once a second by the loop). */
+void nat_sweep(struct dp_state *s, uint64_t now);
+
+/* Read access for control/ (status, `vpclab nat`): */
+/* Counter c of NAT gateway gw (0 when gw is out of range). */
+uint64_t nat_counter_get(const struct nat_state *n, uint16_t gw, enum nat_counter c);
+/* Calls fn(ctx, m) for every live translation, in table order; stops when fn returns non-zero
+ * and returns that value, else 0. */
+int nat_foreach(const struct nat_state *n, int (*fn)(void *ctx, const struct nat_map *m), void *ctx);
 
 #endif

@@ -1,7 +1,8 @@
-/* The packet path in AWS order (ARCHITECTURE.md): ARP answer, source/destination check, SG
- * egress, route lookup (or same-subnet switching), NACL out, NACL in, SG ingress, delivery.
- * Every stage is a pure function of (descriptor, tables, connection state, now); this file only
- * chains them, records the explanation, and is the one place that counts, drops and sends. */
+/* The dispatcher (pipeline.h): the packet path in AWS order (ARCHITECTURE.md). ARP answer,
+ * source/destination check, SG egress, route lookup (or same-subnet switching), NACL out, NACL
+ * in, SG ingress, delivery; the edges (igw.c, natgw.c) continue it by returning steps. Stages
+ * are pure functions of (descriptor, tables, connection state, now); this file only chains
+ * them, records the explanation, and is the one place that counts, drops and sends. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,31 +11,18 @@
 #include "arp.h"
 #include "capture.h"
 #include "flowlog.h"
-#include "nat.h"
+#include "igw.h"
+#include "natgw.h"
 #include "parse.h"
 #include "pipeline.h"
+#include "rewrite.h"
 #include "route.h"
 #include "sg.h"
 #include "tables.h"
 
-void explain_add(struct explain *ex, enum explain_stage st, int verdict, uint16_t obj,
-			int32_t rule, uint8_t flags)
+void step_header(struct step *st, const struct pkt *p)
 {
-	if (!ex || ex->n >= EXPLAIN_MAX)
-		return;
-	struct explain_hop *h = &ex->hop[ex->n++];
-	h->stage = (uint8_t)st;
-	h->verdict = (int16_t)verdict;
-	h->obj = obj;
-	h->rule = rule;
-	h->flags = flags;
-}
-
-void explain_header(struct explain *ex, const struct pkt *p)
-{
-	if (!ex || ex->n == 0)
-		return;
-	struct explain_hop *h = &ex->hop[ex->n - 1];
+	struct explain_hop *h = &st->hop;
 	h->has_hdr = 1;
 	h->proto = p->proto;
 	h->src = p->src;
@@ -43,217 +31,272 @@ void explain_header(struct explain *ex, const struct pkt *p)
 	h->dport = p->dport;
 }
 
+static void explain_record(struct explain *ex, const struct explain_hop *h)
+{
+	if (ex && ex->n < EXPLAIN_MAX && h->stage != EX_NONE)
+		ex->hop[ex->n++] = *h;
+}
+
 struct verdict verdict_drop(int reason)
 {
-	return (struct verdict){.action = VERDICT_DROP, .reason = (uint8_t)reason, .out_port = VL_NONE};
+	return (struct verdict){.action = VERDICT_DROP, .reason = (uint8_t)reason, .out_port = VL_NONE,
+				.target = VL_NONE, .replaced = -1};
 }
 
-/* True when ip is the network, router (+1), DNS (+2) or reserved (+3) address of its subnet:
- * AWS's router does not answer ping, and nothing else lives there. Only on the drop path. */
-static bool is_router_addr(const struct vl_tables *t, uint16_t vpc, uint32_t ip)
-{
-	for (uint16_t i = 0; i < t->n_subnets; i++) {
-		const struct vl_subnet *sn = &t->subnets[i];
-		if (sn->vpc == vpc && prefix_contains(sn->cidr, ip))
-			return ip - sn->cidr.addr <= 3;
-	}
-	return false;
-}
-
-static int sg_run(struct dp_state *s, uint16_t port, enum sg_dir dir, struct pkt *p, uint64_t now,
-		  struct explain *ex)
+/* The security group stage of port in dir, as a step: the hop, then next (or the drop). */
+static struct step sg_step(struct dp_state *s, uint16_t port, enum sg_dir dir, struct pkt *p,
+			   uint64_t now, struct step next)
 {
 	struct sg_result res;
 	int v = sg_stage(s->t, s->ct[port], port, dir, p, now, &res);
 	uint8_t fl = res.new_flow ? EXF_NEW_FLOW : (v == STAGE_PASS && res.rule < 0 ? EXF_TRACKED : 0);
-	explain_add(ex, dir == SG_EGRESS ? EX_SG_OUT : EX_SG_IN, v, port, res.rule, fl);
-	return v;
+	struct step st = v == STAGE_PASS ? next : step_drop(v);
+	step_hop(&st, dir == SG_EGRESS ? EX_SG_OUT : EX_SG_IN, v, port, res.rule, fl);
+	return st;
 }
 
-int pipeline_nacl(struct dp_state *s, uint16_t subnet, enum acl_dir dir, const struct pkt *p,
-		    struct explain *ex)
+/* The NACL of subnet in dir, as a step: the hop, then next (or the drop). */
+static struct step nacl_step(struct dp_state *s, uint16_t subnet, enum acl_dir dir,
+			     const struct pkt *p, struct step next)
 {
 	bool allow;
 	uint16_t acl = s->t->subnets[subnet].acl;
 	int32_t rule = acl_eval(s->t, acl, dir, p, &allow);
 	int v = allow ? STAGE_PASS : (dir == ACL_OUT ? DROP_NACL_OUT : DROP_NACL_IN);
-	explain_add(ex, dir == ACL_OUT ? EX_NACL_OUT : EX_NACL_IN, v, acl, rule, 0);
-	return v;
+	struct step st = allow ? next : step_drop(v);
+	step_hop(&st, dir == ACL_OUT ? EX_NACL_OUT : EX_NACL_IN, v, acl, rule, 0);
+	return st;
 }
 
-/* Last hop: the receiving interface's source/destination check and SG ingress, then the MACs. */
-struct verdict pipeline_deliver(struct dp_state *s, struct pkt *p, uint16_t port, uint64_t now,
-				struct explain *ex)
-{
-	const struct vl_port *to = &s->t->ports[port];
-	s->target = port;
-	if (to->src_dst_check && p->dst != to->ip) {
-		explain_add(ex, EX_SRCDST_IN, DROP_SRCDST_CHECK, port, -1, 0);
-		return verdict_drop(DROP_SRCDST_CHECK);
-	}
-	if (to->kind == VL_PORT_INSTANCE) {
-		int v = sg_run(s, port, SG_INGRESS, p, now, ex);
-		if (v != STAGE_PASS)
-			return verdict_drop(v);
-	}
-	memcpy(p->frame, to->mac, 6);
-	memcpy(p->frame + 6, s->t->router_mac, 6);
-	explain_add(ex, EX_DELIVER, STAGE_PASS, port, -1, 0);
-	explain_header(ex, p);
-	return (struct verdict){.action = VERDICT_FORWARD, .out_port = port};
-}
-
-/* From subnet `from` to interface `port` in the same VPC: NACLs only when the subnet changes. */
-struct verdict pipeline_cross(struct dp_state *s, struct pkt *p, uint16_t from, uint16_t port,
-			      uint64_t now, struct explain *ex)
-{
-	uint16_t to = s->t->ports[port].subnet;
-	s->target = port;
-	if (from != to) {
-		int v = from == VL_NONE ? STAGE_PASS : pipeline_nacl(s, from, ACL_OUT, p, ex);
-		if (v == STAGE_PASS)
-			v = pipeline_nacl(s, to, ACL_IN, p, ex);
-		if (v != STAGE_PASS)
-			return verdict_drop(v);
-	}
-	return pipeline_deliver(s, p, port, now, ex);
-}
-
-/* Local route (or same subnet): the interface that owns the address, else a named drop. */
-static struct verdict route_local(struct dp_state *s, struct pkt *p, uint16_t from, uint64_t now,
-				  struct explain *ex)
+/* The first step of a packet: ARP, an internet host's, or an instance's (source check). */
+static struct step step_start(struct dp_state *s, struct pkt *p)
 {
 	const struct vl_tables *t = s->t;
-	uint16_t vpc = t->subnets[from].vpc;
-	const struct vl_addr_slot *a = addr_lookup(t, vpc, p->dst);
-	if (a && a->owner == VL_OWN_PORT)
-		return pipeline_cross(s, p, from, a->index, now, ex);
-	if (a && a->owner == VL_OWN_NATGW)
-		return nat_gw_private(s, p, from, a->index, now, ex);
-	int reason = is_router_addr(t, vpc, p->dst) ? DROP_ROUTER_ADDR : DROP_NO_HOST;
-	explain_add(ex, EX_DELIVER, reason, VL_NONE, -1, 0);
-	explain_header(ex, p);
-	return verdict_drop(reason);
+	if (p->in_port >= t->n_ports)
+		return step_drop(DROP_PARSE_SHORT);
+	if (p->ethertype == ETHTYPE_ARP) {
+		int v = arp_answer(t, p);
+		struct step st = v == STAGE_PASS ? step_next(STEP_REPLY, VL_NONE, p->in_port) : step_drop(v);
+		step_hop(&st, EX_ARP, v, p->in_port, -1, 0);
+		return st;
+	}
+	if (t->ports[p->in_port].kind == VL_PORT_INET_HOST)
+		return igw_from_internet(s, p);
+	const struct vl_port *in = &t->ports[p->in_port];
+	if (in->src_dst_check && p->src != in->ip)
+		return step_drop_at(EX_SRCDST_OUT, DROP_SRCDST_CHECK, p->in_port);
+	struct step st = step_next(STEP_SG_OUT, in->subnet, p->in_port);
+	step_hop(&st, EX_SRCDST_OUT, STAGE_PASS, p->in_port, -1, 0);
+	return st;
 }
 
-/* Routes a packet that is in subnet `from` (sent by an interface there, or leaving a NAT
- * gateway there) toward p->dst. */
-struct verdict pipeline_route(struct dp_state *s, struct pkt *p, uint16_t from, uint64_t now,
-			      struct explain *ex)
+/* A packet in subnet `from` (sent by an interface there, or leaving a NAT gateway there)
+ * toward p->dst. */
+static struct step step_route(struct dp_state *s, struct pkt *p, uint16_t from)
 {
 	const struct vl_tables *t = s->t;
 	const struct vl_subnet *sn = &t->subnets[from];
+	struct step st;
 	if (prefix_contains(sn->cidr, p->dst)) {
 		/* AWS switches same-subnet frames at L2: no route table, no NACL (reference 2.3). */
-		explain_add(ex, EX_ROUTE, STAGE_PASS, sn->route_table, -1, EXF_SAME_SUBNET);
-		return route_local(s, p, from, now, ex);
+		st = step_next(STEP_LOCAL, from, VL_NONE);
+		step_hop(&st, EX_ROUTE, STAGE_PASS, sn->route_table, -1, EXF_SAME_SUBNET);
+		return st;
 	}
 	int32_t ri = route_lookup(t, sn->route_table, p->dst);
-	if (ri < 0) {
-		explain_add(ex, EX_ROUTE, DROP_NO_ROUTE, sn->route_table, -1, 0);
-		return verdict_drop(DROP_NO_ROUTE);
-	}
+	if (ri < 0)
+		return step_drop_at(EX_ROUTE, DROP_NO_ROUTE, sn->route_table);
 	const struct vl_route *r = &t->routes[ri];
-	int v = r->kind == VL_T_BLACKHOLE ? DROP_BLACKHOLE : STAGE_PASS;
-	explain_add(ex, EX_ROUTE, v, sn->route_table, ri, 0);
 	switch (r->kind) {
-	case VL_T_LOCAL:
-		return route_local(s, p, from, now, ex);
-	case VL_T_PORT:
-		return pipeline_cross(s, p, from, r->target, now, ex);
-	case VL_T_IGW:
-		return nat_igw_out(s, p, from, now, ex);
-	case VL_T_NATGW:
-		return nat_gw_in(s, p, from, r->target, now, ex);
-	default:
-		return verdict_drop(DROP_BLACKHOLE);
+	case VL_T_LOCAL: st = step_next(STEP_LOCAL, from, VL_NONE); break;
+	case VL_T_PORT: st = step_cross(from, EDGE_PORT, r->target); break;
+	case VL_T_IGW: st = step_cross(from, EDGE_IGW, VL_NONE); break;
+	case VL_T_NATGW: st = step_cross(from, EDGE_NATGW_OUT, r->target); break;
+	default: st = step_drop(DROP_BLACKHOLE);
+	}
+	step_hop(&st, EX_ROUTE, r->kind == VL_T_BLACKHOLE ? DROP_BLACKHOLE : STAGE_PASS, sn->route_table,
+		 ri, 0);
+	return st;
+}
+
+/* Local route (or same subnet): the interface or NAT gateway that owns the address. */
+static struct step step_local(struct dp_state *s, struct pkt *p, uint16_t from)
+{
+	const struct vl_tables *t = s->t;
+	const struct vl_addr_slot *a = addr_lookup(t, t->subnets[from].vpc, p->dst);
+	if (a && a->owner == VL_OWN_PORT)
+		return step_cross(from, EDGE_PORT, a->index);
+	if (a && a->owner == VL_OWN_NATGW)
+		return step_cross(from, EDGE_NATGW_PRIVATE, a->index);
+	/* AWS's router does not answer ping on its addresses, and nothing else lives there. */
+	int reason = a && a->owner == VL_OWN_ROUTER ? DROP_ROUTER_ADDR : DROP_NO_HOST;
+	struct step st = step_drop_at(EX_DELIVER, reason, VL_NONE);
+	step_header(&st, p);
+	return st;
+}
+
+/* The subnet of what is on the far side of a crossing (VL_NONE: the internet gateway). */
+static uint16_t edge_subnet(const struct vl_tables *t, const struct step *st)
+{
+	if (st->edge == EDGE_PORT)
+		return t->ports[st->port].subnet;
+	if (st->edge == EDGE_IGW)
+		return VL_NONE;
+	return t->natgws[st->port].subnet;
+}
+
+/* From subnet st->subnet to an edge: NACLs only when the subnet changes (out of the one left,
+ * unless coming from outside; into the one entered, unless leaving the VPC). */
+/* The crossing at goes on with kind: same edge and subnet, nothing else carried over (the hop,
+ * a replacement and an MTU were the step's own and are already in the verdict). */
+static struct step step_continue(const struct step *at, enum step_kind kind)
+{
+	struct step next = step_next((uint8_t)kind, at->subnet, at->port);
+	next.edge = at->edge;
+	return next;
+}
+
+static struct step step_cross_out(struct dp_state *s, const struct pkt *p, const struct step *at)
+{
+	uint16_t to = edge_subnet(s->t, at);
+	struct step next = step_continue(at, to == VL_NONE || at->subnet == to ? STEP_ARRIVE : STEP_NACL_IN);
+	if (at->subnet == to || at->subnet == VL_NONE)
+		return next;
+	return nacl_step(s, at->subnet, ACL_OUT, p, next);
+}
+
+static struct step step_arrive(struct dp_state *s, struct pkt *p, const struct step *at, uint64_t now)
+{
+	switch (at->edge) {
+	case EDGE_PORT: return step_next(STEP_DELIVER, VL_NONE, at->port);
+	case EDGE_IGW: return igw_out(s, p, at->subnet);
+	case EDGE_NATGW_OUT: return natgw_out(s, p, at->port, now);
+	case EDGE_NATGW_PRIVATE: return natgw_private(s, p, at->port);
+	case EDGE_NATGW_RETURN: return natgw_return(s, p, at->port, now);
+	default: return natgw_error_back(s, p, at->port, now);
 	}
 }
 
-static struct verdict from_instance(struct dp_state *s, struct pkt *p, uint64_t now,
-				    struct explain *ex)
+/* The receiving interface: source/destination check, then SG ingress (instances). */
+static struct step step_deliver(struct dp_state *s, const struct pkt *p, uint16_t port)
 {
-	const struct vl_port *in = &s->t->ports[p->in_port];
-	if (in->src_dst_check && p->src != in->ip) {
-		explain_add(ex, EX_SRCDST_OUT, DROP_SRCDST_CHECK, p->in_port, -1, 0);
-		return verdict_drop(DROP_SRCDST_CHECK);
-	}
-	explain_add(ex, EX_SRCDST_OUT, STAGE_PASS, p->in_port, -1, 0);
-	int v = sg_run(s, p->in_port, SG_EGRESS, p, now, ex);
-	if (v != STAGE_PASS)
-		return verdict_drop(v);
-	return pipeline_route(s, p, in->subnet, now, ex);
+	const struct vl_port *to = &s->t->ports[port];
+	if (to->src_dst_check && p->dst != to->ip)
+		return step_drop_at(EX_SRCDST_IN, DROP_SRCDST_CHECK, port);
+	return step_next(to->kind == VL_PORT_INSTANCE ? STEP_SG_IN : STEP_HANDOVER, VL_NONE, port);
 }
 
-static struct dp_frag *frag_slot(struct dp_state *s, uint32_t src, uint32_t dst, uint16_t id,
-				 uint8_t proto)
+static struct step step_handover(struct dp_state *s, struct pkt *p, uint16_t port)
 {
-	uint32_t h = (src * 0x9e3779b1u) ^ (dst * 0x85ebca6bu) ^ ((uint32_t)id << 8 | proto);
-	return &s->frags[(h ^ (h >> 15)) % DP_FRAG_SLOTS];
+	memcpy(p->frame, s->t->ports[port].mac, 6);
+	memcpy(p->frame + 6, s->t->router_mac, 6);
+	struct step st = step_next(STEP_FORWARD, VL_NONE, port);
+	step_hop(&st, EX_DELIVER, STAGE_PASS, port, -1, 0);
+	step_header(&st, p);
+	return st;
+}
+
+/* One step: what st says to do next, and what that found. */
+static struct step step_run(struct dp_state *s, struct pkt *p, const struct step *st, uint64_t now)
+{
+	const struct vl_tables *t = s->t;
+	switch (st->kind) {
+	case STEP_SG_OUT:
+		return sg_step(s, p->in_port, SG_EGRESS, p, now, step_next(STEP_ROUTE, st->subnet, VL_NONE));
+	case STEP_ROUTE: return step_route(s, p, st->subnet);
+	case STEP_LOCAL: return step_local(s, p, st->subnet);
+	case STEP_CROSS: return step_cross_out(s, p, st);
+	case STEP_NACL_IN:
+		return nacl_step(s, edge_subnet(t, st), ACL_IN, p, step_continue(st, STEP_ARRIVE));
+	case STEP_ARRIVE: return step_arrive(s, p, st, now);
+	case STEP_DELIVER: return step_deliver(s, p, st->port);
+	case STEP_SG_IN:
+		return sg_step(s, st->port, SG_INGRESS, p, now, step_next(STEP_HANDOVER, VL_NONE, st->port));
+	case STEP_HANDOVER: return step_handover(s, p, st->port);
+	case STEP_INTERNET: return igw_internet(s, p);
+	default: return step_drop(DROP_PARSE_SHORT);
+	}
+}
+
+/* Loops over steps from the first until one ends the packet's path, recording one hop per step;
+ * a path longer than DP_HOP_LIMIT steps is a loop. */
+static struct verdict dispatch(struct dp_state *s, struct pkt *p, uint64_t now, struct explain *ex)
+{
+	struct verdict v = verdict_drop(DROP_PARSE_SHORT);
+	struct step st = step_start(s, p);
+	for (unsigned n = 0;; n++) {
+		explain_record(ex, &st.hop);
+		if (st.replaced >= 0) {
+			v.replaced = st.replaced;
+			v.mtu = 0; /* the answer is a small new packet */
+		}
+		if (st.mtu && (!v.mtu || st.mtu < v.mtu))
+			v.mtu = st.mtu;
+		if (st.kind == STEP_DELIVER || (st.kind == STEP_CROSS && st.edge == EDGE_PORT))
+			v.target = st.port;
+		switch (st.kind) {
+		case STEP_DROP:
+			v.action = VERDICT_DROP;
+			v.reason = st.reason;
+			v.mtu = 0;
+			return v;
+		case STEP_FORWARD:
+			v.action = VERDICT_FORWARD;
+			v.out_port = st.port;
+			return v;
+		case STEP_REPLY:
+			v.action = VERDICT_REPLY;
+			v.out_port = p->in_port;
+			return v;
+		default:
+			break;
+		}
+		if (n >= DP_HOP_LIMIT) {
+			st = step_drop_at(EX_DISPATCH, DROP_HOP_LIMIT, VL_NONE);
+			continue;
+		}
+		st = step_run(s, p, &st, now);
+	}
 }
 
 /* A later fragment whose first fragment was forwarded: the same rewrite, the same interface. */
 static bool frag_follow(struct dp_state *s, struct pkt *p, uint64_t now, struct explain *ex,
 			struct verdict *v)
 {
-	struct dp_frag *f = frag_slot(s, p->src, p->dst, p->ip_id, p->proto);
-	if (!f->used || f->src != p->src || f->dst != p->dst || f->ip_id != p->ip_id ||
-	    f->proto != p->proto || f->in_port != p->in_port ||
-	    now - f->seen > (uint64_t)DP_FRAG_S * NS_PER_S ||
-	    f->out_port >= s->t->n_ports)
+	const struct frag_slot *f = frag_find(s->frags, DP_FRAG_SLOTS, p, p->in_port, now);
+	if (!f || f->out_port >= s->t->n_ports)
 		return false;
 	if (f->new_src != p->src)
-		nat_set_addr(p, true, f->new_src);
+		rewrite_addr(p, true, f->new_src);
 	if (f->new_dst != p->dst)
-		nat_set_addr(p, false, f->new_dst);
+		rewrite_addr(p, false, f->new_dst);
 	memcpy(p->frame, s->t->ports[f->out_port].mac, 6);
 	memcpy(p->frame + 6, s->t->router_mac, 6);
-	explain_add(ex, EX_FRAGMENT, STAGE_PASS, f->out_port, -1, 0);
-	*v = (struct verdict){.action = VERDICT_FORWARD, .out_port = f->out_port};
+	struct explain_hop h = {.stage = EX_FRAGMENT, .verdict = STAGE_PASS, .obj = f->out_port, .rule = -1};
+	explain_record(ex, &h);
+	*v = (struct verdict){.action = VERDICT_FORWARD, .out_port = f->out_port, .target = f->out_port,
+			      .replaced = -1, .mtu = f->mtu};
 	return true;
 }
-
-static void frag_remember(struct dp_state *s, uint32_t src, uint32_t dst, const struct pkt *p,
-			  uint16_t out_port, uint64_t now)
-{
-	struct dp_frag *f = frag_slot(s, src, dst, p->ip_id, p->proto);
-	*f = (struct dp_frag){.src = src, .dst = dst, .new_src = p->src, .new_dst = p->dst,
-			      .ip_id = p->ip_id, .out_port = out_port, .in_port = p->in_port,
-			      .proto = p->proto, .used = 1,
-			      .seen = now};
-}
-
-static struct verdict pipeline_decide(struct dp_state *s, struct pkt *p, uint64_t now,
-				      struct explain *ex);
 
 struct verdict pipeline_run(struct dp_state *s, struct pkt *p, uint64_t now, struct explain *ex)
 {
 	struct verdict v;
 	if ((p->flags & PKT_LATER_FRAG) && frag_follow(s, p, now, ex, &v))
 		return v;
-	uint32_t src = p->src, dst = p->dst;
-	v = pipeline_decide(s, p, now, ex);
-	if ((p->flags & (PKT_FRAG | PKT_LATER_FRAG)) == PKT_FRAG && v.action == VERDICT_FORWARD)
-		frag_remember(s, src, dst, p, v.out_port, now);
-	return v;
-}
-
-static struct verdict pipeline_decide(struct dp_state *s, struct pkt *p, uint64_t now,
-				      struct explain *ex)
-{
-	const struct vl_tables *t = s->t;
-	if (p->in_port >= t->n_ports)
-		return verdict_drop(DROP_PARSE_SHORT);
-	if (p->ethertype == ETHTYPE_ARP) {
-		int v = arp_answer(t, p);
-		explain_add(ex, EX_ARP, v, p->in_port, -1, 0);
-		if (v != STAGE_PASS)
-			return verdict_drop(v);
-		return (struct verdict){.action = VERDICT_REPLY, .out_port = p->in_port};
+	bool first_frag = (p->flags & (PKT_FRAG | PKT_LATER_FRAG)) == PKT_FRAG;
+	struct pkt arrived;
+	if (first_frag)
+		arrived = *p; /* the key later fragments will carry */
+	v = dispatch(s, p, now, ex);
+	if (first_frag && v.action == VERDICT_FORWARD && v.replaced < 0) {
+		struct frag_slot *f = frag_note(s->frags, DP_FRAG_SLOTS, &arrived, arrived.in_port, now);
+		f->out_port = v.out_port;
+		f->new_src = p->src;
+		f->new_dst = p->dst;
+		f->mtu = v.mtu;
 	}
-	if (t->ports[p->in_port].kind == VL_PORT_INET_HOST)
-		return nat_from_internet(s, p, now, ex);
-	return from_instance(s, p, now, ex);
+	return v;
 }
 
 /* Flow log records: the sender's interface logs what it sent (REJECT when its own SG, source
@@ -266,7 +309,7 @@ static void flowlog_note(struct dp_state *s, const struct flowlog_key *sent, con
 	uint32_t now_s = dp_wall_s(s, now);
 	uint32_t bytes = p->len > ETH_HLEN_ ? p->len - ETH_HLEN_ : 0;
 	bool dropped = v->action == VERDICT_DROP;
-	bool at_target = dropped && s->target != VL_NONE &&
+	bool at_target = dropped && v->target != VL_NONE &&
 			 (v->reason == DROP_SG_INGRESS || v->reason == DROP_NACL_IN || v->reason == DROP_SRCDST_CHECK);
 	if (t->ports[p->in_port].kind == VL_PORT_INSTANCE) {
 		struct flowlog_key k = *sent;
@@ -275,12 +318,40 @@ static void flowlog_note(struct dp_state *s, const struct flowlog_key *sent, con
 			    v->reason == DROP_NACL_OUT || v->reason == DROP_CT_FULL);
 		flowlog_account(s->flowlog, p->in_port, &k, bytes, now_s);
 	}
-	uint16_t to = v->action == VERDICT_FORWARD ? v->out_port : at_target ? s->target : VL_NONE;
+	uint16_t to = v->action == VERDICT_FORWARD ? v->out_port : at_target ? v->target : VL_NONE;
 	if (to != VL_NONE && to != p->in_port && t->ports[to].kind == VL_PORT_INSTANCE) {
 		struct flowlog_key k;
 		flowlog_key_of(p, dropped, &k);
 		flowlog_account(s->flowlog, to, &k, bytes, now_s);
 	}
+}
+
+struct frag_send {
+	struct dp_state *s;
+	uint16_t port;
+	uint32_t bytes;
+};
+
+static int frag_send_one(void *ctx, const struct pkt *f)
+{
+	struct frag_send *fs = ctx;
+	fs->bytes += f->len;
+	return fs->s->send(fs->s->send_ctx, fs->port, f);
+}
+
+/* Sends p as the verdict says: whole, or cut into fragments (v->mtu) one scratch frame at a
+ * time. Returns the frames sent (their bytes in *bytes) or -errno. */
+static int dp_send(struct dp_state *s, const struct verdict *v, struct pkt *p, uint32_t *bytes)
+{
+	*bytes = p->len;
+	if (!v->mtu || p->ethertype != ETHTYPE_IPV4 || p->len - p->l3_off <= v->mtu) {
+		int rc = s->send(s->send_ctx, v->out_port, p);
+		return rc < 0 ? rc : 1;
+	}
+	struct frag_send fs = {.s = s, .port = v->out_port};
+	int n = frag_cut(p, v->mtu, s->frag_buf, DP_FRAG_HEAD, frag_send_one, &fs);
+	*bytes = fs.bytes;
+	return n;
 }
 
 struct verdict pipeline_process(struct dp_state *s, uint8_t *frame, uint32_t len, uint32_t cap,
@@ -304,15 +375,18 @@ struct verdict pipeline_process(struct dp_state *s, uint8_t *frame, uint32_t len
 	bool logged = s->flowlog && pv == STAGE_PASS && p.ethertype == ETHTYPE_IPV4;
 	if (logged)
 		flowlog_key_of(&p, false, &sent);
-	s->target = VL_NONE;
-	s->replaced = -1;
 	v = pv == STAGE_PASS ? pipeline_run(s, &p, now, ex) : verdict_drop(pv);
-	if (s->replaced >= 0)
-		s->drops[s->replaced]++; /* the packet itself went no further */
+	if (v.replaced >= 0)
+		s->drops[v.replaced]++; /* the packet itself went no further */
 	if (logged)
 		flowlog_note(s, &sent, &p, &v, now);
+	int frames = 1;
+	uint32_t bytes = p.len;
 	if (v.action != VERDICT_DROP && s->send) {
-		if (s->send(s->send_ctx, v.out_port, &p) < 0)
+		frames = dp_send(s, &v, &p, &bytes);
+		if (frames == -EINVAL)
+			v = verdict_drop(DROP_MTU_EXCEEDED); /* nothing the IGW could cut */
+		else if (frames < 0)
 			v = verdict_drop(DROP_TAP_WRITE);
 	}
 	if (orig)
@@ -323,8 +397,8 @@ struct verdict pipeline_process(struct dp_state *s, uint8_t *frame, uint32_t len
 		return v;
 	}
 	struct dp_port_stats *out = &s->stats[v.out_port];
-	out->tx_packets++;
-	out->tx_bytes += p.len;
+	out->tx_packets += (uint64_t)frames;
+	out->tx_bytes += bytes;
 	if (v.action == VERDICT_REPLY)
 		s->arp_replies++;
 	else
@@ -389,7 +463,37 @@ const char *explain_stage_name(enum explain_stage st)
 		[EX_SG_OUT] = "sg-out",   [EX_ROUTE] = "route",     [EX_NACL_OUT] = "nacl-out",
 		[EX_NACL_IN] = "nacl-in", [EX_SG_IN] = "sg-in",     [EX_SRCDST_IN] = "eni-in",
 		[EX_IGW] = "igw",         [EX_NAT] = "nat",         [EX_DELIVER] = "deliver",
-		[EX_FRAGMENT] = "fragment",
+		[EX_FRAGMENT] = "fragment", [EX_DISPATCH] = "dispatch",
 	};
-	return (unsigned)st <= EX_FRAGMENT ? names[st] : "?";
+	return (unsigned)st <= EX_DISPATCH ? names[st] : "?";
+}
+
+uint64_t dp_drop_count(const struct dp_state *s, enum drop_reason r)
+{
+	return (unsigned)r < DROP__COUNT ? s->drops[r] : 0;
+}
+
+uint64_t dp_forwarded(const struct dp_state *s)
+{
+	return s->forwarded;
+}
+
+uint64_t dp_arp_replies(const struct dp_state *s)
+{
+	return s->arp_replies;
+}
+
+const struct dp_port_stats *dp_port_stats_get(const struct dp_state *s, uint16_t port)
+{
+	return port < s->t->n_ports ? &s->stats[port] : NULL;
+}
+
+const struct vl_tables *dp_tables(const struct dp_state *s)
+{
+	return s->t;
+}
+
+const struct nat_state *dp_nat(const struct dp_state *s)
+{
+	return s->nat;
 }

@@ -8,8 +8,6 @@
 
 #include "vpclab/drop.h"
 
-#define STAGE_PASS (-1)
-
 #define ETH_HLEN_ 14
 #define ETHTYPE_IPV4 0x0800
 #define ETHTYPE_ARP 0x0806

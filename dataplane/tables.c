@@ -1,6 +1,7 @@
 /* Table preparation: derived indexes built off the packet path, before a snapshot is published
  * (ARCHITECTURE rule 5). The address map answers "who owns this address in this VPC" (local
- * route delivery, SG references, NAT) with one probe sequence instead of a scan of the ports. */
+ * route delivery, SG references, NAT; the subnets' reserved addresses; elastic IPs the internet
+ * gateway holds unmapped) with one probe sequence instead of a scan of ports, subnets or EIPs. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -46,7 +47,8 @@ const struct vl_addr_slot *addr_lookup(const struct vl_tables *t, uint16_t vpc, 
 
 static int addr_map_build(struct vl_tables *t)
 {
-	uint32_t want = 2u * (2u * t->n_ports + 2u * t->n_natgws) + 16u, cap = 16;
+	uint32_t want = 2u * (2u * t->n_ports + 2u * t->n_natgws + 4u * t->n_subnets + t->n_eips) + 16u;
+	uint32_t cap = 16;
 	while (cap < want)
 		cap <<= 1;
 	free(t->addr_map);
@@ -66,6 +68,15 @@ static int addr_map_build(struct vl_tables *t)
 		if (n->eip != VL_NONE && n->eip < t->n_eips)
 			addr_put(t, VL_NONE, t->eips[n->eip].ip, VL_OWN_PUBLIC, i, 1);
 	}
+	/* After the owners above (the first owner of an address stays): what the data plane must
+	 * tell apart on a miss without scanning subnets or elastic IPs per packet. */
+	for (uint16_t i = 0; i < t->n_subnets; i++) {
+		const struct vl_subnet *sn = &t->subnets[i];
+		for (uint32_t k = 0; k <= 3; k++)
+			addr_put(t, sn->vpc, sn->cidr.addr + k, VL_OWN_ROUTER, i, 0);
+	}
+	for (uint16_t i = 0; i < t->n_eips; i++)
+		addr_put(t, VL_NONE, t->eips[i].ip, VL_OWN_IGW, i, 0);
 	return 0;
 }
 

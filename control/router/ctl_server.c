@@ -71,23 +71,33 @@ static json_t *ctl_eip(struct router *r, char **w, int n)
 			 "instance", new_port == VL_NONE ? json_null() : json_string(nt->ports[new_port].name));
 }
 
-static json_t *nat_translations(const struct nat_state *n, uint16_t gw, uint64_t now)
+struct nat_list {
+	json_t *arr;
+	uint16_t gw;
+	uint32_t shown;
+	uint64_t now;
+};
+
+static int nat_list_one(void *ctx, const struct nat_map *m)
 {
-	json_t *arr = json_array();
+	struct nat_list *l = ctx;
 	static const char *const states[] = {"free", "opening", "established", "closing", "active"};
 	char a[16], b[16];
-	for (uint32_t i = 0, shown = 0; i < n->capacity && shown < 1000; i++) {
-		const struct nat_map *m = &n->maps[i];
-		if (m->state == NAT_M_FREE || m->natgw != gw)
-			continue;
-		shown++;
-		json_array_append_new(arr, json_pack("{s:i, s:s, s:i, s:s, s:i, s:i, s:s, s:I}",
-			"protocol", m->proto, "source", addr_fmt(m->int_ip, a), "source_port", m->int_port,
-			"destination", addr_fmt(m->ext_ip, b), "destination_port", m->ext_port,
-			"nat_port", m->nat_port, "state", states[m->state],
-			"idle_s", (json_int_t)((now - m->last_seen) / 1000000000ull)));
-	}
-	return arr;
+	if (m->natgw != l->gw)
+		return 0;
+	json_array_append_new(l->arr, json_pack("{s:i, s:s, s:i, s:s, s:i, s:i, s:s, s:I}",
+		"protocol", m->proto, "source", addr_fmt(m->int_ip, a), "source_port", m->int_port,
+		"destination", addr_fmt(m->ext_ip, b), "destination_port", m->ext_port,
+		"nat_port", m->nat_port, "state", states[m->state],
+		"idle_s", (json_int_t)((l->now - m->last_seen) / 1000000000ull)));
+	return ++l->shown >= 1000; /* enough to read; the counters say how many there are */
+}
+
+static json_t *nat_translations(const struct nat_state *n, uint16_t gw, uint64_t now)
+{
+	struct nat_list l = {.arr = json_array(), .gw = gw, .now = now};
+	nat_foreach(n, nat_list_one, &l);
+	return l.arr;
 }
 
 static json_t *ctl_nat(struct router *r, char **w, int n)
@@ -100,13 +110,13 @@ static json_t *ctl_nat(struct router *r, char **w, int n)
 		json_t *c = json_object();
 		for (int k = 0; k < NATC__COUNT; k++)
 			json_object_set_new(c, nat_counter_name((enum nat_counter)k),
-					    json_integer((json_int_t)r->s->nat->counters[g][k]));
+					    json_integer((json_int_t)nat_counter_get(dp_nat(r->s), g, (enum nat_counter)k)));
 		char ip[16], eip[16];
 		const struct vl_natgw *ng = &t->natgws[g];
 		json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "name", ng->name,
 			"subnet", t->subnets[ng->subnet].name, "private_ip", addr_fmt(ng->ip, ip),
 			"elastic_ip", addr_fmt(t->eips[ng->eip].ip, eip), "counters", c,
-			"translations", nat_translations(r->s->nat, g, loop_now())));
+			"translations", nat_translations(dp_nat(r->s), g, loop_now())));
 	}
 	if (n == 2 && json_array_size(all) == 0) {
 		json_decref(all);
@@ -305,6 +315,8 @@ static json_t *ctl_trace(struct router *r, const char *spec)
 	q.port = (uint16_t)json_integer_value(json_object_get(j, "port"));
 	q.sport = (uint16_t)json_integer_value(json_object_get(j, "sport"));
 	q.with_return = json_is_true(json_object_get(j, "return"));
+	q.size = (uint32_t)json_integer_value(json_object_get(j, "size"));
+	q.df = json_is_true(json_object_get(j, "df"));
 	bool as_json = json_is_true(json_object_get(j, "json"));
 	if (!q.from || !q.to || !q.proto) {
 		json_decref(j);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "dataplane/loop.h"
-#include "dataplane/nat.h"
+#include "dataplane/natgw.h"
 #include "vpclab/tables.h"
 
 #include "vpclab/ctl.h"

@@ -21,7 +21,7 @@ static json_t *port_json(const struct vl_tables *t, const struct dp_state *s, ui
 	for (uint16_t g = 0; g < p->sg_count; g++)
 		json_array_append_new(sgs, json_string(t->sgs[p->sgs[g]].name));
 	bool inst = p->kind == VL_PORT_INSTANCE;
-	const struct dp_port_stats *st = &s->stats[i];
+	const struct dp_port_stats *st = dp_port_stats_get(s, i);
 	char eni[24];
 	flowlog_eni_id(t->lab, p->name, eni);
 	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
@@ -46,10 +46,10 @@ json_t *status_build(const struct vl_tables *t, const struct dp_state *s, pid_t 
 		json_array_append_new(ports, port_json(t, s, i));
 	for (int r = 0; r < DROP__COUNT; r++)
 		json_object_set_new(drops, drop_reason_name((enum drop_reason)r),
-				    json_integer((json_int_t)s->drops[r]));
+				    json_integer((json_int_t)dp_drop_count(s, (enum drop_reason)r)));
 	return json_pack("{s:s, s:I, s:o, s:o, s:I, s:I}", "lab", t->lab, "pid", (json_int_t)pid,
-			 "ports", ports, "drops", drops, "forwarded", (json_int_t)s->forwarded,
-			 "arp_replies", (json_int_t)s->arp_replies);
+			 "ports", ports, "drops", drops, "forwarded", (json_int_t)dp_forwarded(s),
+			 "arp_replies", (json_int_t)dp_arp_replies(s));
 }
 
 static const char *str_or_dash(const json_t *o, const char *key)

@@ -4,7 +4,7 @@
 
 #include "dataplane/bytes.h"
 #include "control/tools/craft.h"
-#include "dataplane/icmp.h"
+#include "dataplane/csum.h"
 #include "dataplane/parse.h"
 
 static size_t l4_header_len(uint8_t proto)
@@ -53,6 +53,6 @@ size_t craft_frame(uint8_t *buf, size_t cap, const struct craft *c)
 	}
 	struct pkt p;
 	pkt_parse(&p, buf, (uint32_t)len, NULL, 0);
-	ipv4_csum_full(&p);
+	csum_ipv4_full(&p);
 	return len;
 }

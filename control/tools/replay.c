@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "dataplane/capture.h"
+#include "dataplane/frag.h"
 #include "dataplane/parse.h"
 #include "dataplane/tap.h"
 #include "control/tools/replay.h"
@@ -56,6 +57,29 @@ static void replay_line(struct replay *r, const struct pkt *p, const struct verd
 	fputc('\n', r->out);
 }
 
+struct replay_frag {
+	struct capture_file *f;
+	uint64_t ts_ns;
+};
+
+static int replay_write_frag(void *ctx, const struct pkt *frag)
+{
+	struct replay_frag *rf = ctx;
+	capture_file_write(rf->f, frag->frame, frag->len, rf->ts_ns);
+	return 0;
+}
+
+/* What left port: p whole, or the fragments the internet gateway cut it into (verdict mtu). */
+static void replay_write(struct capture_file *f, struct pkt *p, const struct verdict *v, uint64_t ts_ns)
+{
+	static uint8_t scratch[DP_FRAG_HEAD + ETH_HLEN_ + VL_IGW_MTU];
+	struct replay_frag rf = {.f = f, .ts_ns = ts_ns};
+	if (v->mtu && v->mtu <= VL_IGW_MTU && p->len - p->l3_off > v->mtu &&
+	    frag_cut(p, v->mtu, scratch, DP_FRAG_HEAD, replay_write_frag, &rf) > 0)
+		return;
+	capture_file_write(f, p->frame, p->len, ts_ns);
+}
+
 static int replay_frame(void *ctx, uint8_t *frame, uint32_t len, uint64_t ts_ns)
 {
 	static uint8_t orig[TAP_FRAME_MAX];
@@ -70,9 +94,10 @@ static int replay_frame(void *ctx, uint8_t *frame, uint32_t len, uint64_t ts_ns)
 	v = pv == STAGE_PASS ? pipeline_run(r->s, &p, ts_ns, &ex) : verdict_drop(pv);
 	replay_line(r, &p, &v, &ex);
 	struct capture_file *f = replay_file(r, v.action == VERDICT_DROP ? r->t->n_ports : v.out_port);
-	if (f)
-		capture_file_write(f, v.action == VERDICT_DROP ? orig : p.frame,
-				   v.action == VERDICT_DROP ? len : p.len, ts_ns);
+	if (f && v.action == VERDICT_DROP)
+		capture_file_write(f, orig, len, ts_ns);
+	else if (f)
+		replay_write(f, &p, &v, ts_ns);
 	if (v.action == VERDICT_DROP)
 		r->dropped++;
 	return 0;

@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "control/tools/craft.h"
-#include "dataplane/parse.h"
 #include "control/tools/trace.h"
+#include "dataplane/parse.h"
+#include "dataplane/pipeline.h"
 
 static int find_port(const struct vl_tables *t, const char *name)
 {
@@ -42,7 +43,7 @@ int trace_resolve(const struct vl_tables *t, uint16_t from, const char *name, ui
 static void trace_one(struct dp_state *s, uint16_t port, const struct craft *c, uint64_t now,
 		      struct trace_path *tp)
 {
-	static uint8_t buf[2048];
+	static uint8_t buf[ETH_HLEN_ + TRACE_SIZE_MAX + 64];
 	size_t len = craft_frame(buf, sizeof(buf), c);
 	struct pkt p;
 	memset(tp, 0, sizeof(*tp));
@@ -70,12 +71,24 @@ static void craft_request(const struct vl_tables *t, uint16_t from, uint32_t dst
 	c->icmp_type = r->icmp_type < 0 ? ICMP_ECHO_REQUEST : (uint8_t)r->icmp_type;
 	if (r->proto == IPPROTO_ICMP_)
 		c->sport = 4242;
+	c->df = r->df;
+}
+
+/* The payload that makes an IP packet of r->size bytes, or -1 when the headers do not fit. */
+static int craft_payload(const struct trace_req *r)
+{
+	uint32_t hdr = 20u + (r->proto == IPPROTO_TCP_ ? 20u : r->proto == IPPROTO_UDP_ || r->proto == IPPROTO_ICMP_ ? 8u : 0u);
+	if (!r->size)
+		return 0;
+	if (r->size < hdr || r->size > TRACE_SIZE_MAX)
+		return -1;
+	return (int)(r->size - hdr);
 }
 
 int trace_flow_in(struct dp_state *s, uint64_t now, const struct trace_req *r,
 		  struct trace_result *res, char *err, size_t errcap)
 {
-	const struct vl_tables *t = s->t;
+	const struct vl_tables *t = dp_tables(s);
 	memset(res, 0, sizeof(*res));
 	int from = find_port(t, r->from);
 	if (from < 0) {
@@ -86,8 +99,15 @@ int trace_flow_in(struct dp_state *s, uint64_t now, const struct trace_req *r,
 		snprintf(err, errcap, "'%s' is no instance, host, elastic IP, NAT gateway or address", r->to);
 		return -ENOENT;
 	}
+	int payload = craft_payload(r);
+	if (payload < 0) {
+		snprintf(err, errcap, "--size %u: an IP packet of this protocol is 20-%u bytes with its headers",
+			 r->size, TRACE_SIZE_MAX);
+		return -EINVAL;
+	}
 	struct craft c;
 	craft_request(t, (uint16_t)from, res->dst_ip, r, &c);
+	c.payload = (uint16_t)payload;
 	trace_one(s, (uint16_t)from, &c, now, &res->fwd);
 	if (r->with_return && res->fwd.v.action == VERDICT_FORWARD) {
 		/* The reply, from where the request was delivered, to whom it appeared to come from. */

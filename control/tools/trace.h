@@ -7,8 +7,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "dataplane/pipeline.h"
+#include "vpclab/explain.h"
 #include "vpclab/tables.h"
+
+struct dp_state;
 
 struct trace_req {
 	const char *lab;         /* --live: the running lab (NULL: the only one) */
@@ -19,6 +21,9 @@ struct trace_req {
 	uint16_t sport;          /* source port; 0 = 40000 */
 	int icmp_type;           /* ICMP: -1 = echo request */
 	bool with_return;        /* also trace the reply, through the state the request created */
+	uint32_t size;           /* IP packet size in bytes (0: headers only, as before); MTU
+				  * decisions (fragments, fragmentation-needed) follow from it */
+	bool df;                 /* set don't-fragment */
 };
 
 struct trace_path {
@@ -35,7 +40,10 @@ struct trace_result {
 	uint32_t dst_ip;         /* what --to resolved to */
 };
 
-/* Runs the trace on t (prepared). 0, or -ENOENT/-EINVAL with err set (unknown names). */
+#define TRACE_SIZE_MAX 9001u  /* the largest packet an instance sends (VPC MTU) */
+
+/* Runs the trace on t (prepared). 0, or -ENOENT/-EINVAL with err set (unknown names, a size
+ * below the headers or over TRACE_SIZE_MAX). */
 int trace_flow(const struct vl_tables *t, const struct trace_req *r, struct trace_result *res,
 	       char *err, size_t errcap);
 

@@ -141,6 +141,12 @@ static void hop_text(const struct vl_tables *t, const struct explain_hop *h, cha
 		snprintf(comp, 96, "igw %s", h->obj < t->n_vpcs ? t->vpcs[h->obj].name : "");
 		if (h->has_hdr)
 			hdr_text(h, det);
+		if (h->flags & EXF_FRAGMENTED) {
+			size_t n = strlen(det);
+			snprintf(det + n, 160 - n, ", fragmented (mtu %u)", VL_IGW_MTU);
+		} else if (h->verdict == DROP_MTU_EXCEEDED) {
+			snprintf(det, 160, "over mtu %u with don't-fragment", VL_IGW_MTU);
+		}
 		break;
 	case EX_NAT:
 		snprintf(comp, 96, "nat %s", h->obj < t->n_natgws ? t->natgws[h->obj].name : "");

@@ -32,7 +32,11 @@
 	X(NAT_FRAGMENT, "nat_fragment", "")                        /* TCP/ICMP fragment at NAT  */ \
 	X(TTL_EXCEEDED, "ttl_exceeded", "")                                                        \
 	X(MTU_EXCEEDED, "mtu_exceeded", "")                        /* DF set, over path MTU     */ \
-	X(TAP_WRITE, "tap_write", "")                              /* the kernel refused a write */
+	X(TAP_WRITE, "tap_write", "")                              /* the kernel refused a write */ \
+	X(HOP_LIMIT, "hop_limit", "")                              /* a loop between gateways   */
+
+/* What a stage returns, and an explain hop records, when it drops nothing. */
+#define STAGE_PASS (-1)
 
 enum drop_reason {
 #define VL_DROP_ENUM(sym, name, code) DROP_##sym,

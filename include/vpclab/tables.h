@@ -159,12 +159,17 @@ struct vl_tables {
 };
 
 /* (vpc, address) -> what owns it. vpc = VL_NONE is the internet side (public addresses). */
-enum vl_owner { VL_OWN_FREE = 0, VL_OWN_PORT, VL_OWN_NATGW, VL_OWN_PUBLIC };
+enum vl_owner {
+	VL_OWN_FREE = 0, VL_OWN_PORT, VL_OWN_NATGW, VL_OWN_PUBLIC,
+	VL_OWN_ROUTER,           /* a subnet's network, router, DNS or reserved address (+0..+3) */
+	VL_OWN_IGW,              /* an elastic IP mapped to nothing: the IGW holds it (vpc VL_NONE) */
+};
 struct vl_addr_slot {
 	uint32_t ip;
 	uint16_t vpc;
 	uint8_t owner;           /* enum vl_owner */
-	uint16_t index;          /* port, natgw, or (VL_OWN_PUBLIC) port/natgw per public_is_natgw */
+	uint16_t index;          /* port, natgw, or (VL_OWN_PUBLIC) port/natgw per public_is_natgw;
+				  * VL_OWN_ROUTER: subnet; VL_OWN_IGW: elastic IP */
 	uint8_t public_is_natgw;
 };
 

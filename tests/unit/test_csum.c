@@ -1,4 +1,4 @@
-/* csum.c and the NAT rewrites of igw.c (nat_set_addr, nat_set_port): incremental checksum
+/* csum.c and the header rewrites of rewrite.c (rewrite_addr, rewrite_port): incremental checksum
  * updates must equal a full recomputation done by the reference in fixture.h, for complemented
  * checksums (IPv4 header, TCP, UDP, ICMP) and for virtio NEEDS_CSUM partial sums (the field holds
  * the uncomplemented pseudo-header sum). UDP checksum 0 means "none" and must stay 0. */
@@ -6,7 +6,7 @@
 #include <linux/virtio_net.h>
 
 #include "dataplane/csum.h"
-#include "dataplane/nat.h"
+#include "dataplane/rewrite.h"
 #include "fixture.h"
 
 Suite *suite_csum(void);
@@ -140,7 +140,7 @@ START_TEST(replace_partial_keeps_the_pseudo_sum)
 }
 END_TEST
 
-/* ---------------------------------------------------------------- nat_set_addr / nat_set_port */
+/* ---------------------------------------------------------------- rewrite_addr / rewrite_port */
 
 struct built {
 	uint8_t buf[2048];
@@ -216,17 +216,17 @@ static void nat_full_rounds(uint8_t proto, uint64_t seed)
 		check_full(&b, "built", i);
 		uint32_t ns = rng_u32(&r), nd = rng_u32(&r);
 		uint16_t nsp = (uint16_t)rng_u32(&r), ndp = (uint16_t)rng_u32(&r);
-		nat_set_addr(&b.p, true, ns);
+		rewrite_addr(&b.p, true, ns);
 		check_full(&b, "src addr", i);
 		ck_assert_uint_eq(b.p.src, ns);
 		ck_assert_uint_eq(ref_rd32(b.buf + 14 + 12), ns);
-		nat_set_addr(&b.p, false, nd);
+		rewrite_addr(&b.p, false, nd);
 		check_full(&b, "dst addr", i);
 		ck_assert_uint_eq(b.p.dst, nd);
 		ck_assert_uint_eq(ref_rd32(b.buf + 14 + 16), nd);
-		nat_set_port(&b.p, true, nsp);
+		rewrite_port(&b.p, true, nsp);
 		check_full(&b, "src port", i);
-		nat_set_port(&b.p, false, ndp);
+		rewrite_port(&b.p, false, ndp);
 		check_full(&b, "dst port", i);
 		const uint8_t *l4 = b.buf + b.p.l4_off;
 		if (proto == 1) {
@@ -274,10 +274,10 @@ START_TEST(nat_udp_without_checksum_stays_zero)
 	static struct built b;
 	for (int i = 0; i < 1000; i++) {
 		random_frame(&r, &b, 17, false, true);
-		nat_set_addr(&b.p, true, rng_u32(&r));
-		nat_set_addr(&b.p, false, rng_u32(&r));
-		nat_set_port(&b.p, true, (uint16_t)rng_u32(&r));
-		nat_set_port(&b.p, false, (uint16_t)rng_u32(&r));
+		rewrite_addr(&b.p, true, rng_u32(&r));
+		rewrite_addr(&b.p, false, rng_u32(&r));
+		rewrite_port(&b.p, true, (uint16_t)rng_u32(&r));
+		rewrite_port(&b.p, false, (uint16_t)rng_u32(&r));
 		ck_assert(ref_ip_csum_ok(b.buf));
 		ck_assert_uint_eq(ref_rd16(b.buf + ref_l4_csum_off(b.buf)), 0);
 	}
@@ -316,10 +316,10 @@ START_TEST(nat_udp_checksum_never_becomes_zero)
 	ck_assert(ref_l4_csum_ok(b.buf));
 	ck_assert_uint_ne(ref_rd16(b.buf + 40), 0);
 	ck_assert_int_eq(pkt_parse(&b.p, b.buf, (uint32_t)b.len, NULL, 0), STAGE_PASS);
-	nat_set_addr(&b.p, true, pub);
+	rewrite_addr(&b.p, true, pub);
 	ck_assert(ref_ip_csum_ok(b.buf));
 	ck_assert_msg(ref_rd16(b.buf + 40) == 0xffff,
-		      "UDP checksum after nat_set_addr is %04x: a computed 0 must be sent as ffff",
+		      "UDP checksum after rewrite_addr is %04x: a computed 0 must be sent as ffff",
 		      ref_rd16(b.buf + 40));
 }
 END_TEST
@@ -347,9 +347,9 @@ START_TEST(nat_udp_port_checksum_never_becomes_zero)
 	ref_wr16(b.buf + 34, 40000); /* send with port 40000, correct checksum */
 	ref_wr16(b.buf + 40, ref_l4_csum(b.buf));
 	ck_assert_int_eq(pkt_parse(&b.p, b.buf, (uint32_t)b.len, NULL, 0), STAGE_PASS);
-	nat_set_port(&b.p, true, 1024);
+	rewrite_port(&b.p, true, 1024);
 	ck_assert_msg(ref_rd16(b.buf + 40) == 0xffff,
-		      "UDP checksum after nat_set_port is %04x: a computed 0 must be sent as ffff",
+		      "UDP checksum after rewrite_port is %04x: a computed 0 must be sent as ffff",
 		      ref_rd16(b.buf + 40));
 }
 END_TEST
@@ -364,15 +364,15 @@ static void nat_partial_rounds(uint8_t proto, uint64_t seed)
 		size_t coff = ref_l4_csum_off(b.buf);
 		uint32_t l4len = (uint32_t)(b.len - b.vnet.csum_start);
 		uint32_t ns = rng_u32(&r), nd = rng_u32(&r);
-		nat_set_addr(&b.p, true, ns);
+		rewrite_addr(&b.p, true, ns);
 		ck_assert(ref_ip_csum_ok(b.buf));
 		ck_assert_uint_eq(ref_rd16(b.buf + coff), ref_pseudo(ns, b.p.dst, proto, l4len));
-		nat_set_addr(&b.p, false, nd);
+		rewrite_addr(&b.p, false, nd);
 		ck_assert(ref_ip_csum_ok(b.buf));
 		ck_assert_uint_eq(ref_rd16(b.buf + coff), ref_pseudo(ns, nd, proto, l4len));
 		/* ports are not in the pseudo header: the partial sum stays */
-		nat_set_port(&b.p, true, (uint16_t)rng_u32(&r));
-		nat_set_port(&b.p, false, (uint16_t)rng_u32(&r));
+		rewrite_port(&b.p, true, (uint16_t)rng_u32(&r));
+		rewrite_port(&b.p, false, (uint16_t)rng_u32(&r));
 		ck_assert_uint_eq(ref_rd16(b.buf + coff), ref_pseudo(ns, nd, proto, l4len));
 		/* and the kernel's completion gives the right checksum */
 		ck_assert_uint_eq(complete_partial(&b), ref_l4_csum(b.buf));
@@ -412,10 +412,10 @@ START_TEST(nat_later_fragment_touches_only_ip_header)
 		memcpy(&orig, &b, sizeof(b));
 		ck_assert_int_eq(pkt_parse(&b.p, b.buf, (uint32_t)b.len, NULL, 0), STAGE_PASS);
 		ck_assert(b.p.flags & PKT_LATER_FRAG);
-		nat_set_addr(&b.p, true, rng_u32(&r));
-		nat_set_addr(&b.p, false, rng_u32(&r));
-		nat_set_port(&b.p, true, 1234);
-		nat_set_port(&b.p, false, 4321);
+		rewrite_addr(&b.p, true, rng_u32(&r));
+		rewrite_addr(&b.p, false, rng_u32(&r));
+		rewrite_port(&b.p, true, 1234);
+		rewrite_port(&b.p, false, 4321);
 		ck_assert(ref_ip_csum_ok(b.buf));
 		ck_assert_msg(memcmp(b.buf + 34, orig.buf + 34, b.len - 34) == 0,
 			      "round %d: payload of a later fragment changed", i);

@@ -818,7 +818,8 @@ START_TEST(igw_in_needs_an_internet_gateway)
 END_TEST
 
 /* AWS: 1500 bytes through an internet gateway. Over it with DF: the subnet router answers
- * fragmentation-needed (PMTUD), quoting the packet as the instance sent it; without DF: dropped. */
+ * fragmentation-needed (PMTUD), quoting the packet as the instance sent it; without DF: the IGW
+ * forwards it in fragments (the verdict says the MTU; pipeline_process cuts it). */
 START_TEST(igw_mtu_and_pmtud)
 {
 	world_begin();
@@ -846,9 +847,13 @@ START_TEST(igw_mtu_and_pmtud)
 	ck_assert_uint_eq(ref_rd16(quoted + 20 + 2), 443);
 	ck_assert_uint_le(w.p.len, 14 + 576);
 	ck_assert_uint_eq(w.p.len, 14 + ref_rd16(ip + 2));
-	/* without DF: dropped, no error */
+	/* without DF: forwarded, to be cut into fragments of at most 1500 bytes */
 	f.frag = 0;
-	expect_drop(run_frame(w.a1, &f, FX_S(1)), DROP_MTU_EXCEEDED, EX_IGW, w.va, -1);
+	v = run_frame(w.a1, &f, FX_S(1));
+	expect_forward(v, w.h1);
+	ck_assert_uint_eq(v.mtu, 1500);
+	igw = find_hop(EX_IGW);
+	ck_assert(igw && igw->verdict == STAGE_PASS && (igw->flags & EXF_FRAGMENTED));
 }
 END_TEST
 
