@@ -19,6 +19,8 @@ struct trace_req {
 	uint16_t sport;          /* source port; 0 = 40000 */
 	int icmp_type;           /* ICMP: -1 = echo request */
 	bool with_return;        /* also trace the reply, through the state the request created */
+	uint32_t size;   /* IP packet size in bytes, 0 = default */
+	bool df;   /* set Don't Fragment */
 };
 
 struct trace_path {
