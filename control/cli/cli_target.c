@@ -78,7 +78,7 @@ int cli_not_running(const struct cli_cmd *c, const char *lab, int err)
 		fprintf(stderr, "vpclab: %s: lab %s: the control socket needs root\n", c->name, lab);
 		return EXIT_SYSTEM;
 	}
-	if (state_running(lab)) {
+	if (state_lab_running(lab)) {
 		fprintf(stderr, "vpclab: %s: lab %s: the router does not answer (%s)\n", c->name, lab,
 			strerror(-err));
 		return EXIT_INPUT;

@@ -1,5 +1,5 @@
 /* The labs on this machine (state_labs.h), for `vpclab list` and for commands that leave LAB
- * out. Reads /run/vpclab only; the lock test is state_running's. */
+ * out. Reads /run/vpclab only, and creates nothing there. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,20 @@ static bool seen(const struct state_lab *out, size_t n, const char *name)
 		if (strcmp(out[i].name, name) == 0)
 			return true;
 	return false;
+}
+
+bool state_lab_running(const char *lab)
+{
+	char path[256];
+	if (!state_name_ok(lab))
+		return false;
+	snprintf(path, sizeof(path), "%s/%s.lock", VL_RUN_DIR, lab);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false; /* no lock file: nobody holds it (root's 0600: not ours to say) */
+	bool held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd); /* also releases the lock if we took it */
+	return held;
 }
 
 size_t state_labs(struct state_lab *out, size_t cap)
@@ -46,7 +61,7 @@ size_t state_labs(struct state_lab *out, size_t cap)
 		char dir[256];
 		struct stat st;
 		bool has_dir = state_path(dir, sizeof(dir), name, NULL) == 0 && stat(dir, &st) == 0;
-		bool running = state_running(name);
+		bool running = state_lab_running(name);
 		if ((!running && !has_dir) || seen(out, n < cap ? n : cap, name))
 			continue;
 		total++;
