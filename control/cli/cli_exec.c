@@ -12,10 +12,14 @@
 
 static int cmd_exec(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_OPT_HELP, {0}};
+	static const struct option opts[] = {{"lab", required_argument, NULL, 'L'}, CLI_OPT_HELP, {0}};
+	const char *given = NULL;
 	int o;
-	while ((o = cli_next(&cli_exec, argc, argv, "+h", opts)) != -1)
-		return cli_stop(o);
+	while ((o = cli_next(&cli_exec, argc, argv, "+h", opts)) != -1) {
+		if (o != 'L')
+			return cli_stop(o);
+		given = optarg;
+	}
 	int first = optind, dash = first;
 	while (dash < argc && strcmp(argv[dash], "--") != 0)
 		dash++;
@@ -25,13 +29,13 @@ static int cmd_exec(int argc, char **argv)
 		return cli_missing(&cli_exec, "'--' before CMD");
 	if (dash == first)
 		return cli_missing(&cli_exec, "NAME");
-	if (dash - first > 2)
-		return cli_extra(&cli_exec, argv[first + 2]);
+	if (dash - first > (given ? 1 : 2))
+		return cli_extra(&cli_exec, argv[first + (given ? 1 : 2)]);
 	if (dash + 1 == argc)
 		return cli_missing(&cli_exec, "CMD");
 	const char *name = argv[dash - 1];
 	char lab[64], ns[160];
-	int rc = cli_lab(&cli_exec, dash - first == 2 ? argv[first] : NULL, lab, sizeof(lab));
+	int rc = cli_lab(&cli_exec, dash - first == 2 ? argv[first] : given, lab, sizeof(lab));
 	if (rc)
 		return rc;
 	snprintf(ns, sizeof(ns), "/run/netns/%s-%s", lab, name);
@@ -52,7 +56,7 @@ static int cmd_exec(int argc, char **argv)
 
 const struct cli_cmd cli_exec = {
 	"exec", cmd_exec, "run a command in the namespace of an instance or internet host",
-	"usage: vpclab exec [LAB] NAME -- CMD [ARG...]\n"
+	"usage: vpclab exec [LAB] NAME -- CMD [ARG...]   (or --lab LAB before NAME)\n"
 	"  runs CMD inside the network namespace of instance or internet host NAME (the same as\n"
 	"  `ip netns exec LAB-NAME CMD`); stdin, stdout and the exit code pass through.\n"
 	"  LAB: the only lab on this machine, or $VPCLAB_LAB, when left out.\n"

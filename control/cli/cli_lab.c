@@ -148,12 +148,18 @@ static void wait_unlocked(const char *lab, int ms)
 
 static int cmd_down(int argc, char **argv)
 {
+	static const struct option opts[] = {{"lab", required_argument, NULL, 'L'}, CLI_OPT_HELP, {0}};
+	const char *given = NULL;
 	int o;
-	while ((o = cli_next(&cli_down, argc, argv, "h", help_only)) != -1)
-		return cli_stop(o);
-	if (optind + 1 < argc)
-		return cli_extra(&cli_down, argv[optind + 1]);
-	const char *given = optind < argc ? argv[optind] : NULL;
+	while ((o = cli_next(&cli_down, argc, argv, "h", opts)) != -1) {
+		if (o != 'L')
+			return cli_stop(o);
+		given = optarg;
+	}
+	if (argc - optind > (given ? 0 : 1))
+		return cli_extra(&cli_down, argv[argc - 1]);
+	if (optind < argc)
+		given = argv[optind];
 	char lab[64];
 	int rc = cli_lab(&cli_down, given, lab, sizeof(lab));
 	if (rc == EXIT_INPUT)
@@ -190,7 +196,7 @@ static int cmd_down(int argc, char **argv)
 
 const struct cli_cmd cli_down = {
 	"down", cmd_down, "remove everything of the lab (also after a crash)",
-	"usage: vpclab down [LAB]\n"
+	"usage: vpclab down [LAB]   (or --lab LAB)\n"
 	"  stops the lab's router and removes its namespaces, taps, processes and state under\n"
 	"  /run/vpclab/LAB; also cleans up after a crashed router. Idempotent.\n"
 	"  LAB: the only lab on this machine, or $VPCLAB_LAB, when left out.\n"

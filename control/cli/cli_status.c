@@ -12,6 +12,9 @@
 #include "vpclab/ctl.h"
 
 static const struct option json_opts[] = {{"json", no_argument, NULL, 'j'}, CLI_OPT_HELP, {0}};
+static const struct option status_opts[] = {
+	{"json", no_argument, NULL, 'j'}, {"lab", required_argument, NULL, 'L'}, CLI_OPT_HELP, {0},
+};
 
 void cli_print_json(const json_t *j)
 {
@@ -22,16 +25,20 @@ void cli_print_json(const json_t *j)
 static int cmd_status(int argc, char **argv)
 {
 	bool as_json = false;
+	const char *given = NULL;
 	int o;
-	while ((o = cli_next(&cli_status, argc, argv, "h", json_opts)) != -1) {
-		if (o != 'j')
+	while ((o = cli_next(&cli_status, argc, argv, "h", status_opts)) != -1) {
+		if (o == 'j')
+			as_json = true;
+		else if (o == 'L')
+			given = optarg;
+		else
 			return cli_stop(o);
-		as_json = true;
 	}
-	if (optind + 1 < argc)
-		return cli_extra(&cli_status, argv[optind + 1]);
+	if (argc - optind > (given ? 0 : 1))
+		return cli_extra(&cli_status, argv[argc - 1]);
 	char lab[64];
-	int rc = cli_lab(&cli_status, optind < argc ? argv[optind] : NULL, lab, sizeof(lab));
+	int rc = cli_lab(&cli_status, optind < argc ? argv[optind] : given, lab, sizeof(lab));
 	json_t *st = NULL;
 	if (rc == 0)
 		rc = cli_request(&cli_status, lab, VL_CTL_STATUS, &st);
@@ -47,7 +54,7 @@ static int cmd_status(int argc, char **argv)
 
 const struct cli_cmd cli_status = {
 	"status", cmd_status, "interfaces, addresses, groups, counters, drops by reason",
-	"usage: vpclab status [LAB] [--json]\n"
+	"usage: vpclab status [LAB] [--json]   (or --lab LAB)\n"
 	"  the lab's interfaces (eni- id, VPC, subnet, private and public IP, security groups,\n"
 	"  packet counters) and its drop counters by reason, from the running router.\n"
 	"  --json   the same as one JSON object\n"

@@ -68,6 +68,9 @@ check_match "VPCLAB_LAB=b: status of lab b" "^lab $LAB_B: running, router pid $P
 VPCLAB_LAB=$LAB_B run status "$LAB_A"
 check_match "LAB given wins over VPCLAB_LAB" "^lab $LAB_A: running" "$OUT"
 check_match "text status shows the eni- ids" "^web +instance +eni-[0-9a-f]{17} " "$OUT"
+run status --lab "$LAB_B" --json
+check "status --lab LAB --json" "$PID_B" "$(printf '%s' "$OUT" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>&1)"
+check "exec --lab LAB NAME -- CMD" "10.0.1.12/24" "$(timeout 10 "$VPCLAB" exec --lab "$LAB_B" app -- ip -4 -o addr show dev eth0 | awk '{print $4}')"
 
 on "$LAB_A-web" ping -n -c 1 -W 1 10.0.1.11 >/dev/null 2>&1
 tcp_ok "$LAB_A-web" "$LAB_A-db" 8080
