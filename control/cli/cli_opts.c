@@ -8,6 +8,18 @@
 
 #include "control/cli/cli.h"
 
+/* How many long options "--abbr" abbreviates; with out, their names, comma separated.
+ * getopt_long refuses an ambiguous abbreviation as it does an unknown option: the user should
+ * hear which options it could be. */
+static size_t abbreviates(const char *typed, const struct option *lo, FILE *out)
+{
+	size_t len = strlen(typed + 2), n = 0;
+	for (const struct option *o = lo; len && o->name; o++)
+		if (strncmp(o->name, typed + 2, len) == 0 && ++n && out)
+			fprintf(out, "%s--%s", n > 1 ? ", " : "", o->name);
+	return n;
+}
+
 /* The option as the user typed it, without any "=value". */
 static void opt_text(char *buf, size_t cap, int argc, char **argv, int optopt_c)
 {
@@ -42,7 +54,11 @@ int cli_next(const struct cli_cmd *c, int argc, char **argv, const char *shortop
 		opt_text(name, sizeof(name), argc, argv, optopt);
 		if (optopt && strncmp(name, "--", 2) == 0)
 			fprintf(stderr, "vpclab: %s: %s takes no value\n", c->name, name);
-		else
+		else if (strncmp(name, "--", 2) == 0 && abbreviates(name, longopts, NULL) > 1) {
+			fprintf(stderr, "vpclab: %s: ambiguous option '%s' (", c->name, name);
+			abbreviates(name, longopts, stderr);
+			fputs(")\n", stderr);
+		} else
 			fprintf(stderr, "vpclab: %s: unknown option '%s' (vpclab %s --help)\n", c->name,
 				name, c->name);
 		return CLI_STOP_USAGE;

@@ -24,18 +24,13 @@ static int name_checked(const struct cli_cmd *c, const char *name, const char *f
 	return EXIT_OK;
 }
 
-/* "a, b, c" of names into buf. */
-static void names_of(const struct state_lab *v, size_t n, size_t total, char *buf, size_t cap)
+/* "a, b, c" of the names, on out. */
+static void names_print(const struct state_lab *v, size_t n, size_t total, FILE *out)
 {
-	buf[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(buf);
-		snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", v[i].name);
-	}
-	if (total > n) {
-		size_t len = strlen(buf);
-		snprintf(buf + len, cap - len, ", and %zu more", total - n);
-	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? ", " : "", v[i].name);
+	if (total > n)
+		fprintf(out, ", and %zu more", total - n);
 }
 
 int cli_lab(const struct cli_cmd *c, const char *given, char *lab, size_t cap)
@@ -55,15 +50,15 @@ int cli_lab(const struct cli_cmd *c, const char *given, char *lab, size_t cap)
 			v[running++] = v[i];
 	if (running)
 		n = total = running;
+	const char *what = running ? "are running" : "left state behind (crashed?)";
 	if (total == 0) {
 		fprintf(stderr, "vpclab: %s: no lab is running\n", c->name);
 		return EXIT_INPUT;
 	}
 	if (total > 1) {
-		char names[1024];
-		names_of(v, n, total, names, sizeof(names));
-		fprintf(stderr, "vpclab: several labs are running (%s): name one, or set VPCLAB_LAB\n",
-			names);
+		fprintf(stderr, "vpclab: several labs %s (", what);
+		names_print(v, n, total, stderr);
+		fputs("): name one, or set VPCLAB_LAB\n", stderr);
 		return EXIT_USAGE;
 	}
 	snprintf(lab, cap, "%s", v[0].name);

@@ -76,6 +76,7 @@ else not_ok "vpclab alone (expected usage on stderr and exit 2, got exit $RC)"; 
 usage_error "vpclab --bogus" "unknown option '--bogus'" --bogus
 usage_error "vpclab no-such-command" "unknown command 'no-such-command'" no-such-command
 usage_error "status --jsn" "status: unknown option '--jsn'" status --jsn
+usage_error "trace --t (ambiguous)" "trace: ambiguous option '--t' \(--to, --tcp\)" trace "$T/lab.yaml" --t 1
 usage_error "status --json=yes" "status: --json takes no value" status --json=yes
 usage_error "check -x" "check: unknown option '-x'" check -x "$T/lab.yaml"
 usage_error "check without a file" "check: LAB.yaml missing" check
