@@ -64,7 +64,7 @@ int cli_need_root(const char *what);
 
 /* cli_obs.c: "tcp", "udp", "icmp", or the number. Into buf (at least 4 bytes); returns buf. */
 const char *cli_proto_name(long long proto, char *buf, size_t cap);
-/* json_dumpf with an indent and a newline. */
+/* cli_status.c: j on stdout, indented, with a newline (every --json). */
 void cli_print_json(const json_t *j);
 
 #endif
