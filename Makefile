@@ -9,6 +9,8 @@ override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 BUILD   ?= build
 BIN     := bin/vpclab
+# The version, defined once: `git describe` of a tagged checkout, else the release below.
+VERSION ?= $(shell git describe --tags --dirty 2>/dev/null || echo 0.8.0)
 
 SRCS     := $(wildcard control/*/*.c dataplane/*.c)
 LIB_SRCS := $(filter-out control/cli/main.c,$(SRCS))
@@ -31,6 +33,8 @@ $(BIN): $(BUILD)/control/cli/main.o $(BUILD)/libvpclab.a
 $(BUILD)/libvpclab.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
+$(BUILD)/control/cli/cli.o: override CFLAGS += -DVPCLAB_VERSION='"$(VERSION)"'
+$(BUILD)/control/cli/cli.o: Makefile
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<

@@ -8,6 +8,7 @@
 
 #include "control/cli/ctl_client.h"
 #include "control/host/state.h"
+#include "vpclab/ctl.h"
 
 static int ctl_connect(const char *lab)
 {
@@ -33,7 +34,7 @@ int ctl_request(const char *lab, const char *request, json_t **answer)
 	int fd = ctl_connect(lab);
 	if (fd < 0)
 		return fd;
-	char line[256];
+	char line[VL_CTL_MAX_LINE];
 	int len = snprintf(line, sizeof(line), "%s\n", request);
 	if (len < 0 || (size_t)len >= sizeof(line) || write(fd, line, (size_t)len) != len) {
 		close(fd);
@@ -74,7 +75,7 @@ int ctl_open_stream(const char *lab, const char *request)
 		return fd;
 	struct timeval tv = {0};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)); /* a capture may wait long */
-	char line[1024];
+	char line[VL_CTL_MAX_LINE];
 	int len = snprintf(line, sizeof(line), "%s\n", request);
 	/* One write: the router reads the request in one go. */
 	if (len < 0 || (size_t)len >= sizeof(line) || write(fd, line, (size_t)len) != len) {

@@ -8,8 +8,6 @@
  * (-ECONNREFUSED/-ENOENT: no router listening). */
 int ctl_request(const char *lab, const char *request, json_t **answer);
 
-
-
 /* Sends request and returns the connected socket for a streaming answer (capture), or -errno. */
 int ctl_open_stream(const char *lab, const char *request);
 #endif

@@ -19,35 +19,7 @@
 #include "control/labtest/probe.h"
 #include "control/tools/trace.h"
 
-#define LT_MAX_FILES 64
-#define LT_MAX_ONLY 16
-#define LT_DEFAULT_TIMEOUT_MS 1000
-#define LT_DEFAULT_JOBS 16
-#define LT_MAX_JOBS 256
-
-enum { LT_OK = 0, LT_FAILED = 1, LT_USAGE = 2, LT_SYSTEM = 3, LT_INTERRUPTED = 130 };
-
-static const char lt_usage_text[] =
-	"usage: vpclab test LAB.yaml [CHECKS.yaml ...] [--junit FILE] [--tap] [--only GLOB]\n"
-	"                   [--keep] [--timeout MS] [--jobs N]\n"
-	"  brings LAB up, runs every check of its `checks:` (and of each CHECKS.yaml, a file with\n"
-	"  only a `checks:` list) with real traffic, compares each with the offline trace, reports\n"
-	"  one line per check and `N passed, M failed`, takes the lab down (unless --keep).\n"
-	"  --junit FILE   also write JUnit XML      --tap       TAP instead of the human lines\n"
-	"  --only GLOB    checks whose text or `from` matches (fnmatch; repeatable)\n"
-	"  --timeout MS   per probe (default 1000)  --jobs N    probes at once (default 16)\n"
-	"exit: 0 all passed, 1 a check failed or the input is invalid, 2 usage, 3 the system refused\n";
-
-struct lt_opts {
-	const char *lab;
-	const char *files[LT_MAX_FILES];
-	size_t n_files;
-	const char *only[LT_MAX_ONLY];
-	size_t n_only;
-	const char *junit;
-	bool tap, keep;
-	int timeout_ms, jobs;
-};
+enum { LT_OK = 0, LT_FAILED = 1, LT_SYSTEM = 3, LT_INTERRUPTED = 130 };
 
 /* The pure parts (labtest.h). */
 
@@ -81,73 +53,6 @@ bool labtest_selected(const struct lab_check *k, const char *glob)
 	return fnmatch(glob, text, 0) == 0 || (k->from.s && fnmatch(glob, k->from.s, 0) == 0);
 }
 
-/* Arguments. */
-
-static bool lt_number(const char *s, int lo, int hi, int *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return false;
-	*out = (int)v;
-	return true;
-}
-
-static void lt_bad_option(const char *a, const char *next)
-{
-	if (!strcmp(a, "--timeout"))
-		fprintf(stderr, "vpclab: test: --timeout needs milliseconds, 10 to 600000\n");
-	else if (!strcmp(a, "--jobs"))
-		fprintf(stderr, "vpclab: test: --jobs needs a number, 1 to %d\n", LT_MAX_JOBS);
-	else if (!strcmp(a, "--only") && next)
-		fprintf(stderr, "vpclab: test: at most %d --only\n", LT_MAX_ONLY);
-	else if (!strcmp(a, "--only") || !strcmp(a, "--junit"))
-		fprintf(stderr, "vpclab: test: %s needs a value\n", a);
-	else
-		fprintf(stderr, "vpclab: test: unknown option '%s' (vpclab test --help)\n", a);
-}
-
-/* 0, LT_USAGE after saying why, or -1 when --help was answered. */
-static int lt_args(int argc, char **argv, struct lt_opts *o)
-{
-	*o = (struct lt_opts){ .timeout_ms = LT_DEFAULT_TIMEOUT_MS, .jobs = LT_DEFAULT_JOBS };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(lt_usage_text, stdout);
-			return -1;
-		} else if (!strcmp(a, "--tap")) {
-			o->tap = true;
-		} else if (!strcmp(a, "--keep")) {
-			o->keep = true;
-		} else if (!strcmp(a, "--junit") && next) {
-			o->junit = argv[++i];
-		} else if (!strcmp(a, "--only") && next && o->n_only < LT_MAX_ONLY) {
-			o->only[o->n_only++] = argv[++i];
-		} else if (!strcmp(a, "--timeout") && next && lt_number(next, 10, 600000, &o->timeout_ms)) {
-			i++;
-		} else if (!strcmp(a, "--jobs") && next && lt_number(next, 1, LT_MAX_JOBS, &o->jobs)) {
-			i++;
-		} else if (a[0] == '-' && a[1]) {
-			lt_bad_option(a, next);
-			return LT_USAGE;
-		} else if (!o->lab) {
-			o->lab = a;
-		} else if (o->n_files < LT_MAX_FILES) {
-			o->files[o->n_files++] = a;
-		} else {
-			fprintf(stderr, "vpclab: test: at most %d checks files\n", LT_MAX_FILES);
-			return LT_USAGE;
-		}
-	}
-	if (!o->lab) {
-		fputs(lt_usage_text, stderr);
-		return LT_USAGE;
-	}
-	return 0;
-}
-
 /* Loading: the lab with its own checks, then each checks file; every file's diagnostics are
  * printed together, in its own order. */
 
@@ -160,11 +65,11 @@ static int lt_print_diag(struct diag *d)
 }
 
 /* The checked lab, or NULL after printing every error. */
-static struct lab *lt_load(const struct lt_opts *o)
+static struct lab *lt_load(const struct labtest_opts *o)
 {
 	struct diag *d = diag_create();
-	struct diag *fd[LT_MAX_FILES] = { NULL };
-	size_t first[LT_MAX_FILES + 1];
+	struct diag *fd[LABTEST_MAX_FILES] = { NULL };
+	size_t first[LABTEST_MAX_FILES + 1];
 	int errors = 0;
 	struct lab *m = d ? lab_load(o->lab, d) : NULL;
 	for (size_t i = 0; m && i < o->n_files; i++) {
@@ -293,7 +198,7 @@ static void lt_group(struct lt_run *r, size_t *sizes)
 }
 
 /* The probe of each job, its clients filled from its items. 0 or -ENOMEM. */
-static int lt_jobs_init(const struct vl_tables *t, struct lt_run *r, const struct lt_opts *o,
+static int lt_jobs_init(const struct vl_tables *t, struct lt_run *r, const struct labtest_opts *o,
 			int home)
 {
 	size_t *sizes = calloc(r->n_items, sizeof(*sizes));
@@ -518,7 +423,7 @@ struct lt_totals {
 	bool sys_error;
 };
 
-static void lt_report_one(const struct vl_tables *t, const struct lt_opts *o,
+static void lt_report_one(const struct vl_tables *t, const struct labtest_opts *o,
 			  const struct lt_run *r, size_t i, struct lt_outcome *out, struct lt_totals *tot)
 {
 	const struct lt_item *it = &r->items[i];
@@ -559,11 +464,11 @@ static bool lt_wait_job(struct lt_run *r, size_t j)
 }
 
 /* Starts the workers, then reports the checks in file order as their probes finish. */
-static int lt_execute(const struct vl_tables *t, const struct lt_opts *o, struct lt_run *r,
+static int lt_execute(const struct vl_tables *t, const struct labtest_opts *o, struct lt_run *r,
 		      struct lt_outcome *out, struct lt_totals *tot)
 {
 	size_t n_threads = (size_t)o->jobs < r->n_jobs ? (size_t)o->jobs : r->n_jobs;
-	pthread_t th[LT_MAX_JOBS];
+	pthread_t th[LABTEST_MAX_JOBS];
 	size_t started = 0;
 	for (; started < n_threads; started++)
 		if (pthread_create(&th[started], NULL, lt_worker, r) != 0)
@@ -582,7 +487,7 @@ static int lt_execute(const struct vl_tables *t, const struct lt_opts *o, struct
 	return 0;
 }
 
-static void lt_write_junit(const struct lt_opts *o, const char *lab, const struct lt_outcome *v,
+static void lt_write_junit(const struct labtest_opts *o, const char *lab, const struct lt_outcome *v,
 			   size_t n, double secs, struct lt_totals *tot)
 {
 	FILE *f = fopen(o->junit, "w");
@@ -611,7 +516,7 @@ static void lt_run_free(struct lt_run *r)
 }
 
 /* Everything between up and down. */
-static int lt_run_checks(const struct vl_tables *t, const struct lab *m, const struct lt_opts *o,
+static int lt_run_checks(const struct vl_tables *t, const struct lab *m, const struct labtest_opts *o,
 			 const size_t *sel, size_t n_sel, struct lt_totals *tot)
 {
 	struct lt_run r = { .n_items = n_sel };
@@ -650,7 +555,7 @@ static int lt_run_checks(const struct vl_tables *t, const struct lab *m, const s
 }
 
 /* The selected checks' indexes (all without --only). */
-static size_t lt_select(const struct lab *m, const struct lt_opts *o, size_t *sel)
+static size_t lt_select(const struct lab *m, const struct labtest_opts *o, size_t *sel)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < m->n_checks; i++) {
@@ -664,7 +569,7 @@ static size_t lt_select(const struct lab *m, const struct lt_opts *o, size_t *se
 }
 
 /* After the checks: down (unless --keep), the closing words, the exit code. */
-static int lt_finish(const struct lt_opts *o, const char *lab, size_t n_sel, int rc,
+static int lt_finish(const struct labtest_opts *o, const char *lab, size_t n_sel, int rc,
 		     const struct lt_totals *tot)
 {
 	bool interrupted = labtest_stop;
@@ -689,12 +594,10 @@ static int lt_finish(const struct lt_opts *o, const char *lab, size_t n_sel, int
 	return tot->fail ? LT_FAILED : LT_OK;
 }
 
-int labtest_main(int argc, char **argv)
+int labtest_run(const struct labtest_opts *opts)
 {
-	struct lt_opts o;
-	int rc = lt_args(argc, argv, &o);
-	if (rc)
-		return rc < 0 ? LT_OK : rc;
+	const struct labtest_opts o = *opts;
+	int rc;
 	struct lab *m = lt_load(&o);
 	if (!m)
 		return LT_FAILED;

@@ -13,10 +13,28 @@
 
 #include "control/lab/model.h"
 
+#define LABTEST_MAX_FILES 64          /* checks files besides the lab */
+#define LABTEST_MAX_ONLY 16           /* --only globs */
+#define LABTEST_MAX_JOBS 256          /* probes at once */
+#define LABTEST_DEFAULT_TIMEOUT_MS 1000
+#define LABTEST_DEFAULT_JOBS 16
+
+/* What `vpclab test` was asked (control/cli/cli_test.c reads the command line). */
+struct labtest_opts {
+	const char *lab;                      /* the lab file */
+	const char *files[LABTEST_MAX_FILES]; /* checks files */
+	size_t n_files;
+	const char *only[LABTEST_MAX_ONLY];
+	size_t n_only;
+	const char *junit;                    /* JUnit XML file, or NULL */
+	bool tap, keep;
+	int timeout_ms, jobs;
+};
+
 /* The command; returns the exit code: 0 every check passed, 1 one failed (or the input is
- * invalid), 2 usage, 3 the system refused (no root, lab already running, a probe impossible),
+ * invalid), 3 the system refused (no root, lab already running, a probe impossible),
  * 130 interrupted (the lab is taken down first). */
-int labtest_main(int argc, char **argv);
+int labtest_run(const struct labtest_opts *o);
 
 /* "web -> db tcp/5432" / "web -> db icmp": a checked check's flow. Into buf; returns buf. */
 const char *labtest_check_head(const struct lab_check *k, char *buf, size_t cap);

@@ -286,7 +286,7 @@ static json_t *ctl_flows(struct router *r)
 		json_array_append_new(ifs, json_pack("{s:s, s:o}", "name", r->t->ports[i].name, "flows",
 						     flows_of(r->s->ct[i], now)));
 	}
-	char *nat_req[1] = {"nat"};
+	char *nat_req[1] = {VL_CTL_NAT};
 	json_t *nat = ctl_nat(r, nat_req, 1);
 	json_t *o = json_pack("{s:o, s:O}", "interfaces", ifs, "nat_gateways", json_object_get(nat, "nat_gateways"));
 	json_decref(nat);
@@ -343,10 +343,18 @@ static json_t *ctl_trace(struct router *r, const char *spec)
 	return ans;
 }
 
+/* What follows request name and a space at the start of req, or NULL when req is not that. */
+const char *ctl_arg(const char *req, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(req, name, n) == 0 && req[n] == ' ' ? req + n + 1 : NULL;
+}
+
 json_t *ctl_handle(struct router *r, char *req)
 {
-	if (strncmp(req, "trace ", 6) == 0)
-		return ctl_trace(r, req + 6); /* JSON follows: before the line is cut into words */
+	const char *spec = ctl_arg(req, VL_CTL_TRACE);
+	if (spec)
+		return ctl_trace(r, spec); /* JSON follows: before the line is cut into words */
 	char *w[8];
 	int n = 0;
 	for (char *save = NULL, *tok = strtok_r(req, " \t", &save); tok && n < 8;
@@ -360,13 +368,13 @@ json_t *ctl_handle(struct router *r, char *req)
 		loop_stop(r->loop);
 		return json_pack("{s:b}", "ok", 1);
 	}
-	if (strcmp(w[0], "eip") == 0)
+	if (strcmp(w[0], VL_CTL_EIP) == 0)
 		return ctl_eip(r, w, n);
-	if (strcmp(w[0], "nat") == 0 && n <= 2)
+	if (strcmp(w[0], VL_CTL_NAT) == 0 && n <= 2)
 		return ctl_nat(r, w, n);
-	if (strcmp(w[0], "flows") == 0)
+	if (strcmp(w[0], VL_CTL_FLOWS) == 0)
 		return ctl_flows(r);
-	if (strcmp(w[0], "flowlogs-flush") == 0)
+	if (strcmp(w[0], VL_CTL_FLOWLOGS_FLUSH) == 0)
 		return ctl_flowlogs_flush(r);
 	return error_json("unknown request");
 }

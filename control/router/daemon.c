@@ -23,6 +23,7 @@
 #include "control/host/provision.h"
 #include "control/router/router.h"
 #include "control/host/state.h"
+#include "control/host/state_labs.h"
 #include "control/router/status.h"
 #include "vpclab/ctl.h"
 
@@ -91,8 +92,9 @@ static void ctl_answer(struct router *r, int fd, char *req)
 static void ctl_request_done(struct router *r, int fd, char *req)
 {
 	req[strcspn(req, "\r\n")] = '\0';
-	if (strncmp(req, "capture ", 8) == 0) {
-		if (ctl_capture(r, fd, req + 8) == 0)
+	const char *spec = ctl_arg(req, VL_CTL_CAPTURE);
+	if (spec) {
+		if (ctl_capture(r, fd, spec) == 0)
 			return; /* the capture owns fd now */
 	} else {
 		ctl_answer(r, fd, req);
@@ -275,6 +277,16 @@ static int router_start(struct router *r)
 	return rc;
 }
 
+/* SIGHUP (a closed terminal, a stray `kill -HUP`) must not take a lab down unannounced:
+ * the router says so in its log and goes on; `vpclab down` stops it. */
+static void on_sighup(int sig)
+{
+	static const char msg[] = "vpclab: router: SIGHUP ignored ('vpclab down' stops the lab)\n";
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		return;
+}
+
 static void report(int fd, const char *msg)
 {
 	if (fd >= 0 && write(fd, msg, strlen(msg)) < 0)
@@ -289,6 +301,7 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 	for (int i = 0; i < CTL_CLIENTS; i++)
 		r.clients[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN); /* a client (or an `up` parent) that went away must never kill it */
+	sigaction(SIGHUP, &(struct sigaction){.sa_handler = on_sighup, .sa_flags = SA_RESTART}, NULL);
 	char lab[sizeof(t->lab)];
 	snprintf(lab, sizeof(lab), "%s", t->lab);
 	int rc = router_start(&r);
@@ -378,7 +391,8 @@ int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts 
 		state_unlock(lab, lock);
 		return rc;
 	}
-	(void)source;
+	if (source)
+		state_write_source(lab, source); /* for `vpclab list`; a lab runs without it */
 	if (foreground) {
 		return router_main(t, -1, o, lock); /* it releases the lock */
 	}

@@ -32,6 +32,10 @@ struct router {
 	char err[256];
 };
 
+/* What follows request name and a space at the start of req, or NULL when req is not that
+ * request (include/vpclab/ctl.h names them all). */
+const char *ctl_arg(const char *req, const char *name);
+
 /* Answers one control request line (include/vpclab/ctl.h). New reference. */
 json_t *ctl_handle(struct router *r, char *req);
 

@@ -5,8 +5,16 @@
 #define VPCLAB_CTL_H
 
 #define VL_RUN_DIR "/run/vpclab"
-#define VL_CTL_STATUS "status"      /* -> the status object (see cli.c for its fields) */
+#define VL_CTL_MAX_LINE 1024        /* a request line, its newline included */
+
+/* The requests: the first word of the line; what follows it, and the answer. */
+#define VL_CTL_STATUS "status"      /* -> the status object (control/router/status.c builds it) */
 #define VL_CTL_DOWN "down"          /* -> {"ok": true}, then the router tears the lab down */
-#define VL_CTL_MAX_LINE 1024
+#define VL_CTL_FLOWS "flows"        /* -> {"interfaces": [{name, flows}], "nat_gateways": [...]} */
+#define VL_CTL_NAT "nat"            /* [NAME] -> {"nat_gateways": [{name, counters, translations}]} */
+#define VL_CTL_EIP "eip"            /* associate EIP INSTANCE | disassociate EIP -> {ok, eip, ip, instance} */
+#define VL_CTL_FLOWLOGS_FLUSH "flowlogs-flush" /* -> {"ok": true} once the window is written */
+#define VL_CTL_TRACE "trace"        /* {JSON trace request} -> {"text", "delivered"} */
+#define VL_CTL_CAPTURE "capture"    /* {JSON capture spec} -> a pcapng stream, or {"error"} */
 
 #endif

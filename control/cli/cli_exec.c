@@ -1,0 +1,64 @@
+/* `vpclab exec [LAB] NAME -- CMD [ARG...]`: this process joins the namespace of instance or
+ * internet host NAME and becomes CMD, so stdin, stdout and the exit code pass through as they
+ * are. Options stop at the first operand: CMD's own options are CMD's. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control/cli/cli.h"
+
+static int cmd_exec(int argc, char **argv)
+{
+	static const struct option opts[] = {{"lab", required_argument, NULL, 'L'}, CLI_OPT_HELP, {0}};
+	const char *given = NULL;
+	int o;
+	while ((o = cli_next(&cli_exec, argc, argv, "+h", opts)) != -1) {
+		if (o != 'L')
+			return cli_stop(o);
+		given = optarg;
+	}
+	int first = optind, dash = first;
+	while (dash < argc && strcmp(argv[dash], "--") != 0)
+		dash++;
+	/* getopt ate a "--" that came right after the options: the operands are all CMD. */
+	bool ate = first > 1 && strcmp(argv[first - 1], "--") == 0;
+	if (ate || dash == argc)
+		return cli_missing(&cli_exec, "'--' before CMD");
+	if (dash == first)
+		return cli_missing(&cli_exec, "NAME");
+	if (dash - first > (given ? 1 : 2))
+		return cli_extra(&cli_exec, argv[first + (given ? 1 : 2)]);
+	if (dash + 1 == argc)
+		return cli_missing(&cli_exec, "CMD");
+	const char *name = argv[dash - 1];
+	char lab[64], ns[160];
+	int rc = cli_lab(&cli_exec, dash - first == 2 ? argv[first] : given, lab, sizeof(lab));
+	if (rc)
+		return rc;
+	snprintf(ns, sizeof(ns), "/run/netns/%s-%s", lab, name);
+	int fd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "vpclab: exec: no instance or host '%s' in lab %s\n", name, lab);
+		return errno == EACCES ? EXIT_SYSTEM : EXIT_INPUT;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "vpclab: exec: %s\n", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	close(fd);
+	execvp(argv[dash + 1], argv + dash + 1);
+	fprintf(stderr, "vpclab: exec: %s: %s\n", argv[dash + 1], strerror(errno));
+	return 127;
+}
+
+const struct cli_cmd cli_exec = {
+	"exec", cmd_exec, "run a command in the namespace of an instance or internet host",
+	"usage: vpclab exec [LAB] NAME -- CMD [ARG...]   (or --lab LAB before NAME)\n"
+	"  runs CMD inside the network namespace of instance or internet host NAME (the same as\n"
+	"  `ip netns exec LAB-NAME CMD`); stdin, stdout and the exit code pass through.\n"
+	"  LAB: the only lab on this machine, or $VPCLAB_LAB, when left out.\n"
+	"exit: CMD's, or 1 no such NAME, 2 usage, 3 the system refused, 127 CMD not found\n",
+};

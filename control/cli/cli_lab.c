@@ -1,0 +1,205 @@
+/* A lab's life on the command line: `check` (no root), `up` and `down`. The work is in
+ * control/lab (load, check, compile), control/router/daemon.c (up) and control/host/state.c
+ * (down, also after a crash); here are only arguments, messages and exit codes. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/cli/cli.h"
+#include "control/cli/ctl_client.h"
+#include "control/host/state.h"
+#include "control/lab/lab.h"
+#include "control/router/daemon.h"
+#include "vpclab/ctl.h"
+
+struct lab *cli_load_checked(const char *path, int *errors)
+{
+	struct diag *d = diag_create();
+	if (!d) {
+		*errors = 1;
+		return NULL;
+	}
+	struct lab *m = lab_load(path, d);
+	if (m)
+		lab_check(m, d);
+	diag_print(d, stderr);
+	*errors = diag_errors(d) ? diag_errors(d) : (m ? 0 : 1);
+	diag_destroy(d);
+	if (*errors) {
+		lab_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+int cli_need_root(const char *what)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "vpclab: %s needs root (it creates namespaces and taps)\n", what);
+		return EXIT_SYSTEM;
+	}
+	return EXIT_OK;
+}
+
+static const struct option help_only[] = {CLI_OPT_HELP, {0}};
+
+static int cmd_check(int argc, char **argv)
+{
+	int o;
+	while ((o = cli_next(&cli_check, argc, argv, "h", help_only)) != -1)
+		return cli_stop(o);
+	if (optind == argc)
+		return cli_missing(&cli_check, "LAB.yaml");
+	if (optind + 1 < argc)
+		return cli_extra(&cli_check, argv[optind + 1]);
+	const char *path = argv[optind];
+	int errors;
+	struct lab *m = cli_load_checked(path, &errors);
+	if (!m) {
+		fprintf(stderr, "%s: %d error%s\n", path, errors, errors == 1 ? "" : "s");
+		return EXIT_INPUT;
+	}
+	printf("%s: ok (lab %s)\n", path, lab_name(m));
+	lab_free(m);
+	return EXIT_OK;
+}
+
+const struct cli_cmd cli_check = {
+	"check", cmd_check, "validate a lab file; every error as FILE:LINE:COL (no root)",
+	"usage: vpclab check LAB.yaml\n"
+	"  validates LAB.yaml without root: every error and warning as\n"
+	"  FILE:LINE:COL: error|warning: ...\n"
+	"exit: 0 valid, 1 errors, 2 usage\n",
+};
+
+static int cmd_up(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"foreground", no_argument, NULL, 'f'},
+		{"flow-log-interval", required_argument, NULL, 'i'},
+		CLI_OPT_HELP, {0},
+	};
+	struct daemon_opts d = {.flowlog_interval_s = 60};
+	long v;
+	int o;
+	while ((o = cli_next(&cli_up, argc, argv, "h", opts)) != -1) {
+		if (o == 'f')
+			d.foreground = true;
+		else if (o == 'i' && cli_uint(&cli_up, "--flow-log-interval", optarg, 1, 86400,
+					       "a number of seconds", &v) == 0)
+			d.flowlog_interval_s = (uint32_t)v;
+		else
+			return o == 'i' ? EXIT_USAGE : cli_stop(o);
+	}
+	if (optind == argc)
+		return cli_missing(&cli_up, "LAB.yaml");
+	if (optind + 1 < argc)
+		return cli_extra(&cli_up, argv[optind + 1]);
+	const char *path = argv[optind];
+	int errors;
+	struct lab *m = cli_load_checked(path, &errors);
+	if (!m)
+		return EXIT_INPUT;
+	if (cli_need_root("up")) {
+		lab_free(m);
+		return EXIT_SYSTEM;
+	}
+	struct vl_tables *t = lab_compile(m);
+	lab_free(m);
+	if (!t) {
+		fprintf(stderr, "vpclab: up: %s\n", strerror(errno ? errno : ENOMEM));
+		return EXIT_SYSTEM;
+	}
+	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
+		fprintf(stderr, "vpclab: up: /dev/net/tun: %s\n", strerror(errno));
+		vl_tables_free(t);
+		return EXIT_SYSTEM;
+	}
+	char lab[sizeof(t->lab)];
+	snprintf(lab, sizeof(lab), "%s", t->lab);
+	uint16_t n = t->n_ports;
+	if (daemon_up(t, path, &d) < 0)
+		return EXIT_SYSTEM;
+	if (!d.foreground)
+		printf("lab %s is up: %u namespaces; 'vpclab status %s' shows them\n", lab, n, lab);
+	return EXIT_OK;
+}
+
+const struct cli_cmd cli_up = {
+	"up", cmd_up, "provision the lab and start its router; returns when traffic can flow",
+	"usage: vpclab up LAB.yaml [--foreground] [--flow-log-interval SECONDS]\n"
+	"  validates LAB.yaml, creates a namespace per instance and internet host, starts the\n"
+	"  router; returns when traffic can flow. A lab that already runs is refused.\n"
+	"  --foreground               keep the router in this process (Ctrl-C takes the lab down)\n"
+	"  --flow-log-interval SECONDS  flow log aggregation window (default 60)\n"
+	"exit: 0 up, 1 invalid file, 2 usage, 3 the system refused (no root, no /dev/net/tun,\n"
+	"  the lab already running)\n",
+};
+
+static void wait_unlocked(const char *lab, int ms)
+{
+	struct timespec ts = {.tv_nsec = 20 * 1000000L};
+	for (int waited = 0; waited < ms && state_running(lab); waited += 20)
+		nanosleep(&ts, NULL);
+}
+
+static int cmd_down(int argc, char **argv)
+{
+	static const struct option opts[] = {{"lab", required_argument, NULL, 'L'}, CLI_OPT_HELP, {0}};
+	const char *given = NULL;
+	int o;
+	while ((o = cli_next(&cli_down, argc, argv, "h", opts)) != -1) {
+		if (o != 'L')
+			return cli_stop(o);
+		given = optarg;
+	}
+	if (argc - optind > (given ? 0 : 1))
+		return cli_extra(&cli_down, argv[argc - 1]);
+	if (optind < argc)
+		given = argv[optind];
+	char lab[64];
+	int rc = cli_lab(&cli_down, given, lab, sizeof(lab));
+	if (rc == EXIT_INPUT)
+		return EXIT_OK; /* nothing runs: down is idempotent */
+	if (rc)
+		return rc;
+	if (cli_need_root("down"))
+		return EXIT_SYSTEM;
+	/* Only a router that holds the lab's lock is signalled: after a crash its pid may belong
+	 * to someone else by now. */
+	if (state_running(lab)) {
+		pid_t pid = state_pid(lab);
+		json_t *ans = NULL;
+		if (ctl_request(lab, VL_CTL_DOWN, &ans) < 0 && pid > 0)
+			kill(pid, SIGTERM);
+		json_decref(ans);
+		wait_unlocked(lab, 5000);
+		if (state_running(lab) && pid > 0) {
+			kill(pid, SIGKILL);
+			wait_unlocked(lab, 1000);
+		}
+	}
+	int lock = state_lock(lab); /* no router: clean up under the lock, then remove it */
+	rc = state_cleanup(lab);
+	if (lock >= 0)
+		state_unlock(lab, lock);
+	if (rc < 0) {
+		fprintf(stderr, "vpclab: down %s: %s\n", lab, strerror(-rc));
+		return EXIT_SYSTEM;
+	}
+	printf("lab %s is down\n", lab);
+	return EXIT_OK;
+}
+
+const struct cli_cmd cli_down = {
+	"down", cmd_down, "remove everything of the lab (also after a crash)",
+	"usage: vpclab down [LAB]   (or --lab LAB)\n"
+	"  stops the lab's router and removes its namespaces, taps, processes and state under\n"
+	"  /run/vpclab/LAB; also cleans up after a crashed router. Idempotent.\n"
+	"  LAB: the only lab on this machine, or $VPCLAB_LAB, when left out.\n"
+	"exit: 0 down (or nothing running), 2 usage (several labs run: name one),\n"
+	"  3 the system refused\n",
+};

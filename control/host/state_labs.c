@@ -1,0 +1,117 @@
+/* The labs on this machine (state_labs.h), for `vpclab list` and for commands that leave LAB
+ * out. Reads /run/vpclab only, and creates nothing there. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "control/host/state.h"
+#include "control/host/state_labs.h"
+#include "vpclab/ctl.h"
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct state_lab *)a)->name, ((const struct state_lab *)b)->name);
+}
+
+static bool seen(const struct state_lab *out, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(out[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+bool state_lab_running(const char *lab)
+{
+	char path[256];
+	if (!state_name_ok(lab))
+		return false;
+	snprintf(path, sizeof(path), "%s/%s.lock", VL_RUN_DIR, lab);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false; /* no lock file: nobody holds it (root's 0600: not ours to say) */
+	bool held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd); /* also releases the lock if we took it */
+	return held;
+}
+
+size_t state_labs(struct state_lab *out, size_t cap)
+{
+	DIR *d = opendir(VL_RUN_DIR);
+	if (!d)
+		return 0;
+	size_t n = 0, total = 0;
+	struct dirent *de;
+	char name[64];
+	while ((de = readdir(d))) {
+		/* LAB/ (state) or LAB.lock: a lab being brought up holds its lock before the
+		 * directory exists, and a crashed one leaves the directory without a holder. */
+		size_t len = strlen(de->d_name);
+		bool lock = len > 5 && strcmp(de->d_name + len - 5, ".lock") == 0;
+		snprintf(name, sizeof(name), "%.*s", (int)(lock ? len - 5 : len), de->d_name);
+		if (!state_name_ok(name) || (!lock && de->d_type != DT_DIR))
+			continue;
+		char dir[256];
+		struct stat st;
+		bool has_dir = state_path(dir, sizeof(dir), name, NULL) == 0 && stat(dir, &st) == 0;
+		bool running = state_lab_running(name);
+		if ((!running && !has_dir) || seen(out, n < cap ? n : cap, name))
+			continue;
+		total++;
+		if (n < cap) {
+			snprintf(out[n].name, sizeof(out[n].name), "%s", name);
+			out[n++].running = running;
+		}
+	}
+	closedir(d);
+	qsort(out, n, sizeof(*out), by_name);
+	return total;
+}
+
+int state_write_source(const char *lab, const char *path)
+{
+	char abs[PATH_MAX], dst[256];
+	if (!realpath(path, abs))
+		return -errno;
+	int rc = state_path(dst, sizeof(dst), lab, "source");
+	if (rc < 0)
+		return rc;
+	FILE *f = fopen(dst, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%s\n", abs);
+	return fclose(f) == 0 ? 0 : -EIO;
+}
+
+int state_source(const char *lab, char *dst, size_t cap)
+{
+	char path[256];
+	dst[0] = '\0';
+	int rc = state_path(path, sizeof(path), lab, "source");
+	if (rc < 0)
+		return rc;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(dst, (int)cap, f))
+		dst[0] = '\0';
+	fclose(f);
+	dst[strcspn(dst, "\n")] = '\0';
+	return 0;
+}
+
+time_t state_since(const char *lab)
+{
+	char path[256];
+	struct stat st;
+	if (state_path(path, sizeof(path), lab, "pid") < 0 || stat(path, &st) < 0)
+		return 0;
+	return st.st_mtime;
+}

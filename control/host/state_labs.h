@@ -1,0 +1,33 @@
+/* The labs on this machine, as /run/vpclab shows them: a lab runs while a process holds its
+ * lock (/run/vpclab/LAB.lock); a state directory without that holder is what a crashed router
+ * left. Also where a running lab came from (`source`, written by `up`). */
+#ifndef VPCLAB_STATE_LABS_H
+#define VPCLAB_STATE_LABS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#define STATE_LABS_MAX 64      /* labs a listing reports; more are counted, not named */
+
+struct state_lab {
+	char name[64];
+	bool running;          /* its lock is held */
+};
+
+/* Every lab that runs or left a state directory, sorted by name, at most cap in out[].
+ * Returns how many there are (possibly more than cap); 0 when /run/vpclab does not exist. */
+size_t state_labs(struct state_lab *out, size_t cap);
+
+/* As state_running, but never creates the lock file: a look at a lab that is not there leaves
+ * nothing behind in /run/vpclab. */
+bool state_lab_running(const char *lab);
+
+/* Records the absolute path of the lab file in /run/vpclab/LAB/source. 0 or -errno. */
+int state_write_source(const char *lab, const char *path);
+/* The recorded lab file into dst ("" when none). 0 or -errno. */
+int state_source(const char *lab, char *dst, size_t cap);
+/* When the router said it was ready (the pid file's time); 0 when unknown. */
+time_t state_since(const char *lab);
+
+#endif

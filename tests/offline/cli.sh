@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The command line without root: --help of every command (usage on stdout, exit 0), `vpclab
+# help CMD`, --version, unknown options and bad values (exit 2, one stderr line naming the
+# option), --opt=value, and the commands that need no root (check, trace, replay) on a lab file.
+# Usage: bash tests/offline/cli.sh   (VPCLAB=path/to/vpclab to test another binary)
+set -u
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+VPCLAB=${VPCLAB:-$REPO/bin/vpclab}
+T=$(mktemp -d "${TMPDIR:-/tmp}/vpclab-cli-offline.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+PASS=0 FAIL=0
+ok()     { PASS=$((PASS + 1)); echo "ok - $*"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+if [ ! -x "$VPCLAB" ]; then echo "not ok - $VPCLAB exists (run make)"; echo "cli-offline: 0 passed, 1 failed"; exit 1; fi
+
+# run ARGS...: sets RC, OUT (stdout), ERR (stderr)
+run() { "$VPCLAB" "$@" >"$T/out" 2>"$T/err" </dev/null; RC=$?; OUT=$(cat "$T/out"); ERR=$(cat "$T/err"); }
+# usage_error DESC REGEX ARGS...: exit 2, nothing on stdout, exactly one stderr line matching REGEX
+usage_error() {
+	local desc=$1 re=$2; shift 2
+	run "$@"
+	local lines; lines=$(printf '%s' "$ERR" | grep -c '')
+	if [ "$RC" = 2 ] && [ -z "$OUT" ] && [ "$lines" = 1 ] && printf '%s\n' "$ERR" | grep -Eq -- "$re"; then
+		ok "$desc: exit 2, one line naming it"
+	else
+		not_ok "$desc (expected exit 2 and one stderr line matching /$re/, got exit $RC, $lines lines: $(printf '%s' "$ERR" | head -c 200 | tr '\n' '|'))"
+	fi
+}
+
+cat >"$T/lab.yaml" <<'LAB'
+name: offline
+vpcs:
+  - name: main
+    cidr: 10.0.0.0/16
+    subnets:
+      - { name: a, cidr: 10.0.1.0/24 }
+    security_groups:
+      - name: db
+        inbound:
+          - { protocol: tcp, ports: 5432, cidr: 10.0.0.0/16 }
+    instances:
+      - { name: web, subnet: a, ip: 10.0.1.10 }
+      - { name: db, subnet: a, ip: 10.0.1.11, security_groups: [db] }
+LAB
+
+# --- --help and --version
+cmds="check up down status list exec trace replay capture flows nat flowlogs eip test"
+for c in $cmds; do
+	run "$c" --help
+	if [ "$RC" = 0 ] && [ -z "$ERR" ] && printf '%s\n' "$OUT" | head -n 1 | grep -Eq "^usage: vpclab $c( |$)"; then
+		ok "vpclab $c --help: usage on stdout, exit 0"
+	else
+		not_ok "vpclab $c --help (expected 'usage: vpclab $c' on stdout and exit 0, got exit $RC: $(printf '%s' "$OUT$ERR" | head -c 120 | tr '\n' '|'))"
+	fi
+	run help "$c"
+	if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | head -n 1 | grep -q "^usage: vpclab $c"; then ok "vpclab help $c"
+	else not_ok "vpclab help $c (expected its usage, got exit $RC)"; fi
+done
+for h in --help help; do
+	run $h
+	n=0; for c in $cmds; do printf '%s\n' "$OUT" | grep -Eq "^  $c +[A-Za-z]" && n=$((n + 1)); done
+	if [ "$RC" = 0 ] && [ "$n" = 14 ] && [ -z "$ERR" ]; then ok "vpclab $h lists the 14 commands on stdout"
+	else not_ok "vpclab $h lists the commands (expected 14 and exit 0, got $n, exit $RC)"; fi
+done
+run --version
+if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -Eq '^vpclab [0-9A-Za-z][0-9A-Za-z.+~-]*$' && [ "$OUT" != "vpclab unknown" ]; then
+	ok "vpclab --version: '$OUT'"
+else
+	not_ok "vpclab --version (expected 'vpclab VERSION', got exit $RC: '$OUT')"
+fi
+run
+if [ "$RC" = 2 ] && printf '%s\n' "$ERR" | grep -q '^usage: vpclab'; then ok "vpclab alone: usage on stderr, exit 2"
+else not_ok "vpclab alone (expected usage on stderr and exit 2, got exit $RC)"; fi
+
+# --- unknown options, missing and bad values
+usage_error "vpclab --bogus" "unknown option '--bogus'" --bogus
+usage_error "vpclab no-such-command" "unknown command 'no-such-command'" no-such-command
+usage_error "status --jsn" "status: unknown option '--jsn'" status --jsn
+usage_error "trace --t (ambiguous)" "trace: ambiguous option '--t' \(--to, --tcp\)" trace "$T/lab.yaml" --t 1
+usage_error "status --json=yes" "status: --json takes no value" status --json=yes
+usage_error "check -x" "check: unknown option '-x'" check -x "$T/lab.yaml"
+usage_error "check without a file" "check: LAB.yaml missing" check
+usage_error "check with two files" "check: unexpected argument" check "$T/lab.yaml" "$T/lab.yaml"
+usage_error "trace --tcp 99999" "trace: --tcp: '99999' is not a port \(1-65535\)" trace "$T/lab.yaml" --from web --to db --tcp 99999
+usage_error "trace --tcp=abc" "trace: --tcp: 'abc' is not a port" trace "$T/lab.yaml" --from web --to db --tcp=abc
+usage_error "trace --udp 0" "trace: --udp: '0' is not a port" trace "$T/lab.yaml" --from web --to db --udp 0
+usage_error "trace --sport -1" "trace: --sport: '-1' is not a port" trace "$T/lab.yaml" --from web --to db --tcp 1 --sport -1
+usage_error "trace --proto 256" "trace: --proto: '256' is not an IP protocol number" trace "$T/lab.yaml" --from web --to db --proto 256
+usage_error "trace --size abc" "trace: --size: 'abc' is not an IP packet size" trace "$T/lab.yaml" --from web --to db --icmp --size abc
+usage_error "trace --tcp without a value" "trace: --tcp needs a value" trace "$T/lab.yaml" --from web --to db --tcp
+usage_error "trace without a protocol" "trace: a protocol .* missing" trace "$T/lab.yaml" --from web --to db
+usage_error "trace without --from" "trace: --from NAME missing" trace "$T/lab.yaml" --to db --icmp
+usage_error "trace without a lab file" "trace: LAB.yaml \(or --live\) missing" trace --from web --to db --icmp
+usage_error "up --flow-log-interval abc" "up: --flow-log-interval: 'abc' is not a number of seconds" up "$T/lab.yaml" --flow-log-interval abc
+usage_error "up --flow-log-interval 0" "up: --flow-log-interval: '0'" up --flow-log-interval=0 "$T/lab.yaml"
+usage_error "up --foregrund" "up: unknown option '--foregrund'" up --foregrund "$T/lab.yaml"
+usage_error "capture -c x" "capture: -c: 'x' is not a packet count" capture web -c x
+usage_error "capture --seconds -3" "capture: --seconds: '-3'" capture web --seconds -3
+usage_error "capture -w without a file" "capture: -w needs a value" capture web -w
+usage_error "test --jobs 0" "test: --jobs: '0' is not a number of probes \(1-256\)" test "$T/lab.yaml" --jobs 0
+usage_error "test --timeout abc" "test: --timeout: 'abc' is not milliseconds" test "$T/lab.yaml" --timeout abc
+usage_error "test --tapp" "test: unknown option '--tapp'" test "$T/lab.yaml" --tapp
+usage_error "replay without --from" "replay: --from NAME missing" replay "$T/lab.yaml" "$T/in.pcap"
+usage_error "replay -o without a directory" "replay: -o needs a value" replay "$T/lab.yaml" --from web "$T/in.pcap" -o
+usage_error "exec without --" "exec: '--' before CMD missing" exec lab web true
+usage_error "exec without CMD" "exec: CMD missing" exec lab web --
+usage_error "exec --bogus" "exec: unknown option '--bogus'" exec --bogus lab web -- true
+usage_error "eip frobnicate" "eip: 'frobnicate' is not associate or disassociate" eip frobnicate x
+usage_error "eip associate without an instance" "eip: INSTANCE missing" eip associate web-eip --lab x
+usage_error "status ../x: not a lab name" "status: '../x' is not a lab name" status ../x
+usage_error "down with two labs" "down: unexpected argument 'b'" down a b
+usage_error "flows --lab a b" "flows: unexpected argument 'b'" flows --lab a b
+VPCLAB_LAB=../x usage_error "VPCLAB_LAB=../x status" "status: VPCLAB_LAB='../x' is not a lab name" status
+
+# --- what needs no root works, in both option spellings
+run check "$T/lab.yaml"
+if [ "$RC" = 0 ] && [ "$OUT" = "$T/lab.yaml: ok (lab offline)" ]; then ok "check of a good file"; else not_ok "check of a good file (exit $RC: $OUT $ERR)"; fi
+run check -- "$T/lab.yaml"
+if [ "$RC" = 0 ]; then ok "check -- FILE: options end at --"; else not_ok "check -- FILE (exit $RC: $ERR)"; fi
+run trace "$T/lab.yaml" --from=web --to=db --tcp=5432
+if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -q delivered; then ok "trace --from=web --to=db --tcp=5432: delivered, exit 0"
+else not_ok "trace with --opt=value (expected delivered and exit 0, got exit $RC: $(printf '%s' "$OUT$ERR" | tail -n 2 | tr '\n' '|'))"; fi
+run trace --tcp 22 --to db "$T/lab.yaml" --from web
+if [ "$RC" = 1 ] && printf '%s\n' "$OUT" | grep -q sg_ingress; then ok "trace with the file after options: tcp 22 dropped by sg_ingress, exit 1"
+else not_ok "trace tcp 22 (expected a sg_ingress drop and exit 1, got exit $RC: $(printf '%s' "$OUT$ERR" | tail -n 2 | tr '\n' '|'))"; fi
+run trace "$T/lab.yaml" --from web --to db --tcp 5432 --size 1400 --df --json
+if [ "$RC" = 0 ] && [ -z "$ERR" ]; then ok "trace --size 1400 --df --json: accepted"
+else not_ok "trace --size 1400 --df (expected exit 0, got exit $RC: $ERR)"; fi
+run trace "$T/lab.yaml" --from nosuch --to db --icmp
+if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | grep -q nosuch; then ok "trace from an unknown name: exit 1 naming it"
+else not_ok "trace from an unknown name (expected exit 1, got exit $RC: $ERR)"; fi
+run replay "$T/lab.yaml" --from web "$T/nosuch.pcap"
+if [ "$RC" = 1 ]; then ok "replay of a missing capture: exit 1"; else not_ok "replay of a missing capture (expected exit 1, got exit $RC: $ERR)"; fi
+
+echo "cli-offline: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
