@@ -262,6 +262,12 @@ static void router_free(struct router *r)
 /* Everything up to "traffic can flow". On failure r->err says why; the caller cleans up. */
 static int router_start(struct router *r)
 {
+	uint32_t ct_limit;
+	if (ct_limit_env(&ct_limit) < 0) {
+		snprintf(r->err, sizeof(r->err), "VPCLAB_CT_LIMIT: not a number of entries 1..%u",
+			 CT_LIMIT_MAX);
+		return -EINVAL;
+	}
 	r->taps = malloc(sizeof(int) * (r->t->n_ports ? r->t->n_ports : 1));
 	if (!r->taps)
 		return -ENOMEM;
@@ -271,12 +277,6 @@ static int router_start(struct router *r)
 		int rc = provision_port(r, i);
 		if (rc < 0)
 			return rc;
-	}
-	uint32_t ct_limit;
-	if (ct_limit_env(&ct_limit) < 0) {
-		snprintf(r->err, sizeof(r->err), "VPCLAB_CT_LIMIT: not a number of entries 1..%u",
-			 CT_LIMIT_MAX);
-		return -EINVAL;
 	}
 	r->s = dp_state_create(r->t, ct_limit);
 	if (r->s)

@@ -19,6 +19,13 @@ vpcs:
       - { name: target, subnet: a, ip: 10.0.1.20 }
       - { name: third, subnet: a, ip: 10.0.1.30 }
 EOF2
+LABS+=("$LAB")
+out=$(VPCLAB_CT_LIMIT=12x timeout 30 "$VPCLAB" up "$T/lab.yaml" 2>&1); rc=$?
+if [ "$rc" -ne 0 ]; then ok "up refuses a VPCLAB_CT_LIMIT that is not a number (exit $rc)"
+else not_ok "up refuses a VPCLAB_CT_LIMIT that is not a number (got exit 0)"; fi
+check_match "... and names it" "VPCLAB_CT_LIMIT" "$out"
+check "... leaving no namespace behind" 0 "$(ip netns list | grep -c "^$LAB-")"
+
 export VPCLAB_CT_LIMIT=256
 lab_up "$T/lab.yaml"
 unset VPCLAB_CT_LIMIT
