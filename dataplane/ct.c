@@ -32,8 +32,8 @@ struct ct_pool {
 	uint16_t n_ports;
 	struct ct_entry **chunks; /* CT_CHUNK entries each, NULL until the pool reaches them */
 	struct ct_table *ports;  /* n_ports tables */
-	/* Fragment slots of every table in one zeroed allocation: the kernel gives its pages only
-	 * when a table first remembers a fragment, so a lab at rest does not pay for them. */
+	/* Fragment slots of every table in one zeroed allocation: for a large lab calloc maps it
+	 * from the kernel, whose pages cost memory only once a table remembers a fragment. */
 	struct ct_frag *frag_store;
 };
 
