@@ -11,9 +11,13 @@
 
 #define CT_BUCKETS_MIN 16u
 
+/* The fragment slots of a table that has no flow: all empty, never written (ct_frag_note only
+ * runs for a flow of the table, and a table gets slots of its own with its first flow). */
+static struct ct_frag ct_no_frags[CT_FRAG_SLOTS];
+
 struct ct_table {
 	struct ct_pool *pool;
-	struct ct_frag *frags;   /* CT_FRAG_SLOTS, in pool->frag_store */
+	struct ct_frag *frags;   /* CT_FRAG_SLOTS: ct_no_frags until the table's first flow */
 	uint32_t *buckets;       /* entry index + 1; 0 = empty; NULL before the first flow */
 	uint32_t mask;           /* buckets - 1 (0 without buckets) */
 	uint32_t used;           /* entries in this table */
@@ -32,9 +36,6 @@ struct ct_pool {
 	uint16_t n_ports;
 	struct ct_entry **chunks; /* CT_CHUNK entries each, NULL until the pool reaches them */
 	struct ct_table *ports;  /* n_ports tables */
-	/* Fragment slots of every table in one zeroed allocation: for a large lab calloc maps it
-	 * from the kernel, whose pages cost memory only once a table remembers a fragment. */
-	struct ct_frag *frag_store;
 };
 
 static inline struct ct_entry *pool_entry(const struct ct_pool *pool, uint32_t idx)
@@ -51,7 +52,18 @@ static void ct_table_wire(struct ct_pool *pool, uint16_t i)
 {
 	pool->ports[i].pool = pool;
 	pool->ports[i].port = i;
-	pool->ports[i].frags = &pool->frag_store[(size_t)i * CT_FRAG_SLOTS];
+	pool->ports[i].frags = ct_no_frags;
+}
+
+/* Gives back what the table's flows made it allocate: its index and fragment slots. */
+static void ct_table_free(struct ct_table *ct)
+{
+	free(ct->buckets);
+	ct->buckets = NULL;
+	ct->mask = 0;
+	if (ct->frags != ct_no_frags)
+		free(ct->frags);
+	ct->frags = ct_no_frags;
 }
 
 /* The pool's shell: limits, an empty chunk directory, the tables. NULL + errno. */
@@ -66,8 +78,7 @@ static struct ct_pool *pool_alloc(uint16_t n_ports, uint32_t limit)
 	size_t np = n_ports ? n_ports : 1;
 	pool->chunks = calloc(pool->n_chunks, sizeof(*pool->chunks));
 	pool->ports = calloc(np, sizeof(*pool->ports));
-	pool->frag_store = calloc(np * CT_FRAG_SLOTS, sizeof(*pool->frag_store));
-	if (!pool->chunks || !pool->ports || !pool->frag_store) {
+	if (!pool->chunks || !pool->ports) {
 		ct_pool_destroy(pool);
 		errno = ENOMEM;
 		return NULL;
@@ -95,10 +106,9 @@ void ct_pool_destroy(struct ct_pool *pool)
 	for (uint32_t c = 0; pool->chunks && c < pool->n_chunks; c++)
 		free(pool->chunks[c]);
 	for (uint16_t i = 0; pool->ports && i < pool->n_ports; i++)
-		free(pool->ports[i].buckets);
+		ct_table_free(&pool->ports[i]);
 	free(pool->chunks);
 	free(pool->ports);
-	free(pool->frag_store);
 	free(pool);
 }
 
@@ -240,17 +250,34 @@ int32_t ct_lookup(struct ct_table *ct, const struct pkt *p, uint64_t now, enum c
 	return -1;
 }
 
+/* A table's first flow: its index and fragment slots. 0 or -ENOMEM (then neither). */
+static int ct_first(struct ct_table *ct)
+{
+	ct->buckets = calloc(CT_BUCKETS_MIN, sizeof(*ct->buckets));
+	ct->frags = calloc(CT_FRAG_SLOTS, sizeof(*ct->frags));
+	if (ct->buckets && ct->frags) {
+		ct->mask = CT_BUCKETS_MIN - 1;
+		return 0;
+	}
+	if (!ct->frags)
+		ct->frags = ct_no_frags;
+	ct_table_free(ct);
+	return -ENOMEM;
+}
+
 /* Doubles ct's index (or creates it) once it holds as many entries as buckets. On failure the
  * old index stays: longer chains, still correct. */
 static int ct_grow(struct ct_table *ct)
 {
-	uint32_t nb = ct->buckets ? (ct->mask + 1) * 2 : CT_BUCKETS_MIN;
-	if (ct->buckets && ct->used < ct->mask + 1)
+	if (!ct->buckets)
+		return ct_first(ct);
+	if (ct->used < ct->mask + 1)
 		return 0;
+	uint32_t nb = (ct->mask + 1) * 2;
 	uint32_t *b = calloc(nb, sizeof(*b));
 	if (!b)
-		return ct->buckets ? 0 : -ENOMEM;
-	for (uint32_t i = 0; ct->buckets && i <= ct->mask; i++) {
+		return 0;
+	for (uint32_t i = 0; i <= ct->mask; i++) {
 		uint32_t at = ct->buckets[i];
 		while (at) {
 			struct ct_entry *e = pool_entry(ct->pool, at - 1);
@@ -415,10 +442,7 @@ uint32_t ct_flush_if(struct ct_table *ct, bool (*drop)(const struct ct_entry *e,
 void ct_flush(struct ct_table *ct)
 {
 	ct_flush_if(ct, NULL, NULL);
-	free(ct->buckets);
-	ct->buckets = NULL;
-	ct->mask = 0;
-	memset(ct->frags, 0, CT_FRAG_SLOTS * sizeof(*ct->frags));
+	ct_table_free(ct);
 }
 
 void ct_foreach(const struct ct_table *ct, uint64_t now,
@@ -446,7 +470,10 @@ static int ct_table_copy(struct ct_table *c, const struct ct_table *ct)
 	c->charged = ct->charged;
 	c->full = ct->full;
 	if (!ct->buckets)
-		return 0; /* never held a flow since its last flush: nothing remembered either */
+		return 0; /* no flow since it was made or flushed: no index, no fragment slots */
+	if (ct_first(c) < 0)
+		return -ENOMEM;
+	free(c->buckets);
 	c->buckets = malloc((ct->mask + 1) * sizeof(*c->buckets));
 	if (!c->buckets)
 		return -ENOMEM;
