@@ -1,57 +1,140 @@
-/* Connection tracking tables, one per interface (AWS tracks flows per ENI). Used by sg.c on both
- * sides of every packet. A fixed pool of entries and a chained hash over it: nothing allocates
- * after ct_create, a full table is DROP_CT_FULL for the new flow only. The TCP state machine only
- * decides timeouts and when a closed flow may start over; it never drops a packet itself. */
+/* Connection tracking (ct.h): one lab-wide pool of entries in chunks that never move, and per
+ * interface a chained hash over that interface's entries (AWS tracks flows per ENI). Used by
+ * sg.c on both sides of every packet. Only a new flow may allocate (a chunk, a larger index); a
+ * full pool or an exhausted share is DROP_CT_FULL for the new flow only. The TCP state machine
+ * only decides timeouts and when a closed flow may start over; it never drops a packet itself. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ct.h"
 
-struct ct_table *ct_create(uint32_t capacity)
+#define CT_BUCKETS_MIN 16u
+
+/* The fragment slots of a table that has no flow: all empty, never written (ct_frag_note only
+ * runs for a flow of the table, and a table gets slots of its own with its first flow). */
+static struct frag_slot ct_no_frags[CT_FRAG_SLOTS];
+
+struct ct_table {
+	struct ct_pool *pool;
+	struct frag_slot *frags;   /* CT_FRAG_SLOTS: ct_no_frags until the table's first flow */
+	uint32_t *buckets;       /* entry index + 1; 0 = empty; NULL before the first flow */
+	uint32_t mask;           /* buckets - 1 (0 without buckets) */
+	uint32_t used;           /* entries in this table */
+	uint32_t charged;        /* entries this interface opened (here or at the other end) */
+	uint64_t full;           /* flows it opened that were refused */
+	uint16_t port;
+};
+
+struct ct_pool {
+	uint32_t limit;          /* entries at most */
+	uint32_t used;           /* entries in use */
+	uint32_t top;            /* entries [0, top) have been handed out at least once */
+	uint32_t free_head;      /* freed entries: index + 1; 0 = none (then top grows) */
+	uint32_t sweep_pos;      /* next entry the sweep looks at */
+	uint32_t n_chunks;       /* room in chunks[] */
+	uint16_t n_ports;
+	struct ct_entry **chunks; /* CT_CHUNK entries each, NULL until the pool reaches them */
+	struct ct_table *ports;  /* n_ports tables */
+};
+
+static inline struct ct_entry *pool_entry(const struct ct_pool *pool, uint32_t idx)
 {
-	if (capacity == 0 || capacity > (1u << 26)) {
-		errno = EINVAL;
+	return &pool->chunks[idx / CT_CHUNK][idx % CT_CHUNK];
+}
+
+struct ct_entry *ct_entry_at(const struct ct_table *ct, int32_t idx)
+{
+	return pool_entry(ct->pool, (uint32_t)idx);
+}
+
+static void ct_table_wire(struct ct_pool *pool, uint16_t i)
+{
+	pool->ports[i].pool = pool;
+	pool->ports[i].port = i;
+	pool->ports[i].frags = ct_no_frags;
+}
+
+/* Gives back what the table's flows made it allocate: its index and fragment slots. */
+static void ct_table_free(struct ct_table *ct)
+{
+	free(ct->buckets);
+	ct->buckets = NULL;
+	ct->mask = 0;
+	if (ct->frags != ct_no_frags)
+		free(ct->frags);
+	ct->frags = ct_no_frags;
+}
+
+/* The pool's shell: limits, an empty chunk directory, the tables. NULL + errno. */
+static struct ct_pool *pool_alloc(uint16_t n_ports, uint32_t limit)
+{
+	struct ct_pool *pool = calloc(1, sizeof(*pool));
+	if (!pool)
 		return NULL;
-	}
-	struct ct_table *ct = calloc(1, sizeof(*ct));
-	if (!ct)
-		return NULL;
-	uint32_t nb = 16;
-	while (nb < capacity)
-		nb <<= 1;
-	ct->capacity = capacity;
-	ct->mask = nb - 1;
-	ct->buckets = calloc(nb, sizeof(*ct->buckets));
-	ct->entries = calloc(capacity, sizeof(*ct->entries));
-	if (!ct->buckets || !ct->entries) {
-		ct_destroy(ct);
+	pool->limit = limit;
+	pool->n_ports = n_ports;
+	pool->n_chunks = (limit + CT_CHUNK - 1) / CT_CHUNK;
+	size_t np = n_ports ? n_ports : 1;
+	pool->chunks = calloc(pool->n_chunks, sizeof(*pool->chunks));
+	pool->ports = calloc(np, sizeof(*pool->ports));
+	if (!pool->chunks || !pool->ports) {
+		ct_pool_destroy(pool);
 		errno = ENOMEM;
 		return NULL;
 	}
-	ct_flush(ct);
-	return ct;
+	for (uint16_t i = 0; i < n_ports; i++)
+		ct_table_wire(pool, i);
+	return pool;
 }
 
-void ct_destroy(struct ct_table *ct)
+struct ct_pool *ct_pool_create(uint16_t n_ports, uint32_t limit)
 {
-	if (!ct)
+	if (limit == 0)
+		limit = CT_LIMIT_DEFAULT;
+	if (limit > CT_LIMIT_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return pool_alloc(n_ports, limit);
+}
+
+void ct_pool_destroy(struct ct_pool *pool)
+{
+	if (!pool)
 		return;
-	free(ct->buckets);
-	free(ct->entries);
-	free(ct);
+	for (uint32_t c = 0; pool->chunks && c < pool->n_chunks; c++)
+		free(pool->chunks[c]);
+	for (uint16_t i = 0; pool->ports && i < pool->n_ports; i++)
+		ct_table_free(&pool->ports[i]);
+	free(pool->chunks);
+	free(pool->ports);
+	free(pool);
 }
 
-void ct_flush(struct ct_table *ct)
+struct ct_table *ct_port(struct ct_pool *pool, uint16_t port)
 {
-	memset(ct->frags, 0, sizeof(ct->frags));
-	memset(ct->buckets, 0, (ct->mask + 1) * sizeof(*ct->buckets));
-	memset(ct->entries, 0, ct->capacity * sizeof(*ct->entries));
-	for (uint32_t i = 0; i < ct->capacity; i++)
-		ct->entries[i].next = i + 2 <= ct->capacity ? i + 2 : 0;
-	ct->free_head = 1;
-	ct->used = 0;
-	ct->sweep_pos = 0;
+	return &pool->ports[port];
+}
+
+const struct ct_table *ct_port_const(const struct ct_pool *pool, uint16_t port)
+{
+	return &pool->ports[port];
+}
+
+uint32_t ct_pool_used(const struct ct_pool *pool)
+{
+	return pool->used;
+}
+
+uint32_t ct_pool_limit(const struct ct_pool *pool)
+{
+	return pool->limit;
+}
+
+void ct_stats(const struct ct_table *ct, struct ct_stats *st)
+{
+	*st = (struct ct_stats){.used = ct->used, .charged = ct->charged, .full = ct->full};
 }
 
 void ct_key_of(const struct pkt *p, struct ct_key *k, int *side)
@@ -83,16 +166,29 @@ static bool ct_key_eq(const struct ct_key *a, const struct ct_key *b)
 	       a->port[1] == b->port[1] && a->proto == b->proto;
 }
 
-/* Unlinks the entry that *link points at and returns it to the free list. */
+static uint32_t *ct_bucket(const struct ct_table *ct, const struct ct_key *k)
+{
+	return &ct->buckets[ct_hash(k) & ct->mask];
+}
+
+/* Returns entry idx (already unlinked from its chain) to the pool's free list. */
+static void pool_free(struct ct_pool *pool, uint32_t idx)
+{
+	struct ct_entry *e = pool_entry(pool, idx);
+	pool->ports[e->port].used--;
+	pool->ports[e->charge].charged--;
+	pool->used--;
+	memset(e, 0, sizeof(*e));
+	e->next = pool->free_head;
+	pool->free_head = idx + 1;
+}
+
+/* Unlinks the entry that *link points at and frees it. */
 static void ct_unlink(struct ct_table *ct, uint32_t *link)
 {
 	uint32_t idx = *link - 1;
-	struct ct_entry *e = &ct->entries[idx];
-	*link = e->next;
-	memset(e, 0, sizeof(*e));
-	e->next = ct->free_head;
-	ct->free_head = idx + 1;
-	ct->used--;
+	*link = pool_entry(ct->pool, idx)->next;
+	pool_free(ct->pool, idx);
 }
 
 uint64_t ct_timeout_ns(const struct ct_entry *e)
@@ -120,7 +216,7 @@ uint64_t ct_timeout_ns(const struct ct_entry *e)
 
 bool ct_expired(const struct ct_table *ct, int32_t idx, uint64_t now)
 {
-	const struct ct_entry *e = &ct->entries[idx];
+	const struct ct_entry *e = ct_entry_at(ct, idx);
 	return now > e->last_seen && now - e->last_seen > ct_timeout_ns(e);
 }
 
@@ -132,13 +228,15 @@ static bool ct_restarts(const struct ct_entry *e, const struct pkt *p)
 
 int32_t ct_lookup(struct ct_table *ct, const struct pkt *p, uint64_t now, enum ct_dir *dir)
 {
+	if (!ct->buckets)
+		return -1;
 	struct ct_key k;
 	int side;
 	ct_key_of(p, &k, &side);
-	uint32_t *link = &ct->buckets[ct_hash(&k) & ct->mask];
+	uint32_t *link = ct_bucket(ct, &k);
 	while (*link) {
 		int32_t idx = (int32_t)*link - 1;
-		struct ct_entry *e = &ct->entries[idx];
+		struct ct_entry *e = ct_entry_at(ct, idx);
 		if (ct_key_eq(&e->key, &k)) {
 			if (ct_expired(ct, idx, now) || ct_restarts(e, p)) {
 				ct_unlink(ct, link);
@@ -152,18 +250,98 @@ int32_t ct_lookup(struct ct_table *ct, const struct pkt *p, uint64_t now, enum c
 	return -1;
 }
 
+/* A table's first flow: its index and fragment slots. 0 or -ENOMEM (then neither). */
+static int ct_first(struct ct_table *ct)
+{
+	ct->buckets = calloc(CT_BUCKETS_MIN, sizeof(*ct->buckets));
+	ct->frags = calloc(CT_FRAG_SLOTS, sizeof(*ct->frags));
+	if (ct->buckets && ct->frags) {
+		ct->mask = CT_BUCKETS_MIN - 1;
+		return 0;
+	}
+	if (!ct->frags)
+		ct->frags = ct_no_frags;
+	ct_table_free(ct);
+	return -ENOMEM;
+}
+
+/* Doubles ct's index (or creates it) once it holds as many entries as buckets. On failure the
+ * old index stays: longer chains, still correct. */
+static int ct_grow(struct ct_table *ct)
+{
+	if (!ct->buckets)
+		return ct_first(ct);
+	if (ct->used < ct->mask + 1)
+		return 0;
+	uint32_t nb = (ct->mask + 1) * 2;
+	uint32_t *b = calloc(nb, sizeof(*b));
+	if (!b)
+		return 0;
+	for (uint32_t i = 0; i <= ct->mask; i++) {
+		uint32_t at = ct->buckets[i];
+		while (at) {
+			struct ct_entry *e = pool_entry(ct->pool, at - 1);
+			uint32_t next = e->next;
+			uint32_t *head = &b[ct_hash(&e->key) & (nb - 1)];
+			e->next = *head;
+			*head = at;
+			at = next;
+		}
+	}
+	free(ct->buckets);
+	ct->buckets = b;
+	ct->mask = nb - 1;
+	return 0;
+}
+
+/* A fresh entry: a freed one, else the next one past top (with a new chunk at each CT_CHUNK).
+ * -ENOMEM when that chunk cannot be had. */
+static int64_t pool_take(struct ct_pool *pool)
+{
+	if (pool->free_head) {
+		uint32_t idx = pool->free_head - 1;
+		pool->free_head = pool_entry(pool, idx)->next;
+		return idx;
+	}
+	uint32_t c = pool->top / CT_CHUNK;
+	if (!pool->chunks[c]) {
+		pool->chunks[c] = calloc(CT_CHUNK, sizeof(struct ct_entry));
+		if (!pool->chunks[c])
+			return -ENOMEM;
+	}
+	return pool->top++;
+}
+
+/* The fairness rule (ct.h): the opener's charged entries must stay below what is free. */
+static bool pool_admits(const struct ct_pool *pool, const struct ct_table *opener)
+{
+	uint32_t free_now = pool->limit - pool->used;
+	return free_now > 0 && opener->charged < free_now;
+}
+
 int32_t ct_insert(struct ct_table *ct, const struct pkt *p, uint64_t now)
 {
-	if (!ct->free_head)
+	struct ct_pool *pool = ct->pool;
+	struct ct_table *opener = p->in_port < pool->n_ports ? &pool->ports[p->in_port] : ct;
+	if (!pool_admits(pool, opener)) {
+		opener->full++;
 		return -ENOSPC;
-	uint32_t idx = ct->free_head - 1;
-	struct ct_entry *e = &ct->entries[idx];
-	ct->free_head = e->next;
+	}
+	int rc = ct_grow(ct);
+	int64_t got = rc < 0 ? rc : pool_take(pool);
+	if (got < 0) {
+		opener->full++;
+		return (int32_t)got;
+	}
+	uint32_t idx = (uint32_t)got;
+	struct ct_entry *e = pool_entry(pool, idx);
 	int side;
 	memset(e, 0, sizeof(*e));
 	ct_key_of(p, &e->key, &side);
 	e->orig_side = (uint8_t)side;
 	e->in_use = 1;
+	e->port = ct->port;
+	e->charge = opener->port;
 	e->created = e->last_seen = now;
 	if (p->proto == IPPROTO_TCP_) {
 		bool syn = (p->tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
@@ -173,10 +351,12 @@ int32_t ct_insert(struct ct_table *ct, const struct pkt *p, uint64_t now)
 		e->state = syn ? CT_SYN_SENT : CT_SYN_RECV;
 		e->pickup = !syn;
 	}
-	uint32_t *bucket = &ct->buckets[ct_hash(&e->key) & ct->mask];
+	uint32_t *bucket = ct_bucket(ct, &e->key);
 	e->next = *bucket;
 	*bucket = idx + 1;
 	ct->used++;
+	opener->charged++;
+	pool->used++;
 	return (int32_t)idx;
 }
 
@@ -205,7 +385,7 @@ static void ct_tcp_advance(struct ct_entry *e, uint8_t flags, enum ct_dir dir)
 
 void ct_update(struct ct_table *ct, int32_t idx, const struct pkt *p, enum ct_dir dir, uint64_t now)
 {
-	struct ct_entry *e = &ct->entries[idx];
+	struct ct_entry *e = ct_entry_at(ct, idx);
 	e->packets[dir]++;
 	e->bytes[dir] += p->len > ETH_HLEN_ ? p->len - ETH_HLEN_ : 0;
 	if (now > e->last_seen)
@@ -214,23 +394,66 @@ void ct_update(struct ct_table *ct, int32_t idx, const struct pkt *p, enum ct_di
 		ct_tcp_advance(e, p->tcp_flags, dir);
 }
 
-uint32_t ct_sweep(struct ct_table *ct, uint64_t now, uint32_t budget)
+/* Unlinks and frees entry idx of table ct: its chain is found again from its key. */
+static void ct_remove(struct ct_table *ct, uint32_t idx)
+{
+	uint32_t *link = ct_bucket(ct, &pool_entry(ct->pool, idx)->key);
+	while (*link && *link != idx + 1)
+		link = &pool_entry(ct->pool, *link - 1)->next;
+	if (*link)
+		ct_unlink(ct, link);
+}
+
+uint32_t ct_sweep(struct ct_pool *pool, uint64_t now, uint32_t budget)
 {
 	uint32_t freed = 0;
-	for (uint32_t n = 0; n < budget && n <= ct->mask; n++) {
-		uint32_t *link = &ct->buckets[ct->sweep_pos];
+	if (pool->top == 0)
+		return 0;
+	for (uint32_t n = 0; n < budget && n < pool->top; n++) {
+		uint32_t idx = pool->sweep_pos;
+		pool->sweep_pos = idx + 1 < pool->top ? idx + 1 : 0;
+		struct ct_table *ct = &pool->ports[pool_entry(pool, idx)->port];
+		if (pool_entry(pool, idx)->in_use && ct_expired(ct, (int32_t)idx, now)) {
+			ct_remove(ct, idx);
+			freed++;
+		}
+	}
+	return freed;
+}
+
+uint32_t ct_flush_if(struct ct_table *ct, bool (*drop)(const struct ct_entry *e, void *arg), void *arg)
+{
+	uint32_t freed = 0;
+	for (uint32_t b = 0; ct->buckets && b <= ct->mask; b++) {
+		uint32_t *link = &ct->buckets[b];
 		while (*link) {
-			int32_t idx = (int32_t)*link - 1;
-			if (ct_expired(ct, idx, now)) {
+			struct ct_entry *e = pool_entry(ct->pool, *link - 1);
+			if (!drop || drop(e, arg)) {
 				ct_unlink(ct, link);
 				freed++;
 			} else {
-				link = &ct->entries[idx].next;
+				link = &e->next;
 			}
 		}
-		ct->sweep_pos = (ct->sweep_pos + 1) & ct->mask;
 	}
 	return freed;
+}
+
+void ct_flush(struct ct_table *ct)
+{
+	ct_flush_if(ct, NULL, NULL);
+	ct_table_free(ct);
+}
+
+void ct_foreach(const struct ct_table *ct, uint64_t now,
+		void (*fn)(const struct ct_entry *e, void *arg), void *arg)
+{
+	for (uint32_t b = 0; ct->buckets && b <= ct->mask; b++) {
+		for (uint32_t at = ct->buckets[b]; at; at = pool_entry(ct->pool, at - 1)->next) {
+			if (!ct_expired(ct, (int32_t)(at - 1), now))
+				fn(pool_entry(ct->pool, at - 1), arg);
+		}
+	}
 }
 
 const char *ct_state_name(enum ct_tcp_state s)
@@ -240,22 +463,49 @@ const char *ct_state_name(enum ct_tcp_state s)
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
-uint32_t ct_flush_if(struct ct_table *ct, bool (*drop)(const struct ct_entry *e, void *arg), void *arg)
+/* Copies one table's index and fragment slots into c (wired to its own pool already). */
+static int ct_table_copy(struct ct_table *c, const struct ct_table *ct)
 {
-	uint32_t freed = 0;
-	for (uint32_t b = 0; b <= ct->mask; b++) {
-		uint32_t *link = &ct->buckets[b];
-		while (*link) {
-			struct ct_entry *e = &ct->entries[*link - 1];
-			if (drop(e, arg)) {
-				ct_unlink(ct, link);
-				freed++;
-			} else {
-				link = &e->next;
-			}
-		}
+	c->used = ct->used;
+	c->charged = ct->charged;
+	c->full = ct->full;
+	if (!ct->buckets)
+		return 0; /* no flow since it was made or flushed: no index, no fragment slots */
+	if (ct_first(c) < 0)
+		return -ENOMEM;
+	free(c->buckets);
+	c->buckets = malloc((ct->mask + 1) * sizeof(*c->buckets));
+	if (!c->buckets)
+		return -ENOMEM;
+	memcpy(c->buckets, ct->buckets, (ct->mask + 1) * sizeof(*c->buckets));
+	c->mask = ct->mask;
+	memcpy(c->frags, ct->frags, CT_FRAG_SLOTS * sizeof(*c->frags));
+	return 0;
+}
+
+struct ct_pool *ct_pool_clone(const struct ct_pool *pool)
+{
+	struct ct_pool *c = pool_alloc(pool->n_ports, pool->limit);
+	if (!c)
+		return NULL;
+	c->used = pool->used;
+	c->top = pool->top;
+	c->free_head = pool->free_head;
+	c->sweep_pos = pool->sweep_pos;
+	for (uint32_t k = 0; k < pool->n_chunks && pool->chunks[k]; k++) {
+		c->chunks[k] = malloc(CT_CHUNK * sizeof(struct ct_entry));
+		if (!c->chunks[k])
+			goto fail;
+		memcpy(c->chunks[k], pool->chunks[k], CT_CHUNK * sizeof(struct ct_entry));
 	}
-	return freed;
+	for (uint16_t i = 0; i < pool->n_ports; i++)
+		if (ct_table_copy(&c->ports[i], &pool->ports[i]) < 0)
+			goto fail;
+	return c;
+fail:
+	ct_pool_destroy(c);
+	errno = ENOMEM;
+	return NULL;
 }
 
 void ct_frag_note(struct ct_table *ct, const struct pkt *p, int32_t idx, uint64_t now)
@@ -268,24 +518,10 @@ int32_t ct_frag_flow(struct ct_table *ct, const struct pkt *p, uint64_t now)
 	const struct frag_slot *f = frag_find(ct->frags, CT_FRAG_SLOTS, p, 0, now);
 	if (!f || f->flow < 0)
 		return -1;
-	const struct ct_entry *e = &ct->entries[f->flow];
+	const struct ct_entry *e = ct_entry_at(ct, f->flow);
 	bool same = e->key.proto == p->proto && ((e->key.ip[0] == p->src && e->key.ip[1] == p->dst) ||
 						 (e->key.ip[1] == p->src && e->key.ip[0] == p->dst));
-	if (!e->in_use || !same || ct_expired(ct, f->flow, now))
+	if (!e->in_use || !same || e->port != ct->port || ct_expired(ct, f->flow, now))
 		return -1; /* the entry was freed, or reused by another flow */
 	return f->flow;
-}
-
-struct ct_table *ct_clone(const struct ct_table *ct)
-{
-	struct ct_table *c = ct_create(ct->capacity);
-	if (!c)
-		return NULL;
-	memcpy(c->buckets, ct->buckets, (ct->mask + 1) * sizeof(*c->buckets));
-	memcpy(c->entries, ct->entries, ct->capacity * sizeof(*c->entries));
-	memcpy(c->frags, ct->frags, sizeof(c->frags));
-	c->used = ct->used;
-	c->free_head = ct->free_head;
-	c->sweep_pos = ct->sweep_pos;
-	return c;
 }

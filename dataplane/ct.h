@@ -1,8 +1,8 @@
-/* Connection tracking, one table per interface, as AWS security groups track flows per ENI.
- * Fixed capacity chosen at creation (a bounded pool: a full table is a named drop, never an
- * allocation on the packet path). Keys are canonical (lower endpoint first) so both directions
- * of a flow find the same entry. Time is the caller's `now` in nanoseconds: nothing here reads a
- * clock. Timeouts follow AWS where documented (reference 4.5), DESIGN choices otherwise. */
+/* Connection tracking, a table per interface as AWS security groups track flows per ENI, all of
+ * them views of one lab-wide pool that grows on demand up to a limit (ARCHITECTURE "Scale by
+ * design"): a lab at rest holds no entries. Keys are canonical (lower endpoint first) so both
+ * directions of a flow find the same entry. Time is the caller's `now` in nanoseconds: nothing
+ * here reads a clock. Timeouts follow AWS where documented (reference 4.5), DESIGN otherwise. */
 #ifndef VPCLAB_CT_H
 #define VPCLAB_CT_H
 
@@ -51,9 +51,11 @@ struct ct_entry {
 	uint8_t pickup;          /* tracked from mid-stream: established once the other side answers */
 	uint32_t rule;           /* sg_rules index that admitted the flow (for flows/trace) */
 	uint8_t rule_dir;        /* 0 ingress, 1 egress: which side of the SG admitted it */
+	uint16_t port;           /* the interface whose table holds it */
+	uint16_t charge;         /* the interface that opened the flow (fairness, below) */
+	uint32_t next;           /* hash chain / free list: entry index + 1 */
 	uint64_t created, last_seen;  /* ns */
 	uint64_t packets[2], bytes[2]; /* per enum ct_dir */
-	uint32_t next;           /* hash chain / free list */
 };
 
 /* Later fragments carry no ports: they belong to the flow whose first fragment passed with the
@@ -61,21 +63,51 @@ struct ct_entry {
 #define CT_FRAG_SLOTS 256
 #define CT_FRAG_S FRAG_TIMEOUT_S
 
-struct ct_table {
-	struct frag_slot frags[CT_FRAG_SLOTS];
-	uint32_t capacity, used;
-	uint32_t mask;           /* buckets - 1 */
-	uint32_t *buckets;       /* entry index + 1; 0 = empty */
-	struct ct_entry *entries;
-	uint32_t free_head;      /* entry index + 1; 0 = none */
-	uint32_t sweep_pos;
+/* The lab's pool. Entries live in chunks of CT_CHUNK that are allocated when the pool first needs
+ * them and never move (flows are referred to by index), up to `limit` entries for the whole lab.
+ * DESIGN: the default limit, 1,048,576 entries (about 100 MB when full), is what a Linux host of
+ * a few GB gives nf_conntrack; VPCLAB_CT_LIMIT overrides it for the router (tests use a small
+ * one). Fairness: a new flow is charged to the interface it came in from (the one that opened
+ * it, at both ends of the path), and an interface may open a flow only while the entries charged
+ * to it are fewer than the pool has free. One flooding interface thus stops at half the pool (a
+ * quarter for flows tracked at both ends), k of them at k/(k+1): room always remains for the
+ * others. A refused flow is DROP_CT_FULL, counted at the interface it was charged to. */
+#define CT_LIMIT_DEFAULT 1048576u
+#define CT_LIMIT_MAX (1u << 26)
+#define CT_CHUNK 1024u           /* entries allocated at a time (about 90 KB) */
+struct ct_pool;
+
+/* One interface's connection table: a hash index over its entries in the pool, allocated at
+ * its first flow and doubled as it grows (on insertion only). Owned by the pool. */
+struct ct_table;
+
+struct ct_stats {
+	uint32_t used;           /* entries in the interface's table */
+	uint32_t charged;        /* entries it opened, in its table or at the other end */
+	uint64_t full;           /* flows it opened that were refused (DROP_CT_FULL) */
 };
 
-/* capacity > 0. Returns NULL with errno set. */
-struct ct_table *ct_create(uint32_t capacity);
-void ct_destroy(struct ct_table *ct);
-/* A deep copy (a live trace runs on copies, never on the router's own state). NULL + errno. */
-struct ct_table *ct_clone(const struct ct_table *ct);
+/* A pool for n_ports interfaces of at most limit entries (0: CT_LIMIT_DEFAULT); nothing but the
+ * per-interface views is allocated until flows arrive. NULL + errno (EINVAL: limit too large). */
+struct ct_pool *ct_pool_create(uint16_t n_ports, uint32_t limit);
+void ct_pool_destroy(struct ct_pool *pool);
+/* A deep copy (a live trace runs on copies, never on the router's own state); it costs what
+ * the pool holds, not what it could hold. NULL + errno. */
+struct ct_pool *ct_pool_clone(const struct ct_pool *pool);
+/* The table of interface port (< n_ports): owned by the pool. */
+struct ct_table *ct_port(struct ct_pool *pool, uint16_t port);
+const struct ct_table *ct_port_const(const struct ct_pool *pool, uint16_t port);
+uint32_t ct_pool_used(const struct ct_pool *pool);
+void ct_stats(const struct ct_table *ct, struct ct_stats *st);
+uint32_t ct_pool_limit(const struct ct_pool *pool);
+
+/* Entry idx (from ct_lookup/ct_insert of any table of the pool). */
+struct ct_entry *ct_entry_at(const struct ct_table *ct, int32_t idx);
+
+/* Calls fn for every live (not expired at now) entry of table ct, in no particular order.
+ * fn must not change the table. */
+void ct_foreach(const struct ct_table *ct, uint64_t now,
+		void (*fn)(const struct ct_entry *e, void *arg), void *arg);
 
 /* The key of p (ICMP echo keyed by identifier; other ICMP and other protocols by address pair). */
 void ct_key_of(const struct pkt *p, struct ct_key *k, int *side);
@@ -85,8 +117,10 @@ void ct_key_of(const struct pkt *p, struct ct_key *k, int *side);
  * rules again as for a new connection. */
 int32_t ct_lookup(struct ct_table *ct, const struct pkt *p, uint64_t now, enum ct_dir *dir);
 
-/* Starts tracking p as the first packet of a flow (p's sender is the originator).
- * Returns the entry index or -ENOSPC when the table is full. */
+/* Starts tracking p as the first packet of a flow (p's sender is the originator), charged to
+ * p->in_port. Returns the entry index, or -ENOSPC when the pool is full or the opener has
+ * reached its share (-ENOMEM: no memory for a new chunk): the caller drops as DROP_CT_FULL.
+ * The only function here that allocates. */
 int32_t ct_insert(struct ct_table *ct, const struct pkt *p, uint64_t now);
 
 /* Accounts p on entry idx and advances the TCP state machine. */
@@ -96,11 +130,12 @@ void ct_update(struct ct_table *ct, int32_t idx, const struct pkt *p, enum ct_di
 bool ct_expired(const struct ct_table *ct, int32_t idx, uint64_t now);
 uint64_t ct_timeout_ns(const struct ct_entry *e);
 
-/* Frees expired entries, visiting at most budget buckets from where the last sweep stopped.
- * Returns how many entries were freed. */
-uint32_t ct_sweep(struct ct_table *ct, uint64_t now, uint32_t budget);
+/* Frees the pool's expired entries, looking at most at budget entries from where the last
+ * sweep stopped (bounded work per loop turn; the whole pool over time). Returns how many
+ * entries were freed. */
+uint32_t ct_sweep(struct ct_pool *pool, uint64_t now, uint32_t budget);
 
-/* Removes every entry (e.g. an elastic IP moved: AWS drops the old mapping's connections). */
+/* Removes every entry of table ct and gives back its index. */
 void ct_flush(struct ct_table *ct);
 
 const char *ct_state_name(enum ct_tcp_state s);

@@ -1,5 +1,7 @@
-/* Flow log aggregation (flowlog.h). Open addressing over a fixed array per interface, cleared
- * at every flush: accounting a packet is one hash probe sequence, no allocation. */
+/* Flow log aggregation (flowlog.h). Open addressing over an array per interface that exists only
+ * while the interface has records in the window: it is made at the window's first record,
+ * doubled as records come (a new record may allocate, as a new connection does; a packet of a
+ * known record never does) and freed at the flush, so a quiet interface costs nothing. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +16,12 @@ struct fl_rec {
 	uint32_t start, end;
 };
 
+#define FL_SLOTS_MIN 16u
+#define FL_SLOTS_MAX (FLOWLOG_CAP * 2) /* half full at most: short probe sequences */
+
 struct fl_port {
-	struct fl_rec recs[FLOWLOG_CAP * 2]; /* half full at most: short probe sequences */
-	uint32_t n;
+	struct fl_rec *recs;     /* slots of them; NULL while the window has no record */
+	uint32_t slots, n;
 	uint8_t skipped;
 };
 
@@ -46,6 +51,8 @@ struct flowlog *flowlog_create(uint16_t n_ports, uint32_t interval_s, uint32_t s
 
 void flowlog_destroy(struct flowlog *fl)
 {
+	for (uint16_t p = 0; fl && p < fl->n_ports; p++)
+		free(fl->ports[p].recs);
 	if (fl)
 		free(fl->ports);
 	free(fl);
@@ -77,32 +84,58 @@ static uint32_t fl_hash(const struct flowlog_key *k)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/* The slot of k in recs (slots a power of two, never full): its record or the free slot. */
+static struct fl_rec *fl_slot(struct fl_rec *recs, uint32_t slots, const struct flowlog_key *k)
+{
+	for (uint32_t i = fl_hash(k) & (slots - 1);; i = (i + 1) & (slots - 1)) {
+		struct fl_rec *r = &recs[i];
+		if (!r->used || memcmp(&r->k, k, sizeof(*k)) == 0)
+			return r;
+	}
+}
+
+/* Makes room for one more record: doubles fp's array (or makes its first) when half full.
+ * False when it cannot (the cap, or no memory): the window then says SKIPDATA. */
+static bool fl_room(struct fl_port *fp)
+{
+	if (fp->recs && (fp->n + 1) * 2 <= fp->slots)
+		return true;
+	uint32_t slots = fp->recs ? fp->slots * 2 : FL_SLOTS_MIN;
+	if (fp->n >= FLOWLOG_CAP || slots > FL_SLOTS_MAX)
+		return false;
+	struct fl_rec *recs = calloc(slots, sizeof(*recs));
+	if (!recs)
+		return false;
+	for (uint32_t i = 0; fp->recs && i < fp->slots; i++)
+		if (fp->recs[i].used)
+			*fl_slot(recs, slots, &fp->recs[i].k) = fp->recs[i];
+	free(fp->recs);
+	fp->recs = recs;
+	fp->slots = slots;
+	return true;
+}
+
 void flowlog_account(struct flowlog *fl, uint16_t port, const struct flowlog_key *k, uint32_t bytes,
 		     uint32_t now_s)
 {
 	if (!fl || port >= fl->n_ports)
 		return;
 	struct fl_port *fp = &fl->ports[port];
-	const uint32_t mask = FLOWLOG_CAP * 2 - 1;
-	for (uint32_t i = fl_hash(k) & mask;; i = (i + 1) & mask) {
-		struct fl_rec *r = &fp->recs[i];
-		if (!r->used) {
-			if (fp->n >= FLOWLOG_CAP) {
-				fp->skipped = 1;
-				return;
-			}
-			r->used = 1;
-			r->k = *k;
-			r->start = now_s;
-			fp->n++;
-		} else if (memcmp(&r->k, k, sizeof(*k)) != 0) {
-			continue;
+	struct fl_rec *r = fp->recs ? fl_slot(fp->recs, fp->slots, k) : NULL;
+	if (!r || !r->used) {
+		if (!fl_room(fp)) {
+			fp->skipped = 1;
+			return;
 		}
-		r->packets++;
-		r->bytes += bytes;
-		r->end = now_s;
-		return;
+		r = fl_slot(fp->recs, fp->slots, k); /* the array may have moved */
+		r->used = 1;
+		r->k = *k;
+		r->start = now_s;
+		fp->n++;
 	}
+	r->packets++;
+	r->bytes += bytes;
+	r->end = now_s;
 }
 
 void flowlog_eni_id(const char *lab, const char *name, char out[24])
@@ -131,7 +164,7 @@ void flowlog_flush(struct flowlog *fl, const struct vl_tables *t, uint32_t now_s
 				 start, now_s);
 			emit(ctx, p, line);
 		}
-		for (uint32_t i = 0; i < FLOWLOG_CAP * 2 && fp->n; i++) {
+		for (uint32_t i = 0; i < fp->slots && fp->n; i++) {
 			const struct fl_rec *r = &fp->recs[i];
 			if (!r->used)
 				continue;
@@ -142,6 +175,7 @@ void flowlog_flush(struct flowlog *fl, const struct vl_tables *t, uint32_t now_s
 				 fp->skipped ? "SKIPDATA" : "OK");
 			emit(ctx, p, line);
 		}
+		free(fp->recs);
 		memset(fp, 0, sizeof(*fp));
 	}
 	fl->window_start = now_s;

@@ -2,8 +2,9 @@
  * in AWS's default format (version 2, reference 9.1):
  *   version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
  * pipeline.c accounts every IP packet an interface sends or is handed (ACCEPT) or that is
- * rejected there (REJECT); the loop flushes each window. Fixed capacity per interface and
- * window: past it the window says SKIPDATA, as AWS does. */
+ * rejected there (REJECT); the loop flushes each window. Memory per interface grows with its
+ * records (none while quiet) up to a cap per window: past it the window says SKIPDATA, as AWS
+ * does. */
 #ifndef VPCLAB_FLOWLOG_H
 #define VPCLAB_FLOWLOG_H
 

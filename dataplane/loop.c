@@ -1,6 +1,6 @@
 /* The event loop (loop.h). Frames are read in batches per ready tap into one buffer, run
  * through pipeline_process (which sends), and the next is read: no queue, no copy, no
- * allocation per packet. A 1 s timer sweeps a slice of every connection table. */
+ * allocation per packet. A 1 s timer sweeps a slice of the connection pool. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +19,7 @@
 
 #define LOOP_BATCH 64            /* frames read from one tap before looking at the others */
 #define LOOP_MAX_EXTRA 16      /* the control socket and the capture streams */
-#define SWEEP_BUCKETS 4096       /* per table per tick: bounded work, whole table over time */
+#define SWEEP_ENTRIES 65536      /* of the lab's pool per tick: bounded work, all of it over time */
 
 struct loop_extra {
 	int fd;
@@ -181,8 +181,7 @@ static void loop_tick(struct dp_loop *l)
 	if (read(l->timerfd, &expirations, sizeof(expirations)) < 0)
 		return;
 	uint64_t now = loop_now();
-	for (uint16_t i = 0; i < l->s->t->n_ports; i++)
-		ct_sweep(l->s->ct[i], now, SWEEP_BUCKETS);
+	ct_sweep(l->s->ct, now, SWEEP_ENTRIES);
 	nat_sweep(l->s, now);
 	struct dp_state *s = l->s;
 	if (s->flowlog && s->flowlog_emit) {

@@ -48,7 +48,7 @@ static struct step sg_step(struct dp_state *s, uint16_t port, enum sg_dir dir, s
 			   uint64_t now, struct step next)
 {
 	struct sg_result res;
-	int v = sg_stage(s->t, s->ct[port], port, dir, p, now, &res);
+	int v = sg_stage(s->t, ct_port(s->ct, port), port, dir, p, now, &res);
 	uint8_t fl = res.new_flow ? EXF_NEW_FLOW : (v == STAGE_PASS && res.rule < 0 ? EXF_TRACKED : 0);
 	struct step st = v == STAGE_PASS ? next : step_drop(v);
 	step_hop(&st, dir == SG_EGRESS ? EX_SG_OUT : EX_SG_IN, v, port, res.rule, fl);
@@ -408,21 +408,16 @@ struct verdict pipeline_process(struct dp_state *s, uint8_t *frame, uint32_t len
 
 /* The state for t: fresh connection and NAT state, or copies of src's. NULL + errno. */
 static struct dp_state *dp_state_build(const struct vl_tables *t, const struct dp_state *src,
-				       uint32_t ct_capacity)
+				       uint32_t ct_limit)
 {
 	struct dp_state *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->t = t;
-	s->ct = calloc(t->n_ports ? t->n_ports : 1, sizeof(*s->ct));
+	s->ct = src ? ct_pool_clone(src->ct) : ct_pool_create(t->n_ports, ct_limit);
 	s->stats = calloc(t->n_ports ? t->n_ports : 1, sizeof(*s->stats));
 	if (!s->ct || !s->stats)
 		goto fail;
-	for (uint16_t i = 0; i < t->n_ports; i++) {
-		s->ct[i] = src ? ct_clone(src->ct[i]) : ct_create(ct_capacity);
-		if (!s->ct[i])
-			goto fail;
-	}
 	if ((src ? nat_state_copy(s, src) : nat_state_init(s)) < 0)
 		goto fail;
 	return s;
@@ -432,9 +427,9 @@ fail:
 	return NULL;
 }
 
-struct dp_state *dp_state_create(const struct vl_tables *t, uint32_t ct_capacity)
+struct dp_state *dp_state_create(const struct vl_tables *t, uint32_t ct_limit)
 {
-	return dp_state_build(t, NULL, ct_capacity);
+	return dp_state_build(t, NULL, ct_limit);
 }
 
 struct dp_state *dp_state_clone(const struct dp_state *src)
@@ -449,9 +444,7 @@ void dp_state_destroy(struct dp_state *s)
 	nat_state_fini(s);
 	capture_stop_all(s);
 	flowlog_destroy(s->flowlog);
-	for (uint16_t i = 0; s->ct && i < s->t->n_ports; i++)
-		ct_destroy(s->ct[i]);
-	free(s->ct);
+	ct_pool_destroy(s->ct);
 	free(s->stats);
 	free(s);
 }

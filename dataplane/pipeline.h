@@ -29,7 +29,7 @@ typedef int (*dp_send_fn)(void *ctx, uint16_t port, const struct pkt *p);
 
 struct dp_state {
 	const struct vl_tables *t;
-	struct ct_table **ct;            /* one per port, t->n_ports of them */
+	struct ct_pool *ct;              /* the lab's connections: a table per port (ct_port) */
 	struct dp_port_stats *stats;     /* one per port */
 	uint64_t drops[DROP__COUNT];
 	uint64_t forwarded, arp_replies;
@@ -119,8 +119,9 @@ static inline struct step step_drop_at(enum explain_stage stage, int reason, uin
 /* Adds p's header (after a rewrite) to st's hop. */
 void step_header(struct step *st, const struct pkt *p);
 
-/* Creates per-port connection tables (ct_capacity each) and counters for t. NULL + errno. */
-struct dp_state *dp_state_create(const struct vl_tables *t, uint32_t ct_capacity);
+/* Creates the connection pool (at most ct_limit entries for the lab, 0: CT_LIMIT_DEFAULT) and
+ * counters for t. NULL + errno. */
+struct dp_state *dp_state_create(const struct vl_tables *t, uint32_t ct_limit);
 void dp_state_destroy(struct dp_state *s);
 /* The same tables with copies of the connection and NAT state, and no I/O: what a live trace
  * runs on, so that it sees the lab's flows without changing them. NULL + errno. */

@@ -62,7 +62,7 @@ int sg_stage(const struct vl_tables *t, struct ct_table *ct, uint16_t port, enum
 		/* No ports here: the flow its first fragment joined, if that passed this interface. */
 		res->ct = ct_frag_flow(ct, p, now);
 		if (res->ct >= 0) {
-			const struct ct_entry *e = &ct->entries[res->ct];
+			const struct ct_entry *e = ct_entry_at(ct, res->ct);
 			cdir = (e->key.ip[e->orig_side] == p->src) ? CT_ORIG : CT_REPLY;
 			res->dir = (uint8_t)cdir;
 			ct_update(ct, res->ct, p, cdir, now);
@@ -82,8 +82,8 @@ int sg_stage(const struct vl_tables *t, struct ct_table *ct, uint16_t port, enum
 		res->ct = ct_insert(ct, p, now);
 		if (res->ct < 0)
 			return DROP_CT_FULL;
-		ct->entries[res->ct].rule = (uint32_t)res->rule;
-		ct->entries[res->ct].rule_dir = dir == SG_EGRESS;
+		ct_entry_at(ct, res->ct)->rule = (uint32_t)res->rule;
+		ct_entry_at(ct, res->ct)->rule_dir = dir == SG_EGRESS;
 		res->new_flow = 1;
 	}
 	res->dir = (uint8_t)cdir;

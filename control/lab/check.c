@@ -484,8 +484,8 @@ static void ck_instance_sgs(struct ck *c, struct lab_instance *x, const struct l
 		diag_error(c->d, l->at, "an instance needs at least one security group "
 			   "(leave 'security_groups' out for 'default')");
 	if (l->n > VL_MAX_PORT_SGS)
-		diag_error(c->d, l->v[VL_MAX_PORT_SGS].at, "an instance has at most %d security groups",
-			   VL_MAX_PORT_SGS);
+		diag_error(c->d, l->v[VL_MAX_PORT_SGS].at, "an instance has %zu security groups: AWS's "
+			   "quota is %d security groups per network interface", l->n, VL_MAX_PORT_SGS);
 	for (size_t i = 0; i < l->n && x->n_sgs < VL_MAX_PORT_SGS; i++) {
 		uint16_t g = ck_ref_sg(c, &l->v[i], v);
 		bool twice = false;

@@ -7,6 +7,15 @@
 
 #include "control/lab/check.h"
 
+/* AWS's quotas where the data plane scans rules in order (reference 3.1 and 4.3): a network ACL
+ * is evaluated rule by rule and a new flow walks every rule of every group of its interface, so
+ * these bounds are what keep that work small. Rules-per-group x groups-per-interface <= 1000 is
+ * AWS's third bound; with these two it holds for every lab. */
+#define CK_ACL_RULES_MAX 20      /* per direction, per network ACL ("*" not counted) */
+#define CK_SG_RULES_MAX 60       /* inbound, and outbound, per security group */
+_Static_assert(CK_SG_RULES_MAX * VL_MAX_PORT_SGS <= 1000,
+	       "AWS: rules per group x groups per interface is at most 1000");
+
 /* protocol / ports / icmp_type / icmp_code. */
 
 static int ck_proto(const char *s)
@@ -151,6 +160,9 @@ static void ck_acl_dir(struct ck *c, struct lab_acl *a, struct lab_acl_rule *r, 
 	if (k)
 		ck_dups(k, nk, ck_acl_dup, &ctx);
 	free(k);
+	if (n > CK_ACL_RULES_MAX)
+		diag_error(c->d, r[CK_ACL_RULES_MAX].at, "network acl '%s' has %zu %s rules: AWS's quota "
+			   "is %d rules per direction", CK_SHOW(a->name.s), n, dir, CK_ACL_RULES_MAX);
 }
 
 void ck_acls(struct ck *c, struct lab_vpc *v)
@@ -163,8 +175,12 @@ void ck_acls(struct ck *c, struct lab_vpc *v)
 
 /* Security groups. */
 
-static void ck_sg_rules(struct ck *c, struct lab_vpc *v, struct lab_sg_rule *r, size_t n)
+static void ck_sg_rules(struct ck *c, struct lab_vpc *v, const struct lab_sg *g,
+			struct lab_sg_rule *r, size_t n, const char *dir)
 {
+	if (n > CK_SG_RULES_MAX)
+		diag_error(c->d, r[CK_SG_RULES_MAX].at, "security group '%s' has %zu %s rules: AWS's "
+			   "quota is %d %s rules per group", CK_SHOW(g->name.s), n, dir, CK_SG_RULES_MAX, dir);
 	for (size_t i = 0; i < n; i++) {
 		struct lab_sg_rule *x = &r[i];
 		x->peer = VL_NONE;
@@ -184,8 +200,8 @@ static void ck_sg_rules(struct ck *c, struct lab_vpc *v, struct lab_sg_rule *r, 
 void ck_sgs(struct ck *c, struct lab_vpc *v)
 {
 	for (size_t i = 0; i < v->n_sgs; i++) {
-		ck_sg_rules(c, v, v->sgs[i].in, v->sgs[i].n_in);
-		ck_sg_rules(c, v, v->sgs[i].out, v->sgs[i].n_out);
+		ck_sg_rules(c, v, &v->sgs[i], v->sgs[i].in, v->sgs[i].n_in, "inbound");
+		ck_sg_rules(c, v, &v->sgs[i], v->sgs[i].out, v->sgs[i].n_out, "outbound");
 	}
 }
 

@@ -38,7 +38,7 @@ static void flush_internet_flows(struct router *r, uint16_t port)
 	if (port == VL_NONE)
 		return;
 	struct outside_arg a = {.vpc = r->t->vpcs[r->t->ports[port].vpc].cidr};
-	ct_flush_if(r->s->ct[port], flow_leaves_vpc, &a);
+	ct_flush_if(ct_port(r->s->ct, port), flow_leaves_vpc, &a);
 }
 
 static json_t *ctl_eip(struct router *r, char **w, int n)
@@ -253,15 +253,22 @@ int ctl_capture(struct router *r, int fd, const char *json_spec)
 	return rc;
 }
 
-static json_t *flows_of(const struct ct_table *ct, uint64_t now)
+struct flows_arg {
+	json_t *arr;
+	uint64_t now;
+	uint32_t shown;
+};
+
+static void flow_json(const struct ct_entry *e, void *arg)
 {
-	json_t *arr = json_array();
+	struct flows_arg *fa = arg;
+	json_t *arr = fa->arr;
+	uint64_t now = fa->now;
 	char a[16], b[16], ea[24], eb[24];
-	for (uint32_t i = 0, shown = 0; i < ct->capacity && shown < 2000; i++) {
-		const struct ct_entry *e = &ct->entries[i];
-		if (!e->in_use || ct_expired(ct, (int32_t)i, now))
-			continue;
-		shown++; /* an answer stays small enough to send without waiting */
+	if (fa->shown >= 2000)
+		return;
+	fa->shown++; /* an answer stays small enough to send without waiting */
+	{
 		int o = e->orig_side;
 		snprintf(ea, sizeof(ea), "%s:%u", addr_fmt(e->key.ip[o], a), e->key.port[o]);
 		snprintf(eb, sizeof(eb), "%s:%u", addr_fmt(e->key.ip[!o], b), e->key.port[!o]);
@@ -273,7 +280,13 @@ static json_t *flows_of(const struct ct_table *ct, uint64_t now)
 			"packets_out", (json_int_t)e->packets[CT_ORIG], "packets_back", (json_int_t)e->packets[CT_REPLY],
 			"bytes_out", (json_int_t)e->bytes[CT_ORIG], "bytes_back", (json_int_t)e->bytes[CT_REPLY]));
 	}
-	return arr;
+}
+
+static json_t *flows_of(const struct ct_table *ct, uint64_t now)
+{
+	struct flows_arg fa = {.arr = json_array(), .now = now};
+	ct_foreach(ct, now, flow_json, &fa);
+	return fa.arr;
 }
 
 static json_t *ctl_flows(struct router *r)
@@ -284,7 +297,7 @@ static json_t *ctl_flows(struct router *r)
 		if (r->t->ports[i].kind != VL_PORT_INSTANCE)
 			continue;
 		json_array_append_new(ifs, json_pack("{s:s, s:o}", "name", r->t->ports[i].name, "flows",
-						     flows_of(r->s->ct[i], now)));
+						     flows_of(ct_port(r->s->ct, i), now)));
 	}
 	char *nat_req[1] = {VL_CTL_NAT};
 	json_t *nat = ctl_nat(r, nat_req, 1);

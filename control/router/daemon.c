@@ -27,7 +27,22 @@
 #include "control/router/status.h"
 #include "vpclab/ctl.h"
 
-#define CT_CAPACITY 16384        /* tracked connections per interface (AWS: per-ENI allowance) */
+/* The lab's connection limit: CT_LIMIT_DEFAULT, or VPCLAB_CT_LIMIT (tests use a small pool to
+ * reach DROP_CT_FULL with a few hundred flows). 0 or -EINVAL for a value that is not 1..max. */
+static int ct_limit_env(uint32_t *limit)
+{
+	const char *v = getenv("VPCLAB_CT_LIMIT");
+	*limit = CT_LIMIT_DEFAULT;
+	if (!v || !*v)
+		return 0;
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10);
+	if (errno || *end || v[0] == '-' || n == 0 || n > CT_LIMIT_MAX)
+		return -EINVAL;
+	*limit = (uint32_t)n;
+	return 0;
+}
 
 
 struct tap_open_arg {
@@ -221,6 +236,8 @@ static int flowlog_open(struct router *r)
 		r->flowlog_files[i] = fopen(path, "ae");
 		if (!r->flowlog_files[i])
 			return -errno;
+		/* Every line is written out at once anyway: no 4 KB stdio buffer per instance. */
+		setvbuf(r->flowlog_files[i], NULL, _IONBF, 0);
 	}
 	r->s->flowlog_emit = flowlog_write;
 	r->s->flowlog_ctx = r;
@@ -247,6 +264,12 @@ static void router_free(struct router *r)
 /* Everything up to "traffic can flow". On failure r->err says why; the caller cleans up. */
 static int router_start(struct router *r)
 {
+	uint32_t ct_limit;
+	if (ct_limit_env(&ct_limit) < 0) {
+		snprintf(r->err, sizeof(r->err), "VPCLAB_CT_LIMIT: not a number of entries 1..%u",
+			 CT_LIMIT_MAX);
+		return -EINVAL;
+	}
 	r->taps = malloc(sizeof(int) * (r->t->n_ports ? r->t->n_ports : 1));
 	if (!r->taps)
 		return -ENOMEM;
@@ -257,7 +280,7 @@ static int router_start(struct router *r)
 		if (rc < 0)
 			return rc;
 	}
-	r->s = dp_state_create(r->t, CT_CAPACITY);
+	r->s = dp_state_create(r->t, ct_limit);
 	if (r->s)
 		r->loop = loop_create(r->s, r->taps, r->t->n_ports);
 	if (!r->s || !r->loop) {

@@ -23,6 +23,8 @@ static json_t *port_json(const struct vl_tables *t, const struct dp_state *s, ui
 		json_array_append_new(sgs, json_string(t->sgs[p->sgs[g]].name));
 	bool inst = p->kind == VL_PORT_INSTANCE;
 	const struct dp_port_stats *st = dp_port_stats_get(s, i);
+	struct ct_stats cs;
+	ct_stats(ct_port_const(s->ct, i), &cs);
 	char eni[24];
 	flowlog_eni_id(t->lab, p->name, eni);
 	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
@@ -35,7 +37,8 @@ static json_t *port_json(const struct vl_tables *t, const struct dp_state *s, ui
 			 "rx_packets", (json_int_t)st->rx_packets, "rx_bytes", (json_int_t)st->rx_bytes,
 			 "tx_packets", (json_int_t)st->tx_packets, "tx_bytes", (json_int_t)st->tx_bytes,
 			 "drops", (json_int_t)st->drops,
-			 "connections", (json_int_t)s->ct[i]->used);
+			 "connections", (json_int_t)cs.used);
+	json_object_set_new(o, "ct_full", json_integer((json_int_t)cs.full));
 	json_object_set_new(o, "eni", inst ? json_string(eni) : json_null());
 	return o;
 }

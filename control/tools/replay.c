@@ -120,7 +120,7 @@ int replay_run(const struct vl_tables *t, const char *from, const char *in, cons
 		return -errno;
 	}
 	r.from = (uint16_t)port;
-	r.s = dp_state_create(t, 16384);
+	r.s = dp_state_create(t, 0);
 	r.files = calloc((size_t)t->n_ports + 1, sizeof(*r.files));
 	int rc = r.s && r.files ? capture_file_read(in, replay_frame, &r, err, errcap) : -ENOMEM;
 	for (uint16_t i = 0; r.files && i <= t->n_ports; i++)

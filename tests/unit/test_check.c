@@ -3,6 +3,7 @@
  * public IPs), public_ip overriding map_public_ip, the AWS warnings, the routes AWS allows inside
  * the VPC CIDR, references to implicit tables and groups, and the return value of lab_check. */
 #include <check.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,11 +327,50 @@ START_TEST(match_fields)
 }
 END_TEST
 
+/* AWS's quotas where evaluation scans (check_rules.c): exactly at each bound is clean (20 NACL
+ * rules per direction, 60 SG rules per direction, 16 groups on an instance); one more is an
+ * error, which tests/unit/labs/bad/quota-*.yaml pins to its line and column. */
+START_TEST(quotas_at_the_bound_are_clean)
+{
+	static char text[16384];
+	size_t n = 0;
+#define ADD(...) (n += (size_t)snprintf(text + n, sizeof(text) - n, __VA_ARGS__))
+	ADD("vpcs:\n" LT_A "    subnets: [ { name: a, cidr: 10.0.1.0/24, network_acl: big } ]\n");
+	ADD("    network_acls:\n      - name: big\n");
+	for (int d = 0; d < 2; d++) {
+		ADD("        %s:\n", d ? "outbound" : "inbound");
+		for (int i = 0; i < 20; i++)
+			ADD("          - { rule: %d, action: allow, protocol: tcp, ports: %d, cidr: 0.0.0.0/0 }\n",
+			    100 + i, 1000 + i);
+	}
+	ADD("    security_groups:\n");
+	for (int g = 0; g < 16; g++) {
+		ADD("      - name: g%d\n", g);
+		for (int d = 0; g == 0 && d < 2; d++) {
+			ADD("        %s:\n", d ? "outbound" : "inbound");
+			for (int i = 0; i < 60; i++)
+				ADD("          - { protocol: udp, ports: %d, cidr: 10.0.0.0/8 }\n", 2000 + i);
+		}
+	}
+	ADD("    instances:\n      - { name: web, subnet: a, security_groups: [");
+	for (int g = 0; g < 16; g++)
+		ADD("%sg%d", g ? ", " : "", g);
+	ADD("] }\n");
+#undef ADD
+	ck_assert_uint_lt(n, sizeof(text) - 1);
+	struct lt r = { 0 };
+	lt_run(&r, text);
+	expect_clean(&r);
+	lt_done(&r);
+}
+END_TEST
+
 Suite *suite_check(void)
 {
 	Suite *s = suite_create("check");
 	TCase *tc = tcase_create("check");
 	tcase_add_test(tc, explicit_addresses_are_taken_first);
+	tcase_add_test(tc, quotas_at_the_bound_are_clean);
 	tcase_add_test(tc, file_order_across_kinds);
 	tcase_add_test(tc, same_ip_in_two_vpcs);
 	tcase_add_test(tc, public_pool_order);

@@ -1,26 +1,40 @@
 /* ct.c: connection tracking. Canonical keys (both directions one entry, ORIG/REPLY right), the
  * TCP state machine, idle timeouts checked exactly at their boundary with the `now` argument
- * (nanoseconds), ct_sweep (frees the expired and nothing else), the bounded pool and ct_flush. */
+ * (nanoseconds), ct_sweep (frees the expired and nothing else, entries reused), the lab-wide
+ * pool (grows on demand, its limit, fairness between interfaces), ct_flush, ct_pool_clone. */
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "dataplane/ct.h"
 #include "fixture.h"
 
 Suite *suite_ct(void);
 
+static struct ct_pool *pool;
 static struct ct_table *ct;
 
 static void setup(void)
 {
-	ct = ct_create(64);
-	ck_assert_ptr_nonnull(ct);
+	pool = ct_pool_create(2, 64);
+	ck_assert_ptr_nonnull(pool);
+	ct = ct_port(pool, 0);
 }
 
 static void teardown(void)
 {
-	ct_destroy(ct);
+	ct_pool_destroy(pool);
+	pool = NULL;
 	ct = NULL;
+}
+
+static uint32_t used_of(const struct ct_table *t)
+{
+	struct ct_stats st;
+	ct_stats(t, &st);
+	return st.used;
 }
 
 static uint32_t A, B;
@@ -91,18 +105,18 @@ START_TEST(lookup_finds_one_entry_with_direction)
 	int32_t i1 = start(&p1, FX_S(1));
 	int32_t i2 = start(&p2, FX_S(1));
 	ck_assert_int_ne(i1, i2);
-	ck_assert_uint_eq(ct->used, 2);
+	ck_assert_uint_eq(used_of(ct), 2);
 	struct pkt r1 = fx_pkt_reverse(&p1, TCPF_SYN | TCPF_ACK);
 	struct pkt r2 = fx_pkt_reverse(&p2, TCPF_SYN | TCPF_ACK);
 	step(i1, &p1, CT_ORIG, FX_S(2));
 	step(i1, &r1, CT_REPLY, FX_S(2));
 	step(i2, &p2, CT_ORIG, FX_S(2));
 	step(i2, &r2, CT_REPLY, FX_S(2));
-	ck_assert_uint_eq(ct->entries[i1].packets[CT_ORIG], 2);
-	ck_assert_uint_eq(ct->entries[i1].packets[CT_REPLY], 1);
-	ck_assert_uint_eq(ct->entries[i1].bytes[CT_ORIG], 2 * (100 - 14));
-	ck_assert_uint_eq(ct->entries[i1].created, FX_S(1));
-	ck_assert_uint_eq(ct->entries[i1].last_seen, FX_S(2));
+	ck_assert_uint_eq(ct_entry_at(ct, i1)->packets[CT_ORIG], 2);
+	ck_assert_uint_eq(ct_entry_at(ct, i1)->packets[CT_REPLY], 1);
+	ck_assert_uint_eq(ct_entry_at(ct, i1)->bytes[CT_ORIG], 2 * (100 - 14));
+	ck_assert_uint_eq(ct_entry_at(ct, i1)->created, FX_S(1));
+	ck_assert_uint_eq(ct_entry_at(ct, i1)->last_seen, FX_S(2));
 }
 END_TEST
 
@@ -155,7 +169,7 @@ START_TEST(icmp_and_other_protocol_keys)
 	struct pkt gr = fx_pkt(47, B, 0, A, 0, 0);
 	step(ig, &gr, CT_REPLY, FX_S(1));
 	ck_assert_int_ne(ig, iu);
-	ck_assert_uint_eq(ct->used, 3);
+	ck_assert_uint_eq(used_of(ct), 3);
 	struct ct_key k;
 	int side;
 	ct_key_of(&g, &k, &side);
@@ -176,29 +190,29 @@ START_TEST(tcp_handshake_and_close)
 	ack_r.tcp_flags = TCPF_ACK;
 	fin_r.tcp_flags = TCPF_FIN | TCPF_ACK;
 	int32_t i = start(&syn, FX_S(1));
-	ck_assert_int_eq(ct->entries[i].state, CT_SYN_SENT);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_SYN_SENT);
 	/* a SYN-ACK from the originator's side is not the answer */
 	struct pkt odd = syn;
 	odd.tcp_flags = TCPF_SYN | TCPF_ACK;
 	step(i, &odd, CT_ORIG, FX_S(1));
-	ck_assert_int_eq(ct->entries[i].state, CT_SYN_SENT);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_SYN_SENT);
 	/* nor is a bare ACK from the responder before its SYN-ACK */
 	step(i, &ack_r, CT_REPLY, FX_S(1));
-	ck_assert_int_eq(ct->entries[i].state, CT_SYN_SENT);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_SYN_SENT);
 	step(i, &synack, CT_REPLY, FX_S(1));
-	ck_assert_int_eq(ct->entries[i].state, CT_SYN_RECV);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_SYN_RECV);
 	step(i, &ack_r, CT_REPLY, FX_S(1)); /* the responder's ACK does not complete it */
-	ck_assert_int_eq(ct->entries[i].state, CT_SYN_RECV);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_SYN_RECV);
 	step(i, &ack, CT_ORIG, FX_S(1));
-	ck_assert_int_eq(ct->entries[i].state, CT_ESTABLISHED);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_ESTABLISHED);
 	step(i, &ack_r, CT_REPLY, FX_S(1));
-	ck_assert_int_eq(ct->entries[i].state, CT_ESTABLISHED);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_ESTABLISHED);
 	step(i, &fin, CT_ORIG, FX_S(2));
-	ck_assert_int_eq(ct->entries[i].state, CT_FIN_WAIT);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_FIN_WAIT);
 	step(i, &ack_r, CT_REPLY, FX_S(2));
-	ck_assert_int_eq(ct->entries[i].state, CT_FIN_WAIT);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_FIN_WAIT);
 	step(i, &fin_r, CT_REPLY, FX_S(3));
-	ck_assert_int_eq(ct->entries[i].state, CT_CLOSING);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_CLOSING);
 	ck_assert_str_eq(ct_state_name(CT_CLOSING), "CLOSING");
 	ck_assert_str_eq(ct_state_name(CT_ESTABLISHED), "ESTABLISHED");
 }
@@ -218,9 +232,9 @@ START_TEST(tcp_fin_from_responder_first)
 	step(i, &synack, CT_REPLY, 0);
 	step(i, &ack, CT_ORIG, 0);
 	step(i, &fin_r, CT_REPLY, 0);
-	ck_assert_int_eq(ct->entries[i].state, CT_FIN_WAIT);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_FIN_WAIT);
 	step(i, &fin, CT_ORIG, 0);
-	ck_assert_int_eq(ct->entries[i].state, CT_CLOSING);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_CLOSING);
 }
 END_TEST
 
@@ -235,7 +249,7 @@ START_TEST(tcp_rst_closes_from_any_state)
 			struct pkt rst = who ? fx_pkt_reverse(&syn, rst_flags[f]) : syn;
 			rst.tcp_flags = rst_flags[f];
 			step(i, &rst, who ? CT_REPLY : CT_ORIG, FX_S(1));
-			ck_assert_int_eq(ct->entries[i].state, CT_CLOSED);
+			ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_CLOSED);
 		}
 	}
 	/* RST on an established flow */
@@ -247,7 +261,7 @@ START_TEST(tcp_rst_closes_from_any_state)
 	step(i, &ack, CT_ORIG, FX_S(1));
 	struct pkt rst = fx_pkt_reverse(&syn, TCPF_RST);
 	step(i, &rst, CT_REPLY, FX_S(1));
-	ck_assert_int_eq(ct->entries[i].state, CT_CLOSED);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_CLOSED);
 }
 END_TEST
 
@@ -259,13 +273,13 @@ START_TEST(tcp_midstream_is_established)
 	addrs();
 	struct pkt ack = fx_pkt(6, A, 40000, B, 443, TCPF_ACK);
 	int32_t i = start(&ack, 0);
-	ck_assert_int_eq(ct->entries[i].state, CT_SYN_RECV);
-	ck_assert_uint_eq(ct_timeout_ns(&ct->entries[i]), (uint64_t)CT_TCP_HANDSHAKE_S * NS_PER_S);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_SYN_RECV);
+	ck_assert_uint_eq(ct_timeout_ns(ct_entry_at(ct, i)), (uint64_t)CT_TCP_HANDSHAKE_S * NS_PER_S);
 	step(i, &ack, CT_ORIG, FX_S(1));
-	ck_assert_int_eq(ct->entries[i].state, CT_SYN_RECV);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_SYN_RECV);
 	struct pkt back = fx_pkt_reverse(&ack, TCPF_ACK);
 	step(i, &back, CT_REPLY, FX_S(1));
-	ck_assert_int_eq(ct->entries[i].state, CT_ESTABLISHED);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_ESTABLISHED);
 }
 END_TEST
 
@@ -280,20 +294,20 @@ START_TEST(tcp_fresh_syn_restarts_closed_entry)
 	ck_assert_int_eq(ct_lookup(ct, &syn, FX_S(1), &d), i); /* retransmitted SYN: same flow */
 	struct pkt rst = fx_pkt_reverse(&syn, TCPF_RST | TCPF_ACK);
 	step(i, &rst, CT_REPLY, FX_S(1));
-	ck_assert_int_eq(ct->entries[i].state, CT_CLOSED);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_CLOSED);
 	struct pkt late = syn;
 	late.tcp_flags = TCPF_ACK;
 	ck_assert_int_eq(ct_lookup(ct, &late, FX_S(2), &d), i);
 	struct pkt synack = fx_pkt_reverse(&syn, TCPF_SYN | TCPF_ACK); /* not a fresh SYN */
 	ck_assert_int_eq(ct_lookup(ct, &synack, FX_S(2), &d), i);
-	ck_assert_uint_eq(ct->used, 1);
+	ck_assert_uint_eq(used_of(ct), 1);
 	ck_assert_int_eq(ct_lookup(ct, &syn, FX_S(2), &d), -1);
-	ck_assert_uint_eq(ct->used, 0);
+	ck_assert_uint_eq(used_of(ct), 0);
 	ck_assert_int_eq(ct_lookup(ct, &late, FX_S(2), &d), -1);
 	/* it starts over */
 	int32_t j = start(&syn, FX_S(3));
-	ck_assert_int_eq(ct->entries[j].state, CT_SYN_SENT);
-	ck_assert_uint_eq(ct->entries[j].packets[CT_REPLY], 0);
+	ck_assert_int_eq(ct_entry_at(ct, j)->state, CT_SYN_SENT);
+	ck_assert_uint_eq(ct_entry_at(ct, j)->packets[CT_REPLY], 0);
 }
 END_TEST
 
@@ -301,7 +315,7 @@ END_TEST
 static void check_boundary(int32_t i, const struct pkt *p, uint64_t last, uint32_t seconds)
 {
 	uint64_t edge = last + FX_S(seconds);
-	ck_assert_uint_eq(ct_timeout_ns(&ct->entries[i]), FX_S(seconds));
+	ck_assert_uint_eq(ct_timeout_ns(ct_entry_at(ct, i)), FX_S(seconds));
 	ck_assert(!ct_expired(ct, i, edge - 1));
 	ck_assert(!ct_expired(ct, i, edge));
 	ck_assert(ct_expired(ct, i, edge + 1));
@@ -378,7 +392,7 @@ START_TEST(timeout_tcp_established)
 	i = start(&syn, FX_S(2));
 	step(i, &synack, CT_REPLY, FX_S(2));
 	step(i, &ack, CT_ORIG, FX_S(3));
-	ck_assert_int_eq(ct->entries[i].state, CT_ESTABLISHED);
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_ESTABLISHED);
 	check_boundary(i, &ack, FX_S(3), 432000);
 }
 END_TEST
@@ -424,19 +438,34 @@ START_TEST(idle_clock_and_time_going_back)
 	ck_assert(!ct_expired(ct, i, FX_S(155)));
 	ck_assert(ct_expired(ct, i, FX_S(155) + 1));
 	step(i, &q, CT_ORIG, FX_S(50));
-	ck_assert_uint_eq(ct->entries[i].last_seen, FX_S(125));
+	ck_assert_uint_eq(ct_entry_at(ct, i)->last_seen, FX_S(125));
 	ck_assert(!ct_expired(ct, i, FX_S(1)));
 	ck_assert(!ct_expired(ct, i, 0));
 }
 END_TEST
 
+/* A pool of its own (limit entries for n_ports interfaces) in place of the fixture's. */
+static void use_pool(uint16_t n_ports, uint32_t limit)
+{
+	ct_pool_destroy(pool);
+	pool = ct_pool_create(n_ports, limit);
+	ck_assert_ptr_nonnull(pool);
+	ct = ct_port(pool, 0);
+}
+
+/* A flow opened by interface opener (its in_port). */
+static struct pkt opened_by(uint16_t opener, uint8_t proto, uint32_t src, uint16_t sport)
+{
+	struct pkt p = fx_pkt(proto, src, sport, B, 80, proto == 6 ? TCPF_SYN : 0);
+	p.in_port = opener;
+	p.origin_port = opener;
+	return p;
+}
+
 START_TEST(sweep_frees_expired_only)
 {
 	addrs();
-	struct ct_table *big = ct_create(512);
-	ck_assert_ptr_nonnull(big);
-	struct ct_table *keep = ct;
-	ct = big;
+	use_pool(1, 1024);
 	int32_t idx[300];
 	struct pkt pk[300];
 	/* 300 UDP flows, last seen at 0..299 s */
@@ -444,11 +473,13 @@ START_TEST(sweep_frees_expired_only)
 		pk[k] = fx_pkt(17, A + (uint32_t)k, (uint16_t)(1000 + k), B, 53, 0);
 		idx[k] = start(&pk[k], FX_S(k));
 	}
-	ck_assert_uint_eq(ct->used, 300);
+	ck_assert_uint_eq(used_of(ct), 300);
+	ck_assert_uint_eq(ct_pool_used(pool), 300);
 	/* at 130 s + 1 ns the flows seen at 0..100 s are past 30 s */
 	uint64_t now = FX_S(130) + 1;
-	ck_assert_uint_eq(ct_sweep(ct, now, ct->mask + 1), 101);
-	ck_assert_uint_eq(ct->used, 199);
+	ck_assert_uint_eq(ct_sweep(pool, now, UINT32_MAX), 101);
+	ck_assert_uint_eq(used_of(ct), 199);
+	ck_assert_uint_eq(ct_pool_used(pool), 199);
 	enum ct_dir d;
 	for (int k = 0; k < 300; k++) {
 		int32_t got = ct_lookup(ct, &pk[k], now, &d);
@@ -458,121 +489,152 @@ START_TEST(sweep_frees_expired_only)
 			ck_assert_int_eq(got, idx[k]);
 	}
 	/* a second sweep at the same time finds nothing */
-	ck_assert_uint_eq(ct_sweep(ct, now, ct->mask + 1), 0);
-	/* small budgets: all buckets visited over successive calls */
+	ck_assert_uint_eq(ct_sweep(pool, now, UINT32_MAX), 0);
+	/* small budgets: every entry looked at over successive calls (300 were handed out) */
 	uint32_t freed = 0;
 	now = FX_S(1000);
-	for (uint32_t n = 0; n <= ct->mask; n++)
-		freed += ct_sweep(ct, now, 1);
+	for (uint32_t n = 0; n < 300; n++)
+		freed += ct_sweep(pool, now, 1);
 	ck_assert_uint_eq(freed, 199);
-	ck_assert_uint_eq(ct->used, 0);
-	ct = keep;
-	ct_destroy(big);
+	ck_assert_uint_eq(used_of(ct), 0);
+	ck_assert_uint_eq(ct_pool_used(pool), 0);
 }
 END_TEST
 
-/* A budget of 0 visits nothing; sweeping an empty table frees nothing. */
+/* A budget of 0 looks at nothing; sweeping an empty pool frees nothing. */
 START_TEST(sweep_budget_zero_and_empty)
 {
 	addrs();
-	ck_assert_uint_eq(ct_sweep(ct, FX_S(1000), ct->mask + 1), 0);
+	ck_assert_uint_eq(ct_sweep(pool, FX_S(1000), UINT32_MAX), 0);
 	struct pkt q = fx_pkt(17, A, 1, B, 2, 0);
 	start(&q, 0);
-	ck_assert_uint_eq(ct_sweep(ct, FX_S(1000), 0), 0);
-	ck_assert_uint_eq(ct->used, 1);
-	ck_assert_uint_eq(ct_sweep(ct, FX_S(1000), ct->mask + 1), 1);
+	ck_assert_uint_eq(ct_sweep(pool, FX_S(1000), 0), 0);
+	ck_assert_uint_eq(used_of(ct), 1);
+	ck_assert_uint_eq(ct_sweep(pool, FX_S(1000), UINT32_MAX), 1);
 }
 END_TEST
 
-START_TEST(pool_capacity_and_reuse)
+/* The pool's limit is exact (each flow from another opener, so fairness never stops them):
+ * -ENOSPC past it and DROP_CT_FULL counted at the opener; freed entries (sweep, lookup of an
+ * expired flow, flush) are reused, and the pool does not grow past what it handed out. */
+START_TEST(pool_limit_and_reuse)
 {
-	static const uint32_t caps[] = {1, 2, 5, 16, 17, 1000};
+	static const uint32_t caps[] = {1, 2, 5, 16, 17, 1000, 1025, 2500};
 	addrs();
 	for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
 		uint32_t n = caps[c];
-		struct ct_table *tab = ct_create(n);
-		ck_assert_ptr_nonnull(tab);
-		ck_assert_uint_eq(tab->capacity, n);
+		use_pool((uint16_t)(n + 1), n);
+		ck_assert_uint_eq(ct_pool_limit(pool), n);
 		uint8_t *seen = calloc(n, 1);
 		for (uint32_t k = 0; k < n; k++) {
-			struct pkt p = fx_pkt(6, A, (uint16_t)(1024 + k), B, 80, TCPF_SYN);
-			int32_t i = ct_insert(tab, &p, FX_S(1));
+			struct pkt p = opened_by((uint16_t)k, 6, A, (uint16_t)(1024 + k));
+			int32_t i = ct_insert(ct, &p, FX_S(1));
 			ck_assert_int_ge(i, 0);
 			ck_assert_int_lt(i, (int32_t)n);
 			ck_assert(!seen[i]);
 			seen[i] = 1;
 		}
-		ck_assert_uint_eq(tab->used, n);
-		struct pkt extra = fx_pkt(6, A, 9, B, 80, TCPF_SYN);
-		ck_assert_int_eq(ct_insert(tab, &extra, FX_S(1)), -ENOSPC);
-		ck_assert_int_eq(ct_insert(tab, &extra, FX_S(1)), -ENOSPC);
+		ck_assert_uint_eq(used_of(ct), n);
+		ck_assert_uint_eq(ct_pool_used(pool), n);
+		struct pkt extra = opened_by((uint16_t)n, 6, A, 9);
+		ck_assert_int_eq(ct_insert(ct, &extra, FX_S(1)), -ENOSPC);
+		ck_assert_int_eq(ct_insert(ct_port(pool, (uint16_t)n), &extra, FX_S(1)), -ENOSPC);
+		struct ct_stats st;
+		ct_stats(ct_port(pool, (uint16_t)n), &st);
+		ck_assert_uint_eq(st.full, 2); /* counted at the opener, whichever table refused */
+		ct_stats(ct, &st);
+		ck_assert_uint_eq(st.full, 0);
 		/* all expire (handshake timeout): a sweep returns the whole pool */
 		uint64_t later = FX_S(1) + FX_S(CT_TCP_HANDSHAKE_S) + 1;
-		ck_assert_uint_eq(ct_sweep(tab, later, tab->mask + 1), n);
-		ck_assert_uint_eq(tab->used, 0);
+		ck_assert_uint_eq(ct_sweep(pool, later, UINT32_MAX), n);
+		ck_assert_uint_eq(ct_pool_used(pool), 0);
+		memset(seen, 0, n);
 		for (uint32_t k = 0; k < n; k++) {
-			struct pkt p = fx_pkt(6, B, (uint16_t)(1024 + k), A, 80, TCPF_SYN);
-			ck_assert_int_ge(ct_insert(tab, &p, later), 0);
+			struct pkt p = opened_by((uint16_t)k, 6, A + 1, (uint16_t)(1024 + k));
+			int32_t i = ct_insert(ct, &p, later);
+			ck_assert_int_ge(i, 0);
+			ck_assert_int_lt(i, (int32_t)n); /* reused: nothing past the first n */
+			ck_assert(!seen[i]);
+			seen[i] = 1;
 		}
-		ck_assert_int_eq(ct_insert(tab, &extra, later), -ENOSPC);
+		ck_assert_int_eq(ct_insert(ct, &extra, later), -ENOSPC);
 		/* one freed by lookup (expired) makes room for exactly one */
-		struct pkt first = fx_pkt(6, B, 1024, A, 80, TCPF_SYN);
+		struct pkt first = opened_by(0, 6, A + 1, 1024);
 		enum ct_dir d;
 		uint64_t later2 = later + FX_S(CT_TCP_HANDSHAKE_S) + 1;
-		ck_assert_int_eq(ct_lookup(tab, &first, later2, &d), -1);
-		ck_assert_uint_eq(tab->used, n - 1);
-		ck_assert_int_ge(ct_insert(tab, &extra, later2), 0);
-		ck_assert_int_eq(ct_insert(tab, &first, later2), -ENOSPC);
-		/* flush: empty, full capacity again, old flows gone */
-		ct_flush(tab);
-		ck_assert_uint_eq(tab->used, 0);
-		ck_assert_int_eq(ct_lookup(tab, &extra, later2, &d), -1);
+		ck_assert_int_eq(ct_lookup(ct, &first, later2, &d), -1);
+		ck_assert_uint_eq(used_of(ct), n - 1);
+		ck_assert_int_ge(ct_insert(ct, &extra, later2), 0);
+		ck_assert_int_eq(ct_insert(ct, &first, later2), -ENOSPC);
+		/* flush: empty, the whole limit again, old flows gone */
+		ct_flush(ct);
+		ck_assert_uint_eq(used_of(ct), 0);
+		ck_assert_uint_eq(ct_pool_used(pool), 0);
+		ck_assert_int_eq(ct_lookup(ct, &extra, later2, &d), -1);
 		for (uint32_t k = 0; k < n; k++) {
-			struct pkt p = fx_pkt(17, A, (uint16_t)k, B, 53, 0);
-			ck_assert_int_ge(ct_insert(tab, &p, later2), 0);
+			struct pkt p = opened_by((uint16_t)k, 17, A, (uint16_t)k);
+			ck_assert_int_ge(ct_insert(ct, &p, later2), 0);
 		}
-		ck_assert_int_eq(ct_insert(tab, &extra, later2), -ENOSPC);
+		ck_assert_int_eq(ct_insert(ct, &extra, later2), -ENOSPC);
 		free(seen);
-		ct_destroy(tab);
 	}
 }
 END_TEST
 
-START_TEST(create_rejects_zero_capacity)
+START_TEST(create_limits)
 {
 	errno = 0;
-	ck_assert_ptr_null(ct_create(0));
+	ck_assert_ptr_null(ct_pool_create(4, CT_LIMIT_MAX + 1));
 	ck_assert_int_eq(errno, EINVAL);
-	ct_destroy(NULL);
+	ct_pool_destroy(NULL);
+	/* 0: the default; the largest limit costs nothing up front */
+	use_pool(4, 0);
+	ck_assert_uint_eq(ct_pool_limit(pool), CT_LIMIT_DEFAULT);
+	use_pool(1000, CT_LIMIT_MAX);
+	ck_assert_uint_eq(ct_pool_used(pool), 0);
+	/* a pool for no interface at all */
+	use_pool(0, 16);
+	ck_assert_uint_eq(ct_pool_limit(pool), 16);
 }
 END_TEST
 
-/* Many flows in a table: every one found after inserts and deletes (a reference set). */
+/* The pool grows by chunks and each table's index by doubling, on insertion: thousands of
+ * flows over several chunks and tables, every one found in both directions after inserts and
+ * deletes (a reference set), entry addresses stable while the pool grows. */
 START_TEST(many_flows_against_reference)
 {
-	struct ct_table *tab = ct_create(2048);
-	ck_assert_ptr_nonnull(tab);
+	use_pool(64, 1u << 20);
 	struct rng r;
 	rng_seed(&r, 77);
-	enum { N = 2000 };
+	enum { N = 6000 };
 	static struct pkt flows[N];
 	static int32_t where[N];
+	static const struct ct_entry *addr[N];
 	for (int k = 0; k < N; k++) {
 		/* small address and port space: collisions in buckets, distinct keys */
 		flows[k] = fx_pkt(rng_below(&r, 2) ? 6 : 17, 0x0a000000u + (uint32_t)k / 7, (uint16_t)k,
 				  0x0a000100u + rng_below(&r, 3), 80, TCPF_SYN);
 		if (rng_below(&r, 2))
 			flows[k] = fx_pkt_reverse(&flows[k], TCPF_SYN);
-		where[k] = ct_insert(tab, &flows[k], FX_S(k % 10));
+		flows[k].in_port = (uint16_t)(k % 64);
+		where[k] = ct_insert(ct_port(pool, (uint16_t)(k % 3)), &flows[k], FX_S(k % 10));
 		ck_assert_int_ge(where[k], 0);
+		addr[k] = ct_entry_at(ct, where[k]);
+		ck_assert_uint_eq(addr[k]->port, k % 3);
+		ck_assert_uint_eq(addr[k]->charge, k % 64);
 	}
+	ck_assert_uint_eq(ct_pool_used(pool), N);
 	enum ct_dir d;
 	for (int k = 0; k < N; k++) {
+		struct ct_table *tab = ct_port(pool, (uint16_t)(k % 3));
 		struct pkt rev = fx_pkt_reverse(&flows[k], TCPF_ACK);
 		ck_assert_int_eq(ct_lookup(tab, &flows[k], FX_S(10), &d), where[k]);
 		ck_assert_int_eq(d, CT_ORIG);
 		ck_assert_int_eq(ct_lookup(tab, &rev, FX_S(10), &d), where[k]);
 		ck_assert_int_eq(d, CT_REPLY);
+		ck_assert_ptr_eq(ct_entry_at(tab, where[k]), addr[k]);
+		/* another interface's table does not hold it */
+		ck_assert_int_eq(ct_lookup(ct_port(pool, (uint16_t)(k % 3 + 3)), &flows[k], FX_S(10), &d), -1);
 	}
 	/* expire those started at even seconds: UDP after 30 s, TCP handshake after 120 s */
 	uint64_t now = FX_S(200);
@@ -582,11 +644,150 @@ START_TEST(many_flows_against_reference)
 			expect_freed++;
 	for (int k = 0; k < N; k++)
 		if (k % 2)
-			ct_update(tab, where[k], &flows[k], CT_ORIG, FX_S(199));
-	ck_assert_uint_eq(ct_sweep(tab, now, tab->mask + 1), expect_freed);
+			ct_update(ct_port(pool, (uint16_t)(k % 3)), where[k], &flows[k], CT_ORIG, FX_S(199));
+	ck_assert_uint_eq(ct_sweep(pool, now, UINT32_MAX), expect_freed);
 	for (int k = 0; k < N; k++)
-		ck_assert_int_eq(ct_lookup(tab, &flows[k], now, &d), k % 2 ? where[k] : -1);
-	ct_destroy(tab);
+		ck_assert_int_eq(ct_lookup(ct_port(pool, (uint16_t)(k % 3)), &flows[k], now, &d),
+				 k % 2 ? where[k] : -1);
+	/* charged to their openers: k % 64 == 5 are all odd (kept), k % 64 == 4 all even (freed) */
+	struct ct_stats st;
+	ct_stats(ct_port(pool, 5), &st);
+	ck_assert_uint_eq(st.charged, 94);
+	ct_stats(ct_port(pool, 4), &st);
+	ck_assert_uint_eq(st.charged, 0);
+}
+END_TEST
+
+/* Fairness: a flooding interface stops at its share, at both ends of its flows; the pool keeps
+ * room, and a third interface still opens flows to the flood's target. */
+START_TEST(fairness_flood_does_not_starve)
+{
+	addrs();
+	enum { L = 1000, FLOOD = 0, TARGET = 1, THIRD = 2 };
+	use_pool(3, L);
+	struct ct_table *fl = ct_port(pool, FLOOD), *tg = ct_port(pool, TARGET), *th = ct_port(pool, THIRD);
+	uint32_t opened = 0, refused = 0;
+	for (uint32_t k = 0; k < L; k++) {
+		/* tracked twice, as sg.c does: the flooder's egress, then the target's ingress */
+		struct pkt p = opened_by(FLOOD, 17, A, (uint16_t)(1000 + k));
+		int32_t i = ct_insert(fl, &p, FX_S(1));
+		if (i >= 0 && ct_insert(tg, &p, FX_S(1)) >= 0)
+			opened++;
+		else
+			refused++;
+	}
+	struct ct_stats sf, st;
+	ct_stats(fl, &sf);
+	ct_stats(tg, &st);
+	/* charged < free: 2n < L - 2n, so n stops at L/4 */
+	ck_assert_uint_eq(opened, L / 4);
+	ck_assert_uint_eq(sf.charged, L / 2);
+	ck_assert_uint_eq(sf.used + st.used, L / 2);
+	ck_assert_uint_eq(st.charged, 0);
+	ck_assert_uint_eq(sf.full, refused);
+	ck_assert_uint_ge(refused, 1);
+	ck_assert_uint_eq(st.full, 0);
+	/* the third opens flows to the target, both ends tracked */
+	for (uint16_t k = 0; k < 50; k++) {
+		struct pkt p = opened_by(THIRD, 6, B + 1, (uint16_t)(2000 + k));
+		ck_assert_int_ge(ct_insert(th, &p, FX_S(2)), 0);
+		ck_assert_int_ge(ct_insert(tg, &p, FX_S(2)), 0);
+	}
+	/* the flooder is still refused, and its freed flows give it room again */
+	struct pkt more = opened_by(FLOOD, 17, A, 9);
+	ck_assert_int_eq(ct_insert(fl, &more, FX_S(2)), -ENOSPC);
+	ck_assert_uint_eq(ct_sweep(pool, FX_S(1) + FX_S(CT_UDP_S) + 1, UINT32_MAX), L / 2);
+	ck_assert_int_ge(ct_insert(fl, &more, FX_S(40)), 0);
+	/* two flooders (each into its own table): k of them stop at k/(k+1) of the pool */
+	use_pool(3, 900);
+	for (uint32_t k = 0; k < 900; k++) {
+		for (uint16_t f = 0; f < 2; f++) {
+			struct pkt p = opened_by(f, 17, A + f, (uint16_t)(1000 + k));
+			ct_insert(ct_port(pool, f), &p, FX_S(1));
+		}
+	}
+	ck_assert_uint_eq(ct_pool_used(pool), 600);
+	struct pkt p = opened_by(THIRD, 17, A + 2, 1);
+	ck_assert_int_ge(ct_insert(ct_port(pool, THIRD), &p, FX_S(1)), 0);
+}
+END_TEST
+
+struct count_arg {
+	uint32_t n;
+	uint16_t port;
+	int bad;
+};
+
+static void count_entry(const struct ct_entry *e, void *arg)
+{
+	struct count_arg *c = arg;
+	c->n++;
+	if (!e->in_use || e->port != c->port)
+		c->bad++;
+}
+
+/* ct_foreach visits the live entries of one table, not the expired, not another table's. */
+START_TEST(foreach_visits_live_entries)
+{
+	addrs();
+	use_pool(2, 256);
+	for (uint16_t k = 0; k < 40; k++) {
+		struct pkt p = fx_pkt(17, A, (uint16_t)(100 + k), B, 53, 0);
+		ck_assert_int_ge(ct_insert(ct_port(pool, k % 2), &p, FX_S(k < 10 ? 1 : 50)), 0);
+	}
+	struct count_arg c = {.port = 0};
+	ct_foreach(ct_port(pool, 0), FX_S(60), count_entry, &c);
+	ck_assert_uint_eq(c.n, 15); /* 20 in table 0, the 5 seen at 1 s expired at 60 s */
+	ck_assert_int_eq(c.bad, 0);
+	c = (struct count_arg){.port = 1};
+	ct_foreach(ct_port(pool, 1), FX_S(2), count_entry, &c);
+	ck_assert_uint_eq(c.n, 20);
+	ck_assert_int_eq(c.bad, 0);
+	c = (struct count_arg){.port = 0};
+	ct_flush(ct_port(pool, 0));
+	ct_foreach(ct_port(pool, 0), FX_S(2), count_entry, &c);
+	ck_assert_uint_eq(c.n, 0);
+	ck_assert_uint_eq(ct_pool_used(pool), 20);
+}
+END_TEST
+
+/* A clone is deep: changes to either never show in the other, and it outlives the original. */
+START_TEST(clone_is_deep)
+{
+	addrs();
+	use_pool(2, 4096);
+	struct pkt pk[1500];
+	int32_t idx[1500];
+	for (int k = 0; k < 1500; k++) {
+		pk[k] = fx_pkt(6, A, (uint16_t)(1000 + k), B, 443, TCPF_SYN);
+		idx[k] = start(&pk[k], FX_S(1));
+	}
+	struct ct_pool *c = ct_pool_clone(pool);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(ct_pool_used(c), 1500);
+	struct ct_table *cc = ct_port(c, 0);
+	ck_assert_ptr_ne(ct_entry_at(cc, idx[0]), ct_entry_at(ct, idx[0]));
+	enum ct_dir d;
+	/* the clone's flow advances; the original's does not */
+	struct pkt synack = fx_pkt_reverse(&pk[7], TCPF_SYN | TCPF_ACK);
+	ck_assert_int_eq(ct_lookup(cc, &synack, FX_S(2), &d), idx[7]);
+	ct_update(cc, idx[7], &synack, d, FX_S(2));
+	ck_assert_int_eq(ct_entry_at(cc, idx[7])->state, CT_SYN_RECV);
+	ck_assert_int_eq(ct_entry_at(ct, idx[7])->state, CT_SYN_SENT);
+	/* a flow new in the clone is not in the original, a flush of the original not in the clone */
+	struct pkt fresh = fx_pkt(17, A, 5, B, 53, 0);
+	ck_assert_int_ge(ct_insert(cc, &fresh, FX_S(2)), 0);
+	ck_assert_int_eq(ct_lookup(ct, &fresh, FX_S(2), &d), -1);
+	ct_flush(ct);
+	ck_assert_uint_eq(ct_pool_used(pool), 0);
+	ck_assert_uint_eq(ct_pool_used(c), 1501);
+	ct_pool_destroy(pool);
+	pool = NULL;
+	ct = NULL;
+	for (int k = 0; k < 1500; k++)
+		ck_assert_int_eq(ct_lookup(cc, &pk[k], FX_S(3), &d), idx[k]);
+	ck_assert_uint_eq(ct_sweep(c, FX_S(1000), UINT32_MAX), 1501);
+	ct_pool_destroy(c);
 }
 END_TEST
 
@@ -620,13 +821,16 @@ Suite *suite_ct(void)
 	tcase_add_test(to, timeout_other_protocol);
 	tcase_add_test(to, idle_clock_and_time_going_back);
 	suite_add_tcase(s, to);
-	TCase *pool = tcase_create("pool");
-	tcase_add_checked_fixture(pool, setup, teardown);
-	tcase_add_test(pool, sweep_frees_expired_only);
-	tcase_add_test(pool, sweep_budget_zero_and_empty);
-	tcase_add_test(pool, pool_capacity_and_reuse);
-	tcase_add_test(pool, create_rejects_zero_capacity);
-	tcase_add_test(pool, many_flows_against_reference);
-	suite_add_tcase(s, pool);
+	TCase *pc = tcase_create("pool");
+	tcase_add_checked_fixture(pc, setup, teardown);
+	tcase_add_test(pc, sweep_frees_expired_only);
+	tcase_add_test(pc, sweep_budget_zero_and_empty);
+	tcase_add_test(pc, pool_limit_and_reuse);
+	tcase_add_test(pc, create_limits);
+	tcase_add_test(pc, many_flows_against_reference);
+	tcase_add_test(pc, fairness_flood_does_not_starve);
+	tcase_add_test(pc, foreach_visits_live_entries);
+	tcase_add_test(pc, clone_is_deep);
+	suite_add_tcase(s, pc);
 	return s;
 }

@@ -16,7 +16,15 @@ static uint16_t vpc, vpc2, s1, s2;
 static uint16_t g_web, g_app, g_other, g_extra;
 static uint16_t pa, pb, pc, pd, pe;     /* ports */
 static uint32_t ip_a, ip_b, ip_c, ip_d, ip_e, pub_a, pub_b;
+static struct ct_pool *pool;
 static struct ct_table *ct_a, *ct_b;
+
+static uint32_t used_of(const struct ct_table *ct)
+{
+	struct ct_stats st;
+	ct_stats(ct, &st);
+	return st.used;
+}
 
 /* VPC 10.0.0.0/16: subnet 10.0.1.0/24 with A (web, public IP) and B (app, public IP), subnet
  * 10.0.2.0/24 with C (other) and D (web). VPC2 has E, which (abusing the model) carries web. */
@@ -50,15 +58,15 @@ static void setup(void)
 	pub_a = fx_ip("203.0.113.10");
 	pub_b = fx_ip("203.0.113.20");
 	t = NULL;
-	ct_a = ct_create(64);
-	ct_b = ct_create(64);
-	ck_assert(ct_a && ct_b);
+	pool = ct_pool_create(8, 128);
+	ck_assert_ptr_nonnull(pool);
+	ct_a = ct_port(pool, pa);
+	ct_b = ct_port(pool, pb);
 }
 
 static void teardown(void)
 {
-	ct_destroy(ct_a);
-	ct_destroy(ct_b);
+	ct_pool_destroy(pool);
 	fx_free(fx);
 }
 
@@ -280,14 +288,14 @@ START_TEST(stateful_reply_passes_without_rule)
 	ck_assert_int_eq(res.new_flow, 1);
 	ck_assert_int_ge(res.ct, 0);
 	ck_assert_int_eq(res.dir, CT_ORIG);
-	ck_assert_uint_eq(ct_a->entries[res.ct].rule, (uint32_t)res.rule);
-	ck_assert_uint_eq(ct_a->entries[res.ct].rule_dir, 1);
+	ck_assert_uint_eq(ct_entry_at(ct_a, res.ct)->rule, (uint32_t)res.rule);
+	ck_assert_uint_eq(ct_entry_at(ct_a, res.ct)->rule_dir, 1);
 	int32_t flow_a = res.ct;
 
 	ck_assert_int_eq(sg_stage(t, ct_b, pb, SG_INGRESS, &syn, now, &res), STAGE_PASS);
 	ck_assert_int_eq(res.rule, fx_sg_rule_index(fx, g_app, FX_IN, rin));
 	ck_assert_int_eq(res.new_flow, 1);
-	ck_assert_uint_eq(ct_b->entries[res.ct].rule_dir, 0);
+	ck_assert_uint_eq(ct_entry_at(ct_b, res.ct)->rule_dir, 0);
 	int32_t flow_b = res.ct;
 
 	struct pkt synack = from_port(fx_pkt_reverse(&syn, TCPF_SYN | TCPF_ACK), pb);
@@ -300,8 +308,8 @@ START_TEST(stateful_reply_passes_without_rule)
 	ck_assert_int_eq(res.rule, -1);
 	ck_assert_int_eq(res.ct, flow_a);
 	ck_assert_int_eq(res.dir, CT_REPLY);
-	ck_assert_uint_eq(ct_a->used, 1);
-	ck_assert_uint_eq(ct_b->used, 1);
+	ck_assert_uint_eq(used_of(ct_a), 1);
+	ck_assert_uint_eq(used_of(ct_b), 1);
 }
 END_TEST
 
@@ -316,11 +324,11 @@ START_TEST(untracked_is_dropped_with_direction_reason)
 	ck_assert_int_eq(sg_stage(t, ct_b, pb, SG_EGRESS, &p, FX_S(1), &res), DROP_SG_EGRESS);
 	ck_assert_int_eq(res.rule, -1);
 	ck_assert_int_lt(res.ct, 0);
-	ck_assert_uint_eq(ct_b->used, 0);
+	ck_assert_uint_eq(used_of(ct_b), 0);
 	/* and it would not enter A either */
 	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(1), &res), DROP_SG_INGRESS);
 	ck_assert_int_lt(res.ct, 0);
-	ck_assert_uint_eq(ct_a->used, 0);
+	ck_assert_uint_eq(used_of(ct_a), 0);
 	/* a flow of A to port 80 does not open A to another flow (other port) */
 	struct pkt syn = from_port(fx_pkt(6, ip_a, 40000, ip_b, 80, TCPF_SYN), pa);
 	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_EGRESS, &syn, FX_S(2), &res), STAGE_PASS);
@@ -398,15 +406,15 @@ START_TEST(stateful_reply_fragments)
 	ck_assert_int_eq(res.ct, flow);
 	ck_assert_int_eq(res.dir, CT_REPLY);
 	ck_assert_int_eq(res.rule, -1);
-	ck_assert_uint_eq(ct_a->used, 1);
-	ck_assert_uint_eq(ct_a->entries[flow].packets[CT_REPLY], 2);
+	ck_assert_uint_eq(used_of(ct_a), 1);
+	ck_assert_uint_eq(ct_entry_at(ct_a, flow)->packets[CT_REPLY], 2);
 	/* another datagram (IP id) whose first fragment was never seen: no state, no rule */
 	p = frag_of(buf, sizeof(buf), dns, ip_a, 53, 33000, 185, 78);
 	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(2), &res), DROP_SG_INGRESS);
 	/* the same IP id from another host is another datagram */
 	p = frag_of(buf, sizeof(buf), fx_ip("198.51.100.54"), ip_a, 53, 33000, 185, 77);
 	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(2), &res), DROP_SG_INGRESS);
-	ck_assert_uint_eq(ct_a->used, 1);
+	ck_assert_uint_eq(used_of(ct_a), 1);
 }
 END_TEST
 
@@ -422,7 +430,7 @@ START_TEST(fragments_of_a_refused_datagram)
 	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(1), &res), DROP_SG_INGRESS);
 	p = frag_of(buf, sizeof(buf), x, ip_a, 5000, 9999, 185, 5);
 	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(1), &res), DROP_SG_INGRESS);
-	ck_assert_uint_eq(ct_a->used, 0);
+	ck_assert_uint_eq(used_of(ct_a), 0);
 }
 END_TEST
 
@@ -439,7 +447,7 @@ START_TEST(untracked_fragment_needs_a_portless_rule)
 	struct pkt p = frag_of(buf, sizeof(buf), x, ip_b, 5000, 9999, 185, 9);
 	ck_assert_int_eq(sg_stage(t, ct_b, pb, SG_INGRESS, &p, FX_S(1), &res), STAGE_PASS);
 	ck_assert_int_eq(res.rule, fx_sg_rule_index(fx, g_app, FX_IN, all_udp));
-	ck_assert_uint_eq(ct_b->used, 0);
+	ck_assert_uint_eq(used_of(ct_b), 0);
 	p = frag_of(buf, sizeof(buf), x, ip_a, 5000, 9999, 185, 9);
 	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &p, FX_S(1), &res), DROP_SG_INGRESS);
 }
@@ -486,18 +494,20 @@ START_TEST(expired_flow_is_judged_by_rules)
 	/* request + reply: still the single 30 s timeout, from the reply */
 	uint64_t late = t0 + FX_S(CT_UDP_S) + FX_S(CT_UDP_S) + 1;
 	ck_assert_int_eq(sg_stage(t, ct_a, pa, SG_INGRESS, &r, late, &res), DROP_SG_INGRESS);
-	ck_assert_uint_eq(ct_a->used, 0);
+	ck_assert_uint_eq(used_of(ct_a), 0);
 }
 END_TEST
 
-/* Capacity 2: the third admitted flow is DROP_CT_FULL; tracked flows keep passing; a packet the
- * rules refuse is still an SG drop, not CT_FULL. */
+/* A pool of 4: A may open two flows (fewer than the pool has free, ct.h), the third admitted
+ * flow is DROP_CT_FULL; tracked flows keep passing; a packet the rules refuse is still an SG
+ * drop, not CT_FULL. */
 START_TEST(full_table_is_ct_full)
 {
 	fx_sg_rule(fx, g_web, FX_OUT, fx_m(6, 80, 80), "0.0.0.0/0");
 	t = fx_done(fx);
-	struct ct_table *small = ct_create(2);
-	ck_assert_ptr_nonnull(small);
+	struct ct_pool *sp = ct_pool_create(8, 4);
+	ck_assert_ptr_nonnull(sp);
+	struct ct_table *small = ct_port(sp, pa);
 	struct sg_result res;
 	uint32_t x = fx_ip("198.51.100.80");
 	struct pkt p1 = from_port(fx_pkt(6, ip_a, 40001, x, 80, TCPF_SYN), pa);
@@ -512,14 +522,17 @@ START_TEST(full_table_is_ct_full)
 	struct pkt r1 = fx_pkt_reverse(&p1, TCPF_SYN | TCPF_ACK);
 	ck_assert_int_eq(sg_stage(t, small, pa, SG_INGRESS, &r1, FX_S(2), &res), STAGE_PASS);
 	ck_assert_int_eq(sg_stage(t, small, pa, SG_EGRESS, &p2, FX_S(2), &res), STAGE_PASS);
-	ck_assert_uint_eq(small->used, 2);
+	ck_assert_uint_eq(used_of(small), 2);
 	/* when one flow ends (RST, then its closed timeout passes), the new one fits */
 	struct pkt rst = p1;
 	rst.tcp_flags = TCPF_RST;
 	ck_assert_int_eq(sg_stage(t, small, pa, SG_EGRESS, &rst, FX_S(3), &res), STAGE_PASS);
-	ck_assert_uint_eq(ct_sweep(small, FX_S(3) + FX_S(CT_TCP_CLOSED_S) + 1, small->mask + 1), 1);
+	ck_assert_uint_eq(ct_sweep(sp, FX_S(3) + FX_S(CT_TCP_CLOSED_S) + 1, UINT32_MAX), 1);
 	ck_assert_int_eq(sg_stage(t, small, pa, SG_EGRESS, &p3, FX_S(20), &res), STAGE_PASS);
-	ct_destroy(small);
+	struct ct_stats st;
+	ct_stats(small, &st);
+	ck_assert_uint_eq(st.full, 1);
+	ct_pool_destroy(sp);
 }
 END_TEST
 
