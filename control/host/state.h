@@ -33,6 +33,8 @@ int state_write_pid(const char *lab, pid_t pid);
 
 /* Appends a namespace name to the lab's list. 0 or -errno. */
 int state_add_netns(const char *lab, const char *ns);
+/* Appends n names in one write (a large lab records all its namespaces before making any). */
+int state_add_netns_many(const char *lab, const char *const *ns, size_t n);
 
 /* Tears down whatever the lab left: kills processes inside its namespaces, deletes the
  * namespaces listed, removes the state directory. Idempotent. 0 or -errno of the first failure. */
