@@ -26,7 +26,8 @@ void progress_show(struct progress *p, size_t done)
 	if (!p->on)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (progress_ms(&p->start, &now) < 100 || (p->shown && progress_ms(&p->last, &now) < 50))
+	if (progress_ms(&p->start, &now) < 100 ||
+	    (p->shown && done < p->total && progress_ms(&p->last, &now) < 50))
 		return;
 	p->last = now;
 	p->shown = true;

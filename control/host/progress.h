@@ -18,7 +18,7 @@ struct progress {
 /* what: "provisioning", "removing"; total: the number of objects. */
 void progress_begin(struct progress *p, const char *what, size_t total);
 /* Shows "WHAT DONE/TOTAL" on the line once the work has taken 100 ms (short work shows nothing),
- * at most every 50 ms. */
+ * at most every 50 ms (and the last count always). */
 void progress_show(struct progress *p, size_t done);
 /* Clears the line, so the next message starts on a clean one. */
 void progress_end(struct progress *p);
