@@ -35,7 +35,7 @@ struct prov_if {
 };
 
 /* Inside namespace ns: lo up; ifname gets mac, mtu, up, ip/prefix_len; default route via gateway;
- * IPv6 disabled (the VPC router is IPv4 only, reference: no broadcast/multicast).
+ * no IPv6 address on ifname, so it sends no IPv6 of its own (the VPC router is IPv4 only).
  * 0 or -errno. */
 int prov_configure(const char *ns, const struct prov_if *cfg);
 /* The same in the namespace the calling thread is in (from a prov_netns_new callback). */
