@@ -73,6 +73,7 @@ bench: deps
 	$(MAKE) all
 	bash tests/bench/run.sh
 	bash tests/bench/nat.sh
+	bash tests/bench/labsize.sh
 
 # Coverage-guided fuzzing with clang's libFuzzer (not part of check): FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 30
