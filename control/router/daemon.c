@@ -34,9 +34,9 @@
 #define CT_CAPACITY 16384        /* tracked connections per interface (AWS: per-ENI allowance) */
 
 
-/* Namespaces are made by a few threads at once: creating one is partly waiting on the kernel
- * (the RTNL lock, the /run/netns directory), partly CPU. Measured on 2 cores with 1,000
- * instances: 1 thread 1.15 s, 2 threads 0.75-0.95 s, 4 and 8 no better (1.0-1.6 s). */
+/* Namespaces are made by a few threads at once: much of the work is serialised in the kernel
+ * (the /run/netns directory, namespace setup, the RTNL lock), the rest overlaps. Measured on
+ * 2 cores, 1,000 instances: 1 thread 0.85 s, 2 threads 0.66-0.79 s, 3 or 4 threads 0.86-0.89 s. */
 #define PROV_THREADS 2
 
 /* One up's provisioning, shared by the pool's threads. Each port index is touched by one
