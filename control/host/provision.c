@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -88,13 +89,9 @@ static int prov_setns_back(int saved_fd)
 /* /run/netns must be a shared mount point (iproute2 does the same): then the umount in
  * prov_netns_del propagates to copies of this mount in other mount namespaces, and a deleted
  * namespace is not kept alive by a forgotten copy. Bind it onto itself once to make it one. */
-static int prov_netns_dir_ready(void)
+static int prov_netns_dir_ready_locked(void)
 {
-	static atomic_bool ready; /* once per process: 1,000 namespaces need it once, not 1,000 times */
 	bool bound = false;
-
-	if (atomic_load(&ready))
-		return 0;
 
 	if (mkdir("/run", 0755) && errno != EEXIST)
 		return prov_fail(-errno, "mkdir /run");
@@ -107,8 +104,27 @@ static int prov_netns_dir_ready(void)
 			return prov_fail(-errno, "bind-mount %s onto itself", PROV_NETNS_DIR);
 		bound = true;
 	}
-	atomic_store(&ready, true);
 	return 0;
+}
+
+/* Once per process (1,000 namespaces need it once, not 1,000 times), and under a lock: two
+ * threads must not both bind the directory onto itself. */
+static int prov_netns_dir_ready(void)
+{
+	static atomic_bool ready;
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	int err = 0;
+
+	if (atomic_load(&ready))
+		return 0;
+	pthread_mutex_lock(&lock);
+	if (!atomic_load(&ready)) {
+		err = prov_netns_dir_ready_locked();
+		if (!err)
+			atomic_store(&ready, true);
+	}
+	pthread_mutex_unlock(&lock);
+	return err;
 }
 
 /* Makes a new namespace, pins it on PATH with a bind mount of its nsfs file and, when pinned,
@@ -159,8 +175,8 @@ int prov_netns_new(const char *name, int (*fn)(void *arg), void *arg)
 	err = prov_netns_pin_new(path, fn, arg, &pinned);
 	if (err && !pinned)
 		unlink(path);
-	/* A pinned namespace stays on failure: the caller recorded it and its cleanup removes it
-	 * (taking it away here would hide what fn left half done from nobody). */
+	/* A pinned namespace stays when fn fails: the caller recorded it, and its cleanup removes
+	 * it with the others. */
 	return err;
 }
 
