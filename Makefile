@@ -85,6 +85,7 @@ bench: deps
 	$(MAKE) all
 	bash tests/bench/run.sh
 	bash tests/bench/nat.sh
+	bash tests/bench/labsize.sh
 
 # Coverage-guided fuzzing with clang's libFuzzer: every tests/fuzz/fuzz_NAME.c, built with ASan and
 # UBSan into build-fuzz/fuzz_NAME, run FUZZ_SECONDS each from the seeds in tests/fuzz/corpus_NAME.

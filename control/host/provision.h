@@ -1,7 +1,8 @@
-/* Provisioning through netlink (libnl-route-3): named network namespaces as `ip netns` makes
- * them (/run/netns/NAME), and the configuration of an instance's eth0 inside one. The tap itself
+/* Provisioning: named network namespaces as `ip netns` makes them (/run/netns/NAME), and the
+ * configuration of an instance's eth0 inside one in one netlink batch (libmnl). The tap itself
  * is opened by the data plane (dataplane/tap.c) while the thread is inside the namespace, so the
- * device is born there and never appears in the host's namespace. */
+ * device is born there and never appears in the host's namespace. Every function works on the
+ * calling thread only: several threads may provision different namespaces at once. */
 #ifndef VPCLAB_PROVISION_H
 #define VPCLAB_PROVISION_H
 
@@ -10,6 +11,11 @@
 /* Creates /run/netns/NAME, a new network namespace bind-mounted like `ip netns add`.
  * 0, -EEXIST when it already exists, or -errno. */
 int prov_netns_add(const char *name);
+
+/* prov_netns_add, then fn(arg) run inside the new namespace by the calling thread (fn may be
+ * NULL), then back: one namespace switch for everything an instance needs. When fn fails the
+ * namespace stays (the caller recorded it; its cleanup removes it). fn's result, or -errno. */
+int prov_netns_new(const char *name, int (*fn)(void *arg), void *arg);
 
 /* Unmounts and removes /run/netns/NAME (processes still inside keep it alive until they exit).
  * 0 also when it did not exist; -errno otherwise. */
@@ -29,9 +35,11 @@ struct prov_if {
 };
 
 /* Inside namespace ns: lo up; ifname gets mac, mtu, up, ip/prefix_len; default route via gateway;
- * IPv6 disabled (the VPC router is IPv4 only, reference: no broadcast/multicast).
+ * no IPv6 address on ifname, so it sends no IPv6 of its own (the VPC router is IPv4 only).
  * 0 or -errno. */
 int prov_configure(const char *ns, const struct prov_if *cfg);
+/* The same in the namespace the calling thread is in (from a prov_netns_new callback). */
+int prov_configure_here(const struct prov_if *cfg);
 
 /* Added by provision.c: the text of the last failure of a prov_ function in this thread, e.g.
  * "set mac, mtu and up: Invalid argument (mtu greater than device maximum)". It names the step,

@@ -3,14 +3,20 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "control/host/parallel.h"
+#include "control/host/progress.h"
 #include "control/host/provision.h"
 #include "control/host/state.h"
 #include "vpclab/ctl.h"
@@ -130,51 +136,234 @@ int state_add_netns(const char *lab, const char *ns)
 	return state_append(lab, "netns", buf, false);
 }
 
-/* Kills every process whose network namespace is the one mounted at /run/netns/ns, as
- * `ip netns pids` finds them: same device and inode as /proc/PID/ns/net. */
-static void state_kill_inside(const char *ns)
+int state_add_netns_many(const char *lab, const char *const *ns, size_t n)
 {
-	char path[300];
-	struct stat target, st;
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	if (stat(path, &target) < 0)
-		return;
-	DIR *d = opendir("/proc");
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		if (*end || pid <= 1 || pid == getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
-		if (stat(path, &st) == 0 && st.st_dev == target.st_dev && st.st_ino == target.st_ino)
-			kill((pid_t)pid, SIGKILL);
-	}
-	closedir(d);
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(ns[i]) + 1;
+	char *text = malloc(len), *at = text;
+	if (!text)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		at += sprintf(at, "%s\n", ns[i]);
+	*at = '\0';
+	int rc = state_append(lab, "netns", text, false);
+	free(text);
+	return rc;
 }
 
-static int state_remove_namespaces(const char *lab)
+/* ---- down: stop what runs inside, then remove the namespaces ---- */
+
+#define STATE_TERM_MS 1500       /* how long instance processes get to exit after SIGTERM */
+#define STATE_KILL_MS 1000       /* how long to wait for SIGKILLed ones to be gone */
+#define STATE_DEL_THREADS 2
+
+struct state_ns {
+	char name[128];
+	dev_t dev;
+	ino_t ino;               /* 0: /run/netns/NAME is not a namespace mount (or gone) */
+};
+
+static int state_ns_cmp(const void *a, const void *b)
+{
+	const struct state_ns *x = a, *y = b;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->dev < y->dev ? -1 : x->dev > y->dev;
+}
+
+/* The lab's namespaces from its netns file, each with the identity of its nsfs file. */
+static int state_read_ns(const char *lab, struct state_ns **out, size_t *n)
 {
 	char path[256], line[128];
-	int first_err = 0;
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
 	if (state_path(path, sizeof(path), lab, "netns") < 0)
 		return -ENAMETOOLONG;
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (!line[0] || strchr(line, '/'))
 			continue;
-		state_kill_inside(line);
-		int rc = prov_netns_del(line);
-		if (rc < 0 && !first_err)
-			first_err = rc;
+		if (*n == cap) {
+			struct state_ns *more = realloc(*out, (cap ? cap * 2 : 64) * sizeof(**out));
+			if (!more) {
+				fclose(f);
+				return -ENOMEM;
+			}
+			*out = more;
+			cap = cap ? cap * 2 : 64;
+		}
+		struct state_ns *ns = &(*out)[(*n)++];
+		struct stat st;
+		snprintf(ns->name, sizeof(ns->name), "%s", line);
+		snprintf(path, sizeof(path), "/run/netns/%s", line);
+		ns->dev = 0;
+		ns->ino = 0;
+		if (stat(path, &st) == 0 && st.st_ino) {
+			ns->dev = st.st_dev;
+			ns->ino = st.st_ino;
+		}
 	}
 	fclose(f);
-	return first_err;
+	return 0;
+}
+
+/* Pidfds of every process inside one of the namespaces (sorted by inode), as `ip netns pids`
+ * finds them, but in one pass over /proc for all of them: same device and inode as
+ * /proc/PID/ns/net. A pidfd, not a pid: it cannot name a reused pid later. */
+static size_t state_find_inside(const struct state_ns *sorted, size_t n, int **pidfds)
+{
+	size_t found = 0, cap = 0;
+	*pidfds = NULL;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char *end, path[64];
+		long pid = strtol(de->d_name, &end, 10);
+		struct stat st;
+		if (*end || pid <= 1 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
+		if (stat(path, &st) < 0)
+			continue;
+		struct state_ns key = {.dev = st.st_dev, .ino = st.st_ino};
+		if (!bsearch(&key, sorted, n, sizeof(*sorted), state_ns_cmp))
+			continue;
+		int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+		if (fd < 0)
+			continue; /* already gone */
+		if (found == cap) {
+			int *more = realloc(*pidfds, (cap ? cap * 2 : 16) * sizeof(int));
+			if (!more) {
+				close(fd);
+				break;
+			}
+			*pidfds = more;
+			cap = cap ? cap * 2 : 16;
+		}
+		(*pidfds)[found++] = fd;
+	}
+	closedir(d);
+	return found;
+}
+
+static long state_ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/* Waits until every process has exited (a pidfd turns readable) or ms have passed. Exited
+ * ones are closed and set to -1. Returns how many are left. */
+static size_t state_wait_exit(int *pidfds, size_t n, long ms)
+{
+	struct pollfd *pfd = calloc(n ? n : 1, sizeof(*pfd));
+	struct timespec t0;
+	size_t left = n;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (pfd && left > 0) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (pidfds[i] >= 0)
+				pfd[k++] = (struct pollfd){.fd = pidfds[i], .events = POLLIN};
+		long rest = ms - state_ms_since(&t0);
+		if (rest <= 0 || poll(pfd, k, (int)rest) <= 0)
+			break;
+		for (size_t j = 0; j < k; j++) {
+			if (!(pfd[j].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			for (size_t i = 0; i < n; i++)
+				if (pidfds[i] == pfd[j].fd) {
+					close(pidfds[i]);
+					pidfds[i] = -1;
+					left--;
+				}
+		}
+	}
+	free(pfd);
+	return left;
+}
+
+/* Instance processes first get SIGTERM and a moment to exit (a server closes its files, a
+ * test harness writes its results), then SIGKILL. All namespaces at once: one /proc pass, one
+ * wait. */
+static void state_stop_inside(struct state_ns *ns, size_t n)
+{
+	struct state_ns *sorted = malloc((n ? n : 1) * sizeof(*sorted));
+	int *pidfds;
+	size_t k = 0;
+	if (!sorted)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (ns[i].ino)
+			sorted[k++] = ns[i];
+	qsort(sorted, k, sizeof(*sorted), state_ns_cmp);
+	size_t found = k ? state_find_inside(sorted, k, &pidfds) : 0;
+	free(sorted);
+	if (!found)
+		return;
+	for (size_t i = 0; i < found; i++)
+		syscall(SYS_pidfd_send_signal, pidfds[i], SIGTERM, NULL, 0);
+	if (state_wait_exit(pidfds, found, STATE_TERM_MS) > 0) {
+		for (size_t i = 0; i < found; i++)
+			if (pidfds[i] >= 0)
+				syscall(SYS_pidfd_send_signal, pidfds[i], SIGKILL, NULL, 0);
+		state_wait_exit(pidfds, found, STATE_KILL_MS);
+	}
+	for (size_t i = 0; i < found; i++)
+		if (pidfds[i] >= 0)
+			close(pidfds[i]);
+	free(pidfds);
+}
+
+struct state_del {
+	struct state_ns *ns;
+	struct progress pg;
+	atomic_int first_err;
+};
+
+/* Never fails the pool: one namespace that cannot go must not keep the others. */
+static int state_del_one(size_t i, void *arg)
+{
+	struct state_del *del = arg;
+	int rc = prov_netns_del(del->ns[i].name), none = 0;
+	if (rc < 0)
+		atomic_compare_exchange_strong(&del->first_err, &none, rc);
+	return 0;
+}
+
+static void state_del_tick(size_t done, size_t n, void *arg)
+{
+	(void)n;
+	progress_show(&((struct state_del *)arg)->pg, done);
+}
+
+/* Removes every namespace of the lab; each whole namespace (its devices too) is then freed by
+ * the kernel in the background, many at once. */
+static int state_remove_namespaces(const char *lab)
+{
+	struct state_del del = {.first_err = 0};
+	size_t n;
+	int rc = state_read_ns(lab, &del.ns, &n);
+	if (rc < 0 || n == 0) {
+		free(del.ns);
+		return rc;
+	}
+	progress_begin(&del.pg, "removing", n);
+	state_stop_inside(del.ns, n);
+	struct par_job job = {.n = n, .threads = STATE_DEL_THREADS, .work = state_del_one,
+			      .arg = &del, .tick = state_del_tick};
+	par_run(&job, NULL);
+	progress_end(&del.pg);
+	free(del.ns);
+	return atomic_load(&del.first_err);
 }
 
 static void state_remove_dir_files(const char *lab, const char *sub)

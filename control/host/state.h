@@ -33,9 +33,13 @@ int state_write_pid(const char *lab, pid_t pid);
 
 /* Appends a namespace name to the lab's list. 0 or -errno. */
 int state_add_netns(const char *lab, const char *ns);
+/* Appends n names in one write (a large lab records all its namespaces before making any). */
+int state_add_netns_many(const char *lab, const char *const *ns, size_t n);
 
-/* Tears down whatever the lab left: kills processes inside its namespaces, deletes the
- * namespaces listed, removes the state directory. Idempotent. 0 or -errno of the first failure. */
+/* Tears down whatever the lab left: processes inside its namespaces get SIGTERM, a moment
+ * (1.5 s at most) to exit, then SIGKILL; the namespaces listed are removed (two threads, a
+ * progress line on a terminal); the state directory goes. Idempotent. 0 or -errno of the first
+ * failure. */
 int state_cleanup(const char *lab);
 
 /* When exactly one lab has a state directory, copies its name to dst and returns 0;

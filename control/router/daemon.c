@@ -4,10 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,6 +23,8 @@
 #include "dataplane/loop.h"
 #include "dataplane/tables.h"
 #include "dataplane/tap.h"
+#include "control/host/parallel.h"
+#include "control/host/progress.h"
 #include "control/host/provision.h"
 #include "control/router/router.h"
 #include "control/host/state.h"
@@ -45,44 +50,137 @@ static int ct_limit_env(uint32_t *limit)
 }
 
 
-struct tap_open_arg {
-	int fd;
+/* Namespaces are made by a few threads at once: much of the work is serialised in the kernel
+ * (the /run/netns directory, namespace setup, the RTNL lock), the rest overlaps. Measured on
+ * 2 cores, 1,000 instances: 1 thread 0.85 s, 2 threads 0.66-0.79 s, 3 or 4 threads 0.86-0.89 s. */
+#define PROV_THREADS 2
+
+/* One up's provisioning, shared by the pool's threads. Each port index is touched by one
+ * thread only (names[i], r->taps[i]); the first failure's text goes to r->err under lock. */
+struct prov_run {
+	struct router *r;
+	char (*names)[96];       /* LAB-NAME per port */
+	int ready_fd;            /* background: the parent hears "progress DONE TOTAL" lines */
+	struct progress pg;      /* foreground: the line is drawn here */
+	struct timespec last;
+	pthread_mutex_t lock;
 };
 
-static int open_eth0(void *arg)
-{
-	struct tap_open_arg *a = arg;
-	a->fd = tap_open("eth0");
-	return a->fd < 0 ? a->fd : 0;
-}
+struct prov_port {
+	struct prov_run *run;
+	uint16_t i;
+	const char *step;        /* what failed, when it was not the netlink configuration */
+};
 
-static int provision_port(struct router *r, uint16_t i)
+/* Inside the new namespace: the tap (born here, so never seen by the host), then its eth0
+ * configuration in one netlink batch. */
+static int provision_inside(void *arg)
 {
-	const struct vl_port *p = &r->t->ports[i];
-	char ns[96], path[128];
-	snprintf(ns, sizeof(ns), "%s-%s", r->t->lab, p->name);
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	if (access(path, F_OK) == 0) {
-		snprintf(r->err, sizeof(r->err), "namespace %s already exists (not this lab's)", ns);
-		return -EEXIST;
+	struct prov_port *pp = arg;
+	struct router *r = pp->run->r;
+	const struct vl_port *p = &r->t->ports[pp->i];
+	int fd = tap_open("eth0");
+	if (fd < 0) {
+		pp->step = "open the tap";
+		return fd;
 	}
-	int rc = state_add_netns(r->t->lab, ns);
-	if (rc == 0)
-		rc = prov_netns_add(ns);
-	struct tap_open_arg a = {.fd = -1};
-	if (rc == 0)
-		rc = prov_in_netns(ns, open_eth0, &a);
-	r->taps[i] = a.fd;
-	if (rc < 0) {
-		snprintf(r->err, sizeof(r->err), "namespace %s: %s", ns, strerror(-rc));
-		return rc;
+	r->taps[pp->i] = fd;
+	/* Persistent: closing a plain tap unregisters its device on the spot, one RCU barrier per
+	 * device (seconds for 1,000 at down). A persistent one stays until its namespace goes,
+	 * and the kernel removes the devices of dying namespaces together. */
+	if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
+		pp->step = "make the tap persistent";
+		return -errno;
 	}
 	struct prov_if cfg = {.ifname = "eth0", .mtu = p->mtu, .ip = p->ip,
 			      .prefix_len = p->prefix_len, .gateway = p->gateway};
 	memcpy(cfg.mac, p->mac, 6);
-	rc = prov_configure(ns, &cfg);
-	if (rc < 0)
-		snprintf(r->err, sizeof(r->err), "namespace %s: eth0: %s", ns, prov_last_error());
+	return prov_configure_here(&cfg);
+}
+
+static int provision_port(size_t i, void *arg)
+{
+	struct prov_run *run = arg;
+	struct prov_port pp = {.run = run, .i = (uint16_t)i};
+	int rc = prov_netns_new(run->names[i], provision_inside, &pp);
+	if (rc < 0) {
+		pthread_mutex_lock(&run->lock);
+		if (!run->r->err[0]) {
+			if (pp.step)
+				snprintf(run->r->err, sizeof(run->r->err), "namespace %s: %s: %s",
+					 run->names[i], pp.step, strerror(-rc));
+			else
+				snprintf(run->r->err, sizeof(run->r->err), "namespace %s: %s%s",
+					 run->names[i], run->r->taps[i] >= 0 ? "eth0: " : "",
+					 prov_last_error()[0] ? prov_last_error() : strerror(-rc));
+		}
+		pthread_mutex_unlock(&run->lock);
+	}
+	return rc;
+}
+
+/* Progress of up, on the caller's thread: drawn here in the foreground, told to the waiting
+ * parent in the background (at most every 50 ms, and the last one always). */
+static void provision_tick(size_t done, size_t n, void *arg)
+{
+	struct prov_run *run = arg;
+	if (run->ready_fd < 0) {
+		progress_show(&run->pg, done);
+		return;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (now.tv_sec - run->last.tv_sec) * 1000L + (now.tv_nsec - run->last.tv_nsec) / 1000000L;
+	if (ms < 50 && done < n)
+		return;
+	run->last = now;
+	char line[64];
+	int len = snprintf(line, sizeof(line), "progress %zu %zu\n", done, n);
+	if (write(run->ready_fd, line, (size_t)len) < 0)
+		return; /* the parent went away: nothing to tell */
+}
+
+/* Every namespace of the lab. First all names are checked and recorded in the state directory
+ * (one write, BEFORE any is made, so `down` can undo a crash at any point), then the pool makes
+ * and configures them. */
+static int provision_all(struct router *r, int ready_fd)
+{
+	uint16_t n = r->t->n_ports;
+	struct prov_run run = {.r = r, .ready_fd = ready_fd, .lock = PTHREAD_MUTEX_INITIALIZER};
+	run.names = calloc(n ? n : 1, sizeof(*run.names));
+	if (!run.names)
+		return -ENOMEM;
+	int rc = 0;
+	for (uint16_t i = 0; i < n && rc == 0; i++) {
+		char path[128];
+		snprintf(run.names[i], sizeof(run.names[i]), "%s-%s", r->t->lab, r->t->ports[i].name);
+		snprintf(path, sizeof(path), "/run/netns/%s", run.names[i]);
+		if (access(path, F_OK) == 0) {
+			snprintf(r->err, sizeof(r->err), "namespace %s already exists (not this lab's)",
+				 run.names[i]);
+			rc = -EEXIST;
+		}
+	}
+	if (rc == 0) {
+		const char **list = malloc(sizeof(*list) * (n ? n : 1));
+		for (uint16_t i = 0; list && i < n; i++)
+			list[i] = run.names[i];
+		rc = list ? state_add_netns_many(r->t->lab, list, n) : -ENOMEM;
+		free(list);
+		if (rc < 0)
+			snprintf(r->err, sizeof(r->err), "%s/%s/netns: %s", VL_RUN_DIR, r->t->lab,
+				 strerror(-rc));
+	}
+	if (rc == 0) {
+		struct par_job job = {.n = n, .threads = PROV_THREADS, .work = provision_port,
+				      .arg = &run, .tick = provision_tick};
+		clock_gettime(CLOCK_MONOTONIC, &run.last);
+		progress_begin(&run.pg, "provisioning", n);
+		rc = par_run(&job, NULL);
+		progress_end(&run.pg);
+	}
+	pthread_mutex_destroy(&run.lock);
+	free(run.names);
 	return rc;
 }
 
@@ -103,10 +201,17 @@ static void ctl_answer(struct router *r, int fd, char *req)
 	json_decref(ans);
 }
 
+/* Set when a client asked for `down`: that client removes the namespaces itself once the
+ * router is gone (state_cleanup, drawing its progress on the client's terminal), so the router
+ * only closes. Stopped any other way (a signal, Ctrl-C) the router cleans up as before. */
+static bool down_by_client;
+
 /* A whole request line arrived (or the buffer is full): answer it, or hand fd to a capture. */
 static void ctl_request_done(struct router *r, int fd, char *req)
 {
 	req[strcspn(req, "\r\n")] = '\0';
+	if (strcmp(req, VL_CTL_DOWN) == 0)
+		down_by_client = true;
 	const char *spec = ctl_arg(req, VL_CTL_CAPTURE);
 	if (spec) {
 		if (ctl_capture(r, fd, spec) == 0)
@@ -209,19 +314,31 @@ static int ctl_listen(struct router *r)
 	return loop_add_fd(r->loop, r->ctl_fd, ctl_ready, r);
 }
 
+/* A record for one instance's file, opened at its first record: creating 1,000 files at up
+ * costs more than half a second where /run is a disk file system. */
 static void flowlog_write(void *ctx, uint16_t port, const char *line)
 {
 	struct router *r = ctx;
-	if (r->flowlog_files && r->flowlog_files[port]) {
-		fprintf(r->flowlog_files[port], "%s\n", line);
-		fflush(r->flowlog_files[port]);
+	if (!r->flowlog_files || port >= r->t->n_ports || r->t->ports[port].kind != VL_PORT_INSTANCE)
+		return;
+	if (!r->flowlog_files[port]) {
+		char path[300];
+		if (state_path(path, sizeof(path) - 64, r->t->lab, "flowlogs") < 0)
+			return;
+		snprintf(path + strlen(path), 64, "/%s.log", r->t->ports[port].name);
+		r->flowlog_files[port] = fopen(path, "ae");
+		if (!r->flowlog_files[port])
+			return;
+		/* Every line is written out at once anyway: no 4 KB stdio buffer per instance. */
+		setvbuf(r->flowlog_files[port], NULL, _IONBF, 0);
 	}
+	fprintf(r->flowlog_files[port], "%s\n", line);
 }
 
 /* Flow log files, one per instance interface, appended window after window. */
 static int flowlog_open(struct router *r)
 {
-	char dir[256], path[300];
+	char dir[256];
 	state_path(dir, sizeof(dir), r->t->lab, "flowlogs");
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
@@ -229,16 +346,6 @@ static int flowlog_open(struct router *r)
 	r->s->flowlog = flowlog_create(r->t->n_ports, r->flowlog_interval_s, (uint32_t)time(NULL));
 	if (!r->flowlog_files || !r->s->flowlog)
 		return -ENOMEM;
-	for (uint16_t i = 0; i < r->t->n_ports; i++) {
-		if (r->t->ports[i].kind != VL_PORT_INSTANCE)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s.log", dir, r->t->ports[i].name);
-		r->flowlog_files[i] = fopen(path, "ae");
-		if (!r->flowlog_files[i])
-			return -errno;
-		/* Every line is written out at once anyway: no 4 KB stdio buffer per instance. */
-		setvbuf(r->flowlog_files[i], NULL, _IONBF, 0);
-	}
 	r->s->flowlog_emit = flowlog_write;
 	r->s->flowlog_ctx = r;
 	return 0;
@@ -262,7 +369,7 @@ static void router_free(struct router *r)
 }
 
 /* Everything up to "traffic can flow". On failure r->err says why; the caller cleans up. */
-static int router_start(struct router *r)
+static int router_start(struct router *r, int ready_fd)
 {
 	uint32_t ct_limit;
 	if (ct_limit_env(&ct_limit) < 0) {
@@ -275,11 +382,9 @@ static int router_start(struct router *r)
 		return -ENOMEM;
 	for (uint16_t i = 0; i < r->t->n_ports; i++)
 		r->taps[i] = -1;
-	for (uint16_t i = 0; i < r->t->n_ports; i++) {
-		int rc = provision_port(r, i);
-		if (rc < 0)
-			return rc;
-	}
+	int prc = provision_all(r, ready_fd);
+	if (prc < 0)
+		return prc;
 	r->s = dp_state_create(r->t, ct_limit);
 	if (r->s)
 		r->loop = loop_create(r->s, r->taps, r->t->n_ports);
@@ -327,7 +432,7 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 	sigaction(SIGHUP, &(struct sigaction){.sa_handler = on_sighup, .sa_flags = SA_RESTART}, NULL);
 	char lab[sizeof(t->lab)];
 	snprintf(lab, sizeof(lab), "%s", t->lab);
-	int rc = router_start(&r);
+	int rc = router_start(&r, ready_fd);
 	if (rc < 0) {
 		char msg[300];
 		snprintf(msg, sizeof(msg), "error: %s\n", r.err[0] ? r.err : strerror(-rc));
@@ -346,7 +451,8 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 		printf("lab %s is up; Ctrl-C takes it down\n", lab), fflush(stdout);
 	rc = loop_run(r.loop);
 	router_free(&r);
-	state_cleanup(lab);
+	if (!down_by_client)
+		state_cleanup(lab);
 	state_unlock(lab, lock);
 	return rc;
 }
@@ -367,14 +473,37 @@ static void daemon_detach(const char *lab)
 	}
 }
 
-/* The parent of a background `up`: wait for the router's word. */
+/* The parent of a background `up`: wait for the router's word ("ok" or "error: ..."), drawing
+ * its "progress DONE TOTAL" lines on the terminal meanwhile. */
 static int daemon_wait_ready(int fd, pid_t child, const char *lab)
 {
 	char buf[512];
 	size_t got = 0;
 	ssize_t n;
-	while (got < sizeof(buf) - 1 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+	struct progress pg;
+	progress_begin(&pg, "provisioning", 0);
+	for (;;) {
+		char *nl;
+		while ((nl = memchr(buf, '\n', got)) && strncmp(buf, "progress ", 9) == 0) {
+			size_t done, total, len = (size_t)(nl - buf) + 1;
+			*nl = '\0';
+			if (sscanf(buf + 9, "%zu %zu", &done, &total) == 2) {
+				pg.total = total;
+				progress_show(&pg, done);
+			}
+			memmove(buf, nl + 1, got - len);
+			got -= len;
+		}
+		if (got >= sizeof(buf) - 1)
+			break;
+		n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
 		got += (size_t)n;
+	}
+	progress_end(&pg);
 	buf[got] = '\0';
 	close(fd);
 	if (strncmp(buf, "ok\n", 3) == 0)

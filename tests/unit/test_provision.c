@@ -70,6 +70,23 @@ START_TEST(configure_refuses_bad_config)
 	ck_assert_int_eq(prov_configure("vpclab-unit-none", &c), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(prov_last_error(), "prefix length 33"));
 	ck_assert_int_eq(prov_configure("a/b", &cfg), -EINVAL);
+	/* the in-namespace form checks the same before any netlink request */
+	ck_assert_int_eq(prov_configure_here(NULL), -EINVAL);
+	ck_assert_int_eq(prov_configure_here(&c), -EINVAL);
+	c = cfg;
+	c.ifname = "a/b";
+	ck_assert_int_eq(prov_configure_here(&c), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(prov_last_error(), "interface name"));
+}
+END_TEST
+
+START_TEST(netns_new_checks_the_name_before_anything)
+{
+	static const char *const bad[] = { "", ".", "..", "a/b" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_eq(prov_netns_new(bad[i], never_called, NULL), -EINVAL);
+	ck_assert_int_eq(prov_netns_new(NULL, never_called, NULL), -EINVAL);
 }
 END_TEST
 
@@ -92,6 +109,7 @@ Suite *suite_provision(void)
 	tcase_add_test(tc, in_netns_needs_fn_and_an_existing_namespace);
 	tcase_add_test(tc, configure_refuses_bad_config);
 	tcase_add_test(tc, error_text_is_cleared_by_the_next_call);
+	tcase_add_test(tc, netns_new_checks_the_name_before_anything);
 	suite_add_tcase(s, tc);
 	return s;
 }
