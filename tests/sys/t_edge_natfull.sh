@@ -4,7 +4,9 @@
 # a retried flow to it (200 datagrams) is refused every time: ErrorPortAllocation counts each
 # one, the drop is nat_port_alloc, ext sees exactly the 100. Meanwhile priv2's ping to web (a
 # third instance) keeps working, and priv itself still reaches other destinations through the
-# same gateway (ext:7001/udp, ext2/tcp, a ping). `up` refuses a knob that is not LO-HI.
+# same gateway (ext:7001/udp, ext2/tcp, a ping). With the lab's limit at 120 translations
+# (VPCLAB_NAT_LIMIT), new flows past it are dropped nat_full, not counted as ErrorPortAllocation.
+# `up` refuses knobs out of range.
 TID=enfull; . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/edge_lib.sh"
 
 cat >"$T/lab.yaml" <<EOF
@@ -42,10 +44,14 @@ LABS+=("$LAB")
 if [ "$rc" -ne 0 ]; then ok "up refuses VPCLAB_NAT_PORTS below 1024 (exit $rc)"
 else not_ok "up refuses VPCLAB_NAT_PORTS below 1024 (got exit 0)"; lab_down >/dev/null 2>&1; fi
 check_match "... and names it" "VPCLAB_NAT_PORTS" "$out"
+out=$(VPCLAB_NAT_LIMIT=0 timeout 30 "$VPCLAB" up "$T/lab.yaml" 2>&1); rc=$?
+if [ "$rc" -ne 0 ]; then ok "up refuses VPCLAB_NAT_LIMIT=0 (exit $rc)"
+else not_ok "up refuses VPCLAB_NAT_LIMIT=0 (got exit 0)"; lab_down >/dev/null 2>&1; fi
+check_match "... and names it" "VPCLAB_NAT_LIMIT" "$out"
 
-export VPCLAB_NAT_PORTS=20000-20099
+export VPCLAB_NAT_PORTS=20000-20099 VPCLAB_NAT_LIMIT=120
 lab_up "$T/lab.yaml"
-unset VPCLAB_NAT_PORTS
+unset VPCLAB_NAT_PORTS VPCLAB_NAT_LIMIT
 
 cat >"$T/fill.py" <<'EOF'
 # fill.py IP PORT N RETRIES: N UDP flows (one socket each) to IP:PORT, each until its echo
@@ -116,3 +122,16 @@ check_seen "another host" tcp priv ext2 198.51.100.20 203.0.113.20 7002
 ping_ok priv 198.51.100.10
 ping_ok priv2 10.0.1.12
 check "ErrorPortAllocation did not move" 200 "$(nat_get "$LAB" nat ErrorPortAllocation)"
+
+diag "the lab's limit: 120 translations for all destinations"
+edge_bg "$T/echo2.log" ext udp-echo 7004 30
+_wait_listen "$LAB-ext" udp 7004 || not_ok "udp-echo listens on ext:7004"
+before=$(nat_get "$LAB" nat translations)
+fill=$(on priv "$PY" "$T/fill.py" 198.51.100.10 7004 30 0)
+check "30 new flows to ext:7004: as many answered as the limit leaves room for" \
+	"filled=$((120 - before))" "$(echo "$fill" | head -n 1)"
+check "translations at the limit" 120 "$(nat_get "$LAB" nat translations)"
+nf=$(drops nat_full)
+if [[ "$nf" =~ ^[0-9]+$ ]] && [ "$nf" -ge $((30 - 120 + before)) ]; then ok "status: dropped nat_full ($nf)"
+else not_ok "status: dropped nat_full >= $((30 - 120 + before)) (got '$nf')"; fi
+check "ErrorPortAllocation still 200 (the limit is not a port shortage)" 200 "$(nat_get "$LAB" nat ErrorPortAllocation)"
