@@ -11,11 +11,11 @@
 #include "bytes.h"
 #include "csum.h"
 #include "icmp.h"
+#include "nat_table.h"
 #include "natgw.h"
 #include "reply.h"
 #include "rewrite.h"
 
-#define NAT_CLOSING_S 60u        /* DESIGN: a closed TCP mapping lingers for late segments */
 
 const char *nat_counter_name(enum nat_counter c)
 {
@@ -27,177 +27,65 @@ const char *nat_counter_name(enum nat_counter c)
 	return (unsigned)c < NATC__COUNT ? names[c] : "?";
 }
 
-static uint32_t nat_hash(uint16_t gw, uint8_t proto, uint32_t a, uint16_t ap, uint32_t b, uint16_t bp)
-{
-	uint64_t h = ((uint64_t)a << 32 | b) * 0x9e3779b97f4a7c15ull;
-	h ^= ((uint64_t)gw << 40 | (uint64_t)proto << 32 | (uint64_t)ap << 16 | bp) * 0xc2b2ae3d27d4eb4full;
-	h ^= h >> 31;
-	return (uint32_t)h ^ (uint32_t)(h >> 32);
-}
-
-static uint32_t *fwd_bucket(struct nat_state *n, const struct nat_map *m)
-{
-	return &n->fwd[nat_hash(m->natgw, m->proto, m->int_ip, m->int_port, m->ext_ip, m->ext_port) & n->mask];
-}
-
-static uint32_t *rev_bucket(struct nat_state *n, uint16_t gw, uint8_t proto, uint32_t ext_ip,
-			    uint16_t ext_port, uint16_t nat_port)
-{
-	return &n->rev[nat_hash(gw, proto, ext_ip, ext_port, 0, nat_port) & n->mask];
-}
-
-static int32_t nat_find_fwd(struct nat_state *n, const struct nat_map *k)
-{
-	for (uint32_t i = *fwd_bucket(n, k); i; i = n->maps[i - 1].next_fwd) {
-		const struct nat_map *m = &n->maps[i - 1];
-		if (m->natgw == k->natgw && m->proto == k->proto && m->int_ip == k->int_ip &&
-		    m->int_port == k->int_port && m->ext_ip == k->ext_ip && m->ext_port == k->ext_port)
-			return (int32_t)i - 1;
-	}
-	return -1;
-}
-
-static int32_t nat_find_rev(struct nat_state *n, uint16_t gw, uint8_t proto, uint32_t ext_ip,
-			    uint16_t ext_port, uint16_t nat_port)
-{
-	for (uint32_t i = *rev_bucket(n, gw, proto, ext_ip, ext_port, nat_port); i;
-	     i = n->maps[i - 1].next_rev) {
-		const struct nat_map *m = &n->maps[i - 1];
-		if (m->natgw == gw && m->proto == proto && m->ext_ip == ext_ip &&
-		    m->ext_port == ext_port && m->nat_port == nat_port)
-			return (int32_t)i - 1;
-	}
-	return -1;
-}
-
-static void chain_unlink(struct nat_state *n, uint32_t *link, uint32_t idx, int rev)
-{
-	while (*link && *link != idx + 1)
-		link = rev ? &n->maps[*link - 1].next_rev : &n->maps[*link - 1].next_fwd;
-	if (*link)
-		*link = rev ? n->maps[idx].next_rev : n->maps[idx].next_fwd;
-}
-
-static void nat_free(struct nat_state *n, uint32_t idx)
-{
-	struct nat_map *m = &n->maps[idx];
-	if (m->state == NAT_M_ESTABLISHED)
-		n->counters[m->natgw][NATC_ActiveConnectionCount]--;
-	chain_unlink(n, fwd_bucket(n, m), idx, 0);
-	chain_unlink(n, rev_bucket(n, m->natgw, m->proto, m->ext_ip, m->ext_port, m->nat_port), idx, 1);
-	memset(m, 0, sizeof(*m));
-	m->next_fwd = n->free_head;
-	n->free_head = idx + 1;
-	n->used--;
-}
-
-/* A free port for (gw, proto, destination): a hashed start, then the next free one. Exhaustion
- * costs one pass over the range, once per failed new connection, never per packet. */
-static int nat_port_alloc(struct nat_state *n, const struct nat_map *k)
-{
-	uint32_t range = (uint32_t)n->port_hi - n->port_lo + 1;
-	uint32_t start = nat_hash(k->natgw, k->proto, k->int_ip, k->int_port, k->ext_ip, k->ext_port) % range;
-	for (uint32_t i = 0; i < range; i++) {
-		uint16_t port = (uint16_t)(n->port_lo + (start + i) % range);
-		if (nat_find_rev(n, k->natgw, k->proto, k->ext_ip, k->ext_port, port) < 0)
-			return port;
-	}
-	return -EADDRINUSE;
-}
-
-static int32_t nat_alloc(struct nat_state *n, const struct nat_map *k, uint64_t now)
-{
-	if (!n->free_head)
-		return -ENOSPC;
-	int port = nat_port_alloc(n, k);
-	if (port < 0)
-		return port;
-	uint32_t idx = n->free_head - 1;
-	struct nat_map *m = &n->maps[idx];
-	n->free_head = m->next_fwd;
-	*m = *k;
-	m->nat_port = (uint16_t)port;
-	m->created = m->last_seen = now;
-	m->state = k->proto == IPPROTO_TCP_ ? NAT_M_OPENING : NAT_M_OTHER;
-	uint32_t *fb = fwd_bucket(n, m), *rb = rev_bucket(n, m->natgw, m->proto, m->ext_ip, m->ext_port, m->nat_port);
-	m->next_fwd = *fb;
-	*fb = idx + 1;
-	m->next_rev = *rb;
-	*rb = idx + 1;
-	n->used++;
-	return (int32_t)idx;
-}
-
-static uint64_t nat_timeout_ns(const struct nat_map *m)
-{
-	return (uint64_t)(m->state == NAT_M_CLOSING ? NAT_CLOSING_S : NAT_IDLE_S) * 1000000000ull;
-}
-
-static bool nat_expired(const struct nat_map *m, uint64_t now)
-{
-	return now > m->last_seen && now - m->last_seen > nat_timeout_ns(m);
-}
-
-void nat_sweep(struct dp_state *s, uint64_t now)
-{
-	struct nat_state *n = s->nat;
-	if (!n)
-		return;
-	for (uint32_t b = 0; b < 4096 && b <= n->mask; b++) {
-		uint32_t i = n->fwd[n->sweep_pos];
-		while (i) {
-			uint32_t next = n->maps[i - 1].next_fwd;
-			struct nat_map *m = &n->maps[i - 1];
-			if (nat_expired(m, now)) {
-				if (m->state == NAT_M_ESTABLISHED || m->state == NAT_M_OPENING)
-					n->counters[m->natgw][NATC_IdleTimeoutCount]++;
-				nat_free(n, i - 1);
-			}
-			i = next;
-		}
-		n->sweep_pos = (n->sweep_pos + 1) & n->mask;
-	}
-}
-
 int nat_state_init(struct dp_state *s)
 {
-	struct nat_state *n = calloc(1, sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	s->nat = n;
-	n->capacity = NAT_CAPACITY;
-	n->mask = NAT_CAPACITY - 1;
-	n->port_lo = NAT_PORT_LO;
-	n->port_hi = NAT_PORT_HI;
-	n->n_natgws = s->t->n_natgws;
-	n->fwd = calloc(NAT_CAPACITY, sizeof(*n->fwd));
-	n->rev = calloc(NAT_CAPACITY, sizeof(*n->rev));
-	n->maps = calloc(NAT_CAPACITY, sizeof(*n->maps));
-	n->counters = calloc(n->n_natgws ? n->n_natgws : 1, sizeof(*n->counters));
-	if (!n->fwd || !n->rev || !n->maps || !n->counters)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < NAT_CAPACITY; i++)
-		n->maps[i].next_fwd = i + 2 <= NAT_CAPACITY ? i + 2 : 0;
-	n->free_head = 1;
-	return 0;
+	s->nat = NULL;
+	if (s->t->n_natgws == 0)
+		return 0; /* nothing to translate: nothing allocated */
+	s->nat = nat_table_create(s->t->n_natgws);
+	return s->nat ? 0 : -ENOMEM;
 }
 
 void nat_state_fini(struct dp_state *s)
 {
-	struct nat_state *n = s->nat;
-	if (!n)
-		return;
-	free(n->fwd);
-	free(n->rev);
-	free(n->maps);
-	free(n->counters);
-	free(n);
+	nat_table_destroy(s->nat);
 	s->nat = NULL;
+}
+
+int nat_state_copy(struct dp_state *dst, const struct dp_state *src)
+{
+	dst->nat = NULL;
+	if (!src->nat)
+		return 0;
+	dst->nat = nat_table_clone(src->nat);
+	return dst->nat ? 0 : -ENOMEM;
+}
+
+/* A decimal number in [lo, hi], its end in *end; -1 when there is none. */
+static long number_in(const char *v, char **end, long lo, long hi)
+{
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	unsigned long x = strtoul(v, end, 10);
+	return errno || x < (unsigned long)lo || x > (unsigned long)hi ? -1 : (long)x;
+}
+
+int nat_limits_parse(struct nat_limits *l, const char *ports, const char *limit)
+{
+	struct nat_limits r = *l;
+	char *end;
+	if (ports && *ports) {
+		long lo = number_in(ports, &end, NAT_PORT_LO, NAT_PORT_HI);
+		long hi = lo < 0 || *end != '-' ? -1 : number_in(end + 1, &end, lo, NAT_PORT_HI);
+		if (hi < 0 || *end)
+			return -EINVAL;
+		r.port_lo = (uint16_t)lo;
+		r.port_hi = (uint16_t)hi;
+	}
+	if (limit && *limit) {
+		long x = number_in(limit, &end, 1, NAT_LIMIT_MAX);
+		if (x < 0 || *end)
+			return -EINVAL;
+		r.limit = (uint32_t)x;
+	}
+	*l = r;
+	return 0;
 }
 
 static struct step nat_drop(struct dp_state *s, uint16_t gw, int reason)
 {
-	s->nat->counters[gw][NATC_PacketsDropCount]++;
+	nat_table_counters(s->nat, gw)[NATC_PacketsDropCount]++;
 	return step_drop_at(EX_NAT, reason, gw);
 }
 
@@ -244,7 +132,7 @@ static void nat_key_out(const struct pkt *p, uint16_t gw, struct nat_map *k)
 /* The NAT's TCP view: enough to count attempts, establishment and active connections. */
 static void nat_track_tcp(struct nat_state *n, struct nat_map *m, uint8_t flags, bool from_outside)
 {
-	uint64_t *c = n->counters[m->natgw];
+	uint64_t *c = nat_table_counters(n, m->natgw);
 	if (flags & (TCPF_RST | TCPF_FIN)) {
 		if (m->state == NAT_M_ESTABLISHED)
 			c[NATC_ActiveConnectionCount]--;
@@ -280,7 +168,7 @@ static struct step nat_time_exceeded(struct dp_state *s, struct pkt *p, uint16_t
 /* A segment of a connection the NAT does not know (idle timeout passed): AWS answers RST. */
 static struct step nat_late_rst(struct dp_state *s, struct pkt *p, uint16_t gw)
 {
-	s->nat->counters[gw][NATC_PacketsDropCount]++;
+	nat_table_counters(s->nat, gw)[NATC_PacketsDropCount]++;
 	if (reply_tcp_rst(p) < 0)
 		return step_drop_at(EX_NAT, DROP_NAT_NO_MAPPING, gw);
 	return nat_answer(s, p, gw, DROP_NAT_NO_MAPPING);
@@ -292,10 +180,11 @@ static int32_t nat_lookup_out(struct dp_state *s, struct pkt *p, uint16_t gw, ui
 	struct nat_state *n = s->nat;
 	struct nat_map k;
 	nat_key_out(p, gw, &k);
-	int32_t mi = nat_find_fwd(n, &k);
+	int32_t mi = nat_table_find_fwd(n, &k);
 	bool syn = p->proto == IPPROTO_TCP_ && (p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == TCPF_SYN;
-	if (mi >= 0 && (nat_expired(&n->maps[mi], now) || (syn && n->maps[mi].state == NAT_M_CLOSING))) {
-		nat_free(n, (uint32_t)mi);
+	const struct nat_map *old = mi >= 0 ? nat_table_at(n, (uint32_t)mi) : NULL;
+	if (old && (nat_expired(old, now) || (syn && old->state == NAT_M_CLOSING))) {
+		nat_table_free(n, (uint32_t)mi);
 		mi = -1;
 	}
 	*is_new = false;
@@ -303,11 +192,11 @@ static int32_t nat_lookup_out(struct dp_state *s, struct pkt *p, uint16_t gw, ui
 		return mi;
 	if (p->proto == IPPROTO_TCP_ && !syn)
 		return -ENOENT;
-	mi = nat_alloc(n, &k, now);
+	mi = nat_table_alloc(n, &k, now);
 	if (mi >= 0) {
 		*is_new = true;
 		if (syn)
-			n->counters[gw][NATC_ConnectionAttemptCount]++;
+			nat_table_counters(n, gw)[NATC_ConnectionAttemptCount]++;
 	}
 	return mi;
 }
@@ -315,7 +204,7 @@ static int32_t nat_lookup_out(struct dp_state *s, struct pkt *p, uint16_t gw, ui
 struct step natgw_out(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_t now)
 {
 	const struct vl_natgw *g = &s->t->natgws[natgw];
-	uint64_t *c = s->nat->counters[natgw];
+	uint64_t *c = nat_table_counters(s->nat, natgw);
 	c[NATC_PacketsInFromSource]++;
 	c[NATC_BytesInFromSource] += ip_bytes(p);
 	int v = nat_out_check(s->t, g, p);
@@ -327,11 +216,13 @@ struct step natgw_out(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_
 	int32_t mi = nat_lookup_out(s, p, natgw, now, &is_new);
 	if (mi == -ENOENT)
 		return nat_late_rst(s, p, natgw);
+	if (mi == -ENOSPC)
+		return nat_drop(s, natgw, DROP_NAT_FULL); /* the lab's limit, not the destination's */
 	if (mi < 0) {
 		c[NATC_ErrorPortAllocation]++;
 		return nat_drop(s, natgw, DROP_NAT_PORT_ALLOC);
 	}
-	struct nat_map *m = &s->nat->maps[mi];
+	struct nat_map *m = nat_table_at(s->nat, (uint32_t)mi);
 	m->last_seen = now;
 	if (p->proto == IPPROTO_TCP_)
 		nat_track_tcp(s->nat, m, p->tcp_flags, false);
@@ -353,10 +244,10 @@ static struct step nat_error_in(struct dp_state *s, struct pkt *p, struct icmp_i
 				uint16_t natgw, uint64_t now)
 {
 	uint16_t ext_port = in->proto == IPPROTO_ICMP_ ? 0 : in->dport;
-	int32_t mi = in->has_ports ? nat_find_rev(s->nat, natgw, in->proto, in->dst, ext_port, in->sport) : -1;
-	if (mi < 0 || nat_expired(&s->nat->maps[mi], now))
+	int32_t mi = in->has_ports ? nat_table_find_rev(s->nat, natgw, in->proto, in->dst, ext_port, in->sport) : -1;
+	if (mi < 0 || nat_expired(nat_table_at(s->nat, (uint32_t)mi), now))
 		return nat_drop(s, natgw, DROP_NAT_NO_MAPPING);
-	const struct nat_map *m = &s->nat->maps[mi];
+	const struct nat_map *m = nat_table_at(s->nat, (uint32_t)mi);
 	rewrite_addr(p, false, m->int_ip);
 	icmp_inner_rewrite(p, in, 1, m->int_ip, m->int_port);
 	struct step st = step_next(STEP_ROUTE, s->t->natgws[natgw].subnet, VL_NONE);
@@ -367,7 +258,7 @@ static struct step nat_error_in(struct dp_state *s, struct pkt *p, struct icmp_i
 struct step natgw_return(struct dp_state *s, struct pkt *p, uint16_t natgw, uint64_t now)
 {
 	const struct vl_natgw *g = &s->t->natgws[natgw];
-	uint64_t *c = s->nat->counters[natgw];
+	uint64_t *c = nat_table_counters(s->nat, natgw);
 	c[NATC_PacketsInFromDestination]++;
 	c[NATC_BytesInFromDestination] += ip_bytes(p);
 	struct icmp_inner in;
@@ -377,10 +268,10 @@ struct step natgw_return(struct dp_state *s, struct pkt *p, uint16_t natgw, uint
 	if (!(p->flags & PKT_L4) || (p->proto == IPPROTO_ICMP_ && !echo_reply))
 		return nat_drop(s, natgw, DROP_NAT_NO_MAPPING); /* it answers no ping itself */
 	uint16_t ext_port = p->proto == IPPROTO_ICMP_ ? 0 : p->sport;
-	int32_t mi = nat_find_rev(s->nat, natgw, p->proto, p->src, ext_port, p->dport);
-	if (mi < 0 || nat_expired(&s->nat->maps[mi], now))
+	int32_t mi = nat_table_find_rev(s->nat, natgw, p->proto, p->src, ext_port, p->dport);
+	if (mi < 0 || nat_expired(nat_table_at(s->nat, (uint32_t)mi), now))
 		return nat_drop(s, natgw, DROP_NAT_NO_MAPPING);
-	struct nat_map *m = &s->nat->maps[mi];
+	struct nat_map *m = nat_table_at(s->nat, (uint32_t)mi);
 	m->last_seen = now;
 	if (p->proto == IPPROTO_TCP_)
 		nat_track_tcp(s->nat, m, p->tcp_flags, true);
@@ -410,39 +301,4 @@ struct step natgw_error_back(struct dp_state *s, struct pkt *p, uint16_t natgw, 
 	if (!icmp_inner_parse(p, &in))
 		return nat_drop(s, natgw, DROP_MTU_EXCEEDED);
 	return nat_error_in(s, p, &in, natgw, now);
-}
-
-int nat_state_copy(struct dp_state *dst, const struct dp_state *src)
-{
-	int rc = nat_state_init(dst);
-	const struct nat_state *a = src->nat;
-	struct nat_state *b = dst->nat;
-	if (rc < 0 || !a)
-		return rc;
-	memcpy(b->fwd, a->fwd, (size_t)NAT_CAPACITY * sizeof(*b->fwd));
-	memcpy(b->rev, a->rev, (size_t)NAT_CAPACITY * sizeof(*b->rev));
-	memcpy(b->maps, a->maps, (size_t)NAT_CAPACITY * sizeof(*b->maps));
-	memcpy(b->counters, a->counters, (a->n_natgws ? a->n_natgws : 1) * sizeof(*b->counters));
-	b->used = a->used;
-	b->free_head = a->free_head;
-	b->port_lo = a->port_lo;
-	b->port_hi = a->port_hi;
-	return 0;
-}
-
-uint64_t nat_counter_get(const struct nat_state *n, uint16_t gw, enum nat_counter c)
-{
-	return n && gw < n->n_natgws && (unsigned)c < NATC__COUNT ? n->counters[gw][c] : 0;
-}
-
-int nat_foreach(const struct nat_state *n, int (*fn)(void *ctx, const struct nat_map *m), void *ctx)
-{
-	for (uint32_t i = 0; n && i < n->capacity; i++) {
-		if (n->maps[i].state == NAT_M_FREE)
-			continue;
-		int rc = fn(ctx, &n->maps[i]);
-		if (rc)
-			return rc;
-	}
-	return 0;
 }

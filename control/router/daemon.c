@@ -21,6 +21,7 @@
 #include "control/router/daemon.h"
 #include "dataplane/flowlog.h"
 #include "dataplane/loop.h"
+#include "dataplane/natgw.h"
 #include "dataplane/tables.h"
 #include "dataplane/tap.h"
 #include "control/host/parallel.h"
@@ -377,6 +378,13 @@ static int router_start(struct router *r, int ready_fd)
 			 CT_LIMIT_MAX);
 		return -EINVAL;
 	}
+	/* NAT: the lab's translation limit and, for tests, a narrower port range */
+	struct nat_limits nat = {NAT_LIMIT_DEFAULT, NAT_PORT_LO, NAT_PORT_HI};
+	if (nat_limits_parse(&nat, getenv("VPCLAB_NAT_PORTS"), getenv("VPCLAB_NAT_LIMIT")) < 0) {
+		snprintf(r->err, sizeof(r->err), "VPCLAB_NAT_PORTS (LO-HI within %u-%u) or "
+			 "VPCLAB_NAT_LIMIT (1..%u): not valid", NAT_PORT_LO, NAT_PORT_HI, NAT_LIMIT_MAX);
+		return -EINVAL;
+	}
 	r->taps = malloc(sizeof(int) * (r->t->n_ports ? r->t->n_ports : 1));
 	if (!r->taps)
 		return -ENOMEM;
@@ -386,6 +394,8 @@ static int router_start(struct router *r, int ready_fd)
 	if (prc < 0)
 		return prc;
 	r->s = dp_state_create(r->t, ct_limit);
+	if (r->s)
+		nat_configure(r->s, &nat); /* checked above; no translation yet */
 	if (r->s)
 		r->loop = loop_create(r->s, r->taps, r->t->n_ports);
 	if (!r->s || !r->loop) {

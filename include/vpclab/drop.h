@@ -30,6 +30,7 @@
 	X(NAT_PORT_ALLOC, "nat_port_alloc", "")                    /* ErrorPortAllocation       */ \
 	X(NAT_PROTO, "nat_proto", "PROTOCOL_RESTRICTION")          /* not TCP/UDP/ICMP echo     */ \
 	X(NAT_FRAGMENT, "nat_fragment", "")                        /* TCP/ICMP fragment at NAT  */ \
+	X(NAT_FULL, "nat_full", "")                                /* NAT translations at limit */ \
 	X(TTL_EXCEEDED, "ttl_exceeded", "")                                                        \
 	X(MTU_EXCEEDED, "mtu_exceeded", "")                        /* DF set, over path MTU     */ \
 	X(TAP_WRITE, "tap_write", "")                              /* the kernel refused a write */ \

@@ -1,5 +1,7 @@
-/* natgw.c through the dispatcher: port allocation per (destination, port, protocol) and its
- * exhaustion (ErrorPortAllocation, nat_port_alloc), ICMP echo identifiers, nothing initiated
+/* natgw.c and nat_table.c through the dispatcher: port allocation per (destination, port,
+ * protocol) and its exhaustion (ErrorPortAllocation, nat_port_alloc) at bounded work per packet,
+ * AWS's 55,000 per destination, a freed port reused, a table that grows in chunks up to the
+ * lab's limit (nat_full), deep clones, ICMP echo identifiers, nothing initiated
  * from outside (nat_no_mapping), a RST for a segment of an unknown connection, the 350 s idle
  * timeout, TTL (decrement, Time Exceeded from the NAT's private IP), ICMP errors translated
  * back to the instance.
@@ -70,6 +72,33 @@ static uint64_t counter(enum nat_counter c)
 	return nat_counter_get(dp_nat(w.s), w.nat, c);
 }
 
+static struct nat_stats stats(void)
+{
+	struct nat_stats st;
+	nat_stats(dp_nat(w.s), &st);
+	return st;
+}
+
+static uint32_t nat_used(void)
+{
+	return stats().used;
+}
+
+/* Narrows the NAT's ports (and its limit) before the first translation. */
+static void configure(uint32_t limit, uint16_t lo, uint16_t hi)
+{
+	struct nat_limits l = {.limit = limit, .port_lo = lo, .port_hi = hi};
+	ck_assert_int_eq(nat_configure(w.s, &l), 0);
+}
+
+/* A state with room for n flows in the connection pool (the fixture's holds 1024). */
+static void big_pool(uint32_t n)
+{
+	dp_state_destroy(w.s);
+	w.s = dp_state_create(w.t, n);
+	ck_assert_ptr_nonnull(w.s);
+}
+
 static struct fx_frame frame(uint16_t from, uint8_t proto, uint32_t dst, uint16_t sport, uint16_t dport,
 			     uint8_t tcp_flags)
 {
@@ -133,7 +162,7 @@ START_TEST(ports_per_destination)
 	/* another destination port or host is another flow with its own mapping */
 	out_udp(w.a2, d1, 5000, 54, FX_S(2));
 	out_udp(w.a2, d2, 5000, 53, FX_S(2));
-	ck_assert_uint_eq(dp_nat(w.s)->used, 4);
+	ck_assert_uint_eq(nat_used(), 4);
 	ck_assert_uint_eq(counter(NATC_PacketsOutToDestination), 5);
 	/* the reply to p2 goes to a3, with its own port back */
 	struct fx_frame f = frame(w.h1, 17, w.eip, 53, p2, 0);
@@ -146,9 +175,7 @@ END_TEST
 
 START_TEST(port_exhaustion)
 {
-	struct nat_state *n = w.s->nat;
-	n->port_lo = 2000;
-	n->port_hi = 2001;
+	configure(NAT_LIMIT_DEFAULT, 2000, 2001);
 	uint32_t d1 = ip_of(w.h1);
 	uint16_t p1 = out_udp(w.a2, d1, 5000, 53, FX_S(1));
 	uint16_t p2 = out_udp(w.a2, d1, 5001, 53, FX_S(1));
@@ -160,6 +187,299 @@ START_TEST(port_exhaustion)
 	/* ports are per destination: another one still has both */
 	out_udp(w.a2, ip_of(w.h2), 5002, 53, FX_S(1));
 	ck_assert_uint_eq(counter(NATC_ErrorPortAllocation), 1);
+	/* the first one idle past 350 s (the second was used since): its port comes back, found
+	 * by probing (a destination with few ports in use has no bitmap) */
+	out_udp(w.a2, d1, 5001, 53, FX_S(100));
+	nat_sweep(w.s, FX_S(1 + 351));
+	ck_assert_uint_eq(stats().dense, 0);
+	ck_assert_uint_eq(out_udp(w.a2, d1, 5002, 53, FX_S(1 + 352)), p1);
+	f = frame(w.a2, 17, d1, 5003, 53, 0);
+	expect_nat_drop(run(w.a2, &f, FX_S(1 + 352)), DROP_NAT_PORT_ALLOC);
+}
+END_TEST
+
+/* UDP from a2 (source port sport) to dst:dport through the NAT: the verdict. */
+static struct verdict send_udp(uint16_t from, uint32_t dst, uint16_t sport, uint16_t dport, uint64_t now)
+{
+	struct fx_frame f = frame(from, 17, dst, sport, dport, 0);
+	return run(from, &f, now);
+}
+
+/* Fills destination dst:dport with n UDP flows from a2 (source ports from sport0). */
+static void fill(uint32_t dst, uint16_t dport, uint16_t sport0, uint32_t n, uint64_t now)
+{
+	for (uint32_t i = 0; i < n; i++)
+		ck_assert_int_eq(send_udp(w.a2, dst, (uint16_t)(sport0 + i), dport, now).action, VERDICT_FORWARD);
+}
+
+/* A destination whose ports are all in use refuses every retried packet without looking at a
+ * port: the table's work counter does not move, however many packets come (the measured fault
+ * was a scan of the whole range per packet). TCP SYNs and UDP alike. */
+START_TEST(exhausted_destination_costs_no_scan)
+{
+	big_pool(1u << 14);
+	configure(NAT_LIMIT_DEFAULT, 2000, 2099);
+	uint32_t d1 = ip_of(w.h1);
+	fill(d1, 80, 5000, 100, FX_S(1)); /* UDP to d1:80 */
+	for (uint32_t i = 0; i < 100; i++) { /* and TCP to d1:80, another destination */
+		struct fx_frame f = frame(w.a2, 6, d1, (uint16_t)(5000 + i), 80, TCPF_SYN);
+		expect_forward(run(w.a2, &f, FX_S(1)), w.h1);
+	}
+	ck_assert_uint_eq(stats().dense, 2); /* probes met taken ports: each got its bitmap */
+	uint64_t work = stats().work;
+	for (uint32_t i = 0; i < 1000; i++) {
+		struct fx_frame f = frame(w.a3, 6, d1, 40000, 80, TCPF_SYN); /* one flow, retried */
+		expect_nat_drop(run(w.a3, &f, FX_S(2)), DROP_NAT_PORT_ALLOC);
+		expect_nat_drop(send_udp(w.a2, d1, (uint16_t)(6000 + i), 80, FX_S(2)), DROP_NAT_PORT_ALLOC);
+	}
+	ck_assert_uint_eq(stats().work, work);
+	ck_assert_uint_eq(counter(NATC_ErrorPortAllocation), 2000);
+	ck_assert_uint_eq(counter(NATC_PacketsDropCount), 2000);
+	ck_assert_uint_eq(nat_used(), 200);
+	/* the other destinations of the same gateway, and the same host on another port, are not
+	 * affected: each has its own 100 ports */
+	uint16_t p = out_udp(w.a2, ip_of(w.h2), 5000, 80, FX_S(2));
+	ck_assert(p >= 2000 && p <= 2099);
+	out_udp(w.a2, d1, 5000, 81, FX_S(2));
+	struct fx_frame f = frame(w.a3, 6, d1, 40000, 443, TCPF_SYN);
+	expect_forward(run(w.a3, &f, FX_S(2)), w.h1);
+	ck_assert_uint_eq(counter(NATC_ErrorPortAllocation), 2000);
+}
+END_TEST
+
+/* AWS: 55,000 simultaneous connections per destination, ports from 1024-65535. The 55,001st is
+ * refused at no cost; every allocation on the way cost a bounded number of probes (the last
+ * ones, with 54,999 of 64,512 ports taken, included). */
+START_TEST(aws_55000_per_destination)
+{
+	big_pool(1u << 18);
+	uint32_t d1 = ip_of(w.h1);
+	uint64_t worst = 0;
+	for (uint32_t i = 0; i < NAT_DEST_MAX; i++) {
+		uint64_t before = stats().work;
+		struct verdict v = send_udp(w.a2, d1, (uint16_t)(1024 + i), 53, FX_S(1));
+		ck_assert_int_eq(v.action, VERDICT_FORWARD);
+		uint16_t port = ref_rd16(w.buf + 34);
+		ck_assert(port >= NAT_PORT_LO);
+		if (stats().work - before > worst)
+			worst = stats().work - before;
+	}
+	ck_assert_uint_le(worst, 20); /* NAT_PROBES, or a word and at most 17 summary words */
+	ck_assert_uint_eq(stats().dests, 1);
+	ck_assert_uint_eq(stats().dense, 1);
+	uint64_t work = stats().work;
+	expect_nat_drop(send_udp(w.a2, d1, 60000, 53, FX_S(1)), DROP_NAT_PORT_ALLOC);
+	ck_assert_uint_eq(stats().work, work);
+	ck_assert_uint_eq(counter(NATC_ErrorPortAllocation), 1);
+	out_udp(w.a3, d1, 60000, 54, FX_S(1));
+	ck_assert_uint_eq(nat_used(), NAT_DEST_MAX + 1);
+}
+END_TEST
+
+/* A port freed (a closed flow past its lingering, an idle one swept, a closed one started
+ * over) makes a full destination allocatable again, with that very port; sparse and dense. */
+START_TEST(freed_port_makes_destination_allocatable)
+{
+	big_pool(1u << 14);
+	configure(NAT_LIMIT_DEFAULT, 3000, 3599); /* 600 ports: dense past 256 in use */
+	uint32_t d1 = ip_of(w.h1);
+	uint16_t ports[600];
+	for (uint32_t i = 0; i < 600; i++) {
+		struct fx_frame f = frame(w.a2, 6, d1, (uint16_t)(20000 + i), 443, TCPF_SYN);
+		expect_forward(run(w.a2, &f, FX_S(1)), w.h1);
+		ports[i] = ref_rd16(w.buf + 34);
+	}
+	ck_assert_uint_eq(stats().dense, 1);
+	struct fx_frame syn = frame(w.a3, 6, d1, 30000, 443, TCPF_SYN);
+	expect_nat_drop(run(w.a3, &syn, FX_S(2)), DROP_NAT_PORT_ALLOC);
+	/* flow 7 closes (RST from the instance): its mapping lingers 60 s, the port stays taken */
+	struct fx_frame rst = frame(w.a2, 6, d1, 20007, 443, TCPF_RST | TCPF_ACK);
+	expect_forward(run(w.a2, &rst, FX_S(2)), w.h1);
+	expect_nat_drop(run(w.a3, &syn, FX_S(3)), DROP_NAT_PORT_ALLOC);
+	/* past it, the sweep frees it (the others, opening, have 350 s) and a3's SYN gets it */
+	nat_sweep(w.s, FX_S(2 + 61));
+	ck_assert_uint_eq(nat_used(), 599);
+	expect_forward(run(w.a3, &syn, FX_S(64)), w.h1);
+	ck_assert_uint_eq(ref_rd16(w.buf + 34), ports[7]);
+	/* a closed flow started over by its own SYN frees its port and takes one again at once */
+	rst = frame(w.a2, 6, d1, 20008, 443, TCPF_RST | TCPF_ACK);
+	expect_forward(run(w.a2, &rst, FX_S(65)), w.h1);
+	syn = frame(w.a2, 6, d1, 20008, 443, TCPF_SYN);
+	expect_forward(run(w.a2, &syn, FX_S(66)), w.h1);
+	ck_assert_uint_eq(ref_rd16(w.buf + 34), ports[8]);
+	/* all idle past 350 s: every port comes back, the destination and its bitmap go */
+	nat_sweep(w.s, FX_S(500));
+	ck_assert_uint_eq(nat_used(), 0);
+	ck_assert_uint_eq(stats().dests, 0);
+	ck_assert_uint_eq(stats().dense, 0);
+}
+END_TEST
+
+/* The table starts empty (no chunk), takes a chunk at the first translation and more as it
+ * grows; every translation stays reachable from both sides after the indices have doubled. */
+START_TEST(table_grows_in_chunks)
+{
+	ck_assert_uint_eq(stats().allocated, 0);
+	ck_assert_uint_eq(stats().limit, NAT_LIMIT_DEFAULT);
+	uint32_t d1 = ip_of(w.h1);
+	uint16_t first = out_udp(w.a2, d1, 7000, 1, FX_S(1));
+	ck_assert_uint_eq(stats().allocated, NAT_CHUNK);
+	big_pool(1u << 14);
+	for (uint32_t i = 0; i < 2500; i++) /* 2,500 destinations (ports 1..2500 of h1) */
+		out_udp(w.a2, d1, 7000, (uint16_t)(1 + i), FX_S(1));
+	ck_assert_uint_eq(nat_used(), 2500);
+	ck_assert_uint_eq(stats().dests, 2500);
+	ck_assert_uint_eq(stats().allocated, 3 * NAT_CHUNK);
+	/* the reply to the first and to the last find their way back */
+	uint16_t p = out_udp(w.a2, d1, 7000, 1, FX_S(2));
+	(void)first;
+	struct fx_frame r = frame(w.h1, 17, w.eip, 1, p, 0);
+	expect_forward(run(w.h1, &r, FX_S(2)), w.a2);
+	p = out_udp(w.a2, d1, 7000, 2500, FX_S(2));
+	r = frame(w.h1, 17, w.eip, 2500, p, 0);
+	expect_forward(run(w.h1, &r, FX_S(2)), w.a2);
+	ck_assert_uint_eq(ref_rd16(w.buf + 36), 7000);
+}
+END_TEST
+
+/* The lab's limit: past it a new flow is dropped nat_full (counted there and as the gateway's
+ * PacketsDropCount, not as ErrorPortAllocation); flows already translated go on; freed
+ * translations make room again. */
+START_TEST(limit_is_nat_full)
+{
+	uint32_t d1 = ip_of(w.h1), d2 = ip_of(w.h2);
+	big_pool(1u << 14);
+	configure(1100, NAT_PORT_LO, NAT_PORT_HI);
+	fill(d1, 53, 1000, 1100, FX_S(1));
+	expect_nat_drop(send_udp(w.a2, d2, 1000, 53, FX_S(2)), DROP_NAT_FULL);
+	expect_nat_drop(send_udp(w.a3, d1, 1000, 53, FX_S(2)), DROP_NAT_FULL);
+	ck_assert_uint_eq(stats().refused, 2);
+	ck_assert_uint_eq(counter(NATC_PacketsDropCount), 2);
+	ck_assert_uint_eq(counter(NATC_ErrorPortAllocation), 0);
+	ck_assert_uint_eq(stats().allocated, 2 * NAT_CHUNK); /* never past the limit's chunks */
+	out_udp(w.a2, d1, 1000, 53, FX_S(3)); /* an existing flow still passes */
+	/* the limit cannot change once translations exist */
+	struct nat_limits l = {.limit = 5000, .port_lo = NAT_PORT_LO, .port_hi = NAT_PORT_HI};
+	ck_assert_int_eq(nat_configure(w.s, &l), -EBUSY);
+	nat_sweep(w.s, FX_S(1 + 351)); /* all idle but the one used at 3 s */
+	ck_assert_uint_eq(nat_used(), 1);
+	out_udp(w.a2, d2, 1000, 53, FX_S(1 + 352));
+}
+END_TEST
+
+struct map_list {
+	struct nat_map m[64];
+	uint32_t n;
+};
+
+static int map_collect(void *ctx, const struct nat_map *m)
+{
+	struct map_list *l = ctx;
+	ck_assert_uint_lt(l->n, 64);
+	l->m[l->n++] = *m;
+	return 0;
+}
+
+/* A clone (trace --live) holds the same translations, counters and limits, and is deep: the
+ * original and the clone then change apart, and each is destroyed on its own (ASan watches). A
+ * state without translations clones to one without chunks. */
+START_TEST(clone_is_deep_and_equal)
+{
+	configure(NAT_LIMIT_DEFAULT, 4000, 4039); /* 40 ports: dense after the probes fail */
+	struct dp_state *c0 = dp_state_clone(w.s);
+	ck_assert_ptr_nonnull(c0);
+	struct nat_stats st0;
+	nat_stats(dp_nat(c0), &st0);
+	ck_assert_uint_eq(st0.allocated, 0);
+	ck_assert_uint_eq(st0.port_lo, 4000);
+	dp_state_destroy(c0);
+	uint32_t d1 = ip_of(w.h1);
+	fill(d1, 53, 100, 40, FX_S(1));
+	out_udp(w.a3, ip_of(w.h2), 100, 53, FX_S(1));
+	ck_assert_uint_eq(stats().dense, 1);
+	struct dp_state *c = dp_state_clone(w.s);
+	ck_assert_ptr_nonnull(c);
+	struct map_list *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	nat_foreach(dp_nat(w.s), map_collect, a);
+	nat_foreach(dp_nat(c), map_collect, b);
+	ck_assert_uint_eq(a->n, 41);
+	ck_assert_uint_eq(b->n, 41);
+	ck_assert_mem_eq(a->m, b->m, a->n * sizeof(a->m[0]));
+	struct nat_stats sa, sb;
+	nat_stats(dp_nat(w.s), &sa);
+	nat_stats(dp_nat(c), &sb);
+	ck_assert_mem_eq(&sa, &sb, sizeof(sa));
+	for (int k = 0; k < NATC__COUNT; k++)
+		ck_assert_uint_eq(nat_counter_get(dp_nat(c), w.nat, k), nat_counter_get(dp_nat(w.s), w.nat, k));
+	/* the clone is full toward d1 as the original is, and a freed port in the clone only */
+	struct fx_frame f = frame(w.a3, 17, d1, 999, 53, 0);
+	w.len = fx_build(w.buf, sizeof(w.buf), &f);
+	struct verdict v = pipeline_process(c, w.buf, (uint32_t)w.len, sizeof(w.buf), NULL, w.a3, FX_S(2));
+	ck_assert_int_eq(v.reason, DROP_NAT_PORT_ALLOC);
+	nat_sweep(c, FX_S(400));
+	nat_stats(dp_nat(c), &sb);
+	ck_assert_uint_eq(sb.used, 0);
+	ck_assert_uint_eq(nat_used(), 41);
+	w.len = fx_build(w.buf, sizeof(w.buf), &f);
+	v = pipeline_process(c, w.buf, (uint32_t)w.len, sizeof(w.buf), NULL, w.a3, FX_S(401));
+	ck_assert_int_eq(v.action, VERDICT_FORWARD);
+	dp_state_destroy(c);
+	/* the original is intact: still full toward d1, its bitmap its own */
+	expect_nat_drop(send_udp(w.a3, d1, 999, 53, FX_S(3)), DROP_NAT_PORT_ALLOC);
+	nat_sweep(w.s, FX_S(400));
+	ck_assert_uint_eq(out_udp(w.a3, d1, 999, 53, FX_S(401)) - 4000u < 40u, 1);
+	free(a);
+	free(b);
+}
+END_TEST
+
+/* A lab without a NAT gateway allocates nothing for NAT, and its clones neither. */
+START_TEST(no_gateway_no_state)
+{
+	struct fx *fx = fx_new();
+	uint16_t vpc = fx_vpc(fx, "plain", "10.2.0.0/16", false);
+	uint16_t rt = fx_route_table(fx, vpc, "rt"), acl = fx_acl(fx, vpc, "acl");
+	fx_acl_allow_all(fx, acl);
+	uint16_t sn = fx_subnet(fx, vpc, "sn", "10.2.1.0/24", rt, acl);
+	fx_instance(fx, sn, "x", "10.2.1.10", NULL);
+	struct vl_tables *t = fx_done(fx);
+	struct dp_state *s = dp_state_create(t, 64);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_null(dp_nat(s));
+	struct nat_limits l = {.limit = 10, .port_lo = 2000, .port_hi = 2001};
+	ck_assert_int_eq(nat_configure(s, &l), 0);
+	nat_sweep(s, FX_S(1));
+	struct dp_state *c = dp_state_clone(s);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_null(dp_nat(c));
+	dp_state_destroy(c);
+	dp_state_destroy(s);
+	fx_free(fx);
+}
+END_TEST
+
+/* The router's knobs, VPCLAB_NAT_PORTS=LO-HI and VPCLAB_NAT_LIMIT=N. */
+START_TEST(limits_parse)
+{
+	struct nat_limits l = {.limit = NAT_LIMIT_DEFAULT, .port_lo = NAT_PORT_LO, .port_hi = NAT_PORT_HI};
+	ck_assert_int_eq(nat_limits_parse(&l, NULL, ""), 0);
+	ck_assert_uint_eq(l.limit, NAT_LIMIT_DEFAULT);
+	ck_assert_int_eq(nat_limits_parse(&l, "2000-2099", "5000"), 0);
+	ck_assert_uint_eq(l.port_lo, 2000);
+	ck_assert_uint_eq(l.port_hi, 2099);
+	ck_assert_uint_eq(l.limit, 5000);
+	const char *bad_ports[] = {"1000-2000", "3000-2000", "2000", "2000-", "-2000", "2000-70000", "a-b",
+				   "2000-2099x", " 2000-2099"};
+	for (size_t i = 0; i < sizeof(bad_ports) / sizeof(bad_ports[0]); i++)
+		ck_assert_int_eq(nat_limits_parse(&l, bad_ports[i], NULL), -EINVAL);
+	const char *bad_limits[] = {"0", "12x", "-1", "16777217", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof(bad_limits) / sizeof(bad_limits[0]); i++)
+		ck_assert_int_eq(nat_limits_parse(&l, NULL, bad_limits[i]), -EINVAL);
+	ck_assert_uint_eq(l.port_lo, 2000); /* unchanged by the refusals */
+	ck_assert_uint_eq(l.limit, 5000);
+	ck_assert_int_eq(nat_limits_parse(&l, "65535-65535", "16777216"), 0);
+	l.port_lo = 1023;
+	ck_assert_int_eq(nat_configure(w.s, &l), -EINVAL);
 }
 END_TEST
 
@@ -201,7 +521,7 @@ START_TEST(nothing_initiated_from_outside)
 	f = frame(w.h1, 17, w.eip, 53, 2000, 0);
 	expect_nat_drop(run(w.h1, &f, FX_S(1)), DROP_NAT_NO_MAPPING);
 	ck_assert_uint_eq(counter(NATC_PacketsDropCount), 2);
-	ck_assert_uint_eq(dp_nat(w.s)->used, 0);
+	ck_assert_uint_eq(nat_used(), 0);
 	/* nor to its private IP from inside */
 	f = frame(w.a2, 6, fx_ip("10.0.1.5"), 40000, 22, TCPF_SYN);
 	expect_nat_drop(run(w.a2, &f, FX_S(1)), DROP_NAT_NO_MAPPING);
@@ -233,7 +553,7 @@ START_TEST(rst_for_an_unknown_segment)
 	uint64_t drops = counter(NATC_PacketsDropCount);
 	expect_rst_for(w.a2, ip_of(w.h1), 40000, 443, FX_S(1));
 	ck_assert_uint_eq(counter(NATC_PacketsDropCount), drops + 1);
-	ck_assert_uint_eq(dp_nat(w.s)->used, 0);
+	ck_assert_uint_eq(nat_used(), 0);
 }
 END_TEST
 
@@ -252,11 +572,10 @@ START_TEST(idle_timeout_350s)
 	ck_assert_uint_eq(counter(NATC_ActiveConnectionCount), 1);
 	r.tcp_flags = TCPF_ACK;
 	expect_forward(run(w.h1, &r, FX_S(2 + 349)), w.a2);
-	for (uint32_t b = 0; b <= dp_nat(w.s)->mask; b += 4096) /* a sweep visits 4096 buckets */
-		nat_sweep(w.s, FX_S(2 + 349 + 351));
+	nat_sweep(w.s, FX_S(2 + 349 + 351)); /* a sweep looks at up to 65,536 translations */
 	ck_assert_uint_eq(counter(NATC_IdleTimeoutCount), 1);
 	ck_assert_uint_eq(counter(NATC_ActiveConnectionCount), 0);
-	ck_assert_uint_eq(dp_nat(w.s)->used, 0);
+	ck_assert_uint_eq(nat_used(), 0);
 	expect_nat_drop(run(w.h1, &r, FX_S(2 + 349 + 352)), DROP_NAT_NO_MAPPING);
 	expect_rst_for(w.a2, d, 40000, 443, FX_S(2 + 349 + 353));
 }
@@ -373,6 +692,14 @@ Suite *suite_natgw(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, ports_per_destination);
 	tcase_add_test(tc, port_exhaustion);
+	tcase_add_test(tc, exhausted_destination_costs_no_scan);
+	tcase_add_test(tc, aws_55000_per_destination);
+	tcase_add_test(tc, freed_port_makes_destination_allocatable);
+	tcase_add_test(tc, table_grows_in_chunks);
+	tcase_add_test(tc, limit_is_nat_full);
+	tcase_add_test(tc, clone_is_deep_and_equal);
+	tcase_add_test(tc, no_gateway_no_state);
+	tcase_add_test(tc, limits_parse);
 	tcase_add_test(tc, icmp_echo_identifier);
 	tcase_add_test(tc, nothing_initiated_from_outside);
 	tcase_add_test(tc, rst_for_an_unknown_segment);
