@@ -327,27 +327,20 @@ static int ctl_listen(struct router *r)
  * held: flow logs live in /run, which is memory, so they may not grow without limit. */
 static void flowlog_rotate(struct router *r, uint16_t port, const char *path)
 {
+	struct flowlog_file *f = &r->flowlog_sizes[port];
 	char old[320];
 	snprintf(old, sizeof(old), "%s.1", path);
-	FILE *f = fopen(old, "re");
-	if (f) {
-		int c, last = '\n';
-		uint64_t bytes = 0, lines = 0;
-		while ((c = getc(f)) != EOF) {
-			bytes++;
-			lines += c == '\n';
-			last = c;
-		}
-		lines += last != '\n';
-		fclose(f);
-		r->flowlog_stats.discarded_records += lines;
-		r->flowlog_stats.discarded_bytes += bytes;
-	}
+	r->flowlog_stats.discarded_records += f->old_lines;
+	r->flowlog_stats.discarded_bytes += f->old_bytes;
 	fclose(r->flowlog_files[port]);
 	r->flowlog_files[port] = NULL;
-	if (rename(path, old) < 0)
+	if (rename(path, old) < 0) {
 		unlink(path); /* cannot keep it: start over rather than grow */
-	r->flowlog_sizes[port] = 0;
+		r->flowlog_stats.discarded_records += f->lines;
+		r->flowlog_stats.discarded_bytes += f->bytes;
+		f->lines = f->bytes = 0;
+	}
+	*f = (struct flowlog_file){.old_lines = f->lines, .old_bytes = f->bytes};
 	r->flowlog_stats.rotations++;
 }
 
@@ -364,7 +357,8 @@ static void flowlog_write(void *ctx, uint16_t port, const char *line)
 		return;
 	snprintf(path + strlen(path), 64, "/%s.log", r->t->ports[port].name);
 	size_t len = strlen(line) + 1;
-	if (r->flowlog_sizes[port] && r->flowlog_sizes[port] + len > r->flowlog_max) {
+	struct flowlog_file *f = &r->flowlog_sizes[port];
+	if (f->bytes && f->bytes + len > r->flowlog_max) {
 		if (!r->flowlog_files[port])
 			r->flowlog_files[port] = fopen(path, "ae");
 		if (r->flowlog_files[port])
@@ -376,11 +370,11 @@ static void flowlog_write(void *ctx, uint16_t port, const char *line)
 			return;
 		/* Every line is written out at once anyway: no 4 KB stdio buffer per instance. */
 		setvbuf(r->flowlog_files[port], NULL, _IONBF, 0);
-		struct stat st;
-		r->flowlog_sizes[port] = fstat(fileno(r->flowlog_files[port]), &st) == 0 ? (uint64_t)st.st_size : 0;
 	}
-	if (fprintf(r->flowlog_files[port], "%s\n", line) > 0)
-		r->flowlog_sizes[port] += len;
+	if (fprintf(r->flowlog_files[port], "%s\n", line) > 0) {
+		f->bytes += len;
+		f->lines++;
+	}
 }
 
 /* Flow log files, one per instance interface, appended window after window. */
@@ -391,7 +385,7 @@ static int flowlog_open(struct router *r)
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	r->flowlog_files = calloc(r->t->n_ports ? r->t->n_ports : 1, sizeof(FILE *));
-	r->flowlog_sizes = calloc(r->t->n_ports ? r->t->n_ports : 1, sizeof(uint64_t));
+	r->flowlog_sizes = calloc(r->t->n_ports ? r->t->n_ports : 1, sizeof(*r->flowlog_sizes));
 	r->s->flowlog = flowlog_create(r->t->n_ports, r->flowlog_interval_s, (uint32_t)time(NULL));
 	if (!r->flowlog_files || !r->flowlog_sizes || !r->s->flowlog)
 		return -ENOMEM;

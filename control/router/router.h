@@ -35,6 +35,13 @@ struct ctl_dump {
 	size_t len, off, cap;    /* text in buf, sent of it, room */
 };
 
+/* What an instance's flow log files hold (written by this router only: the state directory is
+ * new at each up). */
+struct flowlog_file {
+	uint64_t bytes, lines;           /* NAME.log */
+	uint64_t old_bytes, old_lines;   /* NAME.log.1 */
+};
+
 struct router {
 	struct vl_tables *t;     /* the published snapshot (also s->t) */
 	struct dp_state *s;
@@ -47,7 +54,7 @@ struct router {
 	unsigned next_dump;
 	int *tap_nl;             /* per port: a netlink socket inside its namespace (tap counters) */
 	FILE **flowlog_files;    /* per port, /run/vpclab/LAB/flowlogs/NAME.log */
-	uint64_t *flowlog_sizes; /* per port: bytes in that file */
+	struct flowlog_file *flowlog_sizes; /* per port: what its NAME.log and NAME.log.1 hold */
 	uint64_t flowlog_max;    /* a file is rotated to NAME.log.1 past this */
 	struct status_flowlogs flowlog_stats;
 	uint32_t flowlog_interval_s;
