@@ -1,6 +1,7 @@
 /* Control requests inside the router (router.h): down, elastic IP moves, NAT gateway views,
  * live traces, captures (`status` and `flows` are streamed in slices: ctl_dump.c). Runs on the data plane's thread between packets, so a table swap here is
  * never seen half done by a packet. */
+#include <malloc.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <errno.h>
@@ -299,6 +300,7 @@ static json_t *ctl_trace(struct router *r, const char *spec)
 	}
 	free(text);
 	dp_state_destroy(s);
+	malloc_trim(0); /* the NAT copy is megabytes: give them back rather than keep them */
 	json_decref(j);
 	return ans;
 }
