@@ -14,7 +14,7 @@
 #include "control/router/status.h"
 
 #define DUMP_BUCKETS 256         /* hash buckets (about as many flows) serialised per turn */
-#define DUMP_PORTS 64            /* interfaces of a status per turn */
+#define DUMP_PORTS 16            /* interfaces of a status per turn (about 1 ms with their taps) */
 #define DUMP_KEEP 131072         /* a slice buffer larger than this is freed once sent */
 
 enum dump_phase { PH_START, PH_PORT, PH_FLOWS, PH_TAIL, PH_DONE };
