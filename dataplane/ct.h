@@ -95,7 +95,9 @@ void ct_pool_destroy(struct ct_pool *pool);
  * starts empty but for pool's counters (so limits and fairness decide as in pool), and a
  * lookup that misses copies the flow of that key from pool at that moment (once per key and
  * table). Its cost is what the trace touches, not what pool holds. pool must outlive the
- * clone and stay unchanged while the clone is used. NULL + errno. */
+ * clone and stay unchanged while the clone is used. ct_pool_used of the clone counts pool's
+ * flows too; ct_stats of its tables, and ct_foreach/ct_sweep, only the copied and new ones.
+ * NULL + errno. */
 struct ct_pool *ct_pool_clone(const struct ct_pool *pool);
 /* The table of interface port (< n_ports): owned by the pool. */
 struct ct_table *ct_port(struct ct_pool *pool, uint16_t port);

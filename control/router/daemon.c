@@ -225,6 +225,9 @@ static void ctl_request_done(struct router *r, int fd, char *req)
 	} else if (flows || status) {
 		if (ctl_dump_start(r, fd, flows ? CTL_DUMP_FLOWS : CTL_DUMP_STATUS) == 0)
 			return; /* streamed in slices; the dump owns fd now */
+		static const char busy[] = "{\"error\": \"the router is busy: try again\"}";
+		if (send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			fprintf(stderr, "vpclab: control: a client did not take its answer\n");
 	} else {
 		ctl_answer(r, fd, req);
 	}
