@@ -36,7 +36,24 @@ struct ct_pool {
 	uint16_t n_ports;
 	struct ct_entry **chunks; /* CT_CHUNK entries each, NULL until the pool reaches them */
 	struct ct_table *ports;  /* n_ports tables */
+	const struct ct_pool *parent; /* a trace's view (ct_pool_clone): flows are copied from here */
+	struct ct_seen *seen;    /* the (table, key)s already looked for in parent */
+	uint32_t n_seen, cap_seen;
 };
+
+struct ct_seen {
+	struct ct_key key;
+	uint16_t port;
+};
+
+static uint32_t bit_reverse32(uint32_t v)
+{
+	v = ((v >> 1) & 0x55555555u) | ((v & 0x55555555u) << 1);
+	v = ((v >> 2) & 0x33333333u) | ((v & 0x33333333u) << 2);
+	v = ((v >> 4) & 0x0f0f0f0fu) | ((v & 0x0f0f0f0fu) << 4);
+	v = ((v >> 8) & 0x00ff00ffu) | ((v & 0x00ff00ffu) << 8);
+	return (v >> 16) | (v << 16);
+}
 
 static inline struct ct_entry *pool_entry(const struct ct_pool *pool, uint32_t idx)
 {
@@ -109,6 +126,7 @@ void ct_pool_destroy(struct ct_pool *pool)
 		ct_table_free(&pool->ports[i]);
 	free(pool->chunks);
 	free(pool->ports);
+	free(pool->seen);
 	free(pool);
 }
 
@@ -226,13 +244,17 @@ static bool ct_restarts(const struct ct_entry *e, const struct pkt *p)
 	return e->key.proto == IPPROTO_TCP_ && syn && (e->state == CT_CLOSED || e->state == CT_CLOSING);
 }
 
+static void ct_copy_in(struct ct_table *ct, const struct ct_key *k);
+
 int32_t ct_lookup(struct ct_table *ct, const struct pkt *p, uint64_t now, enum ct_dir *dir)
 {
-	if (!ct->buckets)
-		return -1;
 	struct ct_key k;
 	int side;
 	ct_key_of(p, &k, &side);
+	if (ct->pool->parent)
+		ct_copy_in(ct, &k);
+	if (!ct->buckets)
+		return -1;
 	uint32_t *link = ct_bucket(ct, &k);
 	while (*link) {
 		int32_t idx = (int32_t)*link - 1;
@@ -463,24 +485,73 @@ const char *ct_state_name(enum ct_tcp_state s)
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
-/* Copies one table's index and fragment slots into c (wired to its own pool already). */
-static int ct_table_copy(struct ct_table *c, const struct ct_table *ct)
+bool ct_foreach_slice(const struct ct_table *ct, uint64_t now, uint32_t *cursor, uint32_t budget,
+		      void (*fn)(const struct ct_entry *e, void *arg), void *arg)
 {
-	c->used = ct->used;
-	c->charged = ct->charged;
-	c->full = ct->full;
+	if (!ct->buckets) {
+		*cursor = 0;
+		return true;
+	}
+	uint32_t v = *cursor, m = ct->mask;
+	for (uint32_t n = 0; n < budget; n++) {
+		for (uint32_t at = ct->buckets[v & m]; at; at = pool_entry(ct->pool, at - 1)->next)
+			if (!ct_expired(ct, (int32_t)(at - 1), now))
+				fn(pool_entry(ct->pool, at - 1), arg);
+		/* The next bucket in bit-reversed order: buckets an index doubling splits this
+		 * one into come after every bucket already visited. */
+		v |= ~m;
+		v = bit_reverse32(bit_reverse32(v) + 1);
+		if (v == 0) {
+			*cursor = 0;
+			return true;
+		}
+	}
+	*cursor = v;
+	return false;
+}
+
+/* The entry of key k in table ct, or -1 (whether expired or not). */
+static int32_t ct_find(const struct ct_table *ct, const struct ct_key *k)
+{
 	if (!ct->buckets)
-		return 0; /* no flow since it was made or flushed: no index, no fragment slots */
-	if (ct_first(c) < 0)
-		return -ENOMEM;
-	free(c->buckets);
-	c->buckets = malloc((ct->mask + 1) * sizeof(*c->buckets));
-	if (!c->buckets)
-		return -ENOMEM;
-	memcpy(c->buckets, ct->buckets, (ct->mask + 1) * sizeof(*c->buckets));
-	c->mask = ct->mask;
-	memcpy(c->frags, ct->frags, CT_FRAG_SLOTS * sizeof(*c->frags));
-	return 0;
+		return -1;
+	for (uint32_t at = *ct_bucket(ct, k); at; at = pool_entry(ct->pool, at - 1)->next)
+		if (ct_key_eq(&pool_entry(ct->pool, at - 1)->key, k))
+			return (int32_t)at - 1;
+	return -1;
+}
+
+/* A trace's view: the parent's flow of key k in table ct, copied in the first time the key is
+ * looked for there (later the view's own copy, or its removal, is what counts). It is already
+ * counted in the pool's and its opener's numbers, which the view copied. */
+static void ct_copy_in(struct ct_table *ct, const struct ct_key *k)
+{
+	struct ct_pool *pool = ct->pool;
+	for (uint32_t i = 0; i < pool->n_seen; i++)
+		if (pool->seen[i].port == ct->port && ct_key_eq(&pool->seen[i].key, k))
+			return;
+	if (pool->n_seen == pool->cap_seen) {
+		uint32_t cap = pool->cap_seen ? pool->cap_seen * 2 : 16;
+		struct ct_seen *ns = realloc(pool->seen, cap * sizeof(*ns));
+		if (!ns)
+			return;
+		pool->seen = ns;
+		pool->cap_seen = cap;
+	}
+	pool->seen[pool->n_seen++] = (struct ct_seen){.key = *k, .port = ct->port};
+	const struct ct_table *from = &pool->parent->ports[ct->port];
+	int32_t src = ct_find(from, k);
+	if (src < 0 || ct_grow(ct) < 0)
+		return;
+	int64_t got = pool_take(pool);
+	if (got < 0)
+		return;
+	struct ct_entry *e = pool_entry(pool, (uint32_t)got);
+	*e = *pool_entry(pool->parent, (uint32_t)src);
+	uint32_t *bucket = ct_bucket(ct, k);
+	e->next = *bucket;
+	*bucket = (uint32_t)got + 1;
+	ct->used++;
 }
 
 struct ct_pool *ct_pool_clone(const struct ct_pool *pool)
@@ -488,24 +559,13 @@ struct ct_pool *ct_pool_clone(const struct ct_pool *pool)
 	struct ct_pool *c = pool_alloc(pool->n_ports, pool->limit);
 	if (!c)
 		return NULL;
+	c->parent = pool;
 	c->used = pool->used;
-	c->top = pool->top;
-	c->free_head = pool->free_head;
-	c->sweep_pos = pool->sweep_pos;
-	for (uint32_t k = 0; k < pool->n_chunks && pool->chunks[k]; k++) {
-		c->chunks[k] = malloc(CT_CHUNK * sizeof(struct ct_entry));
-		if (!c->chunks[k])
-			goto fail;
-		memcpy(c->chunks[k], pool->chunks[k], CT_CHUNK * sizeof(struct ct_entry));
+	for (uint16_t i = 0; i < pool->n_ports; i++) {
+		c->ports[i].charged = pool->ports[i].charged;
+		c->ports[i].full = pool->ports[i].full;
 	}
-	for (uint16_t i = 0; i < pool->n_ports; i++)
-		if (ct_table_copy(&c->ports[i], &pool->ports[i]) < 0)
-			goto fail;
 	return c;
-fail:
-	ct_pool_destroy(c);
-	errno = ENOMEM;
-	return NULL;
 }
 
 void ct_frag_note(struct ct_table *ct, const struct pkt *p, int32_t idx, uint64_t now)

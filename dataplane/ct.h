@@ -91,8 +91,13 @@ struct ct_stats {
  * per-interface views is allocated until flows arrive. NULL + errno (EINVAL: limit too large). */
 struct ct_pool *ct_pool_create(uint16_t n_ports, uint32_t limit);
 void ct_pool_destroy(struct ct_pool *pool);
-/* A deep copy (a live trace runs on copies, never on the router's own state); it costs what
- * the pool holds, not what it could hold. NULL + errno. */
+/* A private view of pool for a live trace, which must change nothing of the router's: it
+ * starts empty but for pool's counters (so limits and fairness decide as in pool), and a
+ * lookup that misses copies the flow of that key from pool at that moment (once per key and
+ * table). Its cost is what the trace touches, not what pool holds. pool must outlive the
+ * clone and stay unchanged while the clone is used. ct_pool_used of the clone counts pool's
+ * flows too; ct_stats of its tables, and ct_foreach/ct_sweep, only the copied and new ones.
+ * NULL + errno. */
 struct ct_pool *ct_pool_clone(const struct ct_pool *pool);
 /* The table of interface port (< n_ports): owned by the pool. */
 struct ct_table *ct_port(struct ct_pool *pool, uint16_t port);
@@ -108,6 +113,13 @@ struct ct_entry *ct_entry_at(const struct ct_table *ct, int32_t idx);
  * fn must not change the table. */
 void ct_foreach(const struct ct_table *ct, uint64_t now,
 		void (*fn)(const struct ct_entry *e, void *arg), void *arg);
+
+/* The same in slices: visits at most budget hash buckets of ct from *cursor (0 to begin) and
+ * leaves *cursor where the next slice resumes. Returns true when the walk is complete. Between
+ * slices the table may change: an entry present throughout is visited exactly once even when
+ * the index doubles meanwhile (the cursor counts in bit-reversed order, as Redis's SCAN). */
+bool ct_foreach_slice(const struct ct_table *ct, uint64_t now, uint32_t *cursor, uint32_t budget,
+		      void (*fn)(const struct ct_entry *e, void *arg), void *arg);
 
 /* The key of p (ICMP echo keyed by identifier; other ICMP and other protocols by address pair). */
 void ct_key_of(const struct pkt *p, struct ct_key *k, int *side);

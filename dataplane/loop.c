@@ -18,7 +18,7 @@
 #include "tap.h"
 
 #define LOOP_BATCH 64            /* frames read from one tap before looking at the others */
-#define LOOP_MAX_EXTRA 16      /* the control socket and the capture streams */
+#define LOOP_MAX_EXTRA 24      /* the control socket, waiting clients, captures, dumps */
 #define SWEEP_ENTRIES 65536      /* of the lab's pool per tick: bounded work, all of it over time */
 
 struct loop_extra {
@@ -60,10 +60,15 @@ static int loop_send(void *ctx, uint16_t port, const struct pkt *p)
 	return tap_write(l->taps[port], p->frame - TAP_VNET_LEN, p->len + TAP_VNET_LEN);
 }
 
+static int epoll_add_ev(int epfd, int fd, uint32_t tag, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.u32 = tag};
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
 static int epoll_add(int epfd, int fd, uint32_t tag)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+	return epoll_add_ev(epfd, fd, tag, EPOLLIN);
 }
 
 static int loop_setup_fds(struct dp_loop *l)
@@ -128,17 +133,28 @@ void loop_destroy(struct dp_loop *l)
 	free(l);
 }
 
-int loop_add_fd(struct dp_loop *l, int fd, void (*fn)(void *ctx, int fd), void *ctx)
+static int loop_add_fd_ev(struct dp_loop *l, int fd, uint32_t events, void (*fn)(void *ctx, int fd),
+			  void *ctx)
 {
 	for (uint32_t i = 0; i < LOOP_MAX_EXTRA; i++) {
 		if (l->extra[i].fd >= 0)
 			continue;
-		int rc = epoll_add(l->epfd, fd, TAG_EXTRA + i);
+		int rc = epoll_add_ev(l->epfd, fd, TAG_EXTRA + i, events);
 		if (rc == 0)
 			l->extra[i] = (struct loop_extra){.fd = fd, .fn = fn, .ctx = ctx};
 		return rc;
 	}
 	return -ENOSPC;
+}
+
+int loop_add_fd(struct dp_loop *l, int fd, void (*fn)(void *ctx, int fd), void *ctx)
+{
+	return loop_add_fd_ev(l, fd, EPOLLIN, fn, ctx);
+}
+
+int loop_add_fd_out(struct dp_loop *l, int fd, void (*fn)(void *ctx, int fd), void *ctx)
+{
+	return loop_add_fd_ev(l, fd, EPOLLOUT, fn, ctx);
 }
 
 int loop_del_fd(struct dp_loop *l, int fd)

@@ -17,6 +17,9 @@ void loop_destroy(struct dp_loop *l);
 
 /* Calls fn(ctx, fd) whenever fd is readable. 0 or -errno. */
 int loop_add_fd(struct dp_loop *l, int fd, void (*fn)(void *ctx, int fd), void *ctx);
+/* The same when fd is writable: an answer streamed in slices, one per turn, while its reader
+ * takes it. */
+int loop_add_fd_out(struct dp_loop *l, int fd, void (*fn)(void *ctx, int fd), void *ctx);
 int loop_del_fd(struct dp_loop *l, int fd);
 
 /* Runs until loop_stop or SIGTERM/SIGINT. 0 or -errno. */

@@ -123,8 +123,10 @@ void step_header(struct step *st, const struct pkt *p);
  * counters for t. NULL + errno. */
 struct dp_state *dp_state_create(const struct vl_tables *t, uint32_t ct_limit);
 void dp_state_destroy(struct dp_state *s);
-/* The same tables with copies of the connection and NAT state, and no I/O: what a live trace
- * runs on, so that it sees the lab's flows without changing them. NULL + errno. */
+/* The same tables with a private view of the connection state (ct_pool_clone: flows are
+ * copied as they are looked up) and a copy of the NAT state, and no I/O: what a live trace runs
+ * on, so that it sees the lab's flows without changing them. s must outlive the clone and not
+ * change while it is used. NULL + errno. */
 struct dp_state *dp_state_clone(const struct dp_state *s);
 
 /* Decides p's fate (p already parsed) and rewrites it for delivery. Mutates only connection

@@ -80,6 +80,7 @@ static int cmd_up(int argc, char **argv)
 	static const struct option opts[] = {
 		{"foreground", no_argument, NULL, 'f'},
 		{"flow-log-interval", required_argument, NULL, 'i'},
+		{"flow-log-max", required_argument, NULL, 'm'},
 		CLI_OPT_HELP, {0},
 	};
 	struct daemon_opts d = {.flowlog_interval_s = 60};
@@ -91,8 +92,11 @@ static int cmd_up(int argc, char **argv)
 		else if (o == 'i' && cli_uint(&cli_up, "--flow-log-interval", optarg, 1, 86400,
 					       "a number of seconds", &v) == 0)
 			d.flowlog_interval_s = (uint32_t)v;
+		else if (o == 'm' && cli_uint(&cli_up, "--flow-log-max", optarg, FLOWLOG_MAX_MIN, 1L << 30,
+					       "a number of bytes", &v) == 0)
+			d.flowlog_max = (uint64_t)v;
 		else
-			return o == 'i' ? EXIT_USAGE : cli_stop(o);
+			return o == 'i' || o == 'm' ? EXIT_USAGE : cli_stop(o);
 	}
 	if (optind == argc)
 		return cli_missing(&cli_up, "LAB.yaml");
@@ -130,11 +134,14 @@ static int cmd_up(int argc, char **argv)
 
 const struct cli_cmd cli_up = {
 	"up", cmd_up, "provision the lab and start its router; returns when traffic can flow",
-	"usage: vpclab up LAB.yaml [--foreground] [--flow-log-interval SECONDS]\n"
+	"usage: vpclab up LAB.yaml [--foreground] [--flow-log-interval SECONDS] [--flow-log-max BYTES]\n"
 	"  validates LAB.yaml, creates a namespace per instance and internet host, starts the\n"
 	"  router; returns when traffic can flow. A lab that already runs is refused.\n"
 	"  --foreground               keep the router in this process (Ctrl-C takes the lab down)\n"
 	"  --flow-log-interval SECONDS  flow log aggregation window (default 60)\n"
+	"  --flow-log-max BYTES       an instance's flow log file is rotated to NAME.log.1 past\n"
+	"                             this size (1024 to 1073741824, default 1048576); what the\n"
+	"                             rotation discards is counted in status\n"
 	"exit: 0 up, 1 invalid file, 2 usage, 3 the system refused (no root, no /dev/net/tun,\n"
 	"  the lab already running)\n",
 };

@@ -201,7 +201,9 @@ static int cmd_flowlogs(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (name) {
-		snprintf(path, sizeof(path), "%s/%s/flowlogs/%s.log", VL_RUN_DIR, lab, name);
+		snprintf(path, sizeof(path), "%s/%s/flowlogs/%s.log.1", VL_RUN_DIR, lab, name);
+		print_file(path); /* the rotated file, older records first */
+		path[strlen(path) - 2] = '\0';
 		if (print_file(path) < 0) {
 			fprintf(stderr, "vpclab: flowlogs: no instance '%s' in lab %s\n", name, lab);
 			return EXIT_INPUT;
@@ -214,7 +216,9 @@ static int cmd_flowlogs(int argc, char **argv)
 	size_t i;
 	json_t *p;
 	json_array_foreach(json_object_get(st, "ports"), i, p) {
-		snprintf(path, sizeof(path), "%s/%s/flowlogs/%s.log", VL_RUN_DIR, lab, str_of(p, "name"));
+		snprintf(path, sizeof(path), "%s/%s/flowlogs/%s.log.1", VL_RUN_DIR, lab, str_of(p, "name"));
+		print_file(path);
+		path[strlen(path) - 2] = '\0';
 		print_file(path);
 	}
 	json_decref(st);
@@ -225,7 +229,8 @@ const struct cli_cmd cli_flowlogs = {
 	"flowlogs", cmd_flowlogs, "VPC flow log records (version 2), current and past windows",
 	"usage: vpclab flowlogs [NAME] [--lab LAB]\n"
 	"  the AWS flow log records (version 2) of instance NAME, or of every instance, with the\n"
-	"  current aggregation window flushed first. The files are /run/vpclab/LAB/flowlogs/NAME.log.\n"
+	"  current aggregation window flushed first. The files are /run/vpclab/LAB/flowlogs/NAME.log\n"
+	"  and, once it passed `up --flow-log-max`, NAME.log.1 (printed first).\n"
 	"  --lab LAB   the lab (default: the only lab on this machine, or $VPCLAB_LAB)\n"
 	"exit: 0, 1 not running or no such instance, 2 usage\n",
 };

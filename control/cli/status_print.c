@@ -1,5 +1,6 @@
 /* Status, the CLI's side (status_print.h): the status object the router built, as a table
- * with one line per interface (its eni- id too), then the drop counters that are not zero. */
+ * with one line per interface (its eni- id too, and what its tap's queues dropped), then the
+ * drop counters that are not zero and what flow log rotation discarded. */
 #include <string.h>
 
 #include "control/cli/status_print.h"
@@ -19,21 +20,24 @@ static void status_print_port(const json_t *p, FILE *out)
 		size_t len = strlen(groups);
 		snprintf(groups + len, sizeof(groups) - len, "%s%s", i ? "," : "", json_string_value(g));
 	}
-	fprintf(out, "%-15s %-9s %-21s %-15s %-15s %-15s %-15s %-20s %8lld %8lld %6lld\n",
+	json_t *tap = json_object_get(p, "tap_dropped");
+	char tapd[24];
+	snprintf(tapd, sizeof(tapd), json_is_integer(tap) ? "%lld" : "-", (long long)json_integer_value(tap));
+	fprintf(out, "%-15s %-9s %-21s %-15s %-15s %-15s %-15s %-20s %8lld %8lld %6lld %8s\n",
 		str_or_dash(p, "name"), strcmp(str_or_dash(p, "kind"), "instance") ? "internet" : "instance",
 		str_or_dash(p, "eni"), str_or_dash(p, "vpc"), str_or_dash(p, "subnet"), str_or_dash(p, "ip"),
 		str_or_dash(p, "public_ip"), groups[0] ? groups : "-",
 		(long long)json_integer_value(json_object_get(p, "rx_packets")),
 		(long long)json_integer_value(json_object_get(p, "tx_packets")),
-		(long long)json_integer_value(json_object_get(p, "drops")));
+		(long long)json_integer_value(json_object_get(p, "drops")), tapd);
 }
 
 void status_print(const json_t *st, FILE *out)
 {
 	fprintf(out, "lab %s: running, router pid %lld\n\n", str_or_dash(st, "lab"),
 		(long long)json_integer_value(json_object_get(st, "pid")));
-	fprintf(out, "%-15s %-9s %-21s %-15s %-15s %-15s %-15s %-20s %8s %8s %6s\n", "NAME", "KIND", "ENI", "VPC",
-		"SUBNET", "PRIVATE IP", "PUBLIC IP", "SECURITY GROUPS", "RX", "TX", "DROPS");
+	fprintf(out, "%-15s %-9s %-21s %-15s %-15s %-15s %-15s %-20s %8s %8s %6s %8s\n", "NAME", "KIND", "ENI", "VPC",
+		"SUBNET", "PRIVATE IP", "PUBLIC IP", "SECURITY GROUPS", "RX", "TX", "DROPS", "TAPDROP");
 	size_t i;
 	json_t *p;
 	json_array_foreach(json_object_get(st, "ports"), i, p)
@@ -53,4 +57,10 @@ void status_print(const json_t *st, FILE *out)
 	}
 	if (!any)
 		fprintf(out, "no drops\n");
+	const json_t *fl = json_object_get(st, "flow_logs");
+	long long rot = (long long)json_integer_value(json_object_get(fl, "rotations"));
+	if (rot)
+		fprintf(out, "flow logs: %lld rotation%s, %lld records discarded (%lld bytes)\n", rot,
+			rot == 1 ? "" : "s", (long long)json_integer_value(json_object_get(fl, "discarded_records")),
+			(long long)json_integer_value(json_object_get(fl, "discarded_bytes")));
 }

@@ -1,6 +1,7 @@
-/* Control requests inside the router (router.h): status, down, elastic IP moves and NAT
- * gateway views. Runs on the data plane's thread between packets, so a table swap here is
+/* Control requests inside the router (router.h): down, elastic IP moves, NAT gateway views,
+ * live traces, captures (`status` and `flows` are streamed in slices: ctl_dump.c). Runs on the data plane's thread between packets, so a table swap here is
  * never seen half done by a packet. */
+#include <malloc.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <errno.h>
@@ -100,7 +101,7 @@ static json_t *nat_translations(const struct nat_state *n, uint16_t gw, uint64_t
 	return l.arr;
 }
 
-static json_t *ctl_nat(struct router *r, char **w, int n)
+json_t *ctl_handle_nat(struct router *r, char **w, int n)
 {
 	const struct vl_tables *t = r->t;
 	json_t *all = json_array();
@@ -253,59 +254,6 @@ int ctl_capture(struct router *r, int fd, const char *json_spec)
 	return rc;
 }
 
-struct flows_arg {
-	json_t *arr;
-	uint64_t now;
-	uint32_t shown;
-};
-
-static void flow_json(const struct ct_entry *e, void *arg)
-{
-	struct flows_arg *fa = arg;
-	json_t *arr = fa->arr;
-	uint64_t now = fa->now;
-	char a[16], b[16], ea[24], eb[24];
-	if (fa->shown >= 2000)
-		return;
-	fa->shown++; /* an answer stays small enough to send without waiting */
-	{
-		int o = e->orig_side;
-		snprintf(ea, sizeof(ea), "%s:%u", addr_fmt(e->key.ip[o], a), e->key.port[o]);
-		snprintf(eb, sizeof(eb), "%s:%u", addr_fmt(e->key.ip[!o], b), e->key.port[!o]);
-		json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-			"protocol", e->key.proto, "from", ea, "to", eb,
-			"state", e->key.proto == 6 ? ct_state_name((enum ct_tcp_state)e->state) : "-",
-			"admitted_by", e->rule_dir ? "egress" : "ingress",
-			"idle_s", (json_int_t)((now - e->last_seen) / NS_PER_S),
-			"packets_out", (json_int_t)e->packets[CT_ORIG], "packets_back", (json_int_t)e->packets[CT_REPLY],
-			"bytes_out", (json_int_t)e->bytes[CT_ORIG], "bytes_back", (json_int_t)e->bytes[CT_REPLY]));
-	}
-}
-
-static json_t *flows_of(const struct ct_table *ct, uint64_t now)
-{
-	struct flows_arg fa = {.arr = json_array(), .now = now};
-	ct_foreach(ct, now, flow_json, &fa);
-	return fa.arr;
-}
-
-static json_t *ctl_flows(struct router *r)
-{
-	uint64_t now = loop_now();
-	json_t *ifs = json_array();
-	for (uint16_t i = 0; i < r->t->n_ports; i++) {
-		if (r->t->ports[i].kind != VL_PORT_INSTANCE)
-			continue;
-		json_array_append_new(ifs, json_pack("{s:s, s:o}", "name", r->t->ports[i].name, "flows",
-						     flows_of(ct_port(r->s->ct, i), now)));
-	}
-	char *nat_req[1] = {VL_CTL_NAT};
-	json_t *nat = ctl_nat(r, nat_req, 1);
-	json_t *o = json_pack("{s:o, s:O}", "interfaces", ifs, "nat_gateways", json_object_get(nat, "nat_gateways"));
-	json_decref(nat);
-	return o;
-}
-
 static json_t *ctl_flowlogs_flush(struct router *r)
 {
 	struct dp_state *s = r->s;
@@ -352,8 +300,15 @@ static json_t *ctl_trace(struct router *r, const char *spec)
 	}
 	free(text);
 	dp_state_destroy(s);
+	malloc_trim(0); /* the NAT copy is megabytes: give them back rather than keep them */
 	json_decref(j);
 	return ans;
+}
+
+bool ctl_tap_drops(struct router *r, uint16_t i, struct link_drops *out)
+{
+	return r->tap_nl && i < r->t->n_ports && r->tap_nl[i] >= 0 &&
+	       link_drops_read(r->tap_nl[i], "eth0", out) == 0;
 }
 
 /* What follows request name and a space at the start of req, or NULL when req is not that. */
@@ -375,8 +330,6 @@ json_t *ctl_handle(struct router *r, char *req)
 		w[n++] = tok;
 	if (n == 0)
 		return error_json("empty request");
-	if (strcmp(w[0], VL_CTL_STATUS) == 0)
-		return status_build(r->t, r->s, getpid());
 	if (strcmp(w[0], VL_CTL_DOWN) == 0) {
 		loop_stop(r->loop);
 		return json_pack("{s:b}", "ok", 1);
@@ -384,9 +337,7 @@ json_t *ctl_handle(struct router *r, char *req)
 	if (strcmp(w[0], VL_CTL_EIP) == 0)
 		return ctl_eip(r, w, n);
 	if (strcmp(w[0], VL_CTL_NAT) == 0 && n <= 2)
-		return ctl_nat(r, w, n);
-	if (strcmp(w[0], VL_CTL_FLOWS) == 0)
-		return ctl_flows(r);
+		return ctl_handle_nat(r, w, n);
 	if (strcmp(w[0], VL_CTL_FLOWLOGS_FLUSH) == 0)
 		return ctl_flowlogs_flush(r);
 	return error_json("unknown request");

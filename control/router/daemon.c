@@ -24,9 +24,11 @@
 #include "dataplane/natgw.h"
 #include "dataplane/tables.h"
 #include "dataplane/tap.h"
+#include "control/host/link_stats.h"
 #include "control/host/parallel.h"
 #include "control/host/progress.h"
 #include "control/host/provision.h"
+#include "control/router/ctl_dump.h"
 #include "control/router/router.h"
 #include "control/host/state.h"
 #include "control/host/state_labs.h"
@@ -86,6 +88,9 @@ static int provision_inside(void *arg)
 		return fd;
 	}
 	r->taps[pp->i] = fd;
+	/* Its counters are asked from here at each `status` (link_stats.h); a lab runs without. */
+	int nl = link_stats_open();
+	r->tap_nl[pp->i] = nl >= 0 ? nl : -1;
 	/* Persistent: closing a plain tap unregisters its device on the spot, one RCU barrier per
 	 * device (seconds for 1,000 at down). A persistent one stays until its namespace goes,
 	 * and the kernel removes the devices of dying namespaces together. */
@@ -214,9 +219,16 @@ static void ctl_request_done(struct router *r, int fd, char *req)
 	if (strcmp(req, VL_CTL_DOWN) == 0)
 		down_by_client = true;
 	const char *spec = ctl_arg(req, VL_CTL_CAPTURE);
+	bool flows = strcmp(req, VL_CTL_FLOWS) == 0, status = strcmp(req, VL_CTL_STATUS) == 0;
 	if (spec) {
 		if (ctl_capture(r, fd, spec) == 0)
 			return; /* the capture owns fd now */
+	} else if (flows || status) {
+		if (ctl_dump_start(r, fd, flows ? CTL_DUMP_FLOWS : CTL_DUMP_STATUS) == 0)
+			return; /* streamed in slices; the dump owns fd now */
+		static const char busy[] = "{\"error\": \"the router is busy: try again\"}";
+		if (send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			fprintf(stderr, "vpclab: control: a client did not take its answer\n");
 	} else {
 		ctl_answer(r, fd, req);
 	}
@@ -315,25 +327,58 @@ static int ctl_listen(struct router *r)
 	return loop_add_fd(r->loop, r->ctl_fd, ctl_ready, r);
 }
 
+/* Moves NAME.log to NAME.log.1 (the one rotated file kept), counting what the .1 it replaces
+ * held: flow logs live in /run, which is memory, so they may not grow without limit. */
+static void flowlog_rotate(struct router *r, uint16_t port, const char *path)
+{
+	struct flowlog_file *f = &r->flowlog_sizes[port];
+	char old[320];
+	snprintf(old, sizeof(old), "%s.1", path);
+	r->flowlog_stats.discarded_records += f->old_lines;
+	r->flowlog_stats.discarded_bytes += f->old_bytes;
+	fclose(r->flowlog_files[port]);
+	r->flowlog_files[port] = NULL;
+	if (rename(path, old) < 0) {
+		unlink(path); /* cannot keep it: start over rather than grow */
+		r->flowlog_stats.discarded_records += f->lines;
+		r->flowlog_stats.discarded_bytes += f->bytes;
+		f->lines = f->bytes = 0;
+	}
+	*f = (struct flowlog_file){.old_lines = f->lines, .old_bytes = f->bytes};
+	r->flowlog_stats.rotations++;
+}
+
 /* A record for one instance's file, opened at its first record: creating 1,000 files at up
- * costs more than half a second where /run is a disk file system. */
+ * costs more than half a second where /run is a disk file system. A file past flowlog_max is
+ * rotated first. */
 static void flowlog_write(void *ctx, uint16_t port, const char *line)
 {
 	struct router *r = ctx;
 	if (!r->flowlog_files || port >= r->t->n_ports || r->t->ports[port].kind != VL_PORT_INSTANCE)
 		return;
+	char path[300];
+	if (state_path(path, sizeof(path) - 64, r->t->lab, "flowlogs") < 0)
+		return;
+	snprintf(path + strlen(path), 64, "/%s.log", r->t->ports[port].name);
+	size_t len = strlen(line) + 1;
+	struct flowlog_file *f = &r->flowlog_sizes[port];
+	if (f->bytes && f->bytes + len > r->flowlog_max) {
+		if (!r->flowlog_files[port])
+			r->flowlog_files[port] = fopen(path, "ae");
+		if (r->flowlog_files[port])
+			flowlog_rotate(r, port, path);
+	}
 	if (!r->flowlog_files[port]) {
-		char path[300];
-		if (state_path(path, sizeof(path) - 64, r->t->lab, "flowlogs") < 0)
-			return;
-		snprintf(path + strlen(path), 64, "/%s.log", r->t->ports[port].name);
 		r->flowlog_files[port] = fopen(path, "ae");
 		if (!r->flowlog_files[port])
 			return;
 		/* Every line is written out at once anyway: no 4 KB stdio buffer per instance. */
 		setvbuf(r->flowlog_files[port], NULL, _IONBF, 0);
 	}
-	fprintf(r->flowlog_files[port], "%s\n", line);
+	if (fprintf(r->flowlog_files[port], "%s\n", line) > 0) {
+		f->bytes += len;
+		f->lines++;
+	}
 }
 
 /* Flow log files, one per instance interface, appended window after window. */
@@ -344,8 +389,9 @@ static int flowlog_open(struct router *r)
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	r->flowlog_files = calloc(r->t->n_ports ? r->t->n_ports : 1, sizeof(FILE *));
+	r->flowlog_sizes = calloc(r->t->n_ports ? r->t->n_ports : 1, sizeof(*r->flowlog_sizes));
 	r->s->flowlog = flowlog_create(r->t->n_ports, r->flowlog_interval_s, (uint32_t)time(NULL));
-	if (!r->flowlog_files || !r->s->flowlog)
+	if (!r->flowlog_files || !r->flowlog_sizes || !r->s->flowlog)
 		return -ENOMEM;
 	r->s->flowlog_emit = flowlog_write;
 	r->s->flowlog_ctx = r;
@@ -354,6 +400,12 @@ static int flowlog_open(struct router *r)
 
 static void router_free(struct router *r)
 {
+	ctl_dump_close_all(r);
+	for (uint16_t i = 0; r->tap_nl && i < r->t->n_ports; i++)
+		if (r->tap_nl[i] >= 0)
+			close(r->tap_nl[i]);
+	free(r->tap_nl);
+	free(r->flowlog_sizes);
 	for (uint16_t i = 0; r->flowlog_files && i < r->t->n_ports; i++)
 		if (r->flowlog_files[i])
 			fclose(r->flowlog_files[i]);
@@ -386,10 +438,11 @@ static int router_start(struct router *r, int ready_fd)
 		return -EINVAL;
 	}
 	r->taps = malloc(sizeof(int) * (r->t->n_ports ? r->t->n_ports : 1));
-	if (!r->taps)
+	r->tap_nl = malloc(sizeof(int) * (r->t->n_ports ? r->t->n_ports : 1));
+	if (!r->taps || !r->tap_nl)
 		return -ENOMEM;
 	for (uint16_t i = 0; i < r->t->n_ports; i++)
-		r->taps[i] = -1;
+		r->taps[i] = r->tap_nl[i] = -1;
 	int prc = provision_all(r, ready_fd);
 	if (prc < 0)
 		return prc;
@@ -435,9 +488,13 @@ static void report(int fd, const char *msg)
 static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_opts *o, int lock)
 {
 	bool foreground = o->foreground;
-	struct router r = {.t = t, .ctl_fd = -1, .flowlog_interval_s = o->flowlog_interval_s};
+	struct router r = {.t = t, .ctl_fd = -1, .flowlog_interval_s = o->flowlog_interval_s,
+			   .flowlog_max = o->flowlog_max ? o->flowlog_max : FLOWLOG_MAX_DEFAULT};
+	r.flowlog_stats.max_bytes = r.flowlog_max;
 	for (int i = 0; i < CTL_CLIENTS; i++)
 		r.clients[i].fd = -1;
+	for (int i = 0; i < CTL_DUMPS; i++)
+		r.dumps[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN); /* a client (or an `up` parent) that went away must never kill it */
 	sigaction(SIGHUP, &(struct sigaction){.sa_handler = on_sighup, .sa_flags = SA_RESTART}, NULL);
 	char lab[sizeof(t->lab)];

@@ -13,7 +13,14 @@
 struct daemon_opts {
 	bool foreground;
 	uint32_t flowlog_interval_s;     /* flow log aggregation window (AWS: 60 or 600) */
+	uint64_t flowlog_max;            /* bytes per interface's flow log file before it is
+					  * rotated (0: FLOWLOG_MAX_DEFAULT) */
 };
+
+/* DESIGN: 1 MiB per interface (about 8,000 records), and the one rotated file NAME.log.1: the
+ * files live in /run, which is memory. */
+#define FLOWLOG_MAX_DEFAULT (1u << 20)
+#define FLOWLOG_MAX_MIN 1024u
 
 int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts *o);
 

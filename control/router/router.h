@@ -6,17 +6,40 @@
 #include <stdio.h>
 
 #include "dataplane/loop.h"
+#include "control/router/status.h"
 #include "dataplane/natgw.h"
 #include "vpclab/tables.h"
 
 #include "vpclab/ctl.h"
 
 #define CTL_CLIENTS 4            /* control clients waiting for the rest of their request */
+#define CTL_DUMPS 4              /* answers streamed in slices at once (ctl_dump.h) */
 
 struct ctl_client {
 	int fd;                  /* -1 = free */
 	size_t len;
 	char buf[VL_CTL_MAX_LINE];
+};
+
+enum ctl_dump_kind { CTL_DUMP_FLOWS, CTL_DUMP_STATUS };
+
+/* One answer being streamed: where its walk stands and the text its reader has yet to take. */
+struct ctl_dump {
+	int fd;                  /* -1 = free */
+	enum ctl_dump_kind kind;
+	int phase;
+	uint16_t port;           /* the interface the walk is at */
+	uint32_t cursor;         /* in that interface's connection table (ct_foreach_slice) */
+	bool first_port, first, failed;
+	char *buf;
+	size_t len, off, cap;    /* text in buf, sent of it, room */
+};
+
+/* What an instance's flow log files hold (written by this router only: the state directory is
+ * new at each up). */
+struct flowlog_file {
+	uint64_t bytes, lines;           /* NAME.log */
+	uint64_t old_bytes, old_lines;   /* NAME.log.1 */
 };
 
 struct router {
@@ -27,7 +50,13 @@ struct router {
 	int ctl_fd;
 	struct ctl_client clients[CTL_CLIENTS];
 	unsigned next_evict;
+	struct ctl_dump dumps[CTL_DUMPS];
+	unsigned next_dump;
+	int *tap_nl;             /* per port: a netlink socket inside its namespace (tap counters) */
 	FILE **flowlog_files;    /* per port, /run/vpclab/LAB/flowlogs/NAME.log */
+	struct flowlog_file *flowlog_sizes; /* per port: what its NAME.log and NAME.log.1 hold */
+	uint64_t flowlog_max;    /* a file is rotated to NAME.log.1 past this */
+	struct status_flowlogs flowlog_stats;
 	uint32_t flowlog_interval_s;
 	char err[256];
 };
@@ -38,6 +67,10 @@ const char *ctl_arg(const char *req, const char *name);
 
 /* Answers one control request line (include/vpclab/ctl.h). New reference. */
 json_t *ctl_handle(struct router *r, char *req);
+/* The `nat` answer (w: the request's words, n of them). New reference. */
+json_t *ctl_handle_nat(struct router *r, char **w, int n);
+/* Port i's tap counters into *out: true, or false when they cannot be had. */
+bool ctl_tap_drops(struct router *r, uint16_t i, struct link_drops *out);
 
 /* Starts a capture that streams pcapng to fd (which it then owns): 0. Otherwise writes the
  * error answer to fd and returns -errno; the caller closes fd. */

@@ -12,7 +12,8 @@ static json_t *addr_or_null(uint32_t a)
 	return a ? json_string(addr_fmt(a, buf)) : json_null();
 }
 
-static json_t *port_json(const struct vl_tables *t, const struct dp_state *s, uint16_t i)
+json_t *status_port(const struct vl_tables *t, const struct dp_state *s, uint16_t i,
+		    const struct link_drops *tap)
 {
 	const struct vl_port *p = &t->ports[i];
 	char mac[18], ip[16];
@@ -40,18 +41,25 @@ static json_t *port_json(const struct vl_tables *t, const struct dp_state *s, ui
 			 "connections", (json_int_t)cs.used);
 	json_object_set_new(o, "ct_full", json_integer((json_int_t)cs.full));
 	json_object_set_new(o, "eni", inst ? json_string(eni) : json_null());
+	/* What the tap's own queues dropped, as its kernel device counts it: frames the namespace
+	 * sent that the router never read (a full queue), and frames the router wrote that the
+	 * namespace did not take. null when the device could not be asked. */
+	json_object_set_new(o, "tap_dropped", tap ? json_integer((json_int_t)(tap->tx_dropped + tap->rx_dropped))
+						  : json_null());
+	json_object_set_new(o, "tap_dropped_out", tap ? json_integer((json_int_t)tap->tx_dropped) : json_null());
+	json_object_set_new(o, "tap_dropped_in", tap ? json_integer((json_int_t)tap->rx_dropped) : json_null());
 	return o;
 }
 
-json_t *status_build(const struct vl_tables *t, const struct dp_state *s, pid_t pid)
+json_t *status_tail(const struct dp_state *s, const struct status_flowlogs *fl)
 {
-	json_t *ports = json_array(), *drops = json_object();
-	for (uint16_t i = 0; i < t->n_ports; i++)
-		json_array_append_new(ports, port_json(t, s, i));
+	json_t *drops = json_object();
 	for (int r = 0; r < DROP__COUNT; r++)
 		json_object_set_new(drops, drop_reason_name((enum drop_reason)r),
 				    json_integer((json_int_t)dp_drop_count(s, (enum drop_reason)r)));
-	return json_pack("{s:s, s:I, s:o, s:o, s:I, s:I}", "lab", t->lab, "pid", (json_int_t)pid,
-			 "ports", ports, "drops", drops, "forwarded", (json_int_t)dp_forwarded(s),
-			 "arp_replies", (json_int_t)dp_arp_replies(s));
+	return json_pack("{s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "drops", drops,
+			 "forwarded", (json_int_t)dp_forwarded(s), "arp_replies", (json_int_t)dp_arp_replies(s),
+			 "flow_logs", "max_bytes", (json_int_t)fl->max_bytes, "rotations", (json_int_t)fl->rotations,
+			 "discarded_records", (json_int_t)fl->discarded_records,
+			 "discarded_bytes", (json_int_t)fl->discarded_bytes);
 }

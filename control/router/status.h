@@ -7,10 +7,24 @@
 #include <jansson.h>
 #include <sys/types.h>
 
+#include "control/host/link_stats.h"
 #include "dataplane/pipeline.h"
 #include "vpclab/tables.h"
 
-/* New reference; NULL on allocation failure. */
-json_t *status_build(const struct vl_tables *t, const struct dp_state *s, pid_t pid);
+/* The flow log files' cap and what it discarded (the router's flowlog_write keeps them). */
+struct status_flowlogs {
+	uint64_t max_bytes;              /* per interface file */
+	uint64_t rotations;              /* files moved to NAME.log.1 */
+	uint64_t discarded_records;      /* in the NAME.log.1 files a rotation replaced */
+	uint64_t discarded_bytes;
+};
+
+/* The object is {"lab", "pid", "ports": [status_port...], status_tail's members}, streamed in
+ * slices (control/router/ctl_dump.c). One element of "ports" (tap: its tap's counters, NULL
+ * when unknown), and the members after "ports": drops by reason, forwarded, arp_replies,
+ * flow_logs. New references; NULL on allocation failure. */
+json_t *status_port(const struct vl_tables *t, const struct dp_state *s, uint16_t i,
+		    const struct link_drops *tap);
+json_t *status_tail(const struct dp_state *s, const struct status_flowlogs *fl);
 
 #endif

@@ -1,7 +1,7 @@
 /* ct.c: connection tracking. Canonical keys (both directions one entry, ORIG/REPLY right), the
  * TCP state machine, idle timeouts checked exactly at their boundary with the `now` argument
  * (nanoseconds), ct_sweep (frees the expired and nothing else, entries reused), the lab-wide
- * pool (grows on demand, its limit, fairness between interfaces), ct_flush, ct_pool_clone. */
+ * pool (grows on demand, its limit, fairness between interfaces), ct_flush, ct_pool_clone (a private view), ct_foreach_slice. */
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
@@ -751,8 +751,9 @@ START_TEST(foreach_visits_live_entries)
 }
 END_TEST
 
-/* A clone is deep: changes to either never show in the other, and it outlives the original. */
-START_TEST(clone_is_deep)
+/* A clone is a private view: it sees the original's flows, its changes never show in the
+ * original, and it copies only the flows it looks up. */
+START_TEST(clone_is_a_private_view)
 {
 	addrs();
 	use_pool(2, 4096);
@@ -766,28 +767,100 @@ START_TEST(clone_is_deep)
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(ct_pool_used(c), 1500);
 	struct ct_table *cc = ct_port(c, 0);
-	ck_assert_ptr_ne(ct_entry_at(cc, idx[0]), ct_entry_at(ct, idx[0]));
+	ck_assert_uint_eq(used_of(cc), 0); /* nothing copied yet */
 	enum ct_dir d;
 	/* the clone's flow advances; the original's does not */
 	struct pkt synack = fx_pkt_reverse(&pk[7], TCPF_SYN | TCPF_ACK);
-	ck_assert_int_eq(ct_lookup(cc, &synack, FX_S(2), &d), idx[7]);
-	ct_update(cc, idx[7], &synack, d, FX_S(2));
-	ck_assert_int_eq(ct_entry_at(cc, idx[7])->state, CT_SYN_RECV);
+	int32_t ci = ct_lookup(cc, &synack, FX_S(2), &d);
+	ck_assert_int_ge(ci, 0);
+	ck_assert_int_eq(d, CT_REPLY);
+	ct_update(cc, ci, &synack, d, FX_S(2));
+	ck_assert_int_eq(ct_entry_at(cc, ci)->state, CT_SYN_RECV);
 	ck_assert_int_eq(ct_entry_at(ct, idx[7])->state, CT_SYN_SENT);
-	/* a flow new in the clone is not in the original, a flush of the original not in the clone */
+	ck_assert_int_eq(ct_lookup(cc, &synack, FX_S(2), &d), ci); /* copied once */
+	ck_assert_uint_eq(used_of(cc), 1);
+	/* a flow new in the clone is not in the original */
 	struct pkt fresh = fx_pkt(17, A, 5, B, 53, 0);
 	ck_assert_int_ge(ct_insert(cc, &fresh, FX_S(2)), 0);
 	ck_assert_int_eq(ct_lookup(ct, &fresh, FX_S(2), &d), -1);
-	ct_flush(ct);
-	ck_assert_uint_eq(ct_pool_used(pool), 0);
 	ck_assert_uint_eq(ct_pool_used(c), 1501);
-	ct_pool_destroy(pool);
-	pool = NULL;
-	ct = NULL;
-	for (int k = 0; k < 1500; k++)
-		ck_assert_int_eq(ct_lookup(cc, &pk[k], FX_S(3), &d), idx[k]);
-	ck_assert_uint_eq(ct_sweep(c, FX_S(1000), UINT32_MAX), 1501);
+	ck_assert_uint_eq(ct_pool_used(pool), 1500);
+	/* a flow removed in the clone (closed, then a fresh SYN) is not copied again */
+	struct pkt rst = fx_pkt(6, A, 1009, B, 443, TCPF_RST);
+	ci = ct_lookup(cc, &rst, FX_S(2), &d);
+	ck_assert_int_ge(ci, 0);
+	ct_update(cc, ci, &rst, d, FX_S(2));
+	ck_assert_int_eq(ct_lookup(cc, &pk[9], FX_S(2), &d), -1);
+	ck_assert_int_eq(ct_lookup(cc, &rst, FX_S(2), &d), -1);
+	ck_assert_uint_eq(ct_pool_used(c), 1500);
+	ck_assert_int_eq(ct_lookup(ct, &pk[9], FX_S(2), &d), idx[9]);
 	ct_pool_destroy(c);
+	for (int k = 0; k < 1500; k++)
+		ck_assert_int_eq(ct_entry_at(ct, idx[k])->state, CT_SYN_SENT);
+	ck_assert_uint_eq(ct_pool_used(pool), 1500);
+}
+END_TEST
+
+/* A clone decides limits as its original: a full original makes a refusing clone. */
+START_TEST(clone_keeps_the_limit)
+{
+	addrs();
+	use_pool(2, 2048);
+	for (int k = 0; ; k++) {
+		struct pkt p = fx_pkt(17, A, (uint16_t)(1000 + k), B, 53, 0);
+		if (ct_insert(ct, &p, FX_S(1)) < 0)
+			break;
+	}
+	struct ct_pool *c = ct_pool_clone(pool);
+	ck_assert_ptr_nonnull(c);
+	struct pkt p = fx_pkt(17, A, 999, B, 53, 0);
+	ck_assert_int_eq(ct_insert(ct_port(c, 0), &p, FX_S(1)), -ENOSPC);
+	ct_pool_destroy(c);
+}
+END_TEST
+
+struct seen_arg {
+	uint8_t *seen;
+	int bad;
+};
+
+static void mark_seen(const struct ct_entry *e, void *arg)
+{
+	struct seen_arg *sa = arg;
+	uint16_t k = (uint16_t)(e->key.port[0] == 443 ? e->key.port[1] : e->key.port[0]) - 1000;
+	if (k >= 3000 || sa->seen[k]++)
+		sa->bad++;
+}
+
+/* A walk in slices visits every entry present throughout exactly once, though the table's
+ * index doubles several times between slices. */
+START_TEST(foreach_slice_survives_growth)
+{
+	addrs();
+	use_pool(2, 8192);
+	static uint8_t seen[3000];
+	memset(seen, 0, sizeof(seen));
+	for (int k = 0; k < 100; k++) {
+		struct pkt p = fx_pkt(6, A, (uint16_t)(1000 + k), B, 443, TCPF_SYN);
+		start(&p, FX_S(1));
+	}
+	struct seen_arg sa = {.seen = seen};
+	uint32_t cursor = 0;
+	int added = 100, slices = 0;
+	while (!ct_foreach_slice(ct, FX_S(2), &cursor, 3, mark_seen, &sa)) {
+		slices++;
+		for (int j = 0; j < 10 && added < 3000; j++, added++) {
+			struct pkt p = fx_pkt(6, A, (uint16_t)(1000 + added), B, 443, TCPF_SYN);
+			start(&p, FX_S(1));
+		}
+	}
+	ck_assert_int_gt(slices, 10);
+	ck_assert_int_eq(sa.bad, 0);
+	for (int k = 0; k < 100; k++)
+		ck_assert_int_eq(seen[k], 1);
+	/* and a table with nothing is done at once */
+	cursor = 0;
+	ck_assert(ct_foreach_slice(ct_port(pool, 1), FX_S(2), &cursor, 3, mark_seen, &sa));
 }
 END_TEST
 
@@ -830,7 +903,9 @@ Suite *suite_ct(void)
 	tcase_add_test(pc, many_flows_against_reference);
 	tcase_add_test(pc, fairness_flood_does_not_starve);
 	tcase_add_test(pc, foreach_visits_live_entries);
-	tcase_add_test(pc, clone_is_deep);
+	tcase_add_test(pc, clone_is_a_private_view);
+	tcase_add_test(pc, clone_keeps_the_limit);
+	tcase_add_test(pc, foreach_slice_survives_growth);
 	suite_add_tcase(s, pc);
 	return s;
 }
