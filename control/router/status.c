@@ -39,6 +39,7 @@ static json_t *port_json(const struct vl_tables *t, const struct dp_state *s, ui
 			 "drops", (json_int_t)st->drops,
 			 "connections", (json_int_t)cs.used);
 	json_object_set_new(o, "ct_full", json_integer((json_int_t)cs.full));
+	json_object_set_new(o, "ct_evicted", json_integer((json_int_t)cs.evicted));
 	json_object_set_new(o, "eni", inst ? json_string(eni) : json_null());
 	return o;
 }
