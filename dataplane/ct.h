@@ -90,12 +90,13 @@ struct ct_entry {
  * or other protocols (they have short timeouts of their own). Each opener keeps its evictable
  * entries on two lists in the order they became evictable, so an eviction is one list head and
  * one hash-chain unlink, whatever the pool holds. A flood thus recycles its own half-open
- * entries, and a client of its target that reaches its own share takes the flooder's. A flow
+ * entries, and a client of its target that reaches its own share takes the flooder's until it
+ * holds as many. A flow
  * for which no entry can be evicted is refused: DROP_CT_FULL, counted at the interface it was
  * charged to. */
 #define CT_LIMIT_DEFAULT 1048576u
 #define CT_LIMIT_MAX (1u << 26)
-#define CT_CHUNK 1024u           /* entries allocated at a time (about 90 KB) */
+#define CT_CHUNK 1024u           /* entries allocated at a time (about 96 KB) */
 struct ct_pool;
 
 /* One interface's connection table: a hash index over its entries in the pool, allocated at
