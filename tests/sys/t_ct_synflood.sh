@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A SYN flood and connection churn against a small connection pool (VPCLAB_CT_LIMIT=100,
-# dataplane/ct.h). The flooder's subnet ACL drops the target's SYN-ACKs, so its kernel never
-# resets them: every flood flow stays half-open at both ends, as with a real attacker. While it
-# floods, a client still makes 16 connections to the same port (at least 15 must succeed: under
+# dataplane/ct.h). Three flooders' subnet ACL drops the target's SYN-ACKs, so their kernels
+# never reset them: every flood flow stays half-open at both ends, as with a real attacker.
+# While they flood, a client still makes 16 connections to the same port (at least 15 must succeed: under
 # pressure half-open entries are evicted first); a refused connection (RST) holds no entry; 500
 # short connections in a row (each closed properly) never hit ct_full although the pool holds
 # fewer than 500 entries (finished flows are evicted first); a flood at a denied port leaves no
@@ -33,6 +33,8 @@ vpcs:
       - name: quiet                     # nothing inbound, everything outbound
     instances:
       - { name: flooder, subnet: atk, ip: 10.0.1.10, security_groups: [quiet] }
+      - { name: flood2, subnet: atk, ip: 10.0.1.11, security_groups: [quiet] }
+      - { name: flood3, subnet: atk, ip: 10.0.1.12, security_groups: [quiet] }
       - { name: target, subnet: srv, ip: 10.0.2.20, security_groups: [web] }
       - { name: client, subnet: cli, ip: 10.0.3.30, security_groups: [quiet] }
 EOF
@@ -106,15 +108,17 @@ print(n)
 check "20 connections to a closed allowed port are refused" 20 "$refused"
 check_same "... and the client's table holds none of them" "$conns0" "$(status_get "$LAB" port.client.connections)"
 
-# syn_flood DPORT COUNT SECONDS STOPFILE [PROGRESS]: raw SYNs from random source ports (no answer
-# ever reaches the flooder), at most COUNT of them and for at most SECONDS, until STOPFILE
-# exists; PROGRESS (a file) gets the number sent so far every 500
-syn_flood() {
-	on flooder timeout 60 "$PY" -c '
+# syn_flood_on NAME IP DPORT COUNT SECONDS STOPFILE PROGRESS: raw SYNs from NAME (address IP)
+# from random source ports (no answer ever reaches it), at most COUNT of them and for at most
+# SECONDS, until STOPFILE exists; PROGRESS (a file, or -) gets the number sent so far every 500
+syn_flood() { syn_flood_on flooder 10.0.1.10 "$@"; }
+syn_flood_on() {
+	local who=$1 src=$2; shift 2
+	on $who timeout 60 "$PY" -c '
 import os, random, socket, struct, sys, time
 dport, n, secs, stop = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-prog = sys.argv[5] if len(sys.argv) > 5 else None
-src, dst = socket.inet_aton("10.0.1.10"), socket.inet_aton("10.0.2.20")
+prog = sys.argv[5] if sys.argv[5] != "-" else None
+src, dst = socket.inet_aton(sys.argv[6]), socket.inet_aton("10.0.2.20")
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
 def csum(b):
     t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
@@ -134,11 +138,15 @@ while sent < n and time.time() < end and not os.path.exists(stop):
             f.write("%d\n" % sent)
         os.rename(prog + ".tmp", prog)
 print(sent)
-' "$@"
+' "$@" "$src"
 }
 
-diag "a SYN flood at the target's open port; the client connects during it"
+diag "a SYN flood from three instances at the target's open port; the client connects during it"
 stop="$T/stop"
+syn_flood_on flood2 10.0.1.11 8080 100000 30 "$stop" - >/dev/null &
+BG_PIDS+=($!)
+syn_flood_on flood3 10.0.1.12 8080 100000 30 "$stop" - >/dev/null &
+BG_PIDS+=($!)
 syn_flood 8080 100000 30 "$stop" "$T/flood.progress" >"$T/flood.sent" &
 FLOOD_PID=$!; BG_PIDS+=("$FLOOD_PID")
 # the flood is well under way (2,000 SYNs, ten times what the pool holds) and has reached the
@@ -168,7 +176,7 @@ check_same "none of them hit ct_full" "$full0" "$(status_get "$LAB" port.client.
 diag "a flood at a port the target does not open leaves no entry there"
 { read -r t0; read -r d0; } < <(status_get "$LAB" port.target.connections drops.sg_ingress)
 rm -f "$stop"
-sent=$(syn_flood 9999 2000 10 "$stop")
+sent=$(syn_flood 9999 2000 10 "$stop" -)
 # the flooder's own table is full of half-open flows: its new ones replace them, and are judged
 if wait_for "2000 more sg_ingress drops" 10 counter_ge "$LAB" drops.sg_ingress $((d0 + 2000)); then
 	ok "the flooder's new flows are not locked out by its own half-open ones (2000 judged at the target)"
