@@ -397,11 +397,16 @@ static bool ev_any(const struct ct_table *t)
 	return t->ev_head[EV_DONE] || t->ev_head[EV_HALF];
 }
 
-/* Frees the oldest evictable entry opened by victim (finished before half-open): one list head
- * and its hash chain up to it, whatever the pool holds. */
-static void ev_evict(struct ct_pool *pool, struct ct_table *victim)
+/* The oldest evictable entry opened by t: finished before half-open. */
+static uint32_t ev_oldest(const struct ct_table *t)
 {
-	uint32_t idx = (victim->ev_head[EV_DONE] ? victim->ev_head[EV_DONE] : victim->ev_head[EV_HALF]) - 1;
+	return (t->ev_head[EV_DONE] ? t->ev_head[EV_DONE] : t->ev_head[EV_HALF]) - 1;
+}
+
+/* Frees entry idx, the oldest evictable one opened by victim: its hash chain up to it, whatever
+ * the pool holds. */
+static void ev_evict(struct ct_pool *pool, struct ct_table *victim, uint32_t idx)
+{
 	struct ct_table *home = &pool->ports[pool_entry(pool, idx)->port];
 	uint32_t *link = ct_bucket(home, &pool_entry(pool, idx)->key);
 	pool->evict_work++;
@@ -414,8 +419,10 @@ static void ev_evict(struct ct_pool *pool, struct ct_table *victim)
 }
 
 /* Under pressure (ct.h): makes room by evicting from the heaviest opener when it holds more
- * than this one, else from this one. False when neither has an evictable entry. */
-static bool pool_make_room(struct ct_pool *pool, struct ct_table *opener)
+ * than this one, else from this one. False when neither has an evictable entry, or when the
+ * only one is the entry of this very flow at its other end (p's first packet, tracked a stage
+ * earlier): evicting it would cut the flow in silence, refusing it is counted. */
+static bool pool_make_room(struct ct_pool *pool, struct ct_table *opener, const struct pkt *p)
 {
 	struct ct_table *hog = &pool->ports[pool->hog];
 	struct ct_table *victim = hog != opener && hog->charged > opener->charged && ev_any(hog)
@@ -423,7 +430,13 @@ static bool pool_make_room(struct ct_pool *pool, struct ct_table *opener)
 					  : opener;
 	if (!ev_any(victim))
 		return false;
-	ev_evict(pool, victim);
+	uint32_t idx = ev_oldest(victim);
+	struct ct_key k;
+	int side;
+	ct_key_of(p, &k, &side);
+	if (ct_key_eq(&pool_entry(pool, idx)->key, &k))
+		return false;
+	ev_evict(pool, victim, idx);
 	return true;
 }
 
@@ -432,7 +445,7 @@ int32_t ct_insert(struct ct_table *ct, const struct pkt *p, uint64_t now)
 	struct ct_pool *pool = ct->pool;
 	struct ct_table *opener = p->in_port < pool->n_ports ? &pool->ports[p->in_port] : ct;
 	/* after an eviction the new flow takes the freed entry: the pool does not grow */
-	if (!pool_admits(pool, opener) && !pool_make_room(pool, opener)) {
+	if (!pool_admits(pool, opener) && !pool_make_room(pool, opener, p)) {
 		opener->full++;
 		return -ENOSPC;
 	}

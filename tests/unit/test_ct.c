@@ -818,6 +818,13 @@ START_TEST(evict_half_open_at_share)
 	ct_stats(ct, &st);
 	ck_assert_uint_eq(st.evicted, 0);
 	ck_assert_uint_eq(st.full, 1);
+	/* the only evictable entry is this very flow at its other end: refused, not cut */
+	use_pool(2, L);
+	for (uint16_t k = 0; k < 9; k++)
+		establish(ct, track(ct, &p[k], FX_S(1)), &p[k], FX_S(1));
+	ck_assert_int_ge(track(ct, &p[9], FX_S(2)), 0);
+	ck_assert_int_eq(ct_insert(ct_port(pool, 1), &p[9], FX_S(2)), -ENOSPC);
+	ck_assert(tracked(ct, &p[9], FX_S(2)));
 	/* UDP, ICMP and other protocols are never evicted either */
 	use_pool(2, L);
 	for (uint16_t k = 0; k < 10; k++) {
