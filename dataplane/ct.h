@@ -91,9 +91,9 @@ struct ct_entry {
  * entries on two lists in the order they became evictable, so an eviction is one list head and
  * one hash-chain unlink, whatever the pool holds. A flood thus recycles its own half-open
  * entries, and a client of its target that reaches its own share takes the flooder's until it
- * holds as many. A flow
- * for which no entry can be evicted is refused: DROP_CT_FULL, counted at the interface it was
- * charged to. */
+ * holds as many. A flow for which no entry can be evicted (or whose only candidate is its own
+ * entry at the other end of its path, tracked a stage earlier) is refused: DROP_CT_FULL, counted
+ * at the interface it was charged to. */
 #define CT_LIMIT_DEFAULT 1048576u
 #define CT_LIMIT_MAX (1u << 26)
 #define CT_CHUNK 1024u           /* entries allocated at a time (about 96 KB) */
