@@ -1,8 +1,9 @@
 /* Connection tracking (ct.h): one lab-wide pool of entries in chunks that never move, and per
  * interface a chained hash over that interface's entries (AWS tracks flows per ENI). Used by
  * sg.c on both sides of every packet. Only a new flow may allocate (a chunk, a larger index); a
- * full pool or an exhausted share is DROP_CT_FULL for the new flow only. The TCP state machine
- * only decides timeouts and when a closed flow may start over; it never drops a packet itself. */
+ * full pool or an exhausted share first evicts a finished or half-open entry (ct.h), and is
+ * DROP_CT_FULL for the new flow only when there is none. The TCP state machine decides timeouts,
+ * eviction lists and when a closed flow may start over; it never drops a packet itself. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,9 @@
 #include "ct.h"
 
 #define CT_BUCKETS_MIN 16u
+
+/* An opener's eviction lists (ct.h), in the order they are tried; ct_entry.ev_kind is EV_x + 1. */
+enum { EV_DONE, EV_HALF, EV_LISTS };
 
 /* The fragment slots of a table that has no flow: all empty, never written (ct_frag_note only
  * runs for a flow of the table, and a table gets slots of its own with its first flow). */
@@ -23,6 +27,8 @@ struct ct_table {
 	uint32_t used;           /* entries in this table */
 	uint32_t charged;        /* entries this interface opened (here or at the other end) */
 	uint64_t full;           /* flows it opened that were refused */
+	uint64_t evicted;        /* entries it opened that were evicted */
+	uint32_t ev_head[EV_LISTS], ev_tail[EV_LISTS]; /* its evictable entries: index + 1 */
 	uint16_t port;
 };
 
@@ -34,6 +40,8 @@ struct ct_pool {
 	uint32_t sweep_pos;      /* next entry the sweep looks at */
 	uint32_t n_chunks;       /* room in chunks[] */
 	uint16_t n_ports;
+	uint16_t hog;            /* the opener last seen charged with the most entries */
+	uint64_t evict_work;     /* entries visited by evictions */
 	struct ct_entry **chunks; /* CT_CHUNK entries each, NULL until the pool reaches them */
 	struct ct_table *ports;  /* n_ports tables */
 	const struct ct_pool *parent; /* a trace's view (ct_pool_clone): flows are copied from here */
@@ -150,9 +158,15 @@ uint32_t ct_pool_limit(const struct ct_pool *pool)
 	return pool->limit;
 }
 
+uint64_t ct_pool_evict_work(const struct ct_pool *pool)
+{
+	return pool->evict_work;
+}
+
 void ct_stats(const struct ct_table *ct, struct ct_stats *st)
 {
-	*st = (struct ct_stats){.used = ct->used, .charged = ct->charged, .full = ct->full};
+	*st = (struct ct_stats){.used = ct->used, .charged = ct->charged, .full = ct->full,
+				.evicted = ct->evicted};
 }
 
 void ct_key_of(const struct pkt *p, struct ct_key *k, int *side)
@@ -189,10 +203,69 @@ static uint32_t *ct_bucket(const struct ct_table *ct, const struct ct_key *k)
 	return &ct->buckets[ct_hash(k) & ct->mask];
 }
 
+/* Which eviction list entry e belongs on (EV_x + 1), 0 for none: finished TCP flows and
+ * half-open ones; established ones, FIN_WAIT (half-closed: data may still flow the other way)
+ * and other protocols never. */
+static uint8_t ev_kind_of(const struct ct_entry *e)
+{
+	if (e->key.proto != IPPROTO_TCP_)
+		return 0;
+	switch (e->state) {
+	case CT_SYN_SENT:
+	case CT_SYN_RECV: return EV_HALF + 1;
+	case CT_CLOSING:
+	case CT_CLOSED: return EV_DONE + 1;
+	default: return 0;
+	}
+}
+
+/* Takes entry idx off its opener's eviction list, if it is on one. */
+static void ev_unlink(struct ct_pool *pool, uint32_t idx)
+{
+	struct ct_entry *e = pool_entry(pool, idx);
+	if (!e->ev_kind)
+		return;
+	struct ct_table *t = &pool->ports[e->charge];
+	unsigned k = e->ev_kind - 1u;
+	if (e->ev_prev)
+		pool_entry(pool, e->ev_prev - 1)->ev_next = e->ev_next;
+	else
+		t->ev_head[k] = e->ev_next;
+	if (e->ev_next)
+		pool_entry(pool, e->ev_next - 1)->ev_prev = e->ev_prev;
+	else
+		t->ev_tail[k] = e->ev_prev;
+	e->ev_prev = e->ev_next = 0;
+	e->ev_kind = 0;
+}
+
+/* Puts entry idx on the list its state calls for (at the tail: the newest), if that changed. */
+static void ev_sync(struct ct_pool *pool, uint32_t idx)
+{
+	struct ct_entry *e = pool_entry(pool, idx);
+	uint8_t kind = ev_kind_of(e);
+	if (kind == e->ev_kind)
+		return;
+	ev_unlink(pool, idx);
+	if (!kind)
+		return;
+	struct ct_table *t = &pool->ports[e->charge];
+	unsigned k = kind - 1u;
+	e->ev_kind = kind;
+	e->ev_prev = t->ev_tail[k];
+	e->ev_next = 0;
+	if (t->ev_tail[k])
+		pool_entry(pool, t->ev_tail[k] - 1)->ev_next = idx + 1;
+	else
+		t->ev_head[k] = idx + 1;
+	t->ev_tail[k] = idx + 1;
+}
+
 /* Returns entry idx (already unlinked from its chain) to the pool's free list. */
 static void pool_free(struct ct_pool *pool, uint32_t idx)
 {
 	struct ct_entry *e = pool_entry(pool, idx);
+	ev_unlink(pool, idx);
 	pool->ports[e->port].used--;
 	pool->ports[e->charge].charged--;
 	pool->used--;
@@ -341,11 +414,60 @@ static bool pool_admits(const struct ct_pool *pool, const struct ct_table *opene
 	return free_now > 0 && opener->charged < free_now;
 }
 
+static bool ev_any(const struct ct_table *t)
+{
+	return t->ev_head[EV_DONE] || t->ev_head[EV_HALF];
+}
+
+/* The oldest evictable entry opened by t: finished before half-open. */
+static uint32_t ev_oldest(const struct ct_table *t)
+{
+	return (t->ev_head[EV_DONE] ? t->ev_head[EV_DONE] : t->ev_head[EV_HALF]) - 1;
+}
+
+/* Frees entry idx, the oldest evictable one opened by victim: its hash chain up to it, whatever
+ * the pool holds. */
+static void ev_evict(struct ct_pool *pool, struct ct_table *victim, uint32_t idx)
+{
+	struct ct_table *home = &pool->ports[pool_entry(pool, idx)->port];
+	uint32_t *link = ct_bucket(home, &pool_entry(pool, idx)->key);
+	pool->evict_work++;
+	while (*link != idx + 1) {
+		link = &pool_entry(pool, *link - 1)->next;
+		pool->evict_work++;
+	}
+	ct_unlink(home, link);
+	victim->evicted++;
+}
+
+/* Under pressure (ct.h): makes room by evicting from the heaviest opener when it holds more
+ * than this one, else from this one. False when neither has an evictable entry, or when the
+ * only one is the entry of this very flow at its other end (p's first packet, tracked a stage
+ * earlier): evicting it would cut the flow in silence, refusing it is counted. */
+static bool pool_make_room(struct ct_pool *pool, struct ct_table *opener, const struct pkt *p)
+{
+	struct ct_table *hog = &pool->ports[pool->hog];
+	struct ct_table *victim = hog != opener && hog->charged > opener->charged && ev_any(hog)
+					  ? hog
+					  : opener;
+	if (!ev_any(victim))
+		return false;
+	uint32_t idx = ev_oldest(victim);
+	struct ct_key k;
+	int side;
+	ct_key_of(p, &k, &side);
+	if (ct_key_eq(&pool_entry(pool, idx)->key, &k))
+		return false;
+	ev_evict(pool, victim, idx);
+	return true;
+}
+
 int32_t ct_insert(struct ct_table *ct, const struct pkt *p, uint64_t now)
 {
 	struct ct_pool *pool = ct->pool;
 	struct ct_table *opener = p->in_port < pool->n_ports ? &pool->ports[p->in_port] : ct;
-	if (!pool_admits(pool, opener)) {
+	/* after an eviction the new flow takes the freed entry: the pool does not grow */
+	if (!pool_admits(pool, opener) && !pool_make_room(pool, opener, p)) {
 		opener->full++;
 		return -ENOSPC;
 	}
@@ -379,6 +501,9 @@ int32_t ct_insert(struct ct_table *ct, const struct pkt *p, uint64_t now)
 	ct->used++;
 	opener->charged++;
 	pool->used++;
+	if (opener->charged > pool->ports[pool->hog].charged)
+		pool->hog = opener->port;
+	ev_sync(pool, idx);
 	return (int32_t)idx;
 }
 
@@ -386,6 +511,11 @@ static void ct_tcp_advance(struct ct_entry *e, uint8_t flags, enum ct_dir dir)
 {
 	if (flags & TCPF_RST) {
 		e->state = CT_CLOSED;
+		return;
+	}
+	if (e->state == CT_CLOSING && (flags & (TCPF_ACK | TCPF_FIN | TCPF_SYN)) == TCPF_ACK &&
+	    dir != e->fin_last) {
+		e->state = CT_CLOSED; /* the last ACK: the close is complete */
 		return;
 	}
 	if ((flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK) && dir == CT_REPLY &&
@@ -397,23 +527,15 @@ static void ct_tcp_advance(struct ct_entry *e, uint8_t flags, enum ct_dir dir)
 		e->pickup = 0;
 	}
 	if (flags & TCPF_FIN) {
+		uint8_t before = e->fin_seen;
 		e->fin_seen |= (uint8_t)(1u << dir);
-		if (e->fin_seen == 3)
+		if (e->fin_seen == 3 && before != 3) {
 			e->state = CT_CLOSING;
+			e->fin_last = (uint8_t)dir;
+		}
 		else if (e->state == CT_ESTABLISHED || e->state == CT_SYN_RECV)
 			e->state = CT_FIN_WAIT;
 	}
-}
-
-void ct_update(struct ct_table *ct, int32_t idx, const struct pkt *p, enum ct_dir dir, uint64_t now)
-{
-	struct ct_entry *e = ct_entry_at(ct, idx);
-	e->packets[dir]++;
-	e->bytes[dir] += p->len > ETH_HLEN_ ? p->len - ETH_HLEN_ : 0;
-	if (now > e->last_seen)
-		e->last_seen = now;
-	if (e->key.proto == IPPROTO_TCP_ && (p->flags & PKT_L4))
-		ct_tcp_advance(e, p->tcp_flags, dir);
 }
 
 /* Unlinks and frees entry idx of table ct: its chain is found again from its key. */
@@ -424,6 +546,25 @@ static void ct_remove(struct ct_table *ct, uint32_t idx)
 		link = &pool_entry(ct->pool, *link - 1)->next;
 	if (*link)
 		ct_unlink(ct, link);
+}
+
+bool ct_update(struct ct_table *ct, int32_t idx, const struct pkt *p, enum ct_dir dir, uint64_t now)
+{
+	struct ct_entry *e = ct_entry_at(ct, idx);
+	e->packets[dir]++;
+	e->bytes[dir] += p->len > ETH_HLEN_ ? p->len - ETH_HLEN_ : 0;
+	if (now > e->last_seen)
+		e->last_seen = now;
+	if (e->key.proto != IPPROTO_TCP_ || !(p->flags & PKT_L4))
+		return true;
+	ct_tcp_advance(e, p->tcp_flags, dir);
+	if (p->tcp_flags & TCPF_RST) {
+		/* nothing more can come on a reset connection: its entry is free at once */
+		ct_remove(ct, (uint32_t)idx);
+		return false;
+	}
+	ev_sync(ct->pool, (uint32_t)idx);
+	return true;
 }
 
 uint32_t ct_sweep(struct ct_pool *pool, uint64_t now, uint32_t budget)
@@ -548,6 +689,8 @@ static void ct_copy_in(struct ct_table *ct, const struct ct_key *k)
 		return;
 	struct ct_entry *e = pool_entry(pool, (uint32_t)got);
 	*e = *pool_entry(pool->parent, (uint32_t)src);
+	e->ev_kind = 0; /* its list links are the parent's: in the view it is on no list yet */
+	e->ev_prev = e->ev_next = 0;
 	uint32_t *bucket = ct_bucket(ct, k);
 	e->next = *bucket;
 	*bucket = (uint32_t)got + 1;
@@ -561,9 +704,11 @@ struct ct_pool *ct_pool_clone(const struct ct_pool *pool)
 		return NULL;
 	c->parent = pool;
 	c->used = pool->used;
+	c->hog = pool->hog;
 	for (uint16_t i = 0; i < pool->n_ports; i++) {
 		c->ports[i].charged = pool->ports[i].charged;
 		c->ports[i].full = pool->ports[i].full;
+		c->ports[i].evicted = pool->ports[i].evicted;
 	}
 	return c;
 }

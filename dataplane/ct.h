@@ -16,9 +16,14 @@
 
 /* Idle timeouts in seconds. */
 #define CT_TCP_ESTABLISHED_S 432000u /* AWS default: 5 days */
-#define CT_TCP_HANDSHAKE_S 120u      /* DESIGN (AWS: undocumented) */
-#define CT_TCP_CLOSING_S 120u        /* DESIGN: FIN seen */
-#define CT_TCP_CLOSED_S 10u          /* DESIGN: after RST or both FINs acknowledged */
+/* AWS documents no TCP timeout but the established one; the others are DESIGN, from Linux's
+ * nf_conntrack defaults: SYN_SENT 120 s, FIN_WAIT 120 s, CLOSE 10 s. A RST frees the entry at
+ * once (nothing more can come on that connection), and under pressure the closing and
+ * half-open entries are the first to go (below), as Linux's early drop does, so these timeouts
+ * only bound how long an idle lab keeps them. */
+#define CT_TCP_HANDSHAKE_S 120u      /* DESIGN: SYN seen, not yet both ways (Linux syn_sent) */
+#define CT_TCP_CLOSING_S 120u        /* DESIGN: a FIN seen, the close not acknowledged (fin_wait) */
+#define CT_TCP_CLOSED_S 10u          /* DESIGN: both FINs and the last ACK seen (Linux close) */
 #define CT_UDP_S 30u                 /* AWS: one direction or a single request/response */
 #define CT_UDP_STREAM_S 180u         /* AWS: more than one request/response */
 #define CT_ICMP_S 30u                /* DESIGN (AWS: undocumented) */
@@ -31,7 +36,8 @@ enum ct_tcp_state {
 	CT_ESTABLISHED,
 	CT_FIN_WAIT,    /* one side sent FIN */
 	CT_CLOSING,     /* both sides sent FIN */
-	CT_CLOSED,      /* RST, or closing finished; a new SYN starts over (rules evaluated again) */
+	CT_CLOSED,      /* the last FIN acknowledged; a new SYN starts over (rules evaluated again).
+			 * A RST does not stay here: it gives the entry back at once. */
 };
 
 enum ct_dir { CT_ORIG = 0, CT_REPLY = 1 };
@@ -47,6 +53,8 @@ struct ct_entry {
 	uint8_t orig_side;       /* which key side (0/1) sent the first packet */
 	uint8_t state;           /* enum ct_tcp_state */
 	uint8_t fin_seen;        /* bit per direction */
+	uint8_t fin_last;        /* the direction whose FIN came second (CLOSING awaits the other's ACK) */
+	uint8_t ev_kind;         /* which eviction list of its opener holds it (ct.c), 0: none */
 	uint8_t in_use;
 	uint8_t pickup;          /* tracked from mid-stream: established once the other side answers */
 	uint32_t rule;           /* sg_rules index that admitted the flow (for flows/trace) */
@@ -54,6 +62,7 @@ struct ct_entry {
 	uint16_t port;           /* the interface whose table holds it */
 	uint16_t charge;         /* the interface that opened the flow (fairness, below) */
 	uint32_t next;           /* hash chain / free list: entry index + 1 */
+	uint32_t ev_prev, ev_next; /* its opener's eviction list, oldest first: entry index + 1 */
 	uint64_t created, last_seen;  /* ns */
 	uint64_t packets[2], bytes[2]; /* per enum ct_dir */
 };
@@ -71,10 +80,23 @@ struct ct_entry {
  * it, at both ends of the path), and an interface may open a flow only while the entries charged
  * to it are fewer than the pool has free. One flooding interface thus stops at half the pool (a
  * quarter for flows tracked at both ends), k of them at k/(k+1): room always remains for the
- * others. A refused flow is DROP_CT_FULL, counted at the interface it was charged to. */
+ * others.
+ * Under pressure (the opener at its share, or the pool at its limit) a new flow replaces an old
+ * one instead of being refused, as Linux's conntrack early drop does: the oldest evictable entry
+ * of the heaviest opener (the interface charged with the most entries, when it holds more than
+ * the new flow's opener), else of the opener itself. Evictable are a finished TCP flow's entry
+ * (both FINs seen) first, then a half-open one (SYN_SENT or SYN_RECV, which includes flows picked
+ * up mid-stream that the other side has not answered); never an established flow, nor UDP, ICMP
+ * or other protocols (they have short timeouts of their own). Each opener keeps its evictable
+ * entries on two lists in the order they became evictable, so an eviction is one list head and
+ * one hash-chain unlink, whatever the pool holds. A flood thus recycles its own half-open
+ * entries, and a client of its target that reaches its own share takes the flooder's until it
+ * holds as many. A flow for which no entry can be evicted (or whose only candidate is its own
+ * entry at the other end of its path, tracked a stage earlier) is refused: DROP_CT_FULL, counted
+ * at the interface it was charged to. */
 #define CT_LIMIT_DEFAULT 1048576u
 #define CT_LIMIT_MAX (1u << 26)
-#define CT_CHUNK 1024u           /* entries allocated at a time (about 90 KB) */
+#define CT_CHUNK 1024u           /* entries allocated at a time (about 96 KB) */
 struct ct_pool;
 
 /* One interface's connection table: a hash index over its entries in the pool, allocated at
@@ -85,6 +107,7 @@ struct ct_stats {
 	uint32_t used;           /* entries in the interface's table */
 	uint32_t charged;        /* entries it opened, in its table or at the other end */
 	uint64_t full;           /* flows it opened that were refused (DROP_CT_FULL) */
+	uint64_t evicted;        /* entries it opened that were evicted to make room (above) */
 };
 
 /* A pool for n_ports interfaces of at most limit entries (0: CT_LIMIT_DEFAULT); nothing but the
@@ -105,6 +128,9 @@ const struct ct_table *ct_port_const(const struct ct_pool *pool, uint16_t port);
 uint32_t ct_pool_used(const struct ct_pool *pool);
 void ct_stats(const struct ct_table *ct, struct ct_stats *st);
 uint32_t ct_pool_limit(const struct ct_pool *pool);
+/* What evictions have cost so far: entries visited (list heads and hash-chain links), for tests
+ * that check it stays bounded per eviction. */
+uint64_t ct_pool_evict_work(const struct ct_pool *pool);
 
 /* Entry idx (from ct_lookup/ct_insert of any table of the pool). */
 struct ct_entry *ct_entry_at(const struct ct_table *ct, int32_t idx);
@@ -130,13 +156,15 @@ void ct_key_of(const struct pkt *p, struct ct_key *k, int *side);
 int32_t ct_lookup(struct ct_table *ct, const struct pkt *p, uint64_t now, enum ct_dir *dir);
 
 /* Starts tracking p as the first packet of a flow (p's sender is the originator), charged to
- * p->in_port. Returns the entry index, or -ENOSPC when the pool is full or the opener has
- * reached its share (-ENOMEM: no memory for a new chunk): the caller drops as DROP_CT_FULL.
- * The only function here that allocates. */
+ * p->in_port. Under pressure it evicts one entry first (above). Returns the entry index, or
+ * -ENOSPC when the pool is full or the opener has reached its share and nothing could be
+ * evicted (-ENOMEM: no memory for a new chunk): the caller drops as DROP_CT_FULL. The only
+ * function here that allocates. */
 int32_t ct_insert(struct ct_table *ct, const struct pkt *p, uint64_t now);
 
-/* Accounts p on entry idx and advances the TCP state machine. */
-void ct_update(struct ct_table *ct, int32_t idx, const struct pkt *p, enum ct_dir dir, uint64_t now);
+/* Accounts p on entry idx and advances the TCP state machine. Returns false when p was a RST:
+ * the flow is over and its entry already given back (idx no longer names it). */
+bool ct_update(struct ct_table *ct, int32_t idx, const struct pkt *p, enum ct_dir dir, uint64_t now);
 
 /* True when entry idx has been idle past its timeout at now. */
 bool ct_expired(const struct ct_table *ct, int32_t idx, uint64_t now);

@@ -87,7 +87,10 @@ int sg_stage(const struct vl_tables *t, struct ct_table *ct, uint16_t port, enum
 		res->new_flow = 1;
 	}
 	res->dir = (uint8_t)cdir;
-	ct_update(ct, res->ct, p, cdir, now);
+	if (!ct_update(ct, res->ct, p, cdir, now)) {
+		res->ct = -1; /* a RST: the flow is over and its entry already free */
+		return STAGE_PASS;
+	}
 	if ((p->flags & (PKT_FRAG | PKT_LATER_FRAG)) == PKT_FRAG)
 		ct_frag_note(ct, p, res->ct, now);
 	return STAGE_PASS;

@@ -40,6 +40,7 @@ json_t *status_port(const struct vl_tables *t, const struct dp_state *s, uint16_
 			 "drops", (json_int_t)st->drops,
 			 "connections", (json_int_t)cs.used);
 	json_object_set_new(o, "ct_full", json_integer((json_int_t)cs.full));
+	json_object_set_new(o, "ct_evicted", json_integer((json_int_t)cs.evicted));
 	json_object_set_new(o, "eni", inst ? json_string(eni) : json_null());
 	/* What the tap's own queues dropped, as its kernel device counts it: frames the namespace
 	 * sent that the router never read (a full queue), and frames the router wrote that the

@@ -1,7 +1,9 @@
 /* ct.c: connection tracking. Canonical keys (both directions one entry, ORIG/REPLY right), the
  * TCP state machine, idle timeouts checked exactly at their boundary with the `now` argument
  * (nanoseconds), ct_sweep (frees the expired and nothing else, entries reused), the lab-wide
- * pool (grows on demand, its limit, fairness between interfaces), ct_flush, ct_pool_clone (a private view), ct_foreach_slice. */
+ * pool (grows on demand, its limit, fairness between interfaces, eviction of finished and
+ * half-open flows under pressure with bounded work), ct_flush, ct_pool_clone (a private view),
+ * ct_foreach_slice. */
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
@@ -238,6 +240,21 @@ START_TEST(tcp_fin_from_responder_first)
 }
 END_TEST
 
+/* Looks p up (must be found, in direction want) and accounts it: p is a RST, so ct_update
+ * reports the flow over and the entry is free at once. */
+static void step_rst(int32_t idx, const struct pkt *p, enum ct_dir want, uint64_t now)
+{
+	enum ct_dir d = want == CT_ORIG ? CT_REPLY : CT_ORIG;
+	uint32_t before = used_of(ct);
+	ck_assert_int_eq(ct_lookup(ct, p, now, &d), idx);
+	ck_assert_int_eq(d, want);
+	ck_assert(!ct_update(ct, idx, p, d, now));
+	ck_assert_uint_eq(used_of(ct), before - 1);
+	ck_assert_int_eq(ct_lookup(ct, p, now, &d), -1);
+	ck_assert(!ct_entry_at(ct, idx)->in_use);
+}
+
+/* A RST from either side, with or without ACK, in any state, gives the entry back at once. */
 START_TEST(tcp_rst_closes_from_any_state)
 {
 	addrs();
@@ -248,20 +265,31 @@ START_TEST(tcp_rst_closes_from_any_state)
 			int32_t i = start(&syn, FX_S(1));
 			struct pkt rst = who ? fx_pkt_reverse(&syn, rst_flags[f]) : syn;
 			rst.tcp_flags = rst_flags[f];
-			step(i, &rst, who ? CT_REPLY : CT_ORIG, FX_S(1));
-			ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_CLOSED);
+			step_rst(i, &rst, who ? CT_REPLY : CT_ORIG, FX_S(1));
 		}
 	}
-	/* RST on an established flow */
+	ck_assert_uint_eq(ct_pool_used(pool), 0);
+	/* RST on an established flow, and on one that is closing */
 	struct pkt syn = fx_pkt(6, A, 2000, B, 22, TCPF_SYN);
 	int32_t i = start(&syn, FX_S(1));
 	struct pkt synack = fx_pkt_reverse(&syn, TCPF_SYN | TCPF_ACK), ack = syn;
 	ack.tcp_flags = TCPF_ACK;
 	step(i, &synack, CT_REPLY, FX_S(1));
 	step(i, &ack, CT_ORIG, FX_S(1));
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_ESTABLISHED);
 	struct pkt rst = fx_pkt_reverse(&syn, TCPF_RST);
-	step(i, &rst, CT_REPLY, FX_S(1));
-	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_CLOSED);
+	step_rst(i, &rst, CT_REPLY, FX_S(1));
+	i = start(&ack, FX_S(2));
+	struct pkt fin = ack;
+	fin.tcp_flags = TCPF_FIN | TCPF_ACK;
+	step(i, &fin, CT_ORIG, FX_S(2));
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_FIN_WAIT);
+	step_rst(i, &rst, CT_REPLY, FX_S(2));
+	/* a RST that is the first packet seen: tracked, and free again at once */
+	i = ct_insert(ct, &rst, FX_S(3));
+	ck_assert_int_ge(i, 0);
+	ck_assert(!ct_update(ct, i, &rst, CT_ORIG, FX_S(3)));
+	ck_assert_uint_eq(ct_pool_used(pool), 0);
 }
 END_TEST
 
@@ -283,7 +311,7 @@ START_TEST(tcp_midstream_is_established)
 }
 END_TEST
 
-/* A fresh SYN on a CLOSED entry is reported absent and the entry freed (rules evaluated again);
+/* A fresh SYN on a CLOSED entry (both FINs and the last ACK) is reported absent and the entry freed (rules evaluated again);
  * anything else on it still finds it; a SYN on a live flow is not a restart. */
 START_TEST(tcp_fresh_syn_restarts_closed_entry)
 {
@@ -292,8 +320,15 @@ START_TEST(tcp_fresh_syn_restarts_closed_entry)
 	int32_t i = start(&syn, FX_S(1));
 	enum ct_dir d;
 	ck_assert_int_eq(ct_lookup(ct, &syn, FX_S(1), &d), i); /* retransmitted SYN: same flow */
-	struct pkt rst = fx_pkt_reverse(&syn, TCPF_RST | TCPF_ACK);
-	step(i, &rst, CT_REPLY, FX_S(1));
+	struct pkt synack0 = fx_pkt_reverse(&syn, TCPF_SYN | TCPF_ACK), ack0 = syn, fin0 = syn;
+	ack0.tcp_flags = TCPF_ACK;
+	fin0.tcp_flags = TCPF_FIN | TCPF_ACK;
+	struct pkt fin_r0 = fx_pkt_reverse(&syn, TCPF_FIN | TCPF_ACK);
+	step(i, &synack0, CT_REPLY, FX_S(1));
+	step(i, &ack0, CT_ORIG, FX_S(1));
+	step(i, &fin0, CT_ORIG, FX_S(1));
+	step(i, &fin_r0, CT_REPLY, FX_S(1));
+	step(i, &ack0, CT_ORIG, FX_S(1));
 	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_CLOSED);
 	struct pkt late = syn;
 	late.tcp_flags = TCPF_ACK;
@@ -410,11 +445,19 @@ START_TEST(timeout_tcp_closing_and_closed)
 	step(i, &fin, CT_ORIG, FX_S(3));
 	step(i, &fin_r, CT_REPLY, FX_S(4));
 	check_boundary(i, &ack, FX_S(4), CT_TCP_CLOSING_S);
+	/* the last ACK (from the side whose FIN came first) completes the close; the other side's
+	 * ACK, or a retransmitted FIN, does not */
+	struct pkt ack_r = fx_pkt_reverse(&ack, TCPF_ACK);
 	i = start(&ack, FX_S(5));
-	struct pkt rst = ack;
-	rst.tcp_flags = TCPF_RST;
-	step(i, &rst, CT_ORIG, FX_S(6));
-	check_boundary(i, &ack, FX_S(6), CT_TCP_CLOSED_S);
+	step(i, &fin, CT_ORIG, FX_S(5));
+	step(i, &fin_r, CT_REPLY, FX_S(5));
+	step(i, &ack_r, CT_REPLY, FX_S(6));
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_CLOSING);
+	step(i, &fin, CT_ORIG, FX_S(6));
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_CLOSING);
+	step(i, &ack, CT_ORIG, FX_S(7));
+	ck_assert_int_eq(ct_entry_at(ct, i)->state, CT_CLOSED);
+	check_boundary(i, &ack, FX_S(7), CT_TCP_CLOSED_S);
 }
 END_TEST
 
@@ -527,7 +570,7 @@ START_TEST(pool_limit_and_reuse)
 		ck_assert_uint_eq(ct_pool_limit(pool), n);
 		uint8_t *seen = calloc(n, 1);
 		for (uint32_t k = 0; k < n; k++) {
-			struct pkt p = opened_by((uint16_t)k, 6, A, (uint16_t)(1024 + k));
+			struct pkt p = opened_by((uint16_t)k, 17, A, (uint16_t)(1024 + k));
 			int32_t i = ct_insert(ct, &p, FX_S(1));
 			ck_assert_int_ge(i, 0);
 			ck_assert_int_lt(i, (int32_t)n);
@@ -536,7 +579,7 @@ START_TEST(pool_limit_and_reuse)
 		}
 		ck_assert_uint_eq(used_of(ct), n);
 		ck_assert_uint_eq(ct_pool_used(pool), n);
-		struct pkt extra = opened_by((uint16_t)n, 6, A, 9);
+		struct pkt extra = opened_by((uint16_t)n, 17, A, 9);
 		ck_assert_int_eq(ct_insert(ct, &extra, FX_S(1)), -ENOSPC);
 		ck_assert_int_eq(ct_insert(ct_port(pool, (uint16_t)n), &extra, FX_S(1)), -ENOSPC);
 		struct ct_stats st;
@@ -544,13 +587,13 @@ START_TEST(pool_limit_and_reuse)
 		ck_assert_uint_eq(st.full, 2); /* counted at the opener, whichever table refused */
 		ct_stats(ct, &st);
 		ck_assert_uint_eq(st.full, 0);
-		/* all expire (handshake timeout): a sweep returns the whole pool */
-		uint64_t later = FX_S(1) + FX_S(CT_TCP_HANDSHAKE_S) + 1;
+		/* all expire (UDP timeout): a sweep returns the whole pool */
+		uint64_t later = FX_S(1) + FX_S(CT_UDP_S) + 1;
 		ck_assert_uint_eq(ct_sweep(pool, later, UINT32_MAX), n);
 		ck_assert_uint_eq(ct_pool_used(pool), 0);
 		memset(seen, 0, n);
 		for (uint32_t k = 0; k < n; k++) {
-			struct pkt p = opened_by((uint16_t)k, 6, A + 1, (uint16_t)(1024 + k));
+			struct pkt p = opened_by((uint16_t)k, 17, A + 1, (uint16_t)(1024 + k));
 			int32_t i = ct_insert(ct, &p, later);
 			ck_assert_int_ge(i, 0);
 			ck_assert_int_lt(i, (int32_t)n); /* reused: nothing past the first n */
@@ -559,9 +602,9 @@ START_TEST(pool_limit_and_reuse)
 		}
 		ck_assert_int_eq(ct_insert(ct, &extra, later), -ENOSPC);
 		/* one freed by lookup (expired) makes room for exactly one */
-		struct pkt first = opened_by(0, 6, A + 1, 1024);
+		struct pkt first = opened_by(0, 17, A + 1, 1024);
 		enum ct_dir d;
-		uint64_t later2 = later + FX_S(CT_TCP_HANDSHAKE_S) + 1;
+		uint64_t later2 = later + FX_S(CT_UDP_S) + 1;
 		ck_assert_int_eq(ct_lookup(ct, &first, later2, &d), -1);
 		ck_assert_uint_eq(used_of(ct), n - 1);
 		ck_assert_int_ge(ct_insert(ct, &extra, later2), 0);
@@ -709,6 +752,229 @@ START_TEST(fairness_flood_does_not_starve)
 	ck_assert_uint_eq(ct_pool_used(pool), 600);
 	struct pkt p = opened_by(THIRD, 17, A + 2, 1);
 	ck_assert_int_ge(ct_insert(ct_port(pool, THIRD), &p, FX_S(1)), 0);
+}
+END_TEST
+
+/* Tracks p in table tab as sg.c would for its first packet; the new entry's index or < 0. */
+static int32_t track(struct ct_table *tab, const struct pkt *p, uint64_t now)
+{
+	int32_t i = ct_insert(tab, p, now);
+	if (i >= 0)
+		ck_assert(ct_update(tab, i, p, CT_ORIG, now));
+	return i;
+}
+
+/* Drives flow p (already tracked in tab at idx) through the rest of the handshake. */
+static void establish(struct ct_table *tab, int32_t idx, const struct pkt *p, uint64_t now)
+{
+	struct pkt synack = fx_pkt_reverse(p, TCPF_SYN | TCPF_ACK), ack = *p;
+	ack.tcp_flags = TCPF_ACK;
+	ct_update(tab, idx, &synack, CT_REPLY, now);
+	ct_update(tab, idx, &ack, CT_ORIG, now);
+	ck_assert_int_eq(ct_entry_at(tab, idx)->state, CT_ESTABLISHED);
+}
+
+static bool tracked(struct ct_table *tab, const struct pkt *p, uint64_t now)
+{
+	enum ct_dir d;
+	return ct_lookup(tab, p, now, &d) >= 0;
+}
+
+/* An opener at its share: a new flow replaces its oldest half-open entry instead of being
+ * refused (the pool does not grow), the evicted flow is gone and counted; established flows are
+ * never evicted, so an opener with only established flows is refused (ct_full). */
+START_TEST(evict_half_open_at_share)
+{
+	addrs();
+	enum { L = 20 }; /* one table: charged < free admits 10 flows (c < 20 - c) */
+	use_pool(2, L);
+	struct pkt p[16];
+	for (uint16_t k = 0; k < 16; k++)
+		p[k] = opened_by(0, 6, A, (uint16_t)(1000 + k));
+	for (uint16_t k = 0; k < 10; k++)
+		ck_assert_int_ge(track(ct, &p[k], FX_S(1) + k), 0);
+	/* p[0..9] half-open; p[1] and p[2] become established */
+	enum ct_dir d;
+	establish(ct, ct_lookup(ct, &p[1], FX_S(2), &d), &p[1], FX_S(2));
+	establish(ct, ct_lookup(ct, &p[2], FX_S(2), &d), &p[2], FX_S(2));
+	ck_assert_int_ge(track(ct, &p[10], FX_S(3)), 0);
+	ck_assert_uint_eq(ct_pool_used(pool), 10);
+	ck_assert(!tracked(ct, &p[0], FX_S(3)));   /* the oldest half-open went */
+	ck_assert(tracked(ct, &p[1], FX_S(3)) && tracked(ct, &p[2], FX_S(3)));
+	ck_assert(tracked(ct, &p[10], FX_S(3)));
+	ck_assert_int_ge(track(ct, &p[11], FX_S(3)), 0);
+	ck_assert(!tracked(ct, &p[3], FX_S(3)));   /* next oldest half-open, not p[1]/p[2] */
+	ck_assert(tracked(ct, &p[1], FX_S(3)) && tracked(ct, &p[2], FX_S(3)));
+	struct ct_stats st;
+	ct_stats(ct, &st);
+	ck_assert_uint_eq(st.evicted, 2);
+	ck_assert_uint_eq(st.full, 0);
+	/* all established: nothing to evict, the new flow is refused */
+	use_pool(2, L);
+	for (uint16_t k = 0; k < 10; k++)
+		establish(ct, track(ct, &p[k], FX_S(1)), &p[k], FX_S(1));
+	ck_assert_int_eq(ct_insert(ct, &p[10], FX_S(2)), -ENOSPC);
+	for (uint16_t k = 0; k < 10; k++)
+		ck_assert(tracked(ct, &p[k], FX_S(2)));
+	ct_stats(ct, &st);
+	ck_assert_uint_eq(st.evicted, 0);
+	ck_assert_uint_eq(st.full, 1);
+	/* the only evictable entry is this very flow at its other end: refused, not cut */
+	use_pool(2, L);
+	for (uint16_t k = 0; k < 9; k++)
+		establish(ct, track(ct, &p[k], FX_S(1)), &p[k], FX_S(1));
+	ck_assert_int_ge(track(ct, &p[9], FX_S(2)), 0);
+	ck_assert_int_eq(ct_insert(ct_port(pool, 1), &p[9], FX_S(2)), -ENOSPC);
+	ck_assert(tracked(ct, &p[9], FX_S(2)));
+	/* UDP, ICMP and other protocols are never evicted either */
+	use_pool(2, L);
+	for (uint16_t k = 0; k < 10; k++) {
+		struct pkt u = opened_by(0, (uint8_t)(k % 2 ? 17 : 47), A + k, (uint16_t)k);
+		ck_assert_int_ge(track(ct, &u, FX_S(1)), 0);
+	}
+	ck_assert_int_eq(ct_insert(ct, &p[0], FX_S(2)), -ENOSPC);
+}
+END_TEST
+
+/* A finished flow (both FINs, or FIN/FIN/ACK) goes before a half-open one, even an older one;
+ * a half-closed flow (one FIN: data may still come the other way) is not evicted. */
+START_TEST(evict_finished_before_half_open)
+{
+	addrs();
+	use_pool(2, 20);
+	struct pkt p[12];
+	int32_t idx[12];
+	enum ct_dir d;
+	for (uint16_t k = 0; k < 12; k++)
+		p[k] = opened_by(0, 6, A, (uint16_t)(2000 + k));
+	idx[0] = track(ct, &p[0], FX_S(1)); /* half-open, the oldest */
+	for (uint16_t k = 1; k < 10; k++)
+		establish(ct, idx[k] = track(ct, &p[k], FX_S(2)), &p[k], FX_S(2));
+	struct pkt fin = p[1], fin_r = fx_pkt_reverse(&p[1], TCPF_FIN | TCPF_ACK), ack = p[1];
+	fin.tcp_flags = TCPF_FIN | TCPF_ACK;
+	ack.tcp_flags = TCPF_ACK;
+	ct_update(ct, idx[1], &fin, CT_ORIG, FX_S(3));          /* p[1]: FIN_WAIT */
+	fin = p[2];
+	fin.tcp_flags = TCPF_FIN | TCPF_ACK;
+	fin_r = fx_pkt_reverse(&p[2], TCPF_FIN | TCPF_ACK);
+	ack = p[2];
+	ack.tcp_flags = TCPF_ACK;
+	ct_update(ct, idx[2], &fin, CT_ORIG, FX_S(3));
+	ct_update(ct, idx[2], &fin_r, CT_REPLY, FX_S(3));
+	ct_update(ct, idx[2], &ack, CT_ORIG, FX_S(3));          /* p[2]: CLOSED */
+	ck_assert_int_eq(ct_entry_at(ct, idx[2])->state, CT_CLOSED);
+	ck_assert_int_ge(track(ct, &p[10], FX_S(4)), 0);
+	ck_assert(!tracked(ct, &p[2], FX_S(4)));
+	ck_assert(tracked(ct, &p[0], FX_S(4)) && tracked(ct, &p[1], FX_S(4)));
+	ck_assert_int_ge(track(ct, &p[11], FX_S(4)), 0);
+	ck_assert(!tracked(ct, &p[0], FX_S(4)));
+	ck_assert(tracked(ct, &p[1], FX_S(4)));
+	ck_assert_int_eq(ct_lookup(ct, &p[1], FX_S(4), &d), idx[1]);
+	ck_assert_int_eq(ct_entry_at(ct, idx[1])->state, CT_FIN_WAIT);
+	/* now only established and half-closed ones, besides the two new half-open */
+	struct pkt more = opened_by(0, 6, A, 3000);
+	ck_assert_int_ge(track(ct, &more, FX_S(5)), 0);
+	ck_assert(!tracked(ct, &p[10], FX_S(5)));
+	ck_assert(tracked(ct, &p[1], FX_S(5)));
+}
+END_TEST
+
+/* A flood of half-open flows at one target (tracked at both ends, charged to the flooder) stops
+ * at its share; the flooder goes on by replacing its own oldest half-open entries, and never
+ * holds more. A client of the target that reaches its share evicts the flooder's half-open
+ * entries (the heaviest opener) until it holds as many as the flooder: 75 flows where the
+ * fairness rule alone gave it 50 (c < L - 200 - c). Its established flows are never evicted. */
+START_TEST(evict_flood_keeps_room_for_clients)
+{
+	addrs();
+	enum { L = 400, FLOOD = 0, TARGET = 1, CLIENT = 2 };
+	use_pool(3, L);
+	struct ct_table *fl = ct_port(pool, FLOOD), *tg = ct_port(pool, TARGET), *cl = ct_port(pool, CLIENT);
+	for (uint32_t k = 0; k < 1000; k++) {
+		struct pkt p = opened_by(FLOOD, 6, A, (uint16_t)(1000 + k));
+		ck_assert_int_ge(track(fl, &p, FX_S(1)), 0);
+		ck_assert_int_ge(track(tg, &p, FX_S(1)), 0);
+	}
+	struct ct_stats sf;
+	ct_stats(fl, &sf);
+	ck_assert_uint_eq(sf.charged, L / 2);  /* its share: 2n < L - 2n */
+	ck_assert_uint_eq(sf.full, 0);
+	ck_assert_uint_eq(sf.evicted, 2000 - L / 2);
+	/* the client opens established flows to the target well past its own share */
+	uint32_t opened = 0;
+	for (uint16_t k = 0; k < 150; k++) {
+		struct pkt p = opened_by(CLIENT, 6, A + 1, (uint16_t)(5000 + k));
+		int32_t a = track(cl, &p, FX_S(2)), b = a >= 0 ? track(tg, &p, FX_S(2)) : -1;
+		if (a < 0 || b < 0)
+			break;
+		establish(cl, a, &p, FX_S(2));
+		establish(tg, b, &p, FX_S(2));
+		opened++;
+	}
+	ck_assert_uint_eq(opened, 75);
+	struct ct_stats sc;
+	ct_stats(cl, &sc);
+	ct_stats(fl, &sf);
+	ck_assert_uint_eq(sc.full, 1);
+	ck_assert_uint_eq(sc.evicted, 0);
+	ck_assert_uint_eq(sc.charged, 150);
+	ck_assert_uint_eq(sf.charged, 150);
+	ck_assert_uint_eq(sf.evicted, 2000 - L / 2 + 50);
+	ck_assert_uint_eq(ct_pool_used(pool), 300);
+	/* the flooder, now the lighter one, only recycles its own */
+	struct pkt f = opened_by(FLOOD, 6, A, 9);
+	ck_assert_int_ge(track(fl, &f, FX_S(3)), 0);
+	ct_stats(cl, &sc);
+	ck_assert_uint_eq(sc.charged, 150);
+	/* every client flow is still there */
+	for (uint16_t k = 0; k < 75; k++) {
+		struct pkt p = opened_by(CLIENT, 6, A + 1, (uint16_t)(5000 + k));
+		ck_assert(tracked(cl, &p, FX_S(3)) && tracked(tg, &p, FX_S(3)));
+	}
+}
+END_TEST
+
+/* The work of an eviction does not grow with the pool: 3,000 evictions in a pool holding
+ * 50,000 established entries visit a few entries each (the list head, a short hash chain). */
+START_TEST(evict_work_is_bounded)
+{
+	addrs();
+	enum { L = 100000, BIG = 1, FLOOD = 0, N = 3000 };
+	use_pool(2, L);
+	struct ct_table *big = ct_port(pool, BIG);
+	for (uint32_t k = 0; k < 40000; k++) {
+		struct pkt p = opened_by(BIG, 6, A + 1 + k / 60000, (uint16_t)k);
+		int32_t i = track(big, &p, FX_S(1));
+		ck_assert_int_ge(i, 0);
+		establish(big, i, &p, FX_S(1));
+	}
+	/* the flooder's share: c < L - 40000 - c */
+	uint32_t k = 0;
+	struct ct_stats st;
+	for (;; k++) {
+		struct pkt p = opened_by(FLOOD, 6, A, (uint16_t)k);
+		p.src = A + 100 + k / 60000;
+		ck_assert_int_ge(track(ct, &p, FX_S(2)), 0);
+		ct_stats(ct, &st);
+		if (st.evicted)
+			break;
+	}
+	ck_assert_uint_eq(st.charged, (L - 40000) / 2);
+	uint64_t work0 = ct_pool_evict_work(pool), max = 0;
+	for (uint32_t n = 0; n < N; n++) {
+		k++;
+		struct pkt p = opened_by(FLOOD, 6, A + 100 + k / 60000, (uint16_t)k);
+		uint64_t before = ct_pool_evict_work(pool);
+		ck_assert_int_ge(track(ct, &p, FX_S(3)), 0);
+		uint64_t w = ct_pool_evict_work(pool) - before;
+		if (w > max)
+			max = w;
+	}
+	ct_stats(ct, &st);
+	ck_assert_uint_eq(st.evicted, N + 1);
+	ck_assert_uint_le(ct_pool_evict_work(pool) - work0, 3 * N); /* about 1-2 each */
+	ck_assert_uint_le(max, 16);
+	ck_assert_uint_ge(ct_pool_used(pool), 70000);
 }
 END_TEST
 
@@ -902,6 +1168,10 @@ Suite *suite_ct(void)
 	tcase_add_test(pc, create_limits);
 	tcase_add_test(pc, many_flows_against_reference);
 	tcase_add_test(pc, fairness_flood_does_not_starve);
+	tcase_add_test(pc, evict_half_open_at_share);
+	tcase_add_test(pc, evict_finished_before_half_open);
+	tcase_add_test(pc, evict_flood_keeps_room_for_clients);
+	tcase_add_test(pc, evict_work_is_bounded);
 	tcase_add_test(pc, foreach_visits_live_entries);
 	tcase_add_test(pc, clone_is_a_private_view);
 	tcase_add_test(pc, clone_keeps_the_limit);
