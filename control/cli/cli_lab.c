@@ -136,8 +136,9 @@ const struct cli_cmd cli_up = {
 	"  router; returns when traffic can flow. A lab that already runs is refused.\n"
 	"  --foreground               keep the router in this process (Ctrl-C takes the lab down)\n"
 	"  --flow-log-interval SECONDS  flow log aggregation window (default 60)\n"
+	"  Interrupted, or its router dying, before the lab is ready: nothing of the lab is left.\n"
 	"exit: 0 up, 1 invalid file, 2 usage, 3 the system refused (no root, no /dev/net/tun,\n"
-	"  the lab already running)\n",
+	"  the lab already running) or the up was interrupted\n",
 };
 
 static int cmd_down(int argc, char **argv)

@@ -649,8 +649,9 @@ int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts 
 	sigemptyset(&on.sa_mask);
 	up_child = 0;
 	up_interrupted = 0;
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &on, &old[i]);
+	for (int i = 0; i < 3; i++) /* one ignored (nohup) stays ignored */
+		if (sigaction(sigs[i], NULL, &old[i]) == 0 && old[i].sa_handler != SIG_IGN)
+			sigaction(sigs[i], &on, NULL);
 	pid_t parent = getpid();
 	fflush(NULL);
 	pid_t pid = fork();
