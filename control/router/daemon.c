@@ -484,14 +484,17 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 		char msg[300];
 		snprintf(msg, sizeof(msg), "error: %s\n", r.err[0] ? r.err : strerror(-rc));
 		report(ready_fd, msg);
-		if (foreground)
-			fputs(msg + 7, stderr);
 		router_free(&r);
-		state_cleanup(lab);
-		if (foreground)
+		int left = state_cleanup(lab);
+		if (foreground) {
+			msg[strcspn(msg, "\n")] = '\0';
+			fprintf(stderr, "vpclab: up: %s; %s\n", msg + 7,
+				left < 0 ? "not all was removed ('vpclab down' tries again)"
+					 : "nothing of the lab is left");
 			state_unlock(lab, lock);
-		else
+		} else {
 			close(lock); /* the waiting `up`, when alive, removes the file after us */
+		}
 		return rc;
 	}
 	report(ready_fd, "ok\n");

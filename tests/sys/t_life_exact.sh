@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # up and down stay exact when processes race or die: of three concurrent `up`s exactly one wins;
 # `down` of a stopped router kills it and returns only once it is gone and nothing is left; a
-# killed (SIGKILL) or interrupted (SIGINT) `up` takes its half-made lab with it; a router killed
-# while provisioning leaves nothing and its `up` says so; `down` during provisioning stops it;
-# `down` then `up` of a 1,000-instance lab works every time. Every wait polls an event.
+# killed (SIGKILL) or interrupted (SIGINT, also in the foreground) `up` takes its half-made lab
+# with it; a router killed while provisioning leaves nothing and its `up` says so; `down` during
+# provisioning stops it; `down` then `up` of a 1,000-instance lab works every time. Every wait
+# polls an event.
 TID=exact; . "$(dirname "$0")/lib.sh"
 
 cat >"$T/small.yaml" <<EOF
@@ -39,14 +40,14 @@ busy_until() {
 	until "$@"; do [ "$(_now_ms)" -lt "$end" ] || return 1; done
 }
 # provisioning: the router has made its first namespaces but is not ready (no control socket)
-provisioning() { [ -e "/run/netns/$LAB-i5" ] && [ -s "/run/vpclab/$LAB/pid" ]; }
+provisioning() { [ -e "/run/netns/$LAB-i5" ]; }
 ready() { [ -S "/run/vpclab/$LAB/ctl" ]; }
 # up_bg FILE OUT: `vpclab up FILE` in the background with default signal actions (a background
 # job of a script ignores SIGINT otherwise); its pid in UP_PID
 up_bg() {
 	"$PY" -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
-os.execv(sys.argv[1], sys.argv[1:])' "$VPCLAB" up "$1" >"$2" 2>&1 &
+os.execv(sys.argv[1], sys.argv[1:])' "$VPCLAB" up "$1" "${@:3}" >"$2" 2>&1 &
 	UP_PID=$!
 }
 
@@ -85,15 +86,16 @@ check_rc "... and down" 0 "$(lab_down >/dev/null 2>&1; echo $?)"
 # first is tried again (at most 3 times), and never counted as a pass.
 # midway KIND: one attempt; 0 when the kill landed mid-provisioning
 midway() {
-	up_bg "$T/l300.yaml" "$T/mid.out"
+	up_bg "$T/l300.yaml" "$T/mid.out" ${FG:+--foreground}
 	if ! busy_until 20000 provisioning || ready; then
 		wait "$UP_PID"; timeout 30 "$VPCLAB" down "$LAB" >/dev/null 2>&1
 		return 1
 	fi
-	RPID=$(cat "/run/vpclab/$LAB/pid")
+	RPID=$(cat "/proc/$UP_PID/task/$UP_PID/children" 2>/dev/null) # the router: up's only child
+	RPID=${RPID%% *}
 	case $1 in
 	client-kill) kill -KILL "$UP_PID" ;;
-	client-int) kill -INT "$UP_PID" ;;
+	client-int | fg-int) kill -INT "$UP_PID" ;;
 	router-kill) kill -KILL "$RPID" ;;
 	down) timeout 30 "$VPCLAB" down "$LAB" >"$T/mid.down" 2>&1; DOWN_RC=$? ;;
 	esac
@@ -118,6 +120,12 @@ if attempt client-int; then
 	check_match "... and says so" "interrupted.*nothing of the lab is left" "$(cat "$T/mid.out")"
 	check "... the router is gone" gone "$(pid_gone "$RPID" && echo gone || echo alive)"
 else not_ok "could not catch the 300-instance up mid-provisioning"; fi
+
+if FG=1 attempt fg-int; then
+	check "up --foreground SIGINTed while provisioning: it exits 3, nothing left when it returns" \
+		"3 namespaces=0 dir=no lock_free=yes" "$UP_RC $(left_text)"
+	check_match "... and says so" "interrupted.*nothing of the lab is left" "$(cat "$T/mid.out")"
+else not_ok "could not catch the 300-instance up --foreground mid-provisioning"; fi
 
 if attempt router-kill; then
 	check "the router SIGKILLed while provisioning: up exits 3, nothing left" \
