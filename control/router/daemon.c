@@ -546,7 +546,7 @@ static void up_on_signal(int sig)
 /* The parent of a background `up`: wait for the router's word ("ok" or "error: ..."), drawing
  * its "progress DONE TOTAL" lines on the terminal meanwhile. On failure the router is reaped,
  * whatever it left is removed, and then the lock file: this parent is its last holder. */
-static int daemon_wait_ready(int fd, pid_t child, const char *lab, int lock)
+static int daemon_wait_ready(int fd, pid_t child, const char *lab, int lock, sigset_t *saved)
 {
 	char buf[512];
 	size_t got = 0;
@@ -577,6 +577,14 @@ static int daemon_wait_ready(int fd, pid_t child, const char *lab, int lock)
 	progress_end(&pg);
 	buf[got] = '\0';
 	close(fd);
+	/* From here a signal waits (and then finds its old action): one that came after the look
+	 * below must not take down a lab this `up` reports as up, nor cut its cleanup short. */
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, saved);
 	bool ok = strncmp(buf, "ok\n", 3) == 0;
 	if (ok && !up_interrupted) {
 		close(lock); /* the router holds it through its inherited copy */
@@ -678,9 +686,11 @@ int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts 
 		kill(pid, SIGTERM); /* it came between the fork and the line above */
 	close(pfd[1]);
 	vl_tables_free(t);
-	rc = daemon_wait_ready(pfd[0], pid, lab, lock);
+	sigset_t saved;
+	rc = daemon_wait_ready(pfd[0], pid, lab, lock, &saved);
+	up_child = 0;
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &old[i], NULL);
-	up_child = 0;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return rc;
 }
