@@ -3,8 +3,8 @@
 # `down` of a stopped router kills it and returns only once it is gone and nothing is left; a
 # killed (SIGKILL) or interrupted (SIGINT, also in the foreground) `up` takes its half-made lab
 # with it; a router killed while provisioning leaves nothing and its `up` says so; `down` during
-# provisioning stops it; `down` then `up` of a 1,000-instance lab works every time. Every wait
-# polls an event.
+# provisioning stops it; a lock kept by another process makes `down` exit 3 saying so; `down`
+# then `up` of a 1,000-instance lab works every time. Every wait polls an event.
 TID=exact; . "$(dirname "$0")/lib.sh"
 
 cat >"$T/small.yaml" <<EOF
@@ -40,7 +40,7 @@ busy_until() {
 	until "$@"; do [ "$(_now_ms)" -lt "$end" ] || return 1; done
 }
 # provisioning: the router has made its first namespaces but is not ready (no control socket)
-provisioning() { [ -e "/run/netns/$LAB-i5" ]; }
+provisioning() { [ -e "/run/netns/$LAB-i1" ]; }
 ready() { [ -S "/run/vpclab/$LAB/ctl" ]; }
 # up_bg FILE OUT: `vpclab up FILE` in the background with default signal actions (a background
 # job of a script ignores SIGINT otherwise); its pid in UP_PID
@@ -81,9 +81,26 @@ diag "down of a stopped router took $took ms (grace 5 s)"
 check_rc "up right after works" 0 "$(timeout 30 "$VPCLAB" up "$T/small.yaml" >/dev/null 2>&1; echo $?)"
 check_rc "... and down" 0 "$(lab_down >/dev/null 2>&1; echo $?)"
 
+# --- a lock held by something that is not the router: down waits (10 s), then exits 3 naming it
+# and removes nothing
+lab_up "$T/small.yaml"
+kill -9 "$(cat "/run/vpclab/$LAB/pid")"
+wait_for "the killed router to release the lock" 5 lock_free
+"$PY" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(60)' "$LOCK" & holder=$!; BG_PIDS+=($holder)
+wait_for "another process to hold the lab's lock" 5 eval '! lock_free'
+out=$(timeout 30 "$VPCLAB" down "$LAB" 2>&1); rc=$?
+check_rc "down while another process keeps the lab's lock exits 3" 3 "$rc" "$out"
+check_match "... and says what is left" "not down; left: the lab's lock is still held after 10 s \(by pid [0-9]+" "$out"
+check "... and removed nothing" 2 "$(lab_ns_count)"
+kill "$holder"
+wait_for "the lock to be free again" 5 lock_free
+check_rc "... down once it is free" 0 "$(lab_down >/dev/null 2>&1; echo $?)"
+check "... nothing left" "namespaces=0 dir=no lock_free=yes" "$(left_text)"
+
 # --- mid-provisioning of 300 instances: the up client SIGKILLed, SIGINTed; the router SIGKILLed;
 # down meanwhile. Each needs the moment while namespaces are being made; a run that finished
-# first is tried again (at most 3 times), and never counted as a pass.
+# first is tried again (at most 5 times), and never counted as a pass.
 # midway KIND: one attempt; 0 when the kill landed mid-provisioning
 midway() {
 	up_bg "$T/l300.yaml" "$T/mid.out" ${FG:+--foreground}
@@ -102,7 +119,7 @@ midway() {
 	{ wait "$UP_PID"; } 2>/dev/null; UP_RC=$?
 	return 0
 }
-attempt() { local i; for i in 1 2 3; do midway "$1" && return 0; diag "$1: the up finished before the kill; again"; done; return 1; }
+attempt() { local i; for i in 1 2 3 4 5; do midway "$1" && return 0; diag "$1: the up finished before the kill; again"; done; return 1; }
 
 if attempt client-kill; then
 	ok "the up client was SIGKILLed while provisioning"
