@@ -2,10 +2,8 @@
  * control/lab (load, check, compile), control/router/daemon.c (up) and control/host/state.c
  * (down, also after a crash); here are only arguments, messages and exit codes. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "control/cli/cli.h"

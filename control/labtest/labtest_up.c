@@ -3,16 +3,13 @@
  * between; a signal only asks the probes to stop, so the teardown still runs. A lab already
  * running is never touched. */
 #include <errno.h>
-#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "control/cli/ctl_client.h"
 #include "control/router/daemon.h"
 #include "control/labtest/labtest.h"
 #include "control/host/state.h"
