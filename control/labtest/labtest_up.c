@@ -1,5 +1,5 @@
 /* The lab's life around `vpclab test`'s checks (labtest.h): brought up under its own name as
- * `vpclab up` does (daemon.c), taken down as `vpclab down` does (state.c), whatever happened in
+ * `vpclab up` does (daemon.c), taken down as `vpclab down` does (state_down.c), whatever happened in
  * between; a signal only asks the probes to stop, so the teardown still runs. A lab already
  * running is never touched. */
 #include <errno.h>
