@@ -2,15 +2,14 @@
  * control/lab (load, check, compile), control/router/daemon.c (up) and control/host/state.c
  * (down, also after a crash); here are only arguments, messages and exit codes. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "control/cli/cli.h"
 #include "control/cli/ctl_client.h"
 #include "control/host/state.h"
+#include "control/host/state_down.h"
 #include "control/lab/lab.h"
 #include "control/router/daemon.h"
 #include "vpclab/ctl.h"
@@ -142,16 +141,10 @@ const struct cli_cmd cli_up = {
 	"  --flow-log-max BYTES       an instance's flow log file is rotated to NAME.log.1 past\n"
 	"                             this size (1024 to 1073741824, default 1048576); what the\n"
 	"                             rotation discards is counted in status\n"
+	"  Interrupted, or its router dying, before the lab is ready: nothing of the lab is left.\n"
 	"exit: 0 up, 1 invalid file, 2 usage, 3 the system refused (no root, no /dev/net/tun,\n"
-	"  the lab already running)\n",
+	"  the lab already running) or the up was interrupted\n",
 };
-
-static void wait_unlocked(const char *lab, int ms)
-{
-	struct timespec ts = {.tv_nsec = 20 * 1000000L};
-	for (int waited = 0; waited < ms && state_running(lab); waited += 20)
-		nanosleep(&ts, NULL);
-}
 
 static int cmd_down(int argc, char **argv)
 {
@@ -175,28 +168,15 @@ static int cmd_down(int argc, char **argv)
 		return rc;
 	if (cli_need_root("down"))
 		return EXIT_SYSTEM;
-	/* Only a router that holds the lab's lock is signalled: after a crash its pid may belong
-	 * to someone else by now. */
-	if (state_running(lab)) {
-		pid_t pid = state_pid(lab);
-		json_t *ans = NULL;
-		if (ctl_request(lab, VL_CTL_DOWN, &ans) < 0 && pid > 0)
-			kill(pid, SIGTERM);
-		json_decref(ans);
-		wait_unlocked(lab, 5000);
-		if (state_running(lab) && pid > 0) {
-			kill(pid, SIGKILL);
-			wait_unlocked(lab, 1000);
-		}
-	}
-	int lock = state_lock(lab); /* no router: clean up under the lock, then remove it */
-	rc = state_cleanup(lab);
-	if (lock >= 0)
-		state_unlock(lab, lock);
+	struct state_down d;
+	rc = state_down(lab, STATE_DOWN_GRACE_MS, &d);
 	if (rc < 0) {
-		fprintf(stderr, "vpclab: down %s: %s\n", lab, strerror(-rc));
+		fprintf(stderr, "vpclab: down %s: not down; left: %s\n", lab, d.left);
 		return EXIT_SYSTEM;
 	}
+	if (d.killed)
+		fprintf(stderr, "vpclab: down %s: the router (pid %ld) did not stop within %d s; it was killed\n",
+			lab, (long)d.router, STATE_DOWN_GRACE_MS / 1000);
 	printf("lab %s is down\n", lab);
 	return EXIT_OK;
 }
@@ -204,9 +184,10 @@ static int cmd_down(int argc, char **argv)
 const struct cli_cmd cli_down = {
 	"down", cmd_down, "remove everything of the lab (also after a crash)",
 	"usage: vpclab down [LAB]   (or --lab LAB)\n"
-	"  stops the lab's router and removes its namespaces, taps, processes and state under\n"
-	"  /run/vpclab/LAB; also cleans up after a crashed router. Idempotent.\n"
+	"  stops the lab's router (asked; killed after 5 s) and waits until it is gone, then removes\n"
+	"  its namespaces, taps, processes and state under /run/vpclab/LAB; also cleans up after a\n"
+	"  crashed router or a killed up. Returns when nothing of the lab is left. Idempotent.\n"
 	"  LAB: the only lab on this machine, or $VPCLAB_LAB, when left out.\n"
 	"exit: 0 down (or nothing running), 2 usage (several labs run: name one),\n"
-	"  3 the system refused\n",
+	"  3 something is left (the message says what) or the system refused\n",
 };

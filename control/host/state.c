@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,7 +69,8 @@ int state_lock(const char *lab)
 		return -EINVAL;
 	if (mkdir(VL_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	snprintf(path, sizeof(path), "%s/%s.lock", VL_RUN_DIR, lab);
+	if (state_lock_path(path, sizeof(path), lab) < 0)
+		return -ENAMETOOLONG;
 	for (int tries = 0; tries < 8; tries++) {
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd < 0)
@@ -93,17 +95,63 @@ void state_unlock(const char *lab, int fd)
 	char path[256];
 	if (fd < 0)
 		return;
-	snprintf(path, sizeof(path), "%s/%s.lock", VL_RUN_DIR, lab);
-	unlink(path); /* while still holding it: nothing of the lab stays behind */
+	struct stat a, b;
+	/* Only our own file: another holder may have removed it and a new `up` made a new one. */
+	if (state_lock_path(path, sizeof(path), lab) == 0 && fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		unlink(path); /* while still holding it: nothing of the lab stays behind */
 	close(fd);
 }
 
+int state_lock_path(char *dst, size_t cap, const char *lab)
+{
+	int n = snprintf(dst, cap, "%s/%s.lock", VL_RUN_DIR, lab);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+/* Whether /proc/locks shows a flock held (not only waited for: "->") on dev:ino. -1 when
+ * /proc/locks cannot be read. Its lines: "1: FLOCK  ADVISORY  WRITE 4711 fe:00:1056776 0 EOF". */
+static int state_proc_locks_held(dev_t dev, ino_t ino)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256];
+	int held = 0;
+	if (!f)
+		return -1;
+	while (!held && fgets(line, sizeof(line), f)) {
+		char kind[16], *at = strchr(line, ':');
+		unsigned maj, min;
+		unsigned long long i;
+		int pid;
+		if (!at || strstr(line, "->"))
+			continue;
+		if (sscanf(at + 1, " %15s %*s %*s %d %x:%x:%llu", kind, &pid, &maj, &min, &i) == 5 &&
+		    strcmp(kind, "FLOCK") == 0 && i == (unsigned long long)ino && maj == major(dev) &&
+		    min == minor(dev))
+			held = 1;
+	}
+	fclose(f);
+	return held;
+}
+
+/* Only looks: taking the lock, even for a moment, would make an `up` at that moment refuse
+ * ("already running") although nothing runs. So the kernel's list of held locks is read, and
+ * the lock is tried only where that list cannot be read. Never creates the lock file. */
 bool state_running(const char *lab)
 {
-	int fd = state_lock(lab);
-	if (fd >= 0)
-		close(fd);
-	return fd == -EBUSY;
+	char path[256];
+	struct stat st;
+	if (!state_name_ok(lab) || state_lock_path(path, sizeof(path), lab) < 0 || stat(path, &st) < 0)
+		return false; /* no lock file: nobody holds it */
+	int held = state_proc_locks_held(st.st_dev, st.st_ino);
+	if (held >= 0)
+		return held;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
 }
 
 static int state_append(const char *lab, const char *file, const char *line, bool truncate)
@@ -215,10 +263,11 @@ static int state_read_ns(const char *lab, struct state_ns **out, size_t *n)
 /* Pidfds of every process inside one of the namespaces (sorted by inode), as `ip netns pids`
  * finds them, but in one pass over /proc for all of them: same device and inode as
  * /proc/PID/ns/net. A pidfd, not a pid: it cannot name a reused pid later. */
-static size_t state_find_inside(const struct state_ns *sorted, size_t n, int **pidfds)
+static size_t state_find_inside(const struct state_ns *sorted, size_t n, int **pidfds, pid_t **pids)
 {
 	size_t found = 0, cap = 0;
 	*pidfds = NULL;
+	*pids = NULL;
 	DIR *d = opendir("/proc");
 	if (!d)
 		return 0;
@@ -240,13 +289,17 @@ static size_t state_find_inside(const struct state_ns *sorted, size_t n, int **p
 			continue; /* already gone */
 		if (found == cap) {
 			int *more = realloc(*pidfds, (cap ? cap * 2 : 16) * sizeof(int));
-			if (!more) {
+			pid_t *morep = more ? realloc(*pids, (cap ? cap * 2 : 16) * sizeof(pid_t)) : NULL;
+			if (more)
+				*pidfds = more;
+			if (!morep) {
 				close(fd);
 				break;
 			}
-			*pidfds = more;
+			*pids = morep;
 			cap = cap ? cap * 2 : 16;
 		}
+		(*pids)[found] = (pid_t)pid;
 		(*pidfds)[found++] = fd;
 	}
 	closedir(d);
@@ -293,11 +346,12 @@ static size_t state_wait_exit(int *pidfds, size_t n, long ms)
 
 /* Instance processes first get SIGTERM and a moment to exit (a server closes its files, a
  * test harness writes its results), then SIGKILL. All namespaces at once: one /proc pass, one
- * wait. */
-static void state_stop_inside(struct state_ns *ns, size_t n)
+ * wait. Those still there after SIGKILL (stuck in the kernel) are counted in left. */
+static void state_stop_inside(struct state_ns *ns, size_t n, struct state_left *left)
 {
 	struct state_ns *sorted = malloc((n ? n : 1) * sizeof(*sorted));
 	int *pidfds;
+	pid_t *pids;
 	size_t k = 0;
 	if (!sorted)
 		return;
@@ -305,10 +359,15 @@ static void state_stop_inside(struct state_ns *ns, size_t n)
 		if (ns[i].ino)
 			sorted[k++] = ns[i];
 	qsort(sorted, k, sizeof(*sorted), state_ns_cmp);
-	size_t found = k ? state_find_inside(sorted, k, &pidfds) : 0;
+	size_t found = k ? state_find_inside(sorted, k, &pidfds, &pids) : 0;
 	free(sorted);
-	if (!found)
+	if (!found) {
+		if (k) {
+			free(pidfds);
+			free(pids);
+		}
 		return;
+	}
 	for (size_t i = 0; i < found; i++)
 		syscall(SYS_pidfd_send_signal, pidfds[i], SIGTERM, NULL, 0);
 	if (state_wait_exit(pidfds, found, STATE_TERM_MS) > 0) {
@@ -318,13 +377,18 @@ static void state_stop_inside(struct state_ns *ns, size_t n)
 		state_wait_exit(pidfds, found, STATE_KILL_MS);
 	}
 	for (size_t i = 0; i < found; i++)
-		if (pidfds[i] >= 0)
+		if (pidfds[i] >= 0) {
 			close(pidfds[i]);
+			left->procs++;
+			left->proc = pids[i];
+		}
 	free(pidfds);
+	free(pids);
 }
 
 struct state_del {
 	struct state_ns *ns;
+	int *err;                /* per namespace: 0 removed, or -errno */
 	struct progress pg;
 	atomic_int first_err;
 };
@@ -334,6 +398,7 @@ static int state_del_one(size_t i, void *arg)
 {
 	struct state_del *del = arg;
 	int rc = prov_netns_del(del->ns[i].name), none = 0;
+	del->err[i] = rc;
 	if (rc < 0)
 		atomic_compare_exchange_strong(&del->first_err, &none, rc);
 	return 0;
@@ -345,9 +410,31 @@ static void state_del_tick(size_t done, size_t n, void *arg)
 	progress_show(&((struct state_del *)arg)->pg, done);
 }
 
+/* The namespaces that could not be removed become the lab's whole list: a later `down` finds
+ * them, and nothing else. */
+static void state_keep_left(const char *lab, const struct state_del *del, size_t n,
+			    struct state_left *left)
+{
+	char path[256];
+	if (state_path(path, sizeof(path), lab, "netns") < 0)
+		return;
+	FILE *f = fopen(path, "we");
+	for (size_t i = 0; i < n; i++)
+		if (del->err[i] < 0) {
+			if (!left->namespaces++) {
+				snprintf(left->ns, sizeof(left->ns), "%s", del->ns[i].name);
+				left->ns_err = del->err[i];
+			}
+			if (f)
+				fprintf(f, "%s\n", del->ns[i].name);
+		}
+	if (f)
+		fclose(f);
+}
+
 /* Removes every namespace of the lab; each whole namespace (its devices too) is then freed by
  * the kernel in the background, many at once. */
-static int state_remove_namespaces(const char *lab)
+static int state_remove_namespaces(const char *lab, struct state_left *left)
 {
 	struct state_del del = {.first_err = 0};
 	size_t n;
@@ -356,14 +443,23 @@ static int state_remove_namespaces(const char *lab)
 		free(del.ns);
 		return rc;
 	}
+	del.err = calloc(n, sizeof(*del.err));
+	if (!del.err) {
+		free(del.ns);
+		return -ENOMEM;
+	}
 	progress_begin(&del.pg, "removing", n);
-	state_stop_inside(del.ns, n);
+	state_stop_inside(del.ns, n, left);
 	struct par_job job = {.n = n, .threads = STATE_DEL_THREADS, .work = state_del_one,
 			      .arg = &del, .tick = state_del_tick};
 	par_run(&job, NULL);
 	progress_end(&del.pg);
+	rc = atomic_load(&del.first_err);
+	if (rc < 0)
+		state_keep_left(lab, &del, n, left);
+	free(del.err);
 	free(del.ns);
-	return atomic_load(&del.first_err);
+	return rc;
 }
 
 static void state_remove_dir_files(const char *lab, const char *sub)
@@ -384,19 +480,50 @@ static void state_remove_dir_files(const char *lab, const char *sub)
 	rmdir(dir);
 }
 
-int state_cleanup(const char *lab)
+int state_cleanup_left(const char *lab, struct state_left *left)
 {
-	static const char *const files[] = {"pid", "netns", "ctl", "log", "source"};
+	static const char *const files[] = {"pid", "ctl", "log", "source"};
+	struct state_left none;
 	char path[256];
-	int rc = state_remove_namespaces(lab);
+	if (!left)
+		left = &none;
+	memset(left, 0, sizeof(*left));
+	int rc = state_remove_namespaces(lab, left);
+	if (!left->namespaces && state_path(path, sizeof(path), lab, "netns") == 0)
+		unlink(path); /* kept while it names a namespace still there */
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (state_path(path, sizeof(path), lab, files[i]) == 0)
 			unlink(path);
 	state_remove_dir_files(lab, "flowlogs");
-	if (state_path(path, sizeof(path), lab, NULL) == 0 && rmdir(path) < 0 && errno != ENOENT &&
-	    !rc)
-		rc = -errno;
+	if (state_path(path, sizeof(path), lab, NULL) == 0 && rmdir(path) < 0 && errno != ENOENT) {
+		left->dir = true;
+		if (!rc)
+			rc = -errno;
+	}
+	if (!rc && left->procs)
+		rc = -EBUSY;
 	return rc;
+}
+
+int state_cleanup(const char *lab)
+{
+	return state_cleanup_left(lab, NULL);
+}
+
+int state_left_text(const struct state_left *left, const char *lab, char *dst, size_t cap)
+{
+	char ns[200] = "", procs[128] = "", dir[128] = "";
+	if (left->namespaces)
+		snprintf(ns, sizeof(ns), "%zu namespace%s (%s: %s)", left->namespaces,
+			 left->namespaces == 1 ? "" : "s", left->ns, strerror(-left->ns_err));
+	if (left->procs)
+		snprintf(procs, sizeof(procs), "%zu process%s inside its namespaces that outlived SIGKILL (pid %ld)",
+			 left->procs, left->procs == 1 ? "" : "es", (long)left->proc);
+	if (left->dir)
+		snprintf(dir, sizeof(dir), "%s/%s", VL_RUN_DIR, lab);
+	snprintf(dst, cap, "%s%s%s%s%s", ns, ns[0] && (procs[0] || dir[0]) ? "; " : "", procs,
+		 procs[0] && dir[0] ? "; " : "", dir);
+	return dst[0] ? -EBUSY : 0;
 }
 
 int state_only_lab(char *dst, size_t cap)

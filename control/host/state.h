@@ -22,12 +22,17 @@ int state_create(const char *lab);
  * pid file, says whether a lab runs: a pid can be reused after a crash, a lock cannot outlive
  * its holder. */
 int state_lock(const char *lab);
-/* Removes the lock file and releases the lock fd (taken with state_lock). */
+/* Removes the lock file and releases the lock fd (taken with state_lock). Only for the last
+ * holder of that fd: a process that shares it (the router and its `up`) must not remove the file
+ * under the other's feet, or a new `up` could lock a new file while the other still works. */
 void state_unlock(const char *lab, int fd);
+/* dst = /run/vpclab/LAB.lock. -ENAMETOOLONG or 0. */
+int state_lock_path(char *dst, size_t cap, const char *lab);
 
 /* The router's pid from the pid file, or 0 when there is none. */
 pid_t state_pid(const char *lab);
-/* True when a router holds the lab's lock. */
+/* True when a process holds the lab's lock (a router, an `up` provisioning, a `down` cleaning
+ * up). Only looks (the kernel's list of locks): never takes the lock, never creates the file. */
 bool state_running(const char *lab);
 int state_write_pid(const char *lab, pid_t pid);
 
@@ -36,11 +41,26 @@ int state_add_netns(const char *lab, const char *ns);
 /* Appends n names in one write (a large lab records all its namespaces before making any). */
 int state_add_netns_many(const char *lab, const char *const *ns, size_t n);
 
+/* What a cleanup could not remove, so that `down` can say so. */
+struct state_left {
+	size_t procs;            /* processes inside the lab's namespaces that outlived SIGKILL */
+	pid_t proc;              /* one of them */
+	size_t namespaces;       /* namespaces that could not be removed (LAB/netns lists them) */
+	char ns[128];            /* one of them, and why */
+	int ns_err;
+	bool dir;                /* /run/vpclab/LAB could not be removed */
+};
+
 /* Tears down whatever the lab left: processes inside its namespaces get SIGTERM, a moment
  * (1.5 s at most) to exit, then SIGKILL; the namespaces listed are removed (two threads, a
- * progress line on a terminal); the state directory goes. Idempotent. 0 or -errno of the first
- * failure. */
+ * progress line on a terminal); the state directory goes. Namespaces that could not be removed
+ * stay listed (with the directory) for a later try. Idempotent. 0, or -errno of the first
+ * failure with *left (when not NULL) saying what is left. Call it holding the lab's lock. */
+int state_cleanup_left(const char *lab, struct state_left *left);
 int state_cleanup(const char *lab);
+/* "2 namespaces (LAB-x: Device or resource busy); ..." into dst. -EBUSY when something is
+ * left, 0 (and "") when nothing. */
+int state_left_text(const struct state_left *left, const char *lab, char *dst, size_t cap);
 
 /* When exactly one lab has a state directory, copies its name to dst and returns 0;
  * -ENOENT for none, -EEXIST (ambiguous) for several. */

@@ -30,16 +30,7 @@ static bool seen(const struct state_lab *out, size_t n, const char *name)
 
 bool state_lab_running(const char *lab)
 {
-	char path[256];
-	if (!state_name_ok(lab))
-		return false;
-	snprintf(path, sizeof(path), "%s/%s.lock", VL_RUN_DIR, lab);
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return false; /* no lock file: nobody holds it (root's 0600: not ours to say) */
-	bool held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-	close(fd); /* also releases the lock if we took it */
-	return held;
+	return state_running(lab);
 }
 
 size_t state_labs(struct state_lab *out, size_t cap)

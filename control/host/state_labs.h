@@ -19,8 +19,7 @@ struct state_lab {
  * Returns how many there are (possibly more than cap); 0 when /run/vpclab does not exist. */
 size_t state_labs(struct state_lab *out, size_t cap);
 
-/* As state_running, but never creates the lock file: a look at a lab that is not there leaves
- * nothing behind in /run/vpclab. */
+/* state_running (kept for its callers): a look that never takes the lock, never creates it. */
 bool state_lab_running(const char *lab);
 
 /* Records the absolute path of the lab file in /run/vpclab/LAB/source. 0 or -errno. */

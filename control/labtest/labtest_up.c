@@ -1,21 +1,19 @@
 /* The lab's life around `vpclab test`'s checks (labtest.h): brought up under its own name as
- * `vpclab up` does (daemon.c), taken down as `vpclab down` does (state.c), whatever happened in
+ * `vpclab up` does (daemon.c), taken down as `vpclab down` does (state_down.c), whatever happened in
  * between; a signal only asks the probes to stop, so the teardown still runs. A lab already
  * running is never touched. */
 #include <errno.h>
-#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "control/cli/ctl_client.h"
 #include "control/router/daemon.h"
 #include "control/labtest/labtest.h"
 #include "control/host/state.h"
+#include "control/host/state_down.h"
 #include "control/tools/offline.h"
 #include "vpclab/ctl.h"
 
@@ -28,36 +26,16 @@ static void lt_on_signal(int sig)
 	labtest_stop = 1;
 }
 
-/* Waits up to ms for the router to exit. */
-static void lt_wait_gone(pid_t pid, int ms)
-{
-	struct timespec ts = { .tv_nsec = 20 * 1000000L };
-	for (int waited = 0; waited < ms; waited += 20) {
-		/* the router is our child (daemon_up forked it): reap it, or it lingers as a zombie */
-		if (waitpid(pid, NULL, WNOHANG) == pid || kill(pid, 0) < 0)
-			return;
-		nanosleep(&ts, NULL);
-	}
-}
-
-/* As `vpclab down`: ask the router, then insist; then whatever is left of the lab. */
+/* As `vpclab down` (state_down.h); the router is our child (daemon_up forked it): reaped here,
+ * or it lingers as a zombie. */
 void labtest_down(const char *lab)
 {
-	pid_t pid = state_pid(lab);
-	if (pid > 0 && state_running(lab)) {
-		json_t *ans = NULL;
-		if (ctl_request(lab, VL_CTL_DOWN, &ans) < 0)
-			kill(pid, SIGTERM);
-		json_decref(ans);
-		lt_wait_gone(pid, 5000);
-		if (kill(pid, 0) == 0) {
-			kill(pid, SIGKILL);
-			lt_wait_gone(pid, 1000);
-		}
-	}
-	int rc = state_cleanup(lab);
+	struct state_down d;
+	int rc = state_down(lab, STATE_DOWN_GRACE_MS, &d);
+	if (d.router > 0)
+		waitpid(d.router, NULL, WNOHANG);
 	if (rc < 0)
-		fprintf(stderr, "vpclab: test: down %s: %s\n", lab, strerror(-rc));
+		fprintf(stderr, "vpclab: test: down %s: not down; left: %s\n", lab, d.left);
 }
 
 static void lt_signals(void)
@@ -99,7 +77,6 @@ int labtest_up(const struct lab *m, const char *path, struct vl_tables **trace_t
 			"('vpclab down %s' first, or give the lab another name)\n", t->lab, t->lab);
 		goto fail;
 	}
-	state_cleanup(t->lab);   /* what a crashed run left behind, if anything */
 	labtest_stop = 0;
 	lt_signals();
 	lt_more_files();

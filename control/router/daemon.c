@@ -11,6 +11,7 @@
 #include <string.h>
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -52,6 +53,21 @@ static int ct_limit_env(uint32_t *limit)
 	return 0;
 }
 
+
+/* The `up` waiting for this router (0 in the foreground, where there is none). */
+static pid_t router_parent;
+
+/* Whether provisioning must stop and undo itself: SIGTERM or SIGINT is pending (they are blocked
+ * until the loop reads them from its signalfd: `down`, Ctrl-C of a foreground up, or the death
+ * of the waiting `up` through PR_SET_PDEATHSIG), or that `up` is gone (it died before the
+ * death signal was armed). */
+static bool router_stop_asked(void)
+{
+	sigset_t pending;
+	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)))
+		return true;
+	return router_parent && getppid() != router_parent;
+}
 
 /* Namespaces are made by a few threads at once: much of the work is serialised in the kernel
  * (the /run/netns directory, namespace setup, the RTNL lock), the rest overlaps. Measured on
@@ -108,6 +124,12 @@ static int provision_port(size_t i, void *arg)
 {
 	struct prov_run *run = arg;
 	struct prov_port pp = {.run = run, .i = (uint16_t)i};
+	if (router_stop_asked()) {
+		pthread_mutex_lock(&run->lock);
+		snprintf(run->r->err, sizeof(run->r->err), "interrupted while provisioning");
+		pthread_mutex_unlock(&run->lock);
+		return -EINTR; /* the pool hands out no more; the caller undoes what was made */
+	}
 	int rc = prov_netns_new(run->names[i], provision_inside, &pp);
 	if (rc < 0) {
 		pthread_mutex_lock(&run->lock);
@@ -484,8 +506,12 @@ static void report(int fd, const char *msg)
 		return; /* the parent went away: nothing to tell */
 }
 
-/* Runs in the router process. ready_fd: where to say "ok" or the error (-1 in foreground). */
-static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_opts *o, int lock)
+/* Runs in the router process. ready_fd: where to say "ok" or the error (-1 in foreground).
+ * parent: the `up` waiting for "ok" (0 in foreground); while it waits, its death is this
+ * lab's end. The lock fd is shared with that parent until "ok": only a router that is the last
+ * holder removes the lock file (state_unlock). */
+static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_opts *o, int lock,
+		       pid_t parent)
 {
 	bool foreground = o->foreground;
 	struct router r = {.t = t, .ctl_fd = -1, .flowlog_interval_s = o->flowlog_interval_s,
@@ -497,18 +523,45 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 		r.dumps[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN); /* a client (or an `up` parent) that went away must never kill it */
 	sigaction(SIGHUP, &(struct sigaction){.sa_handler = on_sighup, .sa_flags = SA_RESTART}, NULL);
+	/* Blocked before the pool's threads exist (they inherit it): a stop request waits, pending,
+	 * for router_stop_asked or the loop's signalfd, and never kills the router half way. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	router_parent = parent;
+	if (parent)
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 	char lab[sizeof(t->lab)];
 	snprintf(lab, sizeof(lab), "%s", t->lab);
-	int rc = router_start(&r, ready_fd);
+	/* The pid first (again when ready: its time is the lab's start): `down` finds this router
+	 * while it provisions, too. */
+	int rc = state_write_pid(lab, getpid());
+	if (rc == 0)
+		rc = router_start(&r, ready_fd);
+	if (rc == 0 && parent) {
+		prctl(PR_SET_PDEATHSIG, 0); /* from "ok" on, the lab outlives its `up` */
+		if (router_stop_asked()) {
+			snprintf(r.err, sizeof(r.err), "interrupted before the lab was ready");
+			rc = -EINTR;
+		}
+	}
 	if (rc < 0) {
 		char msg[300];
 		snprintf(msg, sizeof(msg), "error: %s\n", r.err[0] ? r.err : strerror(-rc));
 		report(ready_fd, msg);
-		if (foreground)
-			fputs(msg + 7, stderr);
 		router_free(&r);
-		state_cleanup(lab);
-		state_unlock(lab, lock);
+		int left = state_cleanup(lab);
+		if (foreground) {
+			msg[strcspn(msg, "\n")] = '\0';
+			fprintf(stderr, "vpclab: up: %s; %s\n", msg + 7,
+				left < 0 ? "not all was removed ('vpclab down' tries again)"
+					 : "nothing of the lab is left");
+			state_unlock(lab, lock);
+		} else {
+			close(lock); /* the waiting `up`, when alive, removes the file after us */
+		}
 		return rc;
 	}
 	report(ready_fd, "ok\n");
@@ -518,9 +571,12 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 		printf("lab %s is up; Ctrl-C takes it down\n", lab), fflush(stdout);
 	rc = loop_run(r.loop);
 	router_free(&r);
-	if (!down_by_client)
+	if (!down_by_client) {
 		state_cleanup(lab);
-	state_unlock(lab, lock);
+		state_unlock(lab, lock);
+	} else {
+		close(lock); /* that `down` takes the lock next, cleans up and removes the file */
+	}
 	return rc;
 }
 
@@ -540,9 +596,24 @@ static void daemon_detach(const char *lab)
 	}
 }
 
+/* The router of the `up` in progress, for the signal handler below. */
+static volatile pid_t up_child;
+static volatile sig_atomic_t up_interrupted;
+
+/* Ctrl-C (or SIGTERM, SIGHUP) of a waiting `up`: the router is told to undo the lab, and `up`
+ * waits until it has, so nothing runs on when the prompt comes back. */
+static void up_on_signal(int sig)
+{
+	(void)sig;
+	up_interrupted = 1;
+	if (up_child > 0)
+		kill(up_child, SIGTERM);
+}
+
 /* The parent of a background `up`: wait for the router's word ("ok" or "error: ..."), drawing
- * its "progress DONE TOTAL" lines on the terminal meanwhile. */
-static int daemon_wait_ready(int fd, pid_t child, const char *lab)
+ * its "progress DONE TOTAL" lines on the terminal meanwhile. On failure the router is reaped,
+ * whatever it left is removed, and then the lock file: this parent is its last holder. */
+static int daemon_wait_ready(int fd, pid_t child, const char *lab, int lock, sigset_t *saved)
 {
 	char buf[512];
 	size_t got = 0;
@@ -573,13 +644,41 @@ static int daemon_wait_ready(int fd, pid_t child, const char *lab)
 	progress_end(&pg);
 	buf[got] = '\0';
 	close(fd);
-	if (strncmp(buf, "ok\n", 3) == 0)
+	/* From here a signal waits (and then finds its old action): one that came after the look
+	 * below must not take down a lab this `up` reports as up, nor cut its cleanup short. */
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, saved);
+	bool ok = strncmp(buf, "ok\n", 3) == 0;
+	if (ok && !up_interrupted) {
+		close(lock); /* the router holds it through its inherited copy */
 		return 0;
-	waitpid(child, NULL, 0);
-	fprintf(stderr, "vpclab: up: %s", got ? buf + (strncmp(buf, "error: ", 7) ? 0 : 7)
-					     : "the router exited before the lab was ready\n");
-	state_cleanup(lab);
-	return -EIO;
+	}
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (ok) {
+		/* The signal came with "ok" and still reached the running router: it took the lab
+		 * down itself and removed the lock file, which is no longer ours to touch. */
+		close(lock);
+		fprintf(stderr, "vpclab: up: interrupted; the lab was taken down again\n");
+		return -EINTR;
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	const char *why = got ? buf + (strncmp(buf, "error: ", 7) ? 0 : 7)
+			      : "the router exited before the lab was ready";
+	struct state_left left;
+	char what[512];
+	if (state_cleanup_left(lab, &left) < 0 && state_left_text(&left, lab, what, sizeof(what)) < 0) {
+		fprintf(stderr, "vpclab: up: %s; left: %s ('vpclab down %s' tries again)\n", why, what, lab);
+		close(lock);
+	} else {
+		fprintf(stderr, "vpclab: up: %s; nothing of the lab is left\n", why);
+		state_unlock(lab, lock);
+	}
+	return up_interrupted ? -EINTR : -EIO;
 }
 
 int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts *o)
@@ -613,7 +712,7 @@ int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts 
 	if (source)
 		state_write_source(lab, source); /* for `vpclab list`; a lab runs without it */
 	if (foreground) {
-		return router_main(t, -1, o, lock); /* it releases the lock */
+		return router_main(t, -1, o, lock, 0); /* it releases the lock */
 	}
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -622,22 +721,43 @@ int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts 
 		state_unlock(lab, lock);
 		return rc;
 	}
+	/* Set before the fork: a signal from then on reaches the router once its pid is known. */
+	struct sigaction on = {.sa_handler = up_on_signal}, old[3];
+	static const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+	sigemptyset(&on.sa_mask);
+	up_child = 0;
+	up_interrupted = 0;
+	for (int i = 0; i < 3; i++) /* one ignored (nohup) stays ignored */
+		if (sigaction(sigs[i], NULL, &old[i]) == 0 && old[i].sa_handler != SIG_IGN)
+			sigaction(sigs[i], &on, NULL);
+	pid_t parent = getpid();
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
 		rc = -errno;
+		for (int i = 0; i < 3; i++)
+			sigaction(sigs[i], &old[i], NULL);
 		state_cleanup(lab);
 		state_unlock(lab, lock);
 		return rc;
 	}
 	if (pid == 0) {
+		for (int i = 0; i < 3; i++)
+			sigaction(sigs[i], &old[i], NULL);
 		close(pfd[0]);
 		daemon_detach(lab);
-		_exit(router_main(t, pfd[1], o, lock) < 0 ? 1 : 0);
+		_exit(router_main(t, pfd[1], o, lock, parent) < 0 ? 1 : 0);
 	}
+	up_child = pid;
+	if (up_interrupted)
+		kill(pid, SIGTERM); /* it came between the fork and the line above */
 	close(pfd[1]);
 	vl_tables_free(t);
-	rc = daemon_wait_ready(pfd[0], pid, lab);
-	close(lock); /* the router keeps holding it through its inherited copy (or removed it) */
+	sigset_t saved;
+	rc = daemon_wait_ready(pfd[0], pid, lab, lock, &saved);
+	up_child = 0;
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return rc;
 }

@@ -1,0 +1,3 @@
+build-merge/control/cli/status_print.o: control/cli/status_print.c \
+ control/cli/status_print.h
+control/cli/status_print.h:

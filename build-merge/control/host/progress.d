@@ -1,0 +1,3 @@
+build-merge/control/host/progress.o: control/host/progress.c \
+ control/host/progress.h
+control/host/progress.h:

@@ -1,0 +1,2 @@
+build-merge/dataplane/drop.o: dataplane/drop.c include/vpclab/drop.h
+include/vpclab/drop.h:

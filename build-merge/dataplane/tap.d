@@ -1,0 +1,2 @@
+build-merge/dataplane/tap.o: dataplane/tap.c dataplane/tap.h
+dataplane/tap.h:

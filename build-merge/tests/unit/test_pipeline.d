@@ -1,0 +1,18 @@
+build-merge/tests/unit/test_pipeline.o: tests/unit/test_pipeline.c \
+ tests/unit/fixture.h dataplane/ct.h dataplane/frag.h dataplane/pkt.h \
+ include/vpclab/drop.h dataplane/parse.h dataplane/pipeline.h \
+ dataplane/ct.h include/vpclab/explain.h include/vpclab/tables.h \
+ include/vpclab/addr.h dataplane/pkt.h dataplane/tables.h
+tests/unit/fixture.h:
+dataplane/ct.h:
+dataplane/frag.h:
+dataplane/pkt.h:
+include/vpclab/drop.h:
+dataplane/parse.h:
+dataplane/pipeline.h:
+dataplane/ct.h:
+include/vpclab/explain.h:
+include/vpclab/tables.h:
+include/vpclab/addr.h:
+dataplane/pkt.h:
+dataplane/tables.h:
