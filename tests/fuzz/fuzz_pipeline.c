@@ -39,6 +39,8 @@ static struct {
 	uint16_t in_port;
 	int ip_valid;      /* its IPv4 header checksum was right */
 	int l4_valid;      /* its whole TCP/UDP/ICMP checksum was right (not partial, not GSO) */
+	int partial_valid; /* NEEDS_CSUM (not GSO) with csum_start/offset at its TCP/UDP checksum,
+			    * holding the pseudo-header sum */
 	unsigned sent;
 } cur;
 
@@ -142,6 +144,19 @@ static int l4_csum_ok(const uint8_t *f, uint32_t len)
 	return csum_fold((uint32_t)s) == 0xffff;
 }
 
+/* A partial checksum as the kernel leaves it: the vnet header points at the TCP/UDP checksum
+ * field, which holds the folded pseudo-header sum. */
+static int partial_ok(const uint8_t *f, uint32_t len, const struct virtio_net_hdr *vh)
+{
+	unsigned ihl = ip_header(f, len);
+	int64_t ps = l4_sum(f, len, 1);
+	if (!ihl || ps < 0 || f[ETH_HLEN_ + 9] == IPPROTO_ICMP_)
+		return 0;
+	int at = l4_csum_at(f[ETH_HLEN_ + 9]);
+	return vh->csum_start == ETH_HLEN_ + ihl && vh->csum_offset == at &&
+	       rd16(f + ETH_HLEN_ + ihl + at) == csum_fold((uint32_t)ps);
+}
+
 /* Every frame the pipeline sends: a valid port, inside its buffer, checksums kept. */
 static int check_send(void *ctx, uint16_t port, const struct pkt *p)
 {
@@ -166,6 +181,9 @@ static int check_send(void *ctx, uint16_t port, const struct pkt *p)
 	if (cur.l4_valid && !partial && !gso && !in_frag && l4_sum(f, p->len, 0) >= 0 &&
 	    !l4_csum_ok(f, p->len))
 		fail("L4 checksum broken on the way");
+	if (cur.partial_valid && partial && !gso && !in_frag && l4_sum(f, p->len, 1) >= 0 &&
+	    !partial_ok(f, p->len, vh))
+		fail("partial L4 checksum (NEEDS_CSUM) broken on the way");
 	return 0;
 }
 
@@ -226,6 +244,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cur.ip_valid = ip_csum_ok(frame, len);
 		cur.l4_valid = !(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
 			       vh->gso_type == VIRTIO_NET_HDR_GSO_NONE && l4_csum_ok(frame, len);
+		cur.partial_valid = (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+				    vh->gso_type == VIRTIO_NET_HDR_GSO_NONE && partial_ok(frame, len, vh);
 		uint64_t before = outcomes(s);
 		struct verdict v = pipeline_process(s, frame, len, sizeof(buf) - VNET_LEN, vh, port, now);
 		if (v.action == VERDICT_DROP) {

@@ -194,6 +194,17 @@ static void gso(const char *from, const char *src, const char *dst, uint8_t prot
 	emit(p, 1, v, f, len);
 }
 
+/* A TCP or UDP packet whose checksum the kernel left partial (NEEDS_CSUM, no GSO). */
+static void partial(const char *from, const char *src, const char *dst, uint8_t proto,
+		    uint16_t sport, uint16_t dport, uint8_t flags, uint16_t payload)
+{
+	static uint8_t f[70000];
+	uint16_t p = port_of(from);
+	uint32_t len = mk(f, p, ip4(src), ip4(dst), proto, sport, dport, flags, payload);
+	struct vnet_in v = {CTL_NEEDS_CSUM, 0, 0};
+	emit(p, 1, v, f, len);
+}
+
 /* A TCP segment (SYN) of payload bytes from `from`, cut into IPv4 fragments of at most 1480 bytes
  * of data, sent last fragment first when reverse. */
 static void fragments(const char *from, const char *src, const char *dst, uint16_t dport,
@@ -381,6 +392,16 @@ int main(int argc, char **argv)
 
 	seed_begin(dir, "gso-tcp-local");
 	gso("web", WEB, APP, IPPROTO_TCP_, 41401, 5432, 14000, 8948);
+	seed_end();
+
+	seed_begin(dir, "partial-csum");
+	partial("app", APP, EXT, IPPROTO_TCP_, 40450, 80, TCPF_SYN, 0);
+	reply(TCPF_SYN | TCPF_ACK, 1);
+	partial("app", APP, EXT, IPPROTO_TCP_, 40450, 80, TCPF_ACK, 1000);
+	partial("web", WEB, EXT, IPPROTO_UDP_, 41450, 9000, 0, 3000);
+	partial("app", APP, EXT, IPPROTO_UDP_, 40451, 9000, 0, 200);
+	partial("ext", EXT, "203.0.113.10", IPPROTO_TCP_, 50450, 80, TCPF_SYN, 0);
+	partial("web", WEB, APP, IPPROTO_TCP_, 41451, 5432, TCPF_SYN, 100);
 	seed_end();
 
 	seed_begin(dir, "gso-udp");

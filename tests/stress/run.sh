@@ -224,7 +224,7 @@ s_flood() {
 	say "2 syn-flood: flood $(cat "$T/flood.out") SYNs at t:8080; b->c ping $busy; l->t ${ok:-0}/16 connects; drops: $dr"
 	result syn-flood "$n SYNs at ${rate}/s, VPCLAB_CT_LIMIT=16384" \
 		"legit ${ok:-0}/16 | idle $idle | flood $busy | drops $dr"
-	kill "$sp" 2>/dev/null
+	kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
 	timeout 30 "$VPCLAB" down "$lab" >/dev/null 2>&1
 }
 
@@ -238,7 +238,7 @@ s_ups() {
 		oks=0
 		for k in 1 2 3; do wait -n && oks=$((oks + 1)); done
 		case $oks in 1) good=$((good + 1)) ;; 0) none=$((none + 1)) ;; *) both=$((both + 1)) ;; esac
-		[ "$r" -eq 1 ] && say "3 concurrent-up: round 1: $(for k in 1 2 3; do head -c 80 "$T/u.$k" | head -n 1; echo -n ' / '; done)"
+		[ "$r" -eq 1 ] && say "3 concurrent-up: round 1: $(for k in 1 2 3; do tr -s '\n' ' ' <"$T/u.$k" | cut -c1-60; done | paste -sd'|')"
 		timeout 60 "$VPCLAB" down "$lab" >/dev/null 2>&1
 	done
 	say "3 concurrent-up: 20 rounds of 3 concurrent ups: $good exactly one, $none none, $both several"
@@ -287,10 +287,10 @@ s_soak() {
 	PIDS+=($!)
 	for _ in $(seq 50); do nsx "$lab" sv ss -ltnH 'sport = :8080' | grep -q . && break; sleep 0.1; done
 	r0=$(rss_kb "$pid")
-	say "5 soak: $SOAK_SECONDS s of mixed traffic (TCP churn via NAT and inside the VPC at 100/s each, pings, UDP at 2,000/s); router VmRSS $r0 kB"
+	say "5 soak: $SOAK_SECONDS s of mixed traffic (TCP churn via NAT and inside the VPC at 100/s each, pings, UDP at 2,000/s over 256 flows); router VmRSS $r0 kB"
 	nsx "$lab" a "$PY" "$RAW" churn 198.51.100.10 8080 "$SOAK_SECONDS" 100 >"$T/churn1" & ch+=($!)
 	nsx "$lab" c "$PY" "$RAW" churn 10.0.1.11 8080 "$SOAK_SECONDS" 100 >"$T/churn2" & ch+=($!)
-	nsx "$lab" c timeout $((SOAK_SECONDS + 5)) "$PY" "$RAW" udp 10.0.1.12 10.0.1.13 9 $((SOAK_SECONDS * 2000)) 2000 >/dev/null & ch+=($!)
+	nsx "$lab" c timeout $((SOAK_SECONDS + 5)) "$PY" "$RAW" udp 10.0.1.12 10.0.1.13 9 $((SOAK_SECONDS * 2000)) 2000 1024 256 >/dev/null & ch+=($!)
 	ping=$(ping_stats "$lab" b 10.0.1.12 $((SOAK_SECONDS * 5)) 0.2)
 	wait "${ch[@]}"
 	r1=$(rss_kb "$pid")
@@ -326,7 +326,7 @@ print(n)' "$T/flows.json" 2>/dev/null || echo "?")
 	say "5 soak: flows --json with $tracked connections tracked: ${ms} ms, $nflows entries shown; b->c ping max ${dmax:-?} ms meanwhile; VmRSS after $r2 kB"
 	result soak "${SOAK_SECONDS}s mixed; flows --json on $tracked tracked" \
 		"VmRSS $r0 -> $r1 kB (after dump $r2); flows ${ms} ms ($nflows shown), ping max ${dmax:-?} ms"
-	kill "$sp" 2>/dev/null
+	kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
 	timeout 30 "$VPCLAB" down "$lab" >/dev/null 2>&1
 }
 
