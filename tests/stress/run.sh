@@ -328,6 +328,7 @@ print(n)' "$T/flows.json" 2>/dev/null || echo "?")
 		"VmRSS $r0 -> $r1 kB (after dump $r2); flows ${ms} ms ($nflows shown), ping max ${dmax:-?} ms"
 	kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
 	timeout 30 "$VPCLAB" down "$lab" >/dev/null 2>&1
+	wait 2>/dev/null # the servers `down` ended: reaped here, not reported as "Terminated"
 }
 
 want=("$@")
