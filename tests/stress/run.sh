@@ -326,9 +326,12 @@ print(n)' "$T/flows.json" 2>/dev/null || echo "?")
 	say "5 soak: flows --json with $tracked connections tracked: ${ms} ms, $nflows entries shown; b->c ping max ${dmax:-?} ms meanwhile; VmRSS after $r2 kB"
 	result soak "${SOAK_SECONDS}s mixed; flows --json on $tracked tracked" \
 		"VmRSS $r0 -> $r1 kB (after dump $r2); flows ${ms} ms ($nflows shown), ping max ${dmax:-?} ms"
-	kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
-	timeout 30 "$VPCLAB" down "$lab" >/dev/null 2>&1
-	wait 2>/dev/null # the servers `down` ended: reaped here, not reported as "Terminated"
+	{ # the servers `down` ends are reaped here, not reported as "Terminated"
+		kill "$sp"
+		wait "$sp"
+		timeout 30 "$VPCLAB" down "$lab" >/dev/null
+		wait
+	} 2>/dev/null
 }
 
 want=("$@")
