@@ -88,7 +88,7 @@ bench: deps
 	bash tests/bench/labsize.sh
 
 # Issue 9's load and fault scenarios (root, ~5 minutes, not part of check): NAT exhaustion, a SYN
-# flood, concurrent ups, down of a stopped router, a soak; one result line each, then a table.
+# flood, concurrent ups, down of a stopped router, a soak, churn; one result line each, a table.
 stress: deps
 	$(MAKE) all
 	bash tests/stress/run.sh

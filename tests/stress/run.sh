@@ -12,7 +12,9 @@
 #   4 down-stopped    `down` of a router stopped with SIGSTOP: exit code, time, what is left
 #   5 soak            SOAK_SECONDS (60) of mixed traffic: the router's VmRSS at start and end; then
 #                     `flows --json` on ~50,000 flows: its time and the ping max RTT meanwhile
-# Usage: bash tests/stress/run.sh [SCENARIO...]   (1-5 or names; VPCLAB=path to the binary)
+#   6 churn           ordinary connection churn (100 connect+close/s, 20 s) into a small pool
+#                     (VPCLAB_CT_LIMIT=4096): failed connects and ct_full drops
+# Usage: bash tests/stress/run.sh [SCENARIO...]   (1-6 or names; VPCLAB=path to the binary)
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 VPCLAB=${VPCLAB:-$REPO/bin/vpclab}
@@ -334,8 +336,29 @@ print(n)' "$T/flows.json" 2>/dev/null || echo "?")
 	} 2>/dev/null
 }
 
+# ---------------------------------------------------------------- 6: connection churn
+s_churn() {
+	local lab="$P-c" sp out dr
+	lab_file "$lab" "$T/c.yaml" a:10.0.1.10:open b:10.0.1.11:svc
+	up_lab "$lab" "$T/c.yaml" VPCLAB_CT_LIMIT=4096 || { result churn "up failed" "-"; return; }
+	nsx "$lab" b "$PY" "$RAW" serve 8080 40 &
+	sp=$!
+	PIDS+=("$sp")
+	for _ in $(seq 50); do nsx "$lab" b ss -ltnH 'sport = :8080' | grep -q . && break; sleep 0.1; done
+	out=$(nsx "$lab" a "$PY" "$RAW" churn 10.0.1.11 8080 20 100)
+	dr=$(drops "$lab")
+	say "6 churn: a->b TCP connect+close at 100/s for 20 s with VPCLAB_CT_LIMIT=4096: $out; drops: $dr"
+	result churn "100 conn/s for 20 s, VPCLAB_CT_LIMIT=4096" "$out | drops $dr"
+	{
+		kill "$sp"
+		wait "$sp"
+		timeout 30 "$VPCLAB" down "$lab" >/dev/null
+		wait
+	} 2>/dev/null
+}
+
 want=("$@")
-[ "${#want[@]}" -eq 0 ] && want=(1 2 3 4 5)
+[ "${#want[@]}" -eq 0 ] && want=(1 2 3 4 5 6)
 start=$(date +%s)
 say "vpclab $("$VPCLAB" --version 2>/dev/null | head -n 1) ($VPCLAB)"
 for w in "${want[@]}"; do
@@ -345,6 +368,7 @@ for w in "${want[@]}"; do
 	3|*up*) s_ups ;;
 	4|down*) s_stopped ;;
 	5|soak) s_soak ;;
+	6|churn) s_churn ;;
 	*) say "unknown scenario $w" ;;
 	esac
 done
