@@ -204,8 +204,9 @@ s_flood() {
 		b:10.0.1.11:open c:10.0.1.12:open
 	up_lab "$lab" "$T/f.yaml" VPCLAB_CT_LIMIT=16384 || { result syn-flood "up failed" "-"; return; }
 	ns_drop "$lab" f output "tcp flags & rst == rst" # the flooder never resets its half-open flows
-	nsx "$lab" t "$PY" "$RAW" serve 8080 60 &
+	ip netns exec "$lab-t" "$PY" "$RAW" serve 8080 60 &
 	sp=$!
+	disown "$sp" # servers are killed, or ended by `down`: no "Terminated" report
 	PIDS+=("$sp")
 	for _ in $(seq 50); do nsx "$lab" t ss -ltnH 'sport = :8080' | grep -q . && break; sleep 0.1; done
 	idle=$(ping_stats "$lab" b 10.0.1.12 100 0.01)
@@ -226,7 +227,7 @@ s_flood() {
 	say "2 syn-flood: flood $(cat "$T/flood.out") SYNs at t:8080; b->c ping $busy; l->t ${ok:-0}/16 connects; drops: $dr"
 	result syn-flood "$n SYNs at ${rate}/s, VPCLAB_CT_LIMIT=16384" \
 		"legit ${ok:-0}/16 | idle $idle | flood $busy | drops $dr"
-	kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
+	kill "$sp" 2>/dev/null
 	timeout 30 "$VPCLAB" down "$lab" >/dev/null 2>&1
 }
 
@@ -282,11 +283,13 @@ s_soak() {
 	up_lab "$lab" "$T/s.yaml" || { result soak "up failed" "-"; return; }
 	pid=$(router_pid "$lab")
 	ns_drop "$lab" d input "udp dport 9" # the ~50,000 UDP flows get no answers
-	nsx "$lab" sv "$PY" "$RAW" serve 8080 $((SOAK_SECONDS + 30)) &
+	ip netns exec "$lab-sv" "$PY" "$RAW" serve 8080 $((SOAK_SECONDS + 30)) &
 	sp=$!
 	PIDS+=("$sp")
-	nsx "$lab" b "$PY" "$RAW" serve 8080 $((SOAK_SECONDS + 30)) &
+	disown "$sp"
+	ip netns exec "$lab-b" "$PY" "$RAW" serve 8080 $((SOAK_SECONDS + 30)) &
 	PIDS+=($!)
+	disown $!
 	for _ in $(seq 50); do nsx "$lab" sv ss -ltnH 'sport = :8080' | grep -q . && break; sleep 0.1; done
 	r0=$(rss_kb "$pid")
 	say "5 soak: $SOAK_SECONDS s of mixed traffic (TCP churn via NAT and inside the VPC at 100/s each, pings, UDP at 2,000/s over 256 flows); router VmRSS $r0 kB"
@@ -328,12 +331,8 @@ print(n)' "$T/flows.json" 2>/dev/null || echo "?")
 	say "5 soak: flows --json with $tracked connections tracked: ${ms} ms, $nflows entries shown; b->c ping max ${dmax:-?} ms meanwhile; VmRSS after $r2 kB"
 	result soak "${SOAK_SECONDS}s mixed; flows --json on $tracked tracked" \
 		"VmRSS $r0 -> $r1 kB (after dump $r2); flows ${ms} ms ($nflows shown), ping max ${dmax:-?} ms"
-	{ # the servers `down` ends are reaped here, not reported as "Terminated"
-		kill "$sp"
-		wait "$sp"
-		timeout 30 "$VPCLAB" down "$lab" >/dev/null
-		wait
-	} 2>/dev/null
+	kill "$sp" 2>/dev/null
+	timeout 30 "$VPCLAB" down "$lab" >/dev/null 2>&1
 }
 
 # ---------------------------------------------------------------- 6: connection churn
@@ -341,20 +340,17 @@ s_churn() {
 	local lab="$P-c" sp out dr
 	lab_file "$lab" "$T/c.yaml" a:10.0.1.10:open b:10.0.1.11:svc
 	up_lab "$lab" "$T/c.yaml" VPCLAB_CT_LIMIT=4096 || { result churn "up failed" "-"; return; }
-	nsx "$lab" b "$PY" "$RAW" serve 8080 40 &
+	ip netns exec "$lab-b" "$PY" "$RAW" serve 8080 40 &
 	sp=$!
 	PIDS+=("$sp")
+	disown "$sp"
 	for _ in $(seq 50); do nsx "$lab" b ss -ltnH 'sport = :8080' | grep -q . && break; sleep 0.1; done
 	out=$(nsx "$lab" a "$PY" "$RAW" churn 10.0.1.11 8080 20 100)
 	dr=$(drops "$lab")
 	say "6 churn: a->b TCP connect+close at 100/s for 20 s with VPCLAB_CT_LIMIT=4096: $out; drops: $dr"
 	result churn "100 conn/s for 20 s, VPCLAB_CT_LIMIT=4096" "$out | drops $dr"
-	{
-		kill "$sp"
-		wait "$sp"
-		timeout 30 "$VPCLAB" down "$lab" >/dev/null
-		wait
-	} 2>/dev/null
+	kill "$sp" 2>/dev/null
+	timeout 30 "$VPCLAB" down "$lab" >/dev/null 2>&1
 }
 
 want=("$@")
