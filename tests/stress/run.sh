@@ -4,8 +4,9 @@
 # what was applied and one result line, then a table:
 #   1 nat-exhaustion  ping between two other instances, idle and while one instance retries SYNs
 #                     through a NAT gateway whose ports toward the destination are all in use
-#                     (VPCLAB_NAT_PORTS narrows the range; "not supported" and the full range
-#                     filled when the router ignores it)
+#                     (VPCLAB_NAT_PORTS=STRESS_NAT_PORTS, default 1024-4095, narrows the range;
+#                     "not supported" and the full range filled when the router ignores it;
+#                     STRESS_NAT_PORTS=full fills the full range, as issue 9 measured)
 #   2 syn-flood       a bounded SYN flood at an allowed port: unrelated ping, and how many of 16
 #                     connects from a third instance succeed (VPCLAB_CT_LIMIT: a small pool)
 #   3 concurrent-up   20 rounds of 3 concurrent `up`s of one lab: rounds with exactly one success
@@ -164,35 +165,40 @@ ns_drop() { # LAB HOST RULE
 
 # ---------------------------------------------------------------- 1: NAT exhaustion
 s_nat() {
-	local lab="$P-n" narrow=1024-4095 n fill supported errs idle busy rp
+	local lab="$P-n" narrow=${STRESS_NAT_PORTS:-1024-4095} n fill=0 supported errs=0 idle busy rp env=()
 	lab_file "$lab" "$T/n.yaml" a:10.0.1.10:open b:10.0.1.11:open c:10.0.1.12:open
-	up_lab "$lab" "$T/n.yaml" VPCLAB_NAT_PORTS=$narrow || { result nat-exhaustion "up failed" "-"; return; }
+	[ "$narrow" != full ] && env=("VPCLAB_NAT_PORTS=$narrow")
+	up_lab "$lab" "$T/n.yaml" "${env[@]}" || { result nat-exhaustion "up failed" "-"; return; }
 	ns_drop "$lab" sv input "tcp dport 9" # the destination never answers: ports stay in use
 	idle=$(ping_stats "$lab" b 10.0.1.12 100 0.01)
 	say "1 nat-exhaustion: idle b->c ping: $idle"
 	# range + 256 new flows from source ports 1024 up (wrapping to 1): the last 256 find no port
-	fill=$((4095 - 1024 + 1 + 256))
-	nsx "$lab" a "$PY" "$RAW" syn 10.0.1.10 198.51.100.10 9 "$fill" 20000 >/dev/null
-	errs=$(nat_wait "$lab" ErrorPortAllocation 3)
-	supported="VPCLAB_NAT_PORTS=$narrow"
+	supported="full range (STRESS_NAT_PORTS=full)"
+	if [ "$narrow" != full ]; then
+		fill=$((${narrow#*-} - ${narrow%-*} + 1 + 256))
+		nsx "$lab" a "$PY" "$RAW" syn 10.0.1.10 198.51.100.10 9 "$fill" 20000 >/dev/null
+		errs=$(nat_wait "$lab" ErrorPortAllocation 3)
+		supported="VPCLAB_NAT_PORTS=$narrow"
+	fi
 	if [ "$errs" = "?" ] || [ "$errs" -eq 0 ]; then
-		supported="VPCLAB_NAT_PORTS not supported (router used the full range)"
+		[ "$narrow" != full ] && supported="VPCLAB_NAT_PORTS not supported (router used the full range)"
 		say "1 nat-exhaustion: $supported; filling all 64,512 ports"
+		nsx "$lab" a "$PY" "$RAW" syn 10.0.1.10 198.51.100.10 9 $((64512 + 256 - fill)) 20000 \
+			$((1024 + fill)) >/dev/null
 		fill=$((64512 + 256))
-		nsx "$lab" a "$PY" "$RAW" syn 10.0.1.10 198.51.100.10 9 $((fill - 4095 + 1024 - 1)) 20000 4096 >/dev/null
 		errs=$(nat_wait "$lab" ErrorPortAllocation 15)
 	fi
 	say "1 nat-exhaustion: filled ($supported); ErrorPortAllocation $errs"
-	# a retries SYNs of the 256 flows that found no port, 1,000/s, while b pings c
-	nsx "$lab" a timeout 20 "$PY" "$RAW" syn 10.0.1.10 198.51.100.10 9 10000 1000 \
+	# a retries SYNs of the 256 flows that found no port, 2,000/s, while b pings c
+	nsx "$lab" a timeout 20 "$PY" "$RAW" syn 10.0.1.10 198.51.100.10 9 20000 2000 \
 		$((1 + (1023 + fill - 256) % 65535)) 256 >/dev/null &
 	rp=$!
 	PIDS+=("$rp")
 	busy=$(ping_stats "$lab" b 10.0.1.12 100 0.02)
 	kill "$rp" 2>/dev/null; wait "$rp" 2>/dev/null
 	n=$(nat_counter "$lab" ErrorPortAllocation)
-	say "1 nat-exhaustion: during 1,000 SYN/s retries into the full NAT: b->c ping $busy"
-	result nat-exhaustion "$supported; full dst + 1000 SYN/s retries; port errors $errs -> $n" \
+	say "1 nat-exhaustion: during 2,000 SYN/s retries into the full NAT: b->c ping $busy"
+	result nat-exhaustion "$supported; full dst + 2000 SYN/s retries; port errors $errs -> $n" \
 		"idle $idle | exhausted $busy"
 	timeout 30 "$VPCLAB" down "$lab" >/dev/null 2>&1
 }
