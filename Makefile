@@ -23,7 +23,7 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libmnl-dev \
             libpcap-dev libjansson-dev check libsubunit-dev iproute2 iputils-ping netcat-openbsd \
             curl iperf3 nftables tcpdump python3 clang
 
-.PHONY: all deps check check-offline check-unit check-sys asan bench demo clean fuzz fuzz-build
+.PHONY: all deps check check-offline check-unit check-sys asan bench stress demo clean fuzz fuzz-build
 all: $(BIN)
 
 $(BIN): $(BUILD)/control/cli/main.o $(BUILD)/libvpclab.a
@@ -86,6 +86,12 @@ bench: deps
 	bash tests/bench/run.sh
 	bash tests/bench/nat.sh
 	bash tests/bench/labsize.sh
+
+# Issue 9's load and fault scenarios (root, ~5 minutes, not part of check): NAT exhaustion, a SYN
+# flood, concurrent ups, down of a stopped router, a soak, churn; one result line each, a table.
+stress: deps
+	$(MAKE) all
+	bash tests/stress/run.sh
 
 # Coverage-guided fuzzing with clang's libFuzzer: every tests/fuzz/fuzz_NAME.c, built with ASan and
 # UBSan into build-fuzz/fuzz_NAME, run FUZZ_SECONDS each from the seeds in tests/fuzz/corpus_NAME.

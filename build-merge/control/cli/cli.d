@@ -1,2 +1,0 @@
-build-merge/control/cli/cli.o: control/cli/cli.c control/cli/cli.h
-control/cli/cli.h:

@@ -1,3 +1,0 @@
-build-merge/control/cli/status_print.o: control/cli/status_print.c \
- control/cli/status_print.h
-control/cli/status_print.h:

@@ -1,3 +1,0 @@
-build-merge/control/host/parallel.o: control/host/parallel.c \
- control/host/parallel.h
-control/host/parallel.h:

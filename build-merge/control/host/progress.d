@@ -1,3 +1,0 @@
-build-merge/control/host/progress.o: control/host/progress.c \
- control/host/progress.h
-control/host/progress.h:

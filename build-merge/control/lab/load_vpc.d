@@ -1,9 +1,0 @@
-build-merge/control/lab/load_vpc.o: control/lab/load_vpc.c \
- control/lab/load.h control/lab/model.h control/lab/diag.h \
- control/lab/lab.h include/vpclab/tables.h include/vpclab/addr.h
-control/lab/load.h:
-control/lab/model.h:
-control/lab/diag.h:
-control/lab/lab.h:
-include/vpclab/tables.h:
-include/vpclab/addr.h:

@@ -1,3 +1,0 @@
-build-merge/control/labtest/probe.o: control/labtest/probe.c \
- control/labtest/probe.h
-control/labtest/probe.h:

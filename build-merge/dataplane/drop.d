@@ -1,2 +1,0 @@
-build-merge/dataplane/drop.o: dataplane/drop.c include/vpclab/drop.h
-include/vpclab/drop.h:

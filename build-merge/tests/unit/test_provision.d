@@ -1,3 +1,0 @@
-build-merge/tests/unit/test_provision.o: tests/unit/test_provision.c \
- control/host/provision.h
-control/host/provision.h:
