@@ -472,6 +472,21 @@ static uint16_t ck_ref_subnet(struct ck *c, const struct lab_str *ref, const str
 	return ck_resolve(c, ref, "subnet", in->gidx, s ? s->vpc : -1, s ? s->gidx : VL_NONE);
 }
 
+/* `run` goes to `sh -c` as one argument: empty would start a shell that does nothing, and a
+ * bound keeps the lab's state (it travels to the router) small. */
+static void ck_instance_run(struct ck *c, const struct lab_instance *x)
+{
+	if (!x->run.s)
+		return;
+	size_t n = strlen(x->run.s);
+	if (n == 0 || strspn(x->run.s, " \t\n") == n)
+		diag_error(c->d, x->run.at, "'run' of instance '%s' is empty: give a command line "
+			   "or leave the key out", x->name.s ? x->name.s : "?");
+	else if (n > LAB_RUN_MAX)
+		diag_error(c->d, x->run.at, "'run' of instance '%s' is %zu bytes: at most %d",
+			   x->name.s ? x->name.s : "?", n, LAB_RUN_MAX);
+}
+
 static void ck_instance_sgs(struct ck *c, struct lab_instance *x, const struct lab_vpc *v)
 {
 	const struct lab_names *l = &x->security_groups;
@@ -519,6 +534,7 @@ static void ck_vpc_refs(struct ck *c, struct lab_vpc *v)
 		x->subnet_idx = x->subnet.s ? ck_ref_subnet(c, &x->subnet, v) : VL_NONE;
 		x->eip = VL_NONE;
 		ck_instance_sgs(c, x, v);
+		ck_instance_run(c, x);
 	}
 }
 

@@ -102,6 +102,11 @@ static bool ld_str(struct ld *l, yaml_node_t *n, const char *key, const char *in
 		ld_type_error(l, n, key, in, "a string");
 		return false;
 	}
+	/* A "\0" escape would silently cut the string at strdup: say so instead. */
+	if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length) {
+		diag_error(l->d, ld_loc(l, n), "'%s' in %s contains a NUL character", key, in);
+		return false;
+	}
 	out->s = lab_strdup(l->m, (const char *)n->data.scalar.value);
 	if (!out->s)
 		ld_oom(l);

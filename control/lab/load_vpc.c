@@ -116,6 +116,7 @@ static const struct ld_field inst_fields[] = {
 	{ "security_groups", LD_NAMES, false, offsetof(struct lab_instance, security_groups), NULL },
 	{ "source_dest_check", LD_BOOL, false, offsetof(struct lab_instance, source_dest_check), NULL },
 	{ "public_ip", LD_BOOL, false, offsetof(struct lab_instance, public_ip), NULL },
+	{ "run", LD_STR, false, offsetof(struct lab_instance, run), NULL },
 };
 static const struct ld_schema inst_schema = { "instance", inst_fields, LD_N(inst_fields) };
 

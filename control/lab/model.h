@@ -123,6 +123,7 @@ struct lab_instance {
 	struct lab_str name, subnet, ip;
 	struct lab_names security_groups;
 	struct lab_bool source_dest_check, public_ip;
+	struct lab_str run;            /* user data: `sh -c` line started in the namespace, or NULL */
 	uint16_t vpc, gidx;            /* check: gidx = port index */
 	uint16_t subnet_idx, eip;      /* check: tables indexes or VL_NONE */
 	uint16_t sgs[VL_MAX_PORT_SGS]; /* check: tables.sgs indexes ("default" when none named) */
@@ -218,6 +219,9 @@ struct lab_natgw *lab_find_natgw(const struct lab *m, const char *name);
 struct lab_instance *lab_find_instance(const struct lab *m, const char *name);
 struct lab_eip *lab_find_eip(const struct lab *m, const char *name);
 struct lab_host *lab_find_host(const struct lab *m, const char *name);
+
+/* Longest `run` command line, in bytes (a shell line, not a script: put scripts in files). */
+#define LAB_RUN_MAX 4096
 
 /* The default public pool, AWS documentation's TEST-NET-3. */
 #define LAB_DEFAULT_POOL ((struct prefix4){ 0xcb007100u, 24 })

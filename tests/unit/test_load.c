@@ -57,6 +57,38 @@ START_TEST(spec_example_addresses)
 }
 END_TEST
 
+/* `run` is kept verbatim (the shell parses it, not us); too long is an error at the value. */
+START_TEST(run_key_loaded_and_bounded)
+{
+	static const char head[] = "vpcs:\n  - name: main\n    cidr: 10.0.0.0/16\n"
+		"    subnets: [ { name: a, cidr: 10.0.1.0/24 } ]\n    instances:\n"
+		"      - { name: web, subnet: a, run: ";
+	struct lt r = { 0 };
+	lt_run(&r, "vpcs:\n  - name: main\n    cidr: 10.0.0.0/16\n"
+	       "    subnets: [ { name: a, cidr: 10.0.1.0/24 } ]\n    instances:\n"
+	       "      - { name: web, subnet: a, run: \"echo 'a b' > /tmp/x; sleep 1\" }\n"
+	       "      - { name: db, subnet: a }\n");
+	ck_assert_msg(r.errors == 0, "unexpected:\n%s", r.out);
+	ck_assert_str_eq(lab_find_instance(r.m, "web")->run.s, "echo 'a b' > /tmp/x; sleep 1");
+	ck_assert_ptr_null(lab_find_instance(r.m, "db")->run.s);
+	lt_done(&r);
+
+	char *big = malloc(sizeof(head) + LAB_RUN_MAX + 16);
+	ck_assert_ptr_nonnull(big);
+	size_t n = sizeof(head) - 1;
+	memcpy(big, head, n);
+	memset(big + n, 'x', LAB_RUN_MAX + 1);
+	strcpy(big + n + LAB_RUN_MAX + 1, " }\n");
+	struct lt r2 = { 0 };
+	lt_run(&r2, big);
+	ck_assert_int_eq(r2.errors, 1);
+	ck_assert_msg(lt_has(&r2, "6:38: error: 'run' of instance 'web' is 4097 bytes: at most 4096"),
+		      "got:\n%s", r2.out);
+	lt_done(&r2);
+	free(big);
+}
+END_TEST
+
 START_TEST(spec_example_locations)
 {
 	struct lt r = { 0 };
@@ -463,6 +495,7 @@ Suite *suite_load(void)
 	tcase_add_test(tc, spec_example_is_clean);
 	tcase_add_test(tc, spec_example_addresses);
 	tcase_add_test(tc, spec_example_locations);
+	tcase_add_test(tc, run_key_loaded_and_bounded);
 	tcase_add_test(tc, bad_corpus_first_diagnostic);
 	tcase_add_test(tc, many_errors_all_reported);
 	tcase_add_test(tc, missing_file);
