@@ -111,20 +111,26 @@ static int cmd_up(int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	struct vl_tables *t = lab_compile(m);
+	errno = 0;
+	d.runs = t ? run_specs_of(m, &d.n_runs) : NULL;
 	lab_free(m);
-	if (!t) {
+	if (!t || (!d.runs && errno)) {
 		fprintf(stderr, "vpclab: up: %s\n", strerror(errno ? errno : ENOMEM));
+		vl_tables_free(t);
 		return EXIT_SYSTEM;
 	}
 	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
 		fprintf(stderr, "vpclab: up: /dev/net/tun: %s\n", strerror(errno));
 		vl_tables_free(t);
+		run_specs_free(d.runs, d.n_runs);
 		return EXIT_SYSTEM;
 	}
 	char lab[sizeof(t->lab)];
 	snprintf(lab, sizeof(lab), "%s", t->lab);
 	uint16_t n = t->n_ports;
-	if (daemon_up(t, path, &d) < 0)
+	int urc = daemon_up(t, path, &d);
+	run_specs_free(d.runs, d.n_runs);
+	if (urc < 0)
 		return EXIT_SYSTEM;
 	if (!d.foreground)
 		printf("lab %s is up: %u namespaces; 'vpclab status %s' shows them\n", lab, n, lab);

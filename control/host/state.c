@@ -202,7 +202,9 @@ int state_add_netns_many(const char *lab, const char *const *ns, size_t n)
 
 /* ---- down: stop what runs inside, then remove the namespaces ---- */
 
-#define STATE_TERM_MS 1500       /* how long instance processes get to exit after SIGTERM */
+/* How long instance processes (`run` commands among them) get to exit after SIGTERM before
+ * SIGKILL: 2 s, as rule-file.md promises for `run`. */
+#define STATE_TERM_MS 2000
 #define STATE_KILL_MS 1000       /* how long to wait for SIGKILLed ones to be gone */
 #define STATE_DEL_THREADS 2
 
@@ -495,6 +497,7 @@ int state_cleanup_left(const char *lab, struct state_left *left)
 		if (state_path(path, sizeof(path), lab, files[i]) == 0)
 			unlink(path);
 	state_remove_dir_files(lab, "flowlogs");
+	state_remove_dir_files(lab, "run");
 	if (state_path(path, sizeof(path), lab, NULL) == 0 && rmdir(path) < 0 && errno != ENOENT) {
 		left->dir = true;
 		if (!rc)

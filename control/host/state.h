@@ -1,6 +1,7 @@
 /* A running lab's footprint on the machine, under /run/vpclab/LAB/: `pid` (the router),
  * `netns` (every namespace, written BEFORE it is created so that `down` can clean up after a
- * crash at any point), `ctl` (the control socket), `log` (the router's stderr). */
+ * crash at any point), `ctl` (the control socket), `log` (the router's stderr),
+ * `flowlogs/` and `run/` (instances' `run` output, control/host/run.h). */
 #ifndef VPCLAB_STATE_H
 #define VPCLAB_STATE_H
 

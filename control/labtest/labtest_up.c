@@ -81,7 +81,15 @@ int labtest_up(const struct lab *m, const char *path, struct vl_tables **trace_t
 	lt_signals();
 	lt_more_files();
 	struct daemon_opts o = { .foreground = false, .flowlog_interval_s = 60 };
-	if (daemon_up(up, path, &o) < 0) {
+	errno = 0;
+	o.runs = run_specs_of(m, &o.n_runs);
+	if (!o.runs && errno) {
+		fprintf(stderr, "vpclab: test: %s\n", strerror(errno));
+		goto fail;
+	}
+	int urc = daemon_up(up, path, &o);
+	run_specs_free(o.runs, o.n_runs);
+	if (urc < 0) {
 		vl_tables_free(t);
 		return -EIO;
 	}

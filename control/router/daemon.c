@@ -500,6 +500,12 @@ static void on_sighup(int sig)
 		return;
 }
 
+static const char *run_port_name(uint16_t port, void *arg)
+{
+	const struct vl_tables *t = arg;
+	return t->ports[port].name;
+}
+
 static void report(int fd, const char *msg)
 {
 	if (fd >= 0 && write(fd, msg, strlen(msg)) < 0)
@@ -540,6 +546,10 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 	int rc = state_write_pid(lab, getpid());
 	if (rc == 0)
 		rc = router_start(&r, ready_fd);
+	/* User data once the lab is up (rule-file.md): before "ok", so that `up` returns with
+	 * every command started and a failure to start one is the up's error. */
+	if (rc == 0)
+		rc = run_start(lab, o->runs, o->n_runs, run_port_name, r.t, r.err, sizeof(r.err));
 	if (rc == 0 && parent) {
 		prctl(PR_SET_PDEATHSIG, 0); /* from "ok" on, the lab outlives its `up` */
 		if (router_stop_asked()) {

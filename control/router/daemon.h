@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "control/host/run.h"
 #include "vpclab/tables.h"
 
 /* Prepares t's lookup indexes, provisions it and runs the router for it. Background mode forks: the calling
@@ -15,6 +16,10 @@ struct daemon_opts {
 	uint32_t flowlog_interval_s;     /* flow log aggregation window (AWS: 60 or 600) */
 	uint64_t flowlog_max;            /* bytes per interface's flow log file before it is
 					  * rotated (0: FLOWLOG_MAX_DEFAULT) */
+	struct run_spec *runs;           /* instances' `run` commands, started once the lab is
+					  * up (the router's copy after the fork; the caller's
+					  * stays the caller's) */
+	size_t n_runs;
 };
 
 /* DESIGN: 1 MiB per interface (about 8,000 records), and the one rotated file NAME.log.1: the

@@ -1,0 +1,139 @@
+/* Starting instances' `run` commands: fork, setns into the instance's namespace, a new session,
+ * stdout and stderr to the log, then `sh -c`. Reaped by a SIGCHLD handler in the router. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "control/host/run.h"
+#include "control/host/state.h"
+#include "control/lab/model.h"
+
+int run_log_path(char *dst, size_t cap, const char *lab, const char *name)
+{
+	char file[160];
+	if ((size_t)snprintf(file, sizeof(file), "run/%s.log", name) >= sizeof(file))
+		return -ENAMETOOLONG;
+	return state_path(dst, cap, lab, file);
+}
+
+/* Reaps every exited child. The router's only children after provisioning are these commands,
+ * so nothing else waits for a pid that this could take first. */
+static void run_on_sigchld(int sig)
+{
+	int saved = errno;
+	(void)sig;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	errno = saved;
+}
+
+/* In the child: never returns. Errors go to the log when it is open, else to the router's
+ * stderr (its log). */
+static void run_child(const char *ns, const char *log, const char *cmd)
+{
+	/* The router blocks SIGTERM/SIGINT (its signalfd) and ignores SIGPIPE: a user's command
+	 * must get the defaults, or `down`'s SIGTERM would not reach it. */
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "vpclab: router: run: %s: %s\n", ns, strerror(errno));
+		_exit(127);
+	}
+	int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (out < 0 || in < 0) {
+		fprintf(stderr, "vpclab: router: run: %s: %s\n", log, strerror(errno));
+		_exit(127);
+	}
+	setsid();
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(127);
+	/* Taps, the control socket and the lab's lock are the router's: not the command's. */
+	close_range(3, ~0u, 0);
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	fprintf(stderr, "vpclab: run: /bin/sh: %s\n", strerror(errno));
+	_exit(127);
+}
+
+int run_start(const char *lab, struct run_spec *specs, size_t n,
+	      const char *(*name_of)(uint16_t port, void *arg), void *arg, char *err, size_t errcap)
+{
+	if (!n)
+		return 0;
+	struct sigaction sa = {.sa_handler = run_on_sigchld, .sa_flags = SA_RESTART | SA_NOCLDSTOP};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	char dir[256];
+	if (state_path(dir, sizeof(dir), lab, "run") < 0 || (mkdir(dir, 0700) < 0 && errno != EEXIST)) {
+		snprintf(err, errcap, "run: %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = name_of(specs[i].port, arg);
+		char ns[192], log[256];
+		if ((size_t)snprintf(ns, sizeof(ns), "/run/netns/%s-%s", lab, name) >= sizeof(ns) ||
+		    run_log_path(log, sizeof(log), lab, name) < 0) {
+			snprintf(err, errcap, "run: %s: name too long", name);
+			return -ENAMETOOLONG;
+		}
+		fflush(NULL); /* nothing buffered is written twice */
+		pid_t pid = fork();
+		if (pid < 0) {
+			int e = errno;
+			snprintf(err, errcap, "run: %s: fork: %s", name, strerror(e));
+			return -e;
+		}
+		if (pid == 0)
+			run_child(ns, log, specs[i].cmd);
+		specs[i].pid = pid;
+	}
+	return 0;
+}
+
+struct run_spec *run_specs_of(const struct lab *m, size_t *n)
+{
+	size_t k = 0;
+	*n = 0;
+	for (size_t v = 0; v < m->n_vpcs; v++)
+		for (size_t i = 0; i < m->vpcs[v].n_instances; i++)
+			k += m->vpcs[v].instances[i].run.s != NULL;
+	if (!k)
+		return NULL;
+	struct run_spec *specs = calloc(k, sizeof(*specs));
+	if (!specs)
+		return NULL;
+	for (size_t v = 0; v < m->n_vpcs; v++)
+		for (size_t i = 0; i < m->vpcs[v].n_instances; i++) {
+			const struct lab_instance *x = &m->vpcs[v].instances[i];
+			if (!x->run.s)
+				continue;
+			specs[*n].port = x->gidx;
+			specs[*n].cmd = strdup(x->run.s);
+			if (!specs[(*n)++].cmd) {
+				run_specs_free(specs, *n);
+				*n = 0;
+				errno = ENOMEM;
+				return NULL;
+			}
+		}
+	return specs;
+}
+
+void run_specs_free(struct run_spec *specs, size_t n)
+{
+	for (size_t i = 0; specs && i < n; i++)
+		free(specs[i].cmd);
+	free(specs);
+}
