@@ -44,7 +44,7 @@ vpcs:
 LAB
 
 # --- --help and --version
-cmds="check up down status list exec trace replay capture flows nat flowlogs eip test"
+cmds="check up down status list exec trace replay capture flows nat flowlogs eip logs test"
 for c in $cmds; do
 	run "$c" --help
 	if [ "$RC" = 0 ] && [ -z "$ERR" ] && printf '%s\n' "$OUT" | head -n 1 | grep -Eq "^usage: vpclab $c( |$)"; then
@@ -59,8 +59,8 @@ done
 for h in --help help; do
 	run $h
 	n=0; for c in $cmds; do printf '%s\n' "$OUT" | grep -Eq "^  $c +[A-Za-z]" && n=$((n + 1)); done
-	if [ "$RC" = 0 ] && [ "$n" = 14 ] && [ -z "$ERR" ]; then ok "vpclab $h lists the 14 commands on stdout"
-	else not_ok "vpclab $h lists the commands (expected 14 and exit 0, got $n, exit $RC)"; fi
+	if [ "$RC" = 0 ] && [ "$n" = 15 ] && [ -z "$ERR" ]; then ok "vpclab $h lists the 15 commands on stdout"
+	else not_ok "vpclab $h lists the commands (expected 15 and exit 0, got $n, exit $RC)"; fi
 done
 run --version
 if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -Eq '^vpclab [0-9A-Za-z][0-9A-Za-z.+~-]*$' && [ "$OUT" != "vpclab unknown" ]; then
@@ -105,6 +105,9 @@ usage_error "replay -o without a directory" "replay: -o needs a value" replay "$
 usage_error "exec without --" "exec: '--' before CMD missing" exec lab web true
 usage_error "exec without CMD" "exec: CMD missing" exec lab web --
 usage_error "exec --bogus" "exec: unknown option '--bogus'" exec --bogus lab web -- true
+usage_error "logs without NAME" "logs: NAME missing" logs
+usage_error "logs with three operands" "logs: unexpected argument 'c'" logs a b c
+usage_error "logs --bogus" "logs: unknown option '--bogus'" logs --bogus web
 usage_error "eip frobnicate" "eip: 'frobnicate' is not associate or disassociate" eip frobnicate x
 usage_error "eip associate without an instance" "eip: INSTANCE missing" eip associate web-eip --lab x
 usage_error "status ../x: not a lab name" "status: '../x' is not a lab name" status ../x
