@@ -78,25 +78,48 @@ static int cmd_apply(int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	const char *path = argv[optind];
-	int errors;
-	struct lab *new = cli_load_checked(path, &errors);
-	if (!new) {
+	struct diag *d = diag_create();
+	if (!d) {
+		fprintf(stderr, "vpclab: apply: out of memory\n");
+		return EXIT_SYSTEM;
+	}
+	/* Loaded, then checked once the running lab is known: what runs keeps its addresses
+	 * (lab_keep_addresses) before check assigns the ones left out. */
+	struct lab *new = lab_load(path, d), *old = NULL;
+	char lab[64] = "";
+	bool running = false;
+	if (new) {
+		snprintf(lab, sizeof(lab), "%s", lab_name(new));
+		running = lab[0] && state_lab_running(lab);
+	}
+	if (running && !diag_errors(d)) {
+		char source[4096];
+		state_source(lab, source, sizeof(source));
+		old = load_kept(lab, source);
+		if (!old || lab_keep_addresses(new, old) < 0) {
+			if (old)
+				fprintf(stderr, "vpclab: apply: out of memory\n");
+			lab_free(old);
+			lab_free(new);
+			diag_destroy(d);
+			return EXIT_SYSTEM;
+		}
+	}
+	if (new)
+		lab_check(new, d);
+	diag_print(d, stderr);
+	int errors = diag_errors(d) ? diag_errors(d) : (new ? 0 : 1);
+	diag_destroy(d);
+	if (errors) {
 		fprintf(stderr, "%s: %d error%s\n", path, errors, errors == 1 ? "" : "s");
+		lab_free(old);
+		lab_free(new);
 		return EXIT_INPUT;
 	}
-	char lab[64];
-	snprintf(lab, sizeof(lab), "%s", lab_name(new));
-	if (!state_lab_running(lab)) {
+	if (!running) {
 		fprintf(stderr, "vpclab: apply: lab %s is not running ('vpclab up %s' first)\n", lab, path);
 		lab_free(new);
 		return EXIT_INPUT;
-	}
-	char source[4096];
-	state_source(lab, source, sizeof(source));
-	struct lab *old = load_kept(lab, source);
-	if (!old) {
-		lab_free(new);
-		return EXIT_SYSTEM;
 	}
 	struct lab_plan *p = lab_diff(old, new);
 	lab_free(old);
@@ -119,7 +142,8 @@ const struct cli_cmd cli_apply = {
 	"  checks LAB.yaml as `up` does (every error FILE:LINE:COL; nothing changes), compares it\n"
 	"  with what the running lab of the same name runs (the copy `up` kept), and prints the\n"
 	"  plan: one line per change, '+' added, '-' removed, '~' changed; \"no changes\" when\n"
-	"  identical. Objects are matched by name, rules and routes by content.\n"
+	"  identical. Objects are matched by name, rules and routes by content. Instances, NAT\n"
+	"  gateways and elastic IPs that run keep their addresses when the file leaves them out.\n"
 	"  --dry-run  print the plan only. Required for now: applying the plan to the running lab\n"
 	"             is not built yet, and without --dry-run apply refuses (exit 3).\n"
 	"  --json     the plan as {\"changes\": [{\"op\", \"kind\", \"name\", \"detail\"}]}\n"

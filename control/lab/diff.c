@@ -503,6 +503,59 @@ static void hosts(struct df *d, const struct lab *o, const struct lab *n)
 			emit(d, LAB_ADD, "host", n->hosts[i].name.s, "(%s)", addr_fmt(n->hosts[i].addr, a));
 }
 
+/* Whether the subnet called name has the same CIDR in both VPCs (an address kept stays inside). */
+static bool same_subnet(const struct lab_vpc *o, const struct lab_vpc *n, const char *name)
+{
+	const struct lab_subnet *a = find_lab_subnet(o, name), *b = find_lab_subnet(n, name);
+	return a && b && same(a->cidr.s, b->cidr.s);
+}
+
+/* Gives x (an absent address) the address a, pointing its place at the object's own. */
+static int pin(struct lab *m, struct lab_str *x, struct loc at, uint32_t a)
+{
+	char buf[16];
+	if (x->s)
+		return 0;
+	x->s = lab_strdup(m, addr_fmt(a, buf));
+	x->at = at;
+	return x->s ? 0 : -ENOMEM;
+}
+
+int lab_keep_addresses(struct lab *new, const struct lab *old)
+{
+	int rc = 0;
+	for (size_t v = 0; v < new->n_vpcs; v++) {
+		struct lab_vpc *nv = &new->vpcs[v];
+		const struct lab_vpc *ov = find_vpc(old, nv->name.s);
+		if (!ov || !same(ov->cidr.s, nv->cidr.s))
+			continue;
+		for (size_t i = 0; i < nv->n_instances && !rc; i++) {
+			struct lab_instance *x = &nv->instances[i];
+			const struct lab_instance *o = find_lab_instance(ov, x->name.s);
+			if (o && o->addr_ok && same(o->subnet.s, x->subnet.s) &&
+			    same_subnet(ov, nv, x->subnet.s))
+				rc = pin(new, &x->ip, x->at, o->addr);
+		}
+		for (size_t i = 0; i < nv->n_natgws && !rc; i++) {
+			struct lab_natgw *g = &nv->natgws[i];
+			const struct lab_natgw *o = find_lab_natgw(ov, g->name.s);
+			if (o && o->addr_ok && same(o->subnet.s, g->subnet.s) &&
+			    same_subnet(ov, nv, g->subnet.s))
+				rc = pin(new, &g->ip, g->at, o->addr);
+		}
+	}
+	/* The pool as written (check has not run on new): an elastic IP keeps its address only
+	 * while the pool stays the same. */
+	if (!same(old->public_pool.s, new->public_pool.s))
+		return rc;
+	for (size_t i = 0; i < new->n_eips && !rc; i++) {
+		const struct lab_eip *o = lab_find_eip(old, new->eips[i].name.s);
+		if (o && o->addr_ok)
+			rc = pin(new, &new->eips[i].ip, new->eips[i].at, o->addr);
+	}
+	return rc;
+}
+
 struct lab_plan *lab_diff(const struct lab *old, const struct lab *new)
 {
 	struct df d = { calloc(1, sizeof(struct lab_plan)), 0 };

@@ -24,6 +24,13 @@ struct lab_plan {
 	size_t n, cap;
 };
 
+/* Before lab_check of new (loaded, not checked): every instance, NAT gateway and elastic IP of
+ * new that leaves its address out and is in old (same name; for instances and NAT gateways the
+ * same subnet) keeps old's address, as in AWS a running interface keeps its IP when another is
+ * added before it in the file. Without this, check's file-order assignment could renumber it
+ * (a remove and an add). 0 or -ENOMEM. */
+int lab_keep_addresses(struct lab *new, const struct lab *old);
+
 /* old and new: checked models (lab_check, no error). NULL with errno (ENOMEM) on failure. */
 struct lab_plan *lab_diff(const struct lab *old, const struct lab *new);
 void lab_plan_free(struct lab_plan *p);

@@ -1,6 +1,7 @@
 /* lab_diff against golden plans: every tests/unit/labs/diff/NAME.before.yaml and NAME.after.yaml
  * pair is loaded and checked, diffed, printed, and compared with NAME.plan. Also: every file
- * against itself is "no changes", and the JSON form carries the same changes.
+ * against itself is "no changes", the JSON form carries the same changes, and addresses that
+ * run are kept (lab_keep_addresses).
  * VPCLAB_BLESS=1 rewrites the .plan files (then read them before committing). */
 #include <check.h>
 #include <dirent.h>
@@ -152,6 +153,49 @@ START_TEST(json_has_every_change)
 }
 END_TEST
 
+#define KEEP_BEFORE                                                                          \
+	"name: s\nvpcs:\n  - name: main\n    cidr: 10.0.0.0/16\n"                             \
+	"    subnets: [ { name: a, cidr: 10.0.1.0/24 } ]\n"                                      \
+	"    instances:\n"
+#define KEEP_AFTER KEEP_BEFORE "      - { name: new, subnet: a }\n"
+
+static struct lab *load_text(const char *yaml, const struct lab *running)
+{
+	struct diag *d = diag_create();
+	struct lab *m = lab_load_buffer("s.yaml", yaml, strlen(yaml), d);
+	ck_assert_ptr_nonnull(m);
+	if (running)
+		ck_assert_int_eq(lab_keep_addresses(m, running), 0);
+	ck_assert_int_eq(lab_check(m, d), 0);
+	diag_destroy(d);
+	return m;
+}
+
+/* An instance added before a running one that left its address out: a fresh check would
+ * renumber the running one (a remove and an add); with lab_keep_addresses it keeps its IP
+ * and only the new one is added, with the next free address. */
+START_TEST(running_addresses_are_kept)
+{
+	struct lab *o = load_text(KEEP_BEFORE "      - { name: web, subnet: a }\n", NULL);
+	struct lab *fresh = load_text(KEEP_AFTER "      - { name: web, subnet: a }\n", NULL);
+	struct lab *kept = load_text(KEEP_AFTER "      - { name: web, subnet: a }\n", o);
+	struct lab_plan *p = lab_diff(o, fresh);
+	char *got = plan_text(p);
+	ck_assert_str_eq(got, "- instance web (subnet a, 10.0.1.4)\n+ instance web (subnet a, 10.0.1.5)\n"
+			 "+ instance new (subnet a, 10.0.1.4)\n");
+	free(got);
+	lab_plan_free(p);
+	p = lab_diff(o, kept);
+	got = plan_text(p);
+	ck_assert_str_eq(got, "+ instance new (subnet a, 10.0.1.5)\n");
+	free(got);
+	lab_plan_free(p);
+	lab_free(o);
+	lab_free(fresh);
+	lab_free(kept);
+}
+END_TEST
+
 Suite *suite_diff(void)
 {
 	Suite *s = suite_create("diff");
@@ -159,6 +203,7 @@ Suite *suite_diff(void)
 	tcase_add_test(tc, golden_plans);
 	tcase_add_test(tc, identical_is_no_changes);
 	tcase_add_test(tc, json_has_every_change);
+	tcase_add_test(tc, running_addresses_are_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }
