@@ -81,6 +81,36 @@ int state_write_source(const char *lab, const char *path)
 	return fclose(f) == 0 ? 0 : -EIO;
 }
 
+int state_keep_file(const char *lab, const char *path)
+{
+	char dst[256];
+	int rc = state_path(dst, sizeof(dst), lab, STATE_KEPT_FILE);
+	if (rc < 0)
+		return rc;
+	FILE *in = fopen(path, "re");
+	if (!in)
+		return -errno;
+	FILE *out = fopen(dst, "we");
+	if (!out) {
+		rc = -errno;
+		fclose(in);
+		return rc;
+	}
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -EIO;
+	if (ferror(in))
+		rc = -EIO;
+	fclose(in);
+	if (fclose(out) != 0 && !rc)
+		rc = -EIO;
+	if (rc < 0)
+		unlink(dst);
+	return rc;
+}
+
 int state_source(const char *lab, char *dst, size_t cap)
 {
 	char path[256];

@@ -24,6 +24,10 @@ bool state_lab_running(const char *lab);
 
 /* Records the absolute path of the lab file in /run/vpclab/LAB/source. 0 or -errno. */
 int state_write_source(const char *lab, const char *path);
+/* A copy of the lab file as `up` loaded it, /run/vpclab/LAB/lab.yaml: what `apply` diffs
+ * against and `status` compares with the file on disk, even after the user edited it. */
+#define STATE_KEPT_FILE "lab.yaml"
+int state_keep_file(const char *lab, const char *path);
 /* The recorded lab file into dst ("" when none). 0 or -errno. */
 int state_source(const char *lab, char *dst, size_t cap);
 /* When the router said it was ready (the pid file's time); 0 when unknown. */

@@ -719,8 +719,10 @@ int daemon_up(struct vl_tables *t, const char *source, const struct daemon_opts 
 		state_unlock(lab, lock);
 		return rc;
 	}
-	if (source)
+	if (source) {
 		state_write_source(lab, source); /* for `vpclab list`; a lab runs without it */
+		state_keep_file(lab, source);    /* for `apply` and `status`; likewise optional */
+	}
 	if (foreground) {
 		return router_main(t, -1, o, lock, 0); /* it releases the lock */
 	}

@@ -44,7 +44,7 @@ vpcs:
 LAB
 
 # --- --help and --version
-cmds="check up down status list exec trace replay capture flows nat flowlogs eip logs test"
+cmds="check up apply down status list exec trace replay capture flows nat flowlogs eip logs test"
 for c in $cmds; do
 	run "$c" --help
 	if [ "$RC" = 0 ] && [ -z "$ERR" ] && printf '%s\n' "$OUT" | head -n 1 | grep -Eq "^usage: vpclab $c( |$)"; then
@@ -59,8 +59,8 @@ done
 for h in --help help; do
 	run $h
 	n=0; for c in $cmds; do printf '%s\n' "$OUT" | grep -Eq "^  $c +[A-Za-z]" && n=$((n + 1)); done
-	if [ "$RC" = 0 ] && [ "$n" = 15 ] && [ -z "$ERR" ]; then ok "vpclab $h lists the 15 commands on stdout"
-	else not_ok "vpclab $h lists the commands (expected 15 and exit 0, got $n, exit $RC)"; fi
+	if [ "$RC" = 0 ] && [ "$n" = 16 ] && [ -z "$ERR" ]; then ok "vpclab $h lists the 16 commands on stdout"
+	else not_ok "vpclab $h lists the commands (expected 16 and exit 0, got $n, exit $RC)"; fi
 done
 run --version
 if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -Eq '^vpclab [0-9A-Za-z][0-9A-Za-z.+~-]*$' && [ "$OUT" != "vpclab unknown" ]; then
