@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,63 @@ static void acl_keys_v(struct df *d, const void *x, struct keys *k) { acl_keys(d
 static void sg_keys_v(struct df *d, const void *x, struct keys *k) { sg_keys(d, x, k); }
 static void route_keys_v(struct df *d, const void *x, struct keys *k) { route_keys(d, x, k); }
 
+/* ---------------------------------------------------------------- named objects */
+
+/* Subnets, NAT gateways, instances, elastic IPs and hosts share one walk: an object kept under
+ * its name either changes in place or, when what AWS cannot change differs, is removed and added
+ * again; names only in the new file are added. A kind says what "kept" means and how it prints. */
+struct named_kind {
+	const char *kind;
+	size_t size, name_off;   /* element size; offsetof its struct lab_str name */
+	/* same identity: a change in place (ctx: the VPC pair, or NULL for lab-wide kinds) */
+	bool (*kept)(const void *o, const void *n, const void *ctx);
+	/* what changed in place; NULL when nothing can */
+	void (*change)(struct df *d, const void *o, const void *n, const void *ctx);
+	void (*desc)(const void *x, char *buf, size_t size);
+};
+
+static const char *named_name(const struct named_kind *k, const void *arr, size_t i)
+{
+	const char *x = (const char *)arr + i * k->size;
+	return ((const struct lab_str *)(x + k->name_off))->s;
+}
+
+static const void *named_find(const struct named_kind *k, const void *arr, size_t n, const char *name)
+{
+	for (size_t i = 0; arr && i < n; i++)
+		if (same(named_name(k, arr, i), name))
+			return (const char *)arr + i * k->size;
+	return NULL;
+}
+
+static void named_emit(struct df *d, const struct named_kind *k, char op, const void *x, const char *name)
+{
+	char b[160];
+	k->desc(x, b, sizeof(b));
+	emit(d, op, k->kind, name, "%s", b);
+}
+
+static void named_diff(struct df *d, const struct named_kind *k, const void *oa, size_t on,
+		       const void *na, size_t nn, const void *ctx)
+{
+	for (size_t i = 0; oa && i < on; i++) {
+		const void *o = (const char *)oa + i * k->size;
+		const char *name = named_name(k, oa, i);
+		const void *n = named_find(k, na, nn, name);
+		if (n && k->kept(o, n, ctx)) {
+			if (k->change)
+				k->change(d, o, n, ctx);
+			continue;
+		}
+		named_emit(d, k, LAB_REMOVE, o, name);
+		if (n)
+			named_emit(d, k, LAB_ADD, n, name);
+	}
+	for (size_t i = 0; na && i < nn; i++)
+		if (!named_find(k, oa, on, named_name(k, na, i)))
+			named_emit(d, k, LAB_ADD, (const char *)na + i * k->size, named_name(k, na, i));
+}
+
 /* ---------------------------------------------------------------- objects of a VPC */
 
 /* The pair of VPCs compared: either may be NULL (added or removed: every object with it). */
@@ -237,35 +295,37 @@ static void subnet_desc(const struct lab_subnet *s, char *buf, size_t size)
 	snprintf(buf, size, "(%s%s%s)", orv(s->cidr.s, "?"), s->az.s ? ", az " : "", orv(s->az.s, ""));
 }
 
+static void subnet_desc_v(const void *x, char *buf, size_t size) { subnet_desc(x, buf, size); }
+
+static bool subnet_kept(const void *xo, const void *xn, const void *ctx)
+{
+	(void)ctx;
+	const struct lab_subnet *o = xo, *n = xn;
+	return same(o->cidr.s, n->cidr.s) && same(o->az.s, n->az.s);
+}
+
+static void subnet_change(struct df *d, const void *xo, const void *xn, const void *ctx)
+{
+	const struct lab_subnet *o = xo, *n = xn;
+	const struct vp *v = ctx;
+	const char *ort = subnet_rt(v->o, o), *nrt = subnet_rt(v->n, n);
+	if (!same(ort, nrt))
+		emit(d, LAB_CHANGE, "subnet", o->name.s, "route_table %s -> %s", ort, nrt);
+	const char *oa = orv(o->network_acl.s, "default"), *na = orv(n->network_acl.s, "default");
+	if (!same(oa, na))
+		emit(d, LAB_CHANGE, "subnet", o->name.s, "network_acl %s -> %s", oa, na);
+	if (o->map_public_ip.v != n->map_public_ip.v)
+		emit(d, LAB_CHANGE, "subnet", o->name.s, "map_public_ip %s -> %s",
+		     o->map_public_ip.v ? "true" : "false", n->map_public_ip.v ? "true" : "false");
+}
+
+static const struct named_kind k_subnet = {"subnet", sizeof(struct lab_subnet),
+	offsetof(struct lab_subnet, name), subnet_kept, subnet_change, subnet_desc_v};
+
 static void subnets(struct df *d, struct vp v)
 {
-	char b[128];
-	for (size_t i = 0; v.o && i < v.o->n_subnets; i++) {
-		const struct lab_subnet *o = &v.o->subnets[i], *n = find_lab_subnet(v.n, o->name.s);
-		if (n && same(o->cidr.s, n->cidr.s) && same(o->az.s, n->az.s)) {
-			const char *ort = subnet_rt(v.o, o), *nrt = subnet_rt(v.n, n);
-			if (!same(ort, nrt))
-				emit(d, LAB_CHANGE, "subnet", o->name.s, "route_table %s -> %s", ort, nrt);
-			const char *oa = orv(o->network_acl.s, "default"), *na = orv(n->network_acl.s, "default");
-			if (!same(oa, na))
-				emit(d, LAB_CHANGE, "subnet", o->name.s, "network_acl %s -> %s", oa, na);
-			if (o->map_public_ip.v != n->map_public_ip.v)
-				emit(d, LAB_CHANGE, "subnet", o->name.s, "map_public_ip %s -> %s",
-				     o->map_public_ip.v ? "true" : "false", n->map_public_ip.v ? "true" : "false");
-			continue;
-		}
-		subnet_desc(o, b, sizeof(b));
-		emit(d, LAB_REMOVE, "subnet", o->name.s, "%s", b);
-		if (n) {
-			subnet_desc(n, b, sizeof(b));
-			emit(d, LAB_ADD, "subnet", n->name.s, "%s", b);
-		}
-	}
-	for (size_t i = 0; v.n && i < v.n->n_subnets; i++)
-		if (!find_lab_subnet(v.o, v.n->subnets[i].name.s)) {
-			subnet_desc(&v.n->subnets[i], b, sizeof(b));
-			emit(d, LAB_ADD, "subnet", v.n->subnets[i].name.s, "%s", b);
-		}
+	named_diff(d, &k_subnet, v.o ? v.o->subnets : NULL, v.o ? v.o->n_subnets : 0,
+		   v.n ? v.n->subnets : NULL, v.n ? v.n->n_subnets : 0, &v);
 }
 
 static void route_tables(struct df *d, struct vp v)
@@ -333,26 +393,22 @@ static void natgw_desc(const struct lab_natgw *g, char *buf, size_t size)
 		 g->elastic_ip.s ? ", elastic_ip " : "", orv(g->elastic_ip.s, ""));
 }
 
+static void natgw_desc_v(const void *x, char *buf, size_t size) { natgw_desc(x, buf, size); }
+
+static bool natgw_kept(const void *xo, const void *xn, const void *ctx)
+{
+	(void)ctx;
+	const struct lab_natgw *o = xo, *n = xn;
+	return same(o->subnet.s, n->subnet.s) && o->addr == n->addr && same(o->elastic_ip.s, n->elastic_ip.s);
+}
+
+static const struct named_kind k_natgw = {"nat_gateway", sizeof(struct lab_natgw),
+	offsetof(struct lab_natgw, name), natgw_kept, NULL, natgw_desc_v};
+
 static void natgws(struct df *d, struct vp v)
 {
-	char b[160];
-	for (size_t i = 0; v.o && i < v.o->n_natgws; i++) {
-		const struct lab_natgw *o = &v.o->natgws[i], *n = find_lab_natgw(v.n, o->name.s);
-		if (n && same(o->subnet.s, n->subnet.s) && o->addr == n->addr &&
-		    same(o->elastic_ip.s, n->elastic_ip.s))
-			continue;
-		natgw_desc(o, b, sizeof(b));
-		emit(d, LAB_REMOVE, "nat_gateway", o->name.s, "%s", b);
-		if (n) {
-			natgw_desc(n, b, sizeof(b));
-			emit(d, LAB_ADD, "nat_gateway", n->name.s, "%s", b);
-		}
-	}
-	for (size_t i = 0; v.n && i < v.n->n_natgws; i++)
-		if (!find_lab_natgw(v.o, v.n->natgws[i].name.s)) {
-			natgw_desc(&v.n->natgws[i], b, sizeof(b));
-			emit(d, LAB_ADD, "nat_gateway", v.n->natgws[i].name.s, "%s", b);
-		}
+	named_diff(d, &k_natgw, v.o ? v.o->natgws : NULL, v.o ? v.o->n_natgws : 0,
+		   v.n ? v.n->natgws : NULL, v.n ? v.n->n_natgws : 0, NULL);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -388,8 +444,10 @@ static const char *pub_fmt(uint32_t a, char *buf)
 	return a ? addr_fmt(a, buf) : "none";
 }
 
-static void instance_change(struct df *d, const struct lab_instance *o, const struct lab_instance *n)
+static void instance_change(struct df *d, const void *xo, const void *xn, const void *ctx)
 {
+	(void)ctx;
+	const struct lab_instance *o = xo, *n = xn;
 	char a[512], b[512];
 	sg_list(o, a, sizeof(a));
 	sg_list(n, b, sizeof(b));
@@ -405,28 +463,22 @@ static void instance_change(struct df *d, const struct lab_instance *o, const st
 		     pub_fmt(o->public_addr, a), pub_fmt(n->public_addr, b));
 }
 
+static void instance_desc_v(const void *x, char *buf, size_t size) { instance_desc(x, buf, size); }
+
+static bool instance_kept(const void *xo, const void *xn, const void *ctx)
+{
+	(void)ctx;
+	const struct lab_instance *o = xo, *n = xn;
+	return same(o->subnet.s, n->subnet.s) && o->addr == n->addr;
+}
+
+static const struct named_kind k_instance = {"instance", sizeof(struct lab_instance),
+	offsetof(struct lab_instance, name), instance_kept, instance_change, instance_desc_v};
+
 static void instances(struct df *d, struct vp v)
 {
-	char b[160];
-	for (size_t i = 0; v.o && i < v.o->n_instances; i++) {
-		const struct lab_instance *o = &v.o->instances[i];
-		const struct lab_instance *n = find_lab_instance(v.n, o->name.s);
-		if (n && same(o->subnet.s, n->subnet.s) && o->addr == n->addr) {
-			instance_change(d, o, n);
-			continue;
-		}
-		instance_desc(o, b, sizeof(b));
-		emit(d, LAB_REMOVE, "instance", o->name.s, "%s", b);
-		if (n) {
-			instance_desc(n, b, sizeof(b));
-			emit(d, LAB_ADD, "instance", n->name.s, "%s", b);
-		}
-	}
-	for (size_t i = 0; v.n && i < v.n->n_instances; i++)
-		if (!find_lab_instance(v.o, v.n->instances[i].name.s)) {
-			instance_desc(&v.n->instances[i], b, sizeof(b));
-			emit(d, LAB_ADD, "instance", v.n->instances[i].name.s, "%s", b);
-		}
+	named_diff(d, &k_instance, v.o ? v.o->instances : NULL, v.o ? v.o->n_instances : 0,
+		   v.n ? v.n->instances : NULL, v.n ? v.n->n_instances : 0, NULL);
 }
 
 static void vpc_pair(struct df *d, struct vp v)
@@ -462,45 +514,49 @@ static void eip_desc(const struct lab_eip *e, char *buf, size_t size)
 		 orv(e->instance.s, ""));
 }
 
+static void eip_desc_v(const void *x, char *buf, size_t size) { eip_desc(x, buf, size); }
+
+static bool eip_kept(const void *o, const void *n, const void *ctx)
+{
+	(void)ctx;
+	return ((const struct lab_eip *)o)->addr == ((const struct lab_eip *)n)->addr;
+}
+
+static void eip_change(struct df *d, const void *xo, const void *xn, const void *ctx)
+{
+	(void)ctx;
+	const struct lab_eip *x = xo, *y = xn;
+	if (!same(x->instance.s, y->instance.s))
+		emit(d, LAB_CHANGE, "elastic_ip", x->name.s, "instance %s -> %s",
+		     orv(x->instance.s, "none"), orv(y->instance.s, "none"));
+}
+
+static const struct named_kind k_eip = {"elastic_ip", sizeof(struct lab_eip),
+	offsetof(struct lab_eip, name), eip_kept, eip_change, eip_desc_v};
+
 static void eips(struct df *d, const struct lab *o, const struct lab *n)
 {
-	char b[160];
-	for (size_t i = 0; i < o->n_eips; i++) {
-		const struct lab_eip *x = &o->eips[i], *y = lab_find_eip(n, x->name.s);
-		if (y && x->addr == y->addr) {
-			if (!same(x->instance.s, y->instance.s))
-				emit(d, LAB_CHANGE, "elastic_ip", x->name.s, "instance %s -> %s",
-				     orv(x->instance.s, "none"), orv(y->instance.s, "none"));
-			continue;
-		}
-		eip_desc(x, b, sizeof(b));
-		emit(d, LAB_REMOVE, "elastic_ip", x->name.s, "%s", b);
-		if (y) {
-			eip_desc(y, b, sizeof(b));
-			emit(d, LAB_ADD, "elastic_ip", y->name.s, "%s", b);
-		}
-	}
-	for (size_t i = 0; i < n->n_eips; i++)
-		if (!lab_find_eip(o, n->eips[i].name.s)) {
-			eip_desc(&n->eips[i], b, sizeof(b));
-			emit(d, LAB_ADD, "elastic_ip", n->eips[i].name.s, "%s", b);
-		}
+	named_diff(d, &k_eip, o->eips, o->n_eips, n->eips, n->n_eips, NULL);
 }
+
+static void host_desc(const void *x, char *buf, size_t size)
+{
+	char a[16];
+	snprintf(buf, size, "(%s)", addr_fmt(((const struct lab_host *)x)->addr, a));
+}
+
+static bool host_kept(const void *o, const void *n, const void *ctx)
+{
+	(void)ctx;
+	return ((const struct lab_host *)o)->addr == ((const struct lab_host *)n)->addr;
+}
+
+static const struct named_kind k_host = {"host", sizeof(struct lab_host),
+	offsetof(struct lab_host, name), host_kept, NULL, host_desc};
 
 static void hosts(struct df *d, const struct lab *o, const struct lab *n)
 {
-	char a[16];
-	for (size_t i = 0; i < o->n_hosts; i++) {
-		const struct lab_host *x = &o->hosts[i], *y = lab_find_host(n, x->name.s);
-		if (y && x->addr == y->addr)
-			continue;
-		emit(d, LAB_REMOVE, "host", x->name.s, "(%s)", addr_fmt(x->addr, a));
-		if (y)
-			emit(d, LAB_ADD, "host", y->name.s, "(%s)", addr_fmt(y->addr, a));
-	}
-	for (size_t i = 0; i < n->n_hosts; i++)
-		if (!lab_find_host(o, n->hosts[i].name.s))
-			emit(d, LAB_ADD, "host", n->hosts[i].name.s, "(%s)", addr_fmt(n->hosts[i].addr, a));
+	named_diff(d, &k_host, o->hosts, o->n_hosts, n->hosts, n->n_hosts, NULL);
 }
 
 /* Whether the subnet called name has the same CIDR in both VPCs (an address kept stays inside). */
