@@ -57,6 +57,9 @@ struct ct_entry {
 	uint8_t ev_kind;         /* which eviction list of its opener holds it (ct.c), 0: none */
 	uint8_t in_use;
 	uint8_t pickup;          /* tracked from mid-stream: established once the other side answers */
+	uint8_t untracked;       /* 1: AWS would not track this flow (reference 4.4; sg.c decides when
+				  * it starts): rules, not state, admit its packets there, so a rule
+				  * change judges it again (sg_recheck) and may cut it */
 	uint32_t rule;           /* sg_rules index that admitted the flow (for flows/trace) */
 	uint8_t rule_dir;        /* 0 ingress, 1 egress: which side of the SG admitted it */
 	uint16_t port;           /* the interface whose table holds it */

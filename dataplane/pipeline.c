@@ -52,6 +52,9 @@ static struct step sg_step(struct dp_state *s, uint16_t port, enum sg_dir dir, s
 	uint8_t fl = res.new_flow ? EXF_NEW_FLOW : (v == STAGE_PASS && res.rule < 0 ? EXF_TRACKED : 0);
 	struct step st = v == STAGE_PASS ? next : step_drop(v);
 	step_hop(&st, dir == SG_EGRESS ? EX_SG_OUT : EX_SG_IN, v, port, res.rule, fl);
+	if (v == STAGE_PASS && res.new_flow && res.ct >= 0 && dir == SG_EGRESS &&
+	    ct_entry_at(ct_port(s->ct, port), res.ct)->untracked)
+		st.untracked_flow = (uint32_t)res.ct + 1;
 	return st;
 }
 
@@ -224,8 +227,16 @@ static struct verdict dispatch(struct dp_state *s, struct pkt *p, uint64_t now, 
 {
 	struct verdict v = verdict_drop(DROP_PARSE_SHORT);
 	struct step st = step_start(s, p);
+	uint32_t untracked = 0; /* the sender's flow this packet started untracked (index + 1) */
 	for (unsigned n = 0;; n++) {
 		explain_record(ex, &st.hop);
+		if (st.untracked_flow)
+			untracked = st.untracked_flow;
+		if (untracked && st.kind == STEP_CROSS && st.edge == EDGE_NATGW_OUT) {
+			/* AWS always tracks flows through a NAT gateway (reference 4.4). */
+			ct_entry_at(ct_port(s->ct, p->in_port), (int32_t)(untracked - 1))->untracked = 0;
+			untracked = 0;
+		}
 		if (st.replaced >= 0) {
 			v.replaced = st.replaced;
 			v.mtu = 0; /* the answer is a small new packet */

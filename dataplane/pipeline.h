@@ -81,6 +81,9 @@ struct step {
 	int16_t replaced;        /* p was replaced by the router's answer: the original's drop
 				  * reason (counted as dropped), -1 none */
 	uint16_t mtu;            /* p must leave cut into fragments of at most mtu bytes, 0 none */
+	uint32_t untracked_flow; /* SG egress: the entry (index + 1) of the sender's table that p
+				  * started as untracked, 0 none (a NAT gateway on its path makes
+				  * it tracked: the dispatcher clears it) */
 	struct explain_hop hop;  /* what this step found; stage EX_NONE: no hop */
 };
 

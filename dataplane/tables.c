@@ -1,10 +1,12 @@
 /* Table preparation: derived indexes built off the packet path, before a snapshot is published
- * (ARCHITECTURE rule 5). The address map answers "who owns this address in this VPC" (local
- * route delivery, SG references, NAT; the subnets' reserved addresses; elastic IPs the internet
- * gateway holds unmapped) with one probe sequence instead of a scan of ports, subnets or EIPs. */
+ * (ARCHITECTURE rule 5). The address map answers "who owns this address in this VPC" (routes, SG
+ * references, NAT, reserved addresses, unmapped elastic IPs) with one probe sequence instead of a
+ * scan; the ports' open flags say which protocols their groups admit on every port from/to
+ * anywhere (whether AWS tracks a flow, reference 4.4). */
 #include <errno.h>
 #include <stdlib.h>
 
+#include "pkt.h"
 #include "route.h"
 #include "tables.h"
 
@@ -80,10 +82,49 @@ static int addr_map_build(struct vl_tables *t)
 	return 0;
 }
 
+/* The VL_OPEN_* bits one security group rule gives: all of a protocol's ports (or every
+ * protocol) from/to 0.0.0.0/0. A group reference opens nothing (AWS: only 0.0.0.0/0 rules). */
+static uint8_t rule_open(const struct vl_sg_rule *r)
+{
+	if (r->peer_sg != VL_NONE || r->cidr.len != 0)
+		return 0;
+	if (r->m.proto < 0)
+		return VL_OPEN_TCP | VL_OPEN_UDP;
+	if (r->m.port_lo != 0 || r->m.port_hi != 65535)
+		return 0;
+	return r->m.proto == IPPROTO_TCP_ ? VL_OPEN_TCP : r->m.proto == IPPROTO_UDP_ ? VL_OPEN_UDP : 0;
+}
+
+static uint8_t rules_open(const struct vl_tables *t, uint32_t first, uint32_t count)
+{
+	uint8_t open = 0;
+	for (uint32_t i = first; i < first + count && i < t->n_sg_rules; i++)
+		open |= rule_open(&t->sg_rules[i]);
+	return open;
+}
+
+/* Per interface, what its merged groups open in each direction (vl_port.open_in/open_out):
+ * "is the opposite direction open?" is then one load when a flow starts (sg.c). */
+static void ports_open_build(struct vl_tables *t)
+{
+	for (uint16_t i = 0; i < t->n_ports; i++) {
+		struct vl_port *p = &t->ports[i];
+		p->open_in = p->open_out = 0;
+		for (uint16_t g = 0; g < p->sg_count; g++) {
+			if (p->sgs[g] >= t->n_sgs)
+				continue;
+			const struct vl_sg *sg = &t->sgs[p->sgs[g]];
+			p->open_in |= rules_open(t, sg->in_first, sg->in_count);
+			p->open_out |= rules_open(t, sg->out_first, sg->out_count);
+		}
+	}
+}
+
 int dp_tables_prepare(struct vl_tables *t)
 {
 	int rc = route_build(t);
 	if (rc < 0)
 		return rc;
+	ports_open_build(t);
 	return addr_map_build(t);
 }

@@ -5,7 +5,8 @@
 
 #include "vpclab/tables.h"
 
-/* Builds the LPM tries and the address map. 0 or -ENOMEM. Call once, before publishing. */
+/* Builds the LPM tries, the address map and each port's open flags (vl_port.open_in/out).
+ * 0 or -ENOMEM. Call once, before publishing. */
 int dp_tables_prepare(struct vl_tables *t);
 
 /* What owns address ip in vpc (VL_NONE: the internet side, i.e. internet hosts and public IPs).

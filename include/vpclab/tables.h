@@ -114,7 +114,14 @@ struct vl_port {
 	uint16_t sg_count;
 	uint16_t sgs[VL_MAX_PORT_SGS];
 	uint16_t mtu;            /* VL_VPC_MTU for instances, VL_IGW_MTU for internet hosts */
+	/* Set by dp_tables_prepare: VL_OPEN_* bits of the protocols whose every port the merged
+	 * groups admit from (in) / to (out) 0.0.0.0/0, so that "would AWS track this flow?"
+	 * (dataplane/sg.c) does not scan the opposite direction's rules. */
+	uint8_t open_in, open_out;
 };
+
+#define VL_OPEN_TCP 1u
+#define VL_OPEN_UDP 2u
 
 struct vl_natgw {
 	char name[VL_NAME_MAX];
