@@ -1,5 +1,5 @@
-/* Looking into a running lab: `flows` (tracked connections per interface and NAT
- * translations), `nat` (NAT gateways: counters and translations) and `flowlogs` (the VPC flow
+/* Looking into a running lab: `flows` (connections per interface, untracked ones marked, and
+ * NAT translations), `nat` (NAT gateways: counters and translations) and `flowlogs` (the VPC flow
  * log records the router writes under /run/vpclab/LAB/flowlogs/). Each asks the router. */
 #include <errno.h>
 #include <stdio.h>
@@ -115,6 +115,13 @@ const struct cli_cmd cli_nat = {
 	"exit: 0, 1 not running or no such NAT gateway, 2 usage\n",
 };
 
+/* Whether flow f is one AWS would not track ("tracked": false; absent: tracked). */
+static bool flow_untracked(const json_t *f)
+{
+	const json_t *v = json_object_get(f, "tracked");
+	return v && json_is_false(v);
+}
+
 static void flows_print(const json_t *ans)
 {
 	size_t i, k;
@@ -122,13 +129,20 @@ static void flows_print(const json_t *ans)
 	char proto[8];
 	json_array_foreach(json_object_get(ans, "interfaces"), i, itf) {
 		json_t *flows = json_object_get(itf, "flows");
-		printf("%s: %zu tracked connection%s\n", str_of(itf, "name"), json_array_size(flows),
-		       json_array_size(flows) == 1 ? "" : "s");
+		size_t n = json_array_size(flows), untracked = 0;
 		json_array_foreach(flows, k, f)
-			printf("  %-4s %-21s -> %-21s %-12s idle %llds  pkts %lld/%lld  (admitted by %s)\n",
+			untracked += flow_untracked(f);
+		if (untracked)
+			printf("%s: %zu connection%s (%zu untracked)\n", str_of(itf, "name"), n,
+			       n == 1 ? "" : "s", untracked);
+		else
+			printf("%s: %zu tracked connection%s\n", str_of(itf, "name"), n, n == 1 ? "" : "s");
+		json_array_foreach(flows, k, f)
+			printf("  %-4s %-21s -> %-21s %-12s idle %llds  pkts %lld/%lld  (admitted by %s)%s\n",
 			       cli_proto_name(int_of(f, "protocol"), proto, sizeof(proto)), str_of(f, "from"),
 			       str_of(f, "to"), str_of(f, "state"), int_of(f, "idle_s"),
-			       int_of(f, "packets_out"), int_of(f, "packets_back"), str_of(f, "admitted_by"));
+			       int_of(f, "packets_out"), int_of(f, "packets_back"), str_of(f, "admitted_by"),
+			       flow_untracked(f) ? "  untracked" : "");
 	}
 	json_array_foreach(json_object_get(ans, "nat_gateways"), i, itf)
 		nat_print(itf);
@@ -164,7 +178,8 @@ const struct cli_cmd cli_flows = {
 	"flows", cmd_flows, "tracked connections per interface, NAT translations",
 	"usage: vpclab flows [LAB] [--json]\n"
 	"  the connections each interface's security groups track (protocol, endpoints, TCP\n"
-	"  state, idle time, packets each way, which direction's rules admitted it) and every NAT\n"
+	"  state, idle time, packets each way, which direction's rules admitted it; 'untracked'\n"
+	"  marks a flow AWS would not track, which a rule change can cut) and every NAT\n"
 	"  gateway's translations. LAB may also be given as --lab LAB.\n"
 	"  LAB: the only lab on this machine, or $VPCLAB_LAB, when left out.\n"
 	"  --json   the same as JSON\n"

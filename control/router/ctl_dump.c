@@ -101,14 +101,15 @@ static void flow_put(const struct ct_entry *e, void *arg)
 	int o = e->orig_side;
 	put(fp->d, "%s{\"protocol\":%u,\"from\":\"%s:%u\",\"to\":\"%s:%u\",\"state\":\"%s\","
 		   "\"admitted_by\":\"%s\",\"idle_s\":%llu,\"packets_out\":%llu,\"packets_back\":%llu,"
-		   "\"bytes_out\":%llu,\"bytes_back\":%llu}",
+		   "\"bytes_out\":%llu,\"bytes_back\":%llu,\"tracked\":%s}",
 	    fp->d->first ? "" : ",", e->key.proto, addr_fmt(e->key.ip[o], a), e->key.port[o],
 	    addr_fmt(e->key.ip[!o], b), e->key.port[!o],
 	    e->key.proto == 6 ? ct_state_name((enum ct_tcp_state)e->state) : "-",
 	    e->rule_dir ? "egress" : "ingress",
 	    (unsigned long long)(fp->now > e->last_seen ? (fp->now - e->last_seen) / NS_PER_S : 0),
 	    (unsigned long long)e->packets[CT_ORIG], (unsigned long long)e->packets[CT_REPLY],
-	    (unsigned long long)e->bytes[CT_ORIG], (unsigned long long)e->bytes[CT_REPLY]);
+	    (unsigned long long)e->bytes[CT_ORIG], (unsigned long long)e->bytes[CT_REPLY],
+	    e->untracked ? "false" : "true");
 	fp->d->first = false;
 }
 

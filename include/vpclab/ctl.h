@@ -10,7 +10,10 @@
 /* The requests: the first word of the line; what follows it, and the answer. */
 #define VL_CTL_STATUS "status"      /* -> the status object (control/router/status.c builds it) */
 #define VL_CTL_DOWN "down"          /* -> {"ok": true}; the router exits, the requester removes the namespaces */
-#define VL_CTL_FLOWS "flows"        /* -> {"interfaces": [{name, flows}], "nat_gateways": [...]} */
+#define VL_CTL_FLOWS "flows"        /* -> {"interfaces": [{name, flows}], "nat_gateways": [...]};
+				     * a flow: {protocol, from, to, state, admitted_by, idle_s,
+				     * packets_out, packets_back, bytes_out, bytes_back, tracked}
+				     * in that order (tracked false: AWS would not track it) */
 #define VL_CTL_NAT "nat"            /* [NAME] -> {"nat_gateways": [{name, counters, translations}]} */
 #define VL_CTL_EIP "eip"            /* associate EIP INSTANCE | disassociate EIP -> {ok, eip, ip, instance} */
 #define VL_CTL_FLOWLOGS_FLUSH "flowlogs-flush" /* -> {"ok": true} once the window is written */
