@@ -49,6 +49,28 @@ struct flowlog *flowlog_create(uint16_t n_ports, uint32_t interval_s, uint32_t s
 	return fl;
 }
 
+int flowlog_grow(struct flowlog *fl, uint16_t n_ports)
+{
+	if (n_ports <= fl->n_ports)
+		return 0;
+	struct fl_port *ports = calloc(n_ports, sizeof(*ports));
+	if (!ports)
+		return -ENOMEM;
+	memcpy(ports, fl->ports, fl->n_ports * sizeof(*ports));
+	free(fl->ports);
+	fl->ports = ports;
+	fl->n_ports = n_ports;
+	return 0;
+}
+
+void flowlog_forget(struct flowlog *fl, uint16_t port)
+{
+	if (!fl || port >= fl->n_ports)
+		return;
+	free(fl->ports[port].recs);
+	fl->ports[port] = (struct fl_port){0};
+}
+
 void flowlog_destroy(struct flowlog *fl)
 {
 	for (uint16_t p = 0; fl && p < fl->n_ports; p++)
@@ -155,7 +177,7 @@ void flowlog_flush(struct flowlog *fl, const struct vl_tables *t, uint32_t now_s
 	char line[256], eni[24], a[16], b[16];
 	uint32_t start = fl->window_start ? fl->window_start : now_s;
 	for (uint16_t p = 0; p < fl->n_ports && p < t->n_ports; p++) {
-		if (t->ports[p].kind != VL_PORT_INSTANCE)
+		if (t->ports[p].kind != VL_PORT_INSTANCE || !vl_port_used(&t->ports[p]))
 			continue;
 		struct fl_port *fp = &fl->ports[p];
 		flowlog_eni_id(t->lab, t->ports[p].name, eni);

@@ -60,12 +60,16 @@ static int addr_map_build(struct vl_tables *t)
 	t->addr_map_mask = cap - 1;
 	for (uint16_t i = 0; i < t->n_ports; i++) {
 		const struct vl_port *p = &t->ports[i];
+		if (!vl_port_used(p))
+			continue; /* a hole an apply left */
 		addr_put(t, p->vpc, p->ip, VL_OWN_PORT, i, 0);
 		if (p->public_ip)
 			addr_put(t, VL_NONE, p->public_ip, VL_OWN_PUBLIC, i, 0);
 	}
 	for (uint16_t i = 0; i < t->n_natgws; i++) {
 		const struct vl_natgw *n = &t->natgws[i];
+		if (!vl_natgw_used(n))
+			continue;
 		addr_put(t, n->vpc, n->ip, VL_OWN_NATGW, i, 0);
 		if (n->eip != VL_NONE && n->eip < t->n_eips)
 			addr_put(t, VL_NONE, t->eips[n->eip].ip, VL_OWN_PUBLIC, i, 1);

@@ -172,12 +172,6 @@ static void cp_sgs(struct cp *c, const struct lab_vpc *v)
 
 /* Ports: instances (all VPCs, file order), then internet hosts. */
 
-static void cp_mac(uint8_t mac[6], uint16_t port)
-{
-	const uint8_t m[6] = { 0x02, 0x56, 0x4c, 0x00, (uint8_t)(port >> 8), (uint8_t)port };
-	memcpy(mac, m, 6);
-}
-
 static void cp_instance(struct cp *c, const struct lab_instance *x)
 {
 	struct vl_port *p = &c->t->ports[x->gidx];
@@ -185,7 +179,7 @@ static void cp_instance(struct cp *c, const struct lab_instance *x)
 	cp_name(p->name, x->name.s);
 	p->kind = VL_PORT_INSTANCE;
 	p->src_dst_check = x->source_dest_check.set ? x->source_dest_check.v : 1;
-	cp_mac(p->mac, x->gidx);
+	vl_port_mac(p->mac, x->gidx);
 	p->ip = x->addr;
 	p->prefix_len = s->cidr.len;
 	p->gateway = s->cidr.addr + 1;
@@ -204,7 +198,7 @@ static void cp_host(struct cp *c, const struct lab_host *h)
 	cp_name(p->name, h->name.s);
 	p->kind = VL_PORT_INET_HOST;
 	p->src_dst_check = 1;
-	cp_mac(p->mac, h->gidx);
+	vl_port_mac(p->mac, h->gidx);
 	p->ip = h->addr;
 	p->prefix_len = 32;
 	p->gateway = 0;

@@ -145,7 +145,7 @@ struct lt_run {
 static void lt_holders(const struct vl_tables *t, uint32_t a, struct lt_item *it)
 {
 	for (uint16_t p = 0; p < t->n_ports && it->n_listen < PROBE_MAX_LISTEN; p++)
-		if (t->ports[p].ip == a || t->ports[p].public_ip == a)
+		if (vl_port_used(&t->ports[p]) && (t->ports[p].ip == a || t->ports[p].public_ip == a))
 			it->listen[it->n_listen++] = p;
 }
 

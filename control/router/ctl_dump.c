@@ -132,7 +132,7 @@ static void flows_slice(struct router *r, struct ctl_dump *d)
 				d->phase = PH_TAIL;
 				break;
 			}
-			if (t->ports[d->port].kind != VL_PORT_INSTANCE) {
+			if (t->ports[d->port].kind != VL_PORT_INSTANCE || !vl_port_used(&t->ports[d->port])) {
 				d->port++;
 				break;
 			}
@@ -180,15 +180,19 @@ static void status_slice(struct router *r, struct ctl_dump *d)
 		put_json(d, json_string(t->lab));
 		put(d, ",\"pid\":%ld,\"ports\":[", (long)getpid());
 		d->phase = PH_PORT;
+		d->first_port = true;
 	}
 	for (int n = 0; n < DUMP_PORTS && d->phase == PH_PORT && !d->failed; n++, d->port++) {
 		if (d->port >= t->n_ports) {
 			d->phase = PH_TAIL;
 			break;
 		}
+		if (!vl_port_used(&t->ports[d->port]))
+			continue; /* a hole an apply left (vl_port_used) */
 		struct link_drops tap;
 		bool known = ctl_tap_drops(r, d->port, &tap);
-		put(d, "%s", d->port ? "," : "");
+		put(d, "%s", d->first_port ? "" : ",");
+		d->first_port = false;
 		put_json(d, status_port(t, r->s, d->port, known ? &tap : NULL));
 	}
 	if (d->phase == PH_TAIL) {

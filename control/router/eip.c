@@ -51,7 +51,7 @@ struct vl_tables *tables_clone(const struct vl_tables *t)
 
 static int find_eip(const struct vl_tables *t, const char *name)
 {
-	for (uint16_t i = 0; i < t->n_eips; i++)
+	for (uint16_t i = 0; name[0] && i < t->n_eips; i++)
 		if (strcmp(t->eips[i].name, name) == 0)
 			return i;
 	return -1;
@@ -59,7 +59,7 @@ static int find_eip(const struct vl_tables *t, const char *name)
 
 static int find_instance(const struct vl_tables *t, const char *name)
 {
-	for (uint16_t i = 0; i < t->n_ports; i++)
+	for (uint16_t i = 0; name[0] && i < t->n_ports; i++)
 		if (t->ports[i].kind == VL_PORT_INSTANCE && strcmp(t->ports[i].name, name) == 0)
 			return i;
 	return -1;

@@ -12,7 +12,7 @@
 
 static int find_port(const struct vl_tables *t, const char *name)
 {
-	for (uint16_t i = 0; i < t->n_ports; i++)
+	for (uint16_t i = 0; name[0] && i < t->n_ports; i++)
 		if (strcmp(t->ports[i].name, name) == 0)
 			return i;
 	return -1;
@@ -28,10 +28,10 @@ int trace_resolve(const struct vl_tables *t, uint16_t from, const char *name, ui
 		*ip = outside ? to->public_ip : to->ip;
 		return 0;
 	}
-	for (uint16_t i = 0; i < t->n_eips; i++)
+	for (uint16_t i = 0; name[0] && i < t->n_eips; i++)
 		if (strcmp(t->eips[i].name, name) == 0)
 			return *ip = t->eips[i].ip, 0;
-	for (uint16_t i = 0; i < t->n_natgws; i++)
+	for (uint16_t i = 0; name[0] && i < t->n_natgws; i++)
 		if (strcmp(t->natgws[i].name, name) == 0) {
 			const struct vl_natgw *n = &t->natgws[i];
 			*ip = n->vpc == vpc ? n->ip : t->eips[n->eip].ip;

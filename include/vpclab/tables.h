@@ -6,6 +6,7 @@
 #ifndef VPCLAB_TABLES_H
 #define VPCLAB_TABLES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -179,6 +180,21 @@ struct vl_addr_slot {
 				  * VL_OWN_ROUTER: subnet; VL_OWN_IGW: elastic IP */
 	uint8_t public_is_natgw;
 };
+
+/* A running lab keeps every interface, NAT gateway and elastic IP at its index across `apply`
+ * (connection, NAT and per-interface state refer to them by index: control/lab/align.h); one
+ * that went away leaves a hole, an entry with an empty name that a later addition may take.
+ * Every walk over ports, NAT gateways or elastic IPs skips holes. */
+static inline bool vl_port_used(const struct vl_port *p) { return p->name[0] != '\0'; }
+static inline bool vl_natgw_used(const struct vl_natgw *g) { return g->name[0] != '\0'; }
+static inline bool vl_eip_used(const struct vl_eip *e) { return e->name[0] != '\0'; }
+
+/* An interface's MAC follows its index (unique in the lab, stable while it runs). */
+static inline void vl_port_mac(uint8_t mac[6], uint16_t port)
+{
+	mac[0] = 0x02, mac[1] = 0x56, mac[2] = 0x4c, mac[3] = 0x00;
+	mac[4] = (uint8_t)(port >> 8), mac[5] = (uint8_t)port;
+}
 
 static inline void vl_tables_free(struct vl_tables *t)
 {
