@@ -124,6 +124,22 @@ struct ct_pool *ct_pool_create(uint16_t n_ports, uint32_t limit)
 	return pool_alloc(n_ports, limit);
 }
 
+int ct_pool_grow(struct ct_pool *pool, uint16_t n_ports)
+{
+	if (n_ports <= pool->n_ports)
+		return 0;
+	struct ct_table *ports = calloc(n_ports, sizeof(*ports));
+	if (!ports)
+		return -ENOMEM;
+	memcpy(ports, pool->ports, pool->n_ports * sizeof(*ports));
+	free(pool->ports);
+	pool->ports = ports;
+	for (uint16_t i = pool->n_ports; i < n_ports; i++)
+		ct_table_wire(pool, i);
+	pool->n_ports = n_ports;
+	return 0;
+}
+
 void ct_pool_destroy(struct ct_pool *pool)
 {
 	if (!pool)
@@ -584,7 +600,7 @@ uint32_t ct_sweep(struct ct_pool *pool, uint64_t now, uint32_t budget)
 	return freed;
 }
 
-uint32_t ct_flush_if(struct ct_table *ct, bool (*drop)(const struct ct_entry *e, void *arg), void *arg)
+uint32_t ct_flush_if(struct ct_table *ct, bool (*drop)(struct ct_entry *e, void *arg), void *arg)
 {
 	uint32_t freed = 0;
 	for (uint32_t b = 0; ct->buckets && b <= ct->mask; b++) {

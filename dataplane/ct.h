@@ -117,6 +117,10 @@ struct ct_stats {
  * per-interface views is allocated until flows arrive. NULL + errno (EINVAL: limit too large). */
 struct ct_pool *ct_pool_create(uint16_t n_ports, uint32_t limit);
 void ct_pool_destroy(struct ct_pool *pool);
+/* Room for n_ports interfaces (an apply added some): the new tables are empty. Tables move, so
+ * no struct ct_table pointer may be kept across it (nothing keeps one past a loop turn).
+ * 0, or -ENOMEM with the pool unchanged. */
+int ct_pool_grow(struct ct_pool *pool, uint16_t n_ports);
 /* A private view of pool for a live trace, which must change nothing of the router's: it
  * starts empty but for pool's counters (so limits and fairness decide as in pool), and a
  * lookup that misses copies the flow of that key from pool at that moment (once per key and
@@ -191,6 +195,6 @@ void ct_frag_note(struct ct_table *ct, const struct pkt *p, int32_t idx, uint64_
 int32_t ct_frag_flow(struct ct_table *ct, const struct pkt *p, uint64_t now);
 
 /* Removes every entry for which drop(entry, arg) is true. Returns how many. */
-uint32_t ct_flush_if(struct ct_table *ct, bool (*drop)(const struct ct_entry *e, void *arg), void *arg);
+uint32_t ct_flush_if(struct ct_table *ct, bool (*drop)(struct ct_entry *e, void *arg), void *arg);
 
 #endif

@@ -28,6 +28,10 @@ struct flowlog;
 /* The first window starts at wall-clock second start_s. NULL with errno set. */
 struct flowlog *flowlog_create(uint16_t n_ports, uint32_t interval_s, uint32_t start_s);
 void flowlog_destroy(struct flowlog *fl);
+/* For apply: windows for n_ports interfaces. 0, or -ENOMEM with fl unchanged. */
+int flowlog_grow(struct flowlog *fl, uint16_t n_ports);
+/* Drops what port's current window holds (its interface went away). */
+void flowlog_forget(struct flowlog *fl, uint16_t port);
 uint32_t flowlog_interval(const struct flowlog *fl);
 
 /* The key of p as seen at an interface (ICMP: ports 0). */

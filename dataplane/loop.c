@@ -53,8 +53,8 @@ uint64_t loop_now(void)
 static int loop_send(void *ctx, uint16_t port, const struct pkt *p)
 {
 	struct dp_loop *l = ctx;
-	if (port >= l->n_taps)
-		return -EINVAL;
+	if (port >= l->n_taps || l->taps[port] < 0)
+		return -EINVAL; /* a hole an apply left, or a port whose namespace is not made yet */
 	/* The vnet header sits right before the frame (tap_read put it there); a rewrite never
 	 * moves the frame, so header and frame go out in one write. */
 	return tap_write(l->taps[port], p->frame - TAP_VNET_LEN, p->len + TAP_VNET_LEN);
@@ -89,7 +89,8 @@ static int loop_setup_fds(struct dp_loop *l)
 	if (rc == 0)
 		rc = epoll_add(l->epfd, l->sigfd, TAG_SIGNAL);
 	for (uint16_t i = 0; rc == 0 && i < l->n_taps; i++)
-		rc = epoll_add(l->epfd, l->taps[i], i);
+		if (l->taps[i] >= 0)
+			rc = epoll_add(l->epfd, l->taps[i], i);
 	return rc;
 }
 
@@ -165,6 +166,23 @@ int loop_del_fd(struct dp_loop *l, int fd)
 	return epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
 }
 
+void loop_set_taps(struct dp_loop *l, const int *taps, uint16_t n_taps)
+{
+	l->taps = taps;
+	l->n_taps = n_taps;
+}
+
+int loop_watch_tap(struct dp_loop *l, uint16_t port)
+{
+	return port < l->n_taps && l->taps[port] >= 0 ? epoll_add(l->epfd, l->taps[port], port) : -EBADF;
+}
+
+void loop_unwatch_tap(struct dp_loop *l, uint16_t port)
+{
+	if (port < l->n_taps && l->taps[port] >= 0)
+		epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->taps[port], NULL);
+}
+
 void loop_stop(struct dp_loop *l)
 {
 	l->stop = 1;
@@ -213,7 +231,7 @@ static void loop_tick(struct dp_loop *l)
 
 static void loop_dispatch(struct dp_loop *l, uint32_t tag)
 {
-	if (tag < l->n_taps) {
+	if (tag < l->n_taps && l->taps[tag] >= 0) {
 		loop_drain_tap(l, (uint16_t)tag);
 	} else if (tag == TAG_TIMER) {
 		loop_tick(l);

@@ -22,6 +22,13 @@ int loop_add_fd(struct dp_loop *l, int fd, void (*fn)(void *ctx, int fd), void *
 int loop_add_fd_out(struct dp_loop *l, int fd, void (*fn)(void *ctx, int fd), void *ctx);
 int loop_del_fd(struct dp_loop *l, int fd);
 
+/* For apply, between two packets: taps (n_taps of them; -1 for a hole or a port not made yet)
+ * may have moved and grown. A port's fd is read from loop_watch_tap (0 or -errno) until
+ * loop_unwatch_tap (before its fd is closed). */
+void loop_set_taps(struct dp_loop *l, const int *taps, uint16_t n_taps);
+int loop_watch_tap(struct dp_loop *l, uint16_t port);
+void loop_unwatch_tap(struct dp_loop *l, uint16_t port);
+
 /* Runs until loop_stop or SIGTERM/SIGINT. 0 or -errno. */
 int loop_run(struct dp_loop *l);
 void loop_stop(struct dp_loop *l);

@@ -634,6 +634,40 @@ uint64_t nat_counter_get(const struct nat_state *n, uint16_t gw, enum nat_counte
 	return n && gw < n->n_natgws && (unsigned)c < NATC__COUNT ? n->counters[gw][c] : 0;
 }
 
+int nat_table_grow(struct nat_state *n, uint16_t n_natgws)
+{
+	if (n_natgws <= n->n_natgws)
+		return 0;
+	uint64_t (*c)[NATC__COUNT] = calloc(n_natgws, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, n->counters, n->n_natgws * sizeof(*c));
+	free(n->counters);
+	n->counters = c;
+	n->n_natgws = n_natgws;
+	return 0;
+}
+
+uint32_t nat_table_flush_if(struct nat_state *n, bool (*drop)(const struct nat_map *m, void *arg),
+			    void *arg)
+{
+	uint32_t freed = 0;
+	for (uint32_t i = 0; n && i < n->maps.top; i++) {
+		struct nat_map *m = map_at(n, i);
+		if (m->state != NAT_M_FREE && drop(m, arg)) {
+			nat_table_free(n, i);
+			freed++;
+		}
+	}
+	return freed;
+}
+
+void nat_table_reset_counters(struct nat_state *n, uint16_t gw)
+{
+	if (n && gw < n->n_natgws)
+		memset(n->counters[gw], 0, sizeof(n->counters[gw]));
+}
+
 int nat_foreach(const struct nat_state *n, int (*fn)(void *ctx, const struct nat_map *m), void *ctx)
 {
 	for (uint32_t i = 0; n && i < n->maps.top; i++) {

@@ -33,4 +33,13 @@ int32_t nat_table_alloc(struct nat_state *n, const struct nat_map *k, uint64_t n
 /* Frees translation idx; its port becomes free for its destination at once. */
 void nat_table_free(struct nat_state *n, uint32_t idx);
 
+/* For apply: counters for n_natgws gateways (new ones zero). 0, or -ENOMEM with n unchanged. */
+int nat_table_grow(struct nat_state *n, uint16_t n_natgws);
+/* Frees every translation drop says yes to (a removed gateway's, a removed instance's); the
+ * number freed. Costs what the table has handed out, once per apply that removes something. */
+uint32_t nat_table_flush_if(struct nat_state *n, bool (*drop)(const struct nat_map *m, void *arg),
+			    void *arg);
+/* Gateway gw's counters back to zero (an index an apply reuses starts clean). */
+void nat_table_reset_counters(struct nat_state *n, uint16_t gw);
+
 #endif
