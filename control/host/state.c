@@ -464,6 +464,60 @@ static int state_remove_namespaces(const char *lab, struct state_left *left)
 	return rc;
 }
 
+/* Some namespaces of a running lab (apply removed their instances): what runs inside is stopped
+ * as at down, the namespaces are deleted, and the lab's list keeps the others (and any that
+ * could not be deleted, for down to find). */
+int state_remove_netns(const char *lab, const char *const *names, size_t n)
+{
+	struct state_ns *all;
+	size_t n_all;
+	int rc = state_read_ns(lab, &all, &n_all);
+	if (rc < 0)
+		return rc;
+	struct state_del del = {.first_err = 0};
+	del.ns = calloc(n ? n : 1, sizeof(*del.ns));
+	del.err = calloc(n ? n : 1, sizeof(*del.err));
+	uint8_t *drop = calloc(n_all ? n_all : 1, 1);
+	if (!del.ns || !del.err || !drop) {
+		free(del.ns), free(del.err), free(drop), free(all);
+		return -ENOMEM;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n_all; i++)
+		for (size_t j = 0; j < n; j++)
+			if (!drop[i] && strcmp(all[i].name, names[j]) == 0) {
+				drop[i] = 1;
+				del.ns[k++] = all[i];
+				break;
+			}
+	struct state_left left = {0};
+	state_stop_inside(del.ns, k, &left);
+	for (size_t i = 0; i < k; i++)
+		state_del_one(i, &del);
+	char path[256], tmp[300];
+	FILE *f = NULL;
+	if (state_path(path, sizeof(path), lab, "netns") == 0) {
+		snprintf(tmp, sizeof(tmp), "%s.new", path);
+		f = fopen(tmp, "we");
+	}
+	for (size_t i = 0; f && i < n_all; i++) {
+		bool failed = false;
+		for (size_t j = 0; drop[i] && j < k; j++)
+			if (strcmp(del.ns[j].name, all[i].name) == 0)
+				failed = del.err[j] < 0;
+		if (!drop[i] || failed)
+			fprintf(f, "%s\n", all[i].name);
+	}
+	if (!f || fclose(f) != 0 || rename(tmp, path) < 0)
+		rc = -EIO;
+	if (rc == 0)
+		rc = atomic_load(&del.first_err);
+	if (rc == 0 && left.procs)
+		rc = -EBUSY;
+	free(del.ns), free(del.err), free(drop), free(all);
+	return rc;
+}
+
 static void state_remove_dir_files(const char *lab, const char *sub)
 {
 	char dir[256], path[600];

@@ -41,6 +41,10 @@ int state_write_pid(const char *lab, pid_t pid);
 int state_add_netns(const char *lab, const char *ns);
 /* Appends n names in one write (a large lab records all its namespaces before making any). */
 int state_add_netns_many(const char *lab, const char *const *ns, size_t n);
+/* Removes namespaces names[n] of running lab `lab` (apply): their processes get SIGTERM, then
+ * SIGKILL after 2 s, as at down; the namespaces go and so do their lines in the lab's list.
+ * 0, or -errno of the first that could not go (it stays listed, for down). */
+int state_remove_netns(const char *lab, const char *const *names, size_t n);
 
 /* What a cleanup could not remove, so that `down` can say so. */
 struct state_left {

@@ -29,7 +29,9 @@
 #include "control/host/parallel.h"
 #include "control/host/progress.h"
 #include "control/host/provision.h"
+#include "control/router/apply.h"
 #include "control/router/ctl_dump.h"
+#include "control/router/ports.h"
 #include "control/router/router.h"
 #include "control/host/state.h"
 #include "control/host/state_labs.h"
@@ -69,146 +71,21 @@ static bool router_stop_asked(void)
 	return router_parent && getppid() != router_parent;
 }
 
-/* Namespaces are made by a few threads at once: much of the work is serialised in the kernel
- * (the /run/netns directory, namespace setup, the RTNL lock), the rest overlaps. Measured on
- * 2 cores, 1,000 instances: 1 thread 0.85 s, 2 threads 0.66-0.79 s, 3 or 4 threads 0.86-0.89 s. */
-#define PROV_THREADS 2
-
-/* One up's provisioning, shared by the pool's threads. Each port index is touched by one
- * thread only (names[i], r->taps[i]); the first failure's text goes to r->err under lock. */
-struct prov_run {
-	struct router *r;
-	char (*names)[96];       /* LAB-NAME per port */
-	int ready_fd;            /* background: the parent hears "progress DONE TOTAL" lines */
-	struct progress pg;      /* foreground: the line is drawn here */
-	struct timespec last;
-	pthread_mutex_t lock;
-};
-
-struct prov_port {
-	struct prov_run *run;
-	uint16_t i;
-	const char *step;        /* what failed, when it was not the netlink configuration */
-};
-
-/* Inside the new namespace: the tap (born here, so never seen by the host), then its eth0
- * configuration in one netlink batch. */
-static int provision_inside(void *arg)
-{
-	struct prov_port *pp = arg;
-	struct router *r = pp->run->r;
-	const struct vl_port *p = &r->t->ports[pp->i];
-	int fd = tap_open("eth0");
-	if (fd < 0) {
-		pp->step = "open the tap";
-		return fd;
-	}
-	r->taps[pp->i] = fd;
-	/* Its counters are asked from here at each `status` (link_stats.h); a lab runs without. */
-	int nl = link_stats_open();
-	r->tap_nl[pp->i] = nl >= 0 ? nl : -1;
-	/* Persistent: closing a plain tap unregisters its device on the spot, one RCU barrier per
-	 * device (seconds for 1,000 at down). A persistent one stays until its namespace goes,
-	 * and the kernel removes the devices of dying namespaces together. */
-	if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
-		pp->step = "make the tap persistent";
-		return -errno;
-	}
-	struct prov_if cfg = {.ifname = "eth0", .mtu = p->mtu, .ip = p->ip,
-			      .prefix_len = p->prefix_len, .gateway = p->gateway};
-	memcpy(cfg.mac, p->mac, 6);
-	return prov_configure_here(&cfg);
-}
-
-static int provision_port(size_t i, void *arg)
-{
-	struct prov_run *run = arg;
-	struct prov_port pp = {.run = run, .i = (uint16_t)i};
-	if (router_stop_asked()) {
-		pthread_mutex_lock(&run->lock);
-		snprintf(run->r->err, sizeof(run->r->err), "interrupted while provisioning");
-		pthread_mutex_unlock(&run->lock);
-		return -EINTR; /* the pool hands out no more; the caller undoes what was made */
-	}
-	int rc = prov_netns_new(run->names[i], provision_inside, &pp);
-	if (rc < 0) {
-		pthread_mutex_lock(&run->lock);
-		if (!run->r->err[0]) {
-			if (pp.step)
-				snprintf(run->r->err, sizeof(run->r->err), "namespace %s: %s: %s",
-					 run->names[i], pp.step, strerror(-rc));
-			else
-				snprintf(run->r->err, sizeof(run->r->err), "namespace %s: %s%s",
-					 run->names[i], run->r->taps[i] >= 0 ? "eth0: " : "",
-					 prov_last_error()[0] ? prov_last_error() : strerror(-rc));
-		}
-		pthread_mutex_unlock(&run->lock);
-	}
-	return rc;
-}
-
-/* Progress of up, on the caller's thread: drawn here in the foreground, told to the waiting
- * parent in the background (at most every 50 ms, and the last one always). */
-static void provision_tick(size_t done, size_t n, void *arg)
-{
-	struct prov_run *run = arg;
-	if (run->ready_fd < 0) {
-		progress_show(&run->pg, done);
-		return;
-	}
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long ms = (now.tv_sec - run->last.tv_sec) * 1000L + (now.tv_nsec - run->last.tv_nsec) / 1000000L;
-	if (ms < 50 && done < n)
-		return;
-	run->last = now;
-	char line[64];
-	int len = snprintf(line, sizeof(line), "progress %zu %zu\n", done, n);
-	if (write(run->ready_fd, line, (size_t)len) < 0)
-		return; /* the parent went away: nothing to tell */
-}
-
-/* Every namespace of the lab. First all names are checked and recorded in the state directory
- * (one write, BEFORE any is made, so `down` can undo a crash at any point), then the pool makes
- * and configures them. */
+/* Every namespace of the lab (ports.h); on failure r->err says why. */
 static int provision_all(struct router *r, int ready_fd)
 {
 	uint16_t n = r->t->n_ports;
-	struct prov_run run = {.r = r, .ready_fd = ready_fd, .lock = PTHREAD_MUTEX_INITIALIZER};
-	run.names = calloc(n ? n : 1, sizeof(*run.names));
-	if (!run.names)
+	uint16_t *which = malloc(sizeof(*which) * (n ? n : 1));
+	if (!which)
 		return -ENOMEM;
-	int rc = 0;
-	for (uint16_t i = 0; i < n && rc == 0; i++) {
-		char path[128];
-		snprintf(run.names[i], sizeof(run.names[i]), "%s-%s", r->t->lab, r->t->ports[i].name);
-		snprintf(path, sizeof(path), "/run/netns/%s", run.names[i]);
-		if (access(path, F_OK) == 0) {
-			snprintf(r->err, sizeof(r->err), "namespace %s already exists (not this lab's)",
-				 run.names[i]);
-			rc = -EEXIST;
-		}
-	}
-	if (rc == 0) {
-		const char **list = malloc(sizeof(*list) * (n ? n : 1));
-		for (uint16_t i = 0; list && i < n; i++)
-			list[i] = run.names[i];
-		rc = list ? state_add_netns_many(r->t->lab, list, n) : -ENOMEM;
-		free(list);
-		if (rc < 0)
-			snprintf(r->err, sizeof(r->err), "%s/%s/netns: %s", VL_RUN_DIR, r->t->lab,
-				 strerror(-rc));
-	}
-	if (rc == 0) {
-		struct par_job job = {.n = n, .threads = PROV_THREADS, .work = provision_port,
-				      .arg = &run, .tick = provision_tick};
-		clock_gettime(CLOCK_MONOTONIC, &run.last);
-		progress_begin(&run.pg, "provisioning", n);
-		rc = par_run(&job, NULL);
-		progress_end(&run.pg);
-	}
-	pthread_mutex_destroy(&run.lock);
-	free(run.names);
+	for (uint16_t i = 0; i < n; i++)
+		which[i] = i;
+	struct ports_job job = {.t = r->t, .which = which, .n = n, .taps = r->taps,
+				.tap_nl = r->tap_nl, .ready_fd = ready_fd, .show = ready_fd < 0,
+				.stop = router_stop_asked,
+				.err = r->err, .errcap = sizeof(r->err)};
+	int rc = ports_provision(&job);
+	free(which);
 	return rc;
 }
 
@@ -240,11 +117,21 @@ static void ctl_request_done(struct router *r, int fd, char *req)
 	req[strcspn(req, "\r\n")] = '\0';
 	if (strcmp(req, VL_CTL_DOWN) == 0)
 		down_by_client = true;
-	const char *spec = ctl_arg(req, VL_CTL_CAPTURE);
+	const char *spec = ctl_arg(req, VL_CTL_CAPTURE), *apply = ctl_arg(req, VL_CTL_APPLY);
 	bool flows = strcmp(req, VL_CTL_FLOWS) == 0, status = strcmp(req, VL_CTL_STATUS) == 0;
 	if (spec) {
 		if (ctl_capture(r, fd, spec) == 0)
 			return; /* the capture owns fd now */
+	} else if (apply) {
+		int rc = apply_start(r, fd, apply);
+		if (rc == 0)
+			return; /* answered when it ends */
+		char msg[160];
+		int len = snprintf(msg, sizeof(msg), "{\"error\": \"%s\"}",
+				   rc == -EBUSY ? "another apply is in progress: try again when it ends"
+				   : rc == -EINVAL ? "a bad apply request" : strerror(-rc));
+		if (send(fd, msg, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			fprintf(stderr, "vpclab: control: a client did not take its answer\n");
 	} else if (flows || status) {
 		if (ctl_dump_start(r, fd, flows ? CTL_DUMP_FLOWS : CTL_DUMP_STATUS) == 0)
 			return; /* streamed in slices; the dump owns fd now */
@@ -469,6 +356,7 @@ static int router_start(struct router *r, int ready_fd)
 	if (prc < 0)
 		return prc;
 	r->s = dp_state_create(r->t, ct_limit);
+	r->nat_limits = nat;
 	if (r->s)
 		nat_configure(r->s, &nat); /* checked above; no translation yet */
 	if (r->s)
