@@ -1,12 +1,17 @@
-/* `vpclab apply LAB.yaml --dry-run [--json]`: the plan between what a running lab runs (the
- * copy `up` kept in /run/vpclab/LAB/lab.yaml) and the file as it is now. Changing the running
- * lab is not built yet: without --dry-run the command refuses and changes nothing. */
+/* `vpclab apply LAB.yaml [--dry-run] [--json]`: the file is checked here as `up` checks it (and
+ * against what runs: addresses kept, AWS's DependencyViolation), then staged in the lab's state
+ * directory and handed to the router, which plans, counts the flows each change ends, and (without
+ * --dry-run) changes the running lab (control/router/apply.c). A bad file changes nothing. */
 #include <errno.h>
+#include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "control/cli/cli.h"
+#include "control/cli/ctl_client.h"
+#include "control/host/state.h"
 #include "control/host/state_labs.h"
 #include "control/lab/diff.h"
 #include "control/lab/lab.h"
@@ -53,6 +58,64 @@ static struct lab *load_kept(const char *lab, const char *source)
 	return m;
 }
 
+/* The file read once: what is checked here is what the router applies. NULL after saying why. */
+static char *read_whole(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		fprintf(stderr, "vpclab: apply: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	char *buf = NULL;
+	FILE *o = open_memstream(&buf, len);
+	char chunk[8192];
+	size_t n;
+	while (o && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, o);
+	bool bad = ferror(f);
+	fclose(f);
+	if (!o || fclose(o) != 0 || bad) {
+		fprintf(stderr, "vpclab: apply: %s: cannot be read\n", path);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* buf, where the router will read it: /run/vpclab/LAB/apply.yaml. 0 or EXIT_SYSTEM. */
+static int stage(const char *lab, const char *buf, size_t len, char *path, size_t cap)
+{
+	if (state_path(path, cap, lab, "apply.yaml") < 0)
+		return EXIT_SYSTEM;
+	FILE *f = fopen(path, "we");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+		fprintf(stderr, "vpclab: apply: %s: %s\n", path, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	return 0;
+}
+
+static void print_plan(const json_t *ans)
+{
+	const json_t *changes = json_object_get(ans, "changes");
+	size_t i;
+	const json_t *c;
+	if (json_array_size(changes) == 0)
+		printf("no changes\n");
+	json_array_foreach(changes, i, c) {
+		const char *op = json_string_value(json_object_get(c, "op"));
+		const char *detail = json_string_value(json_object_get(c, "detail"));
+		char sign = op && !strcmp(op, "add") ? '+' : op && !strcmp(op, "remove") ? '-' : '~';
+		json_int_t ends = json_integer_value(json_object_get(c, "ends"));
+		const char *sep = !detail || !detail[0] ? "" : sign == '~' ? ": " : " ";
+		printf("%c %s %s%s%s", sign, json_string_value(json_object_get(c, "kind")),
+		       json_string_value(json_object_get(c, "name")), sep, detail ? detail : "");
+		if (ends)
+			printf("  [ends %lld flow%s]", (long long)ends, ends == 1 ? "" : "s");
+		putchar('\n');
+	}
+}
+
 static int cmd_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -72,20 +135,17 @@ static int cmd_apply(int argc, char **argv)
 		return cli_missing(&cli_apply, "LAB.yaml");
 	if (optind + 1 < argc)
 		return cli_extra(&cli_apply, argv[optind + 1]);
-	if (!dry) {
-		fprintf(stderr, "vpclab: apply: changing a running lab is not built yet; "
-			"'vpclab apply %s --dry-run' shows the plan\n", argv[optind]);
-		return EXIT_SYSTEM;
-	}
 	const char *path = argv[optind];
-	struct diag *d = diag_create();
+	size_t len;
+	char *buf = read_whole(path, &len);
+	struct diag *d = buf ? diag_create() : NULL;
 	if (!d) {
-		fprintf(stderr, "vpclab: apply: out of memory\n");
-		return EXIT_SYSTEM;
+		free(buf);
+		return buf ? EXIT_SYSTEM : EXIT_INPUT;
 	}
 	/* Loaded, then checked once the running lab is known: what runs keeps its addresses
 	 * (lab_keep_addresses) before check assigns the ones left out. */
-	struct lab *new = lab_load(path, d), *old = NULL;
+	struct lab *new = lab_load_buffer(path, buf, len, d), *old = NULL;
 	char lab[64] = "";
 	bool running = false;
 	if (new) {
@@ -102,51 +162,98 @@ static int cmd_apply(int argc, char **argv)
 			lab_free(old);
 			lab_free(new);
 			diag_destroy(d);
+			free(buf);
 			return EXIT_SYSTEM;
 		}
 	}
-	if (new)
-		lab_check(new, d);
+	if (new && lab_check(new, d) == 0 && old)
+		lab_diff_check(old, new, d);
+	lab_free(old);
+	lab_free(new);
 	diag_print(d, stderr);
 	int errors = diag_errors(d) ? diag_errors(d) : (new ? 0 : 1);
 	diag_destroy(d);
 	if (errors) {
-		fprintf(stderr, "%s: %d error%s\n", path, errors, errors == 1 ? "" : "s");
-		lab_free(old);
-		lab_free(new);
+		fprintf(stderr, "%s: %d error%s; nothing was changed\n", path, errors, errors == 1 ? "" : "s");
+		free(buf);
 		return EXIT_INPUT;
 	}
 	if (!running) {
 		fprintf(stderr, "vpclab: apply: lab %s is not running ('vpclab up %s' first)\n", lab, path);
-		lab_free(new);
+		free(buf);
 		return EXIT_INPUT;
 	}
-	struct lab_plan *p = lab_diff(old, new);
-	lab_free(old);
-	lab_free(new);
-	if (!p) {
-		fprintf(stderr, "vpclab: apply: %s\n", strerror(errno));
+	char staged[256], abs[PATH_MAX];
+	int rc = cli_need_root("apply") ? EXIT_SYSTEM : stage(lab, buf, len, staged, sizeof(staged));
+	free(buf);
+	if (rc)
+		return rc;
+	json_t *req = json_pack("{s:s, s:s, s:b}", "staged", staged, "source",
+				realpath(path, abs) ? abs : path, "dry_run", dry);
+	char *line = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	char full[VL_CTL_MAX_LINE];
+	json_t *ans = NULL;
+	if (!line || (size_t)snprintf(full, sizeof(full), "%s %s", VL_CTL_APPLY, line) >= sizeof(full)) {
+		fprintf(stderr, "vpclab: apply: the file's path is too long\n");
+		free(line);
 		return EXIT_SYSTEM;
 	}
-	if (as_json)
-		lab_plan_print_json(p, stdout);
-	else
-		lab_plan_print(p, stdout);
-	lab_plan_free(p);
-	return EXIT_OK;
+	free(line);
+	/* Removed instances' processes get 2 s after SIGTERM; a thousand new namespaces about a
+	 * second: a generous bound for the answer. */
+	rc = ctl_request_wait(lab, full, &ans, 300);
+	if (rc < 0)
+		return cli_not_running(&cli_apply, lab, rc);
+	const char *err = json_string_value(json_object_get(ans, "error"));
+	if (err) {
+		bool input = json_is_true(json_object_get(ans, "input"));
+		fprintf(stderr, "vpclab: apply: %s%s\n", err, input ? "" : "");
+		if (!as_json && !input)
+			fprintf(stderr, "vpclab: apply: nothing was changed\n");
+		json_decref(ans);
+		return input ? EXIT_INPUT : EXIT_SYSTEM;
+	}
+	if (as_json) {
+		cli_print_json(ans);
+	} else {
+		print_plan(ans);
+		if (dry)
+			printf("dry run: nothing was changed (these changes would end %lld flow%s)\n",
+			       (long long)json_integer_value(json_object_get(ans, "ends")),
+			       json_integer_value(json_object_get(ans, "ends")) == 1 ? "" : "s");
+		else if (json_array_size(json_object_get(ans, "changes")))
+			printf("applied in %.2f ms of router time; %lld flow%s ended, %lld NAT translation%s\n",
+			       json_real_value(json_object_get(ans, "router_ms")),
+			       (long long)json_integer_value(json_object_get(ans, "ended")),
+			       json_integer_value(json_object_get(ans, "ended")) == 1 ? "" : "s",
+			       (long long)json_integer_value(json_object_get(ans, "translations_ended")),
+			       json_integer_value(json_object_get(ans, "translations_ended")) == 1 ? "" : "s");
+		const char *warn = json_string_value(json_object_get(ans, "warning"));
+		if (warn)
+			fprintf(stderr, "vpclab: apply: warning: %s\n", warn);
+	}
+	bool warned = json_object_get(ans, "warning") != NULL;
+	json_decref(ans);
+	return warned ? EXIT_SYSTEM : EXIT_OK;
 }
 
 const struct cli_cmd cli_apply = {
-	"apply", cmd_apply, "the plan of changes from the running lab to an edited file (--dry-run)",
-	"usage: vpclab apply LAB.yaml --dry-run [--json]\n"
-	"  checks LAB.yaml as `up` does (every error FILE:LINE:COL; nothing changes), compares it\n"
-	"  with what the running lab of the same name runs (the copy `up` kept), and prints the\n"
-	"  plan: one line per change, '+' added, '-' removed, '~' changed; \"no changes\" when\n"
-	"  identical. Objects are matched by name, rules and routes by content. Instances, NAT\n"
-	"  gateways and elastic IPs that run keep their addresses when the file leaves them out.\n"
-	"  --dry-run  print the plan only. Required for now: applying the plan to the running lab\n"
-	"             is not built yet, and without --dry-run apply refuses (exit 3).\n"
-	"  --json     the plan as {\"changes\": [{\"op\", \"kind\", \"name\", \"detail\"}]}\n"
-	"exit: 0 plan printed, 1 the file has errors or the lab is not running, 2 usage,\n"
-	"  3 applying refused (not built yet) or the running lab's copy cannot be read\n",
+	"apply", cmd_apply, "change the running lab to match an edited file (AWS's rules for open flows)",
+	"usage: vpclab apply LAB.yaml [--dry-run] [--json]\n"
+	"  checks LAB.yaml as `up` does (every error FILE:LINE:COL; then nothing changes), compares\n"
+	"  it with what the running lab of the same name runs, prints the plan (one line per change:\n"
+	"  '+' added, '-' removed, '~' changed, with the open flows each one ends) and applies it:\n"
+	"  new namespaces are made first, then the router switches to the new tables between two\n"
+	"  packets, then what went away is removed. Objects are matched by name, rules and routes by\n"
+	"  content; what runs keeps its address. As in AWS: tracked connections outlive the rule\n"
+	"  that admitted them; untracked ones (0.0.0.0/0 rules both ways) end when the new rules\n"
+	"  refuse them; ACL and route changes act on the next packet; a removed instance, NAT gateway\n"
+	"  or elastic IP ends the flows through it. An identical file changes nothing.\n"
+	"  --dry-run  print the plan and the flows it would end; change nothing\n"
+	"  --json     the answer as {\"changes\": [{\"op\", \"kind\", \"name\", \"detail\", \"ends\"}],\n"
+	"             \"dry_run\", \"applied\", \"ended\", \"translations_ended\", \"router_ms\", ...}\n"
+	"exit: 0 applied (or planned), 1 the file has errors (or AWS would refuse the change) or the\n"
+	"  lab is not running, 2 usage, 3 the system refused; a failed apply changes nothing, except\n"
+	"  that an instance replaced under the same name that could not be made again is said\n",
 };

@@ -10,7 +10,7 @@
 #include "control/host/state.h"
 #include "vpclab/ctl.h"
 
-static int ctl_connect(const char *lab)
+static int ctl_connect(const char *lab, int timeout_s)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (state_path(sa.sun_path, sizeof(sa.sun_path), lab, "ctl") < 0)
@@ -18,7 +18,7 @@ static int ctl_connect(const char *lab)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	struct timeval tv = {.tv_sec = 5};
+	struct timeval tv = {.tv_sec = timeout_s};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int err = -errno;
@@ -30,8 +30,13 @@ static int ctl_connect(const char *lab)
 
 int ctl_request(const char *lab, const char *request, json_t **answer)
 {
+	return ctl_request_wait(lab, request, answer, 5);
+}
+
+int ctl_request_wait(const char *lab, const char *request, json_t **answer, int timeout_s)
+{
 	*answer = NULL;
-	int fd = ctl_connect(lab);
+	int fd = ctl_connect(lab, timeout_s);
 	if (fd < 0)
 		return fd;
 	char line[VL_CTL_MAX_LINE];
@@ -70,7 +75,7 @@ int ctl_request(const char *lab, const char *request, json_t **answer)
 
 int ctl_open_stream(const char *lab, const char *request)
 {
-	int fd = ctl_connect(lab);
+	int fd = ctl_connect(lab, 5);
 	if (fd < 0)
 		return fd;
 	struct timeval tv = {0};

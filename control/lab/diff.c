@@ -461,6 +461,9 @@ static void instance_change(struct df *d, const void *xo, const void *xn, const 
 	if (o->public_addr != n->public_addr)
 		emit(d, LAB_CHANGE, "instance", o->name.s, "public_ip %s -> %s",
 		     pub_fmt(o->public_addr, a), pub_fmt(n->public_addr, b));
+	if (!same(o->run.s, n->run.s))
+		emit(d, LAB_CHANGE, "instance", o->name.s,
+		     "run changed (user data runs at launch: the running command is kept)");
 }
 
 static void instance_desc_v(const void *x, char *buf, size_t size) { instance_desc(x, buf, size); }

@@ -31,6 +31,12 @@ struct lab_plan {
  * (a remove and an add). 0 or -ENOMEM. */
 int lab_keep_addresses(struct lab *new, const struct lab *old);
 
+struct diag;
+/* What AWS refuses in a change from old to new (both checked): a subnet or VPC whose CIDR
+ * changes while something is in it (DependencyViolation). Errors go to d at new's positions;
+ * returns their number. */
+int lab_diff_check(const struct lab *old, const struct lab *new, struct diag *d);
+
 /* old and new: checked models (lab_check, no error). NULL with errno (ENOMEM) on failure. */
 struct lab_plan *lab_diff(const struct lab *old, const struct lab *new);
 void lab_plan_free(struct lab_plan *p);

@@ -28,7 +28,7 @@ struct outside_arg {
 
 /* AWS drops the connections of the old mapping when an EIP moves: flows with a peer outside
  * the VPC. */
-static bool flow_leaves_vpc(const struct ct_entry *e, void *arg)
+static bool flow_leaves_vpc(struct ct_entry *e, void *arg)
 {
 	const struct outside_arg *a = arg;
 	return !prefix_contains(a->vpc, e->key.ip[0]) || !prefix_contains(a->vpc, e->key.ip[1]);
@@ -47,6 +47,8 @@ static json_t *ctl_eip(struct router *r, char **w, int n)
 	bool assoc = n == 4 && strcmp(w[1], "associate") == 0;
 	if (!assoc && !(n == 3 && strcmp(w[1], "disassociate") == 0))
 		return error_json("usage: eip associate EIP INSTANCE | eip disassociate EIP");
+	if (r->apply)
+		return error_json("an apply is in progress: try again when it ends");
 	struct vl_tables *nt = NULL;
 	uint16_t old_port, new_port;
 	char err[128];
@@ -106,7 +108,7 @@ json_t *ctl_handle_nat(struct router *r, char **w, int n)
 	const struct vl_tables *t = r->t;
 	json_t *all = json_array();
 	for (uint16_t g = 0; g < t->n_natgws; g++) {
-		if (n == 2 && strcmp(w[1], t->natgws[g].name) != 0)
+		if (!vl_natgw_used(&t->natgws[g]) || (n == 2 && strcmp(w[1], t->natgws[g].name) != 0))
 			continue;
 		json_t *c = json_object();
 		for (int k = 0; k < NATC__COUNT; k++)
@@ -128,7 +130,7 @@ json_t *ctl_handle_nat(struct router *r, char **w, int n)
 
 static int port_by_name(const struct vl_tables *t, const char *name)
 {
-	for (uint16_t i = 0; name && i < t->n_ports; i++)
+	for (uint16_t i = 0; name && name[0] && i < t->n_ports; i++)
 		if (strcmp(t->ports[i].name, name) == 0)
 			return i;
 	return -1;
@@ -137,7 +139,7 @@ static int port_by_name(const struct vl_tables *t, const char *name)
 /* The component a stage capture is limited to: a NAT gateway, an ACL, a VPC or an interface. */
 static int stage_obj(const struct vl_tables *t, int stage, const char *name)
 {
-	if (!name)
+	if (!name || !name[0])
 		return VL_NONE;
 	if (stage == EX_NAT) {
 		for (uint16_t i = 0; i < t->n_natgws; i++)

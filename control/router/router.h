@@ -58,6 +58,9 @@ struct router {
 	uint64_t flowlog_max;    /* a file is rotated to NAME.log.1 past this */
 	struct status_flowlogs flowlog_stats;
 	uint32_t flowlog_interval_s;
+	struct nat_limits nat_limits;    /* the lab's NAT limits (environment), for gateways an
+					  * apply adds to a lab that had none */
+	struct apply *apply;     /* the apply in progress (apply.c), NULL when none */
 	char err[256];
 };
 

@@ -1,0 +1,60 @@
+/* What AWS refuses in a change to a running lab, found before anything changes: a subnet or a
+ * VPC cannot be deleted (and so cannot change its CIDR, which is a delete and a create) while
+ * something is in it: DependencyViolation. Removing a subnet together with its instances, or
+ * moving them out in the same apply, is fine: they go first. */
+#include <string.h>
+
+#include "control/lab/diff.h"
+#include "control/lab/lab.h"
+#include "control/lab/model.h"
+
+static const struct lab_vpc *find_vpc(const struct lab *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_vpcs; i++)
+		if (m->vpcs[i].name.s && strcmp(m->vpcs[i].name.s, name) == 0)
+			return &m->vpcs[i];
+	return NULL;
+}
+
+static bool prefix_same(struct prefix4 a, struct prefix4 b)
+{
+	return a.addr == b.addr && a.len == b.len;
+}
+
+/* The first instance of new's VPC v that sits in subnet `name`, or NULL. */
+static const struct lab_instance *first_in(const struct lab_vpc *v, const char *name)
+{
+	for (size_t i = 0; i < v->n_instances; i++)
+		if (v->instances[i].subnet.s && strcmp(v->instances[i].subnet.s, name) == 0)
+			return &v->instances[i];
+	return NULL;
+}
+
+int lab_diff_check(const struct lab *old, const struct lab *new, struct diag *d)
+{
+	int errors = 0;
+	for (size_t i = 0; i < new->n_vpcs; i++) {
+		const struct lab_vpc *nv = &new->vpcs[i], *ov = find_vpc(old, nv->name.s);
+		if (!ov)
+			continue;
+		if (!prefix_same(ov->prefix, nv->prefix) && nv->n_subnets) {
+			diag_error(d, nv->cidr.at, "vpc '%s' cannot change its cidr while it has subnets "
+				   "(AWS: DependencyViolation); remove them in one apply, then change it",
+				   nv->name.s);
+			errors++;
+			continue;
+		}
+		for (size_t j = 0; j < nv->n_subnets; j++) {
+			const struct lab_subnet *ns = &nv->subnets[j];
+			const struct lab_subnet *os = lab_find_subnet(old, ns->name.s);
+			const struct lab_instance *x = first_in(nv, ns->name.s);
+			if (!os || !x || (prefix_same(os->prefix, ns->prefix) && os->vpc == ov->gidx))
+				continue;
+			diag_error(d, ns->cidr.at, "subnet '%s' cannot change its cidr while instance '%s' "
+				   "is in it (AWS: DependencyViolation); move or remove its instances in one "
+				   "apply, then change it", ns->name.s, x->name.s);
+			errors++;
+		}
+	}
+	return errors;
+}
