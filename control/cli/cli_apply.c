@@ -218,11 +218,13 @@ static int cmd_apply(int argc, char **argv)
 		cli_print_json(ans);
 	} else {
 		print_plan(ans);
-		if (dry)
+		if (!json_array_size(json_object_get(ans, "changes")))
+			; /* "no changes" says it all */
+		else if (dry)
 			printf("dry run: nothing was changed (these changes would end %lld flow%s)\n",
 			       (long long)json_integer_value(json_object_get(ans, "ends")),
 			       json_integer_value(json_object_get(ans, "ends")) == 1 ? "" : "s");
-		else if (json_array_size(json_object_get(ans, "changes")))
+		else
 			printf("applied in %.2f ms of router time; %lld flow%s ended, %lld NAT translation%s\n",
 			       json_real_value(json_object_get(ans, "router_ms")),
 			       (long long)json_integer_value(json_object_get(ans, "ended")),

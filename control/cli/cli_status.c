@@ -22,40 +22,17 @@ void cli_print_json(const json_t *j)
 	putchar('\n');
 }
 
-/* 1 when the two files' bytes differ, 0 when equal, -1 when either cannot be read. */
-static int files_differ(const char *a, const char *b)
-{
-	FILE *fa = fopen(a, "re"), *fb = fa ? fopen(b, "re") : NULL;
-	int r = -1;
-	if (fa && fb) {
-		char ba[8192], bb[8192];
-		size_t na, nb;
-		do {
-			na = fread(ba, 1, sizeof(ba), fa);
-			nb = fread(bb, 1, sizeof(bb), fb);
-		} while (na == nb && na > 0 && !memcmp(ba, bb, na));
-		r = ferror(fa) || ferror(fb) ? -1 : na != nb || memcmp(ba, bb, na) != 0;
-	}
-	if (fa)
-		fclose(fa);
-	if (fb)
-		fclose(fb);
-	return r;
-}
-
 /* The file the lab runs from, and whether it was edited since `up` kept a copy of it. */
 static void status_file(const char *lab)
 {
-	char src[4096], kept[256];
+	char src[4096];
 	if (state_source(lab, src, sizeof(src)) < 0 || !src[0])
 		return;
 	printf("lab file: %s\n", src);
-	if (snprintf(kept, sizeof(kept), "%s/%s/%s", VL_RUN_DIR, lab, STATE_KEPT_FILE) >= (int)sizeof(kept))
-		return;
-	int d = files_differ(src, kept);
+	int d = state_kept_differs(lab, src);
 	if (d == 1)
-		printf("warning: %s changed since the lab came up; 'vpclab apply %s --dry-run' shows "
-		       "what differs\n", src, src);
+		printf("warning: %s changed since the lab came up or was last applied; 'vpclab apply "
+		       "%s --dry-run' shows what differs, without --dry-run applies it\n", src, src);
 	else if (d < 0 && access(src, F_OK) < 0)
 		printf("warning: %s is gone; the lab runs from the copy taken at up\n", src);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control/cli/cli.h"
+#include "control/host/state_labs.h"
 #include "control/lab/lab.h"
 #include "control/tools/offline.h"
 #include "control/tools/replay.h"
@@ -144,6 +145,10 @@ static int cmd_trace(int argc, char **argv)
 	struct vl_tables *t = offline_tables(a.path);
 	if (!t)
 		return EXIT_INPUT;
+	if (state_lab_running(t->lab) && state_kept_differs(t->lab, a.path) == 1)
+		fprintf(stderr, "vpclab: trace: warning: lab %s runs a different version of %s; this "
+			"traces the file ('vpclab trace --live' traces what runs, 'vpclab apply %s' runs "
+			"the file)\n", t->lab, a.path, a.path);
 	struct trace_result res;
 	char err[160];
 	rc = trace_flow(t, &a.r, &res, err, sizeof(err));

@@ -136,3 +136,32 @@ time_t state_since(const char *lab)
 		return 0;
 	return st.st_mtime;
 }
+
+/* 1 when the two files' bytes differ, 0 when equal, -1 when either cannot be read. */
+static int files_differ(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "re"), *fb = fa ? fopen(b, "re") : NULL;
+	int r = -1;
+	if (fa && fb) {
+		char ba[8192], bb[8192];
+		size_t na, nb;
+		do {
+			na = fread(ba, 1, sizeof(ba), fa);
+			nb = fread(bb, 1, sizeof(bb), fb);
+		} while (na == nb && na > 0 && !memcmp(ba, bb, na));
+		r = ferror(fa) || ferror(fb) ? -1 : na != nb || memcmp(ba, bb, na) != 0;
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return r;
+}
+
+int state_kept_differs(const char *lab, const char *path)
+{
+	char kept[256];
+	if (state_path(kept, sizeof(kept), lab, STATE_KEPT_FILE) < 0)
+		return -1;
+	return files_differ(path, kept);
+}

@@ -30,6 +30,9 @@ int state_write_source(const char *lab, const char *path);
 int state_keep_file(const char *lab, const char *path);
 /* The recorded lab file into dst ("" when none). 0 or -errno. */
 int state_source(const char *lab, char *dst, size_t cap);
+/* 1 when the file at path differs from what running lab `lab` runs (its kept copy), 0 when it
+ * is the same, -1 when either cannot be read. */
+int state_kept_differs(const char *lab, const char *path);
 /* When the router said it was ready (the pid file's time); 0 when unknown. */
 time_t state_since(const char *lab);
 
