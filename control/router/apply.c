@@ -41,6 +41,8 @@ struct apply {
 	int fd;                  /* the client, answered at the end */
 	int efd;                 /* eventfd: the worker finished a phase */
 	pthread_t th;
+	bool running;            /* th runs (joined in apply_ready, or apply_stop) */
+	struct timespec t0;      /* when the loop took the plan: router time counts from here */
 	enum apply_phase phase;
 	bool dry;
 	char staged[256], source[512];
@@ -443,8 +445,7 @@ static void start_ports(struct apply *a, const uint16_t *which, size_t n)
 static void publish(struct apply *a)
 {
 	struct router *r = a->r;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct timespec t1;
 	struct vl_tables *old = r->t, *nt = a->nt;
 	for (uint16_t i = 0; i < old->n_ports; i++)
 		if (dp_port_removed(old, nt, i))
@@ -457,7 +458,8 @@ static void publish(struct apply *a)
 	vl_tables_free(old);
 	start_ports(a, a->made, a->n_made);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	a->router_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	a->router_ms = (double)(t1.tv_sec - a->t0.tv_sec) * 1e3 +
+		       (double)(t1.tv_nsec - a->t0.tv_nsec) / 1e6;
 	/* What runs is now the staged file: `status` and the next apply compare with it. */
 	char kept[256];
 	if (state_path(kept, sizeof(kept), r->t->lab, STATE_KEPT_FILE) == 0 && rename(a->staged, kept) < 0)
@@ -470,6 +472,7 @@ static int spawn(struct apply *a, enum apply_phase phase)
 {
 	a->phase = phase;
 	int rc = pthread_create(&a->th, NULL, apply_worker, a);
+	a->running = rc == 0;
 	return rc ? -rc : 0;
 }
 
@@ -481,7 +484,11 @@ static void apply_ready(void *ctx, int fd)
 	if (read(fd, &v, sizeof(v)) < 0)
 		return;
 	pthread_join(a->th, NULL);
+	a->running = false;
 	struct router *r = a->r;
+	/* Router time: counting what the plan ends, making room and publishing, during which the
+	 * loop reads no packet. */
+	clock_gettime(CLOCK_MONOTONIC, &a->t0);
 	if (a->phase == PH_RETIRE) {
 		/* The table already names them; their taps join now (a failure was said in err). */
 		start_ports(a, a->later, a->n_later);
@@ -560,4 +567,17 @@ int apply_start(struct router *r, int fd, const char *json_spec)
 	}
 	a->fd = fd;
 	return 0;
+}
+
+void apply_stop(struct router *r)
+{
+	struct apply *a = r->apply;
+	if (!a)
+		return;
+	if (a->running)
+		pthread_join(a->th, NULL); /* it reads the tables about to be freed */
+	a->running = false;
+	set_err(a, -ECANCELED, "%s", "the lab was taken down during the apply");
+	answer_error(a);
+	apply_free(a);
 }

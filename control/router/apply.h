@@ -11,4 +11,8 @@ struct router;
  * the caller answers and closes fd. */
 int apply_start(struct router *r, int fd, const char *json_spec);
 
+/* The lab goes down: an apply in progress waits for its worker's step to end (whatever it
+ * made is in the lab's state, for down to remove), answers an error, and is freed. */
+void apply_stop(struct router *r);
+
 #endif

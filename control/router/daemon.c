@@ -468,6 +468,7 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 	if (foreground)
 		printf("lab %s is up; Ctrl-C takes it down\n", lab), fflush(stdout);
 	rc = loop_run(r.loop);
+	apply_stop(&r);
 	router_free(&r);
 	if (!down_by_client) {
 		state_cleanup(lab);
