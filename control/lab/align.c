@@ -188,7 +188,7 @@ int tables_align(struct vl_tables *nt, const struct vl_tables *ot)
 		return rc;
 	}
 	for (int32_t i = 0; i < np; i++) { /* holes: no name, nowhere */
-		ports[i].vpc = ports[i].subnet = ports[i].eip = VL_NONE;
+		ports[i].vpc = ports[i].subnet = ports[i].eip = ports[i].lb = VL_NONE;
 		vl_port_mac(ports[i].mac, (uint16_t)i);
 	}
 	for (int32_t i = 0; i < ng; i++)
@@ -206,6 +206,10 @@ int tables_align(struct vl_tables *nt, const struct vl_tables *ot)
 		else if (rt->kind == VL_T_NATGW)
 			rt->target = remap(gdest, rt->target, nt->n_natgws);
 	}
+	for (uint32_t k = 0; k < nt->n_lb_nodes; k++)
+		nt->lb_nodes[k] = remap(pdest, nt->lb_nodes[k], nt->n_ports);
+	for (uint32_t k = 0; k < nt->n_targets; k++)
+		nt->targets[k].port = remap(pdest, nt->targets[k].port, nt->n_ports);
 	for (uint16_t e = 0; e < nt->n_eips; e++) {
 		nt->eips[e].port = remap(pdest, nt->eips[e].port, nt->n_ports);
 		nt->eips[e].natgw = remap(gdest, nt->eips[e].natgw, nt->n_natgws);

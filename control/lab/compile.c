@@ -185,6 +185,7 @@ static void cp_instance(struct cp *c, const struct lab_instance *x)
 	p->gateway = s->cidr.addr + 1;
 	p->public_ip = x->public_addr;
 	p->eip = x->eip;
+	p->lb = VL_NONE;
 	p->subnet = x->subnet_idx;
 	p->vpc = x->vpc;
 	p->sg_count = x->n_sgs;
@@ -203,7 +204,7 @@ static void cp_host(struct cp *c, const struct lab_host *h)
 	p->prefix_len = 32;
 	p->gateway = 0;
 	p->public_ip = 0;
-	p->eip = p->subnet = p->vpc = VL_NONE;
+	p->eip = p->subnet = p->vpc = p->lb = VL_NONE;
 	p->sg_count = 0;
 	p->mtu = VL_IGW_MTU;
 }
@@ -226,6 +227,7 @@ static void cp_vpc(struct cp *c, const struct lab_vpc *v)
 		*d = (struct vl_subnet){ .vpc = v->gidx, .cidr = s->prefix, .route_table = s->rt,
 					 .acl = s->acl };
 		cp_name(d->name, s->name.s);
+		cp_name(d->az, s->az.s);
 	}
 	for (size_t i = 0; i < v->n_natgws; i++) {
 		const struct lab_natgw *g = &v->natgws[i];

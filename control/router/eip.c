@@ -37,6 +37,12 @@ struct vl_tables *tables_clone(const struct vl_tables *t)
 	c->ports = dup_array(t->ports, t->n_ports, sizeof(*t->ports), &fail);
 	c->natgws = dup_array(t->natgws, t->n_natgws, sizeof(*t->natgws), &fail);
 	c->eips = dup_array(t->eips, t->n_eips, sizeof(*t->eips), &fail);
+	c->lbs = dup_array(t->lbs, t->n_lbs, sizeof(*t->lbs), &fail);
+	c->tgs = dup_array(t->tgs, t->n_tgs, sizeof(*t->tgs), &fail);
+	c->listeners = dup_array(t->listeners, t->n_listeners, sizeof(*t->listeners), &fail);
+	c->lb_rules = dup_array(t->lb_rules, t->n_lb_rules, sizeof(*t->lb_rules), &fail);
+	c->targets = dup_array(t->targets, t->n_targets, sizeof(*t->targets), &fail);
+	c->lb_nodes = dup_array(t->lb_nodes, t->n_lb_nodes, sizeof(*t->lb_nodes), &fail);
 	c->lpm_nodes = NULL;
 	c->n_lpm_nodes = 0;
 	c->addr_map = NULL;

@@ -18,6 +18,8 @@
 #define VL_VPC_MTU 9001      /* AWS: jumbo frames inside a VPC */
 #define VL_IGW_MTU 1500      /* AWS: 1500 through an internet gateway */
 
+#include "vpclab/tables_lb.h" /* needs the limits above */
+
 /* One match clause, shared by NACL and SG rules. proto -1 = all (then ports/icmp ignored).
  * Ports apply to tcp(6)/udp(17) only and compare the packet's destination port.
  * icmp_type/icmp_code -1 = any; apply to icmp(1) only. */
@@ -87,6 +89,7 @@ struct vl_subnet {
 	struct prefix4 cidr;
 	uint16_t route_table;
 	uint16_t acl;
+	char az[VL_NAME_MAX];    /* its availability zone ("" when the file names none) */
 };
 
 struct vl_vpc {
@@ -98,6 +101,7 @@ struct vl_vpc {
 enum vl_port_kind {
 	VL_PORT_INSTANCE,        /* an instance's eth0 in namespace LAB-NAME */
 	VL_PORT_INET_HOST,       /* a simulated internet host, namespace LAB-NAME */
+	VL_PORT_LB_NODE,         /* a load balancer's node in one subnet (tables_lb.h) */
 };
 
 struct vl_port {
@@ -119,6 +123,7 @@ struct vl_port {
 	 * groups admit from (in) / to (out) 0.0.0.0/0, so that "would AWS track this flow?"
 	 * (dataplane/sg.c) does not scan the opposite direction's rules. */
 	uint8_t open_in, open_out;
+	uint16_t lb;             /* VL_PORT_LB_NODE: its load balancer (tables.lbs); else VL_NONE */
 };
 
 #define VL_OPEN_TCP 1u
@@ -158,6 +163,16 @@ struct vl_tables {
 	struct vl_port *ports;
 	struct vl_natgw *natgws;
 	struct vl_eip *eips;
+
+	/* Elastic Load Balancing (tables_lb.h); all 0/NULL in a lab without load balancers. */
+	uint16_t n_lbs, n_tgs;
+	uint32_t n_listeners, n_lb_rules, n_targets, n_lb_nodes;
+	struct vl_lb *lbs;
+	struct vl_tg *tgs;
+	struct vl_listener *listeners;
+	struct vl_lb_rule *lb_rules;
+	struct vl_lb_target *targets;
+	uint16_t *lb_nodes;
 
 	/* Derived indexes, filled by dp_tables_prepare (dataplane/tables.c). */
 	struct vl_lpm_node *lpm_nodes;
@@ -211,6 +226,12 @@ static inline void vl_tables_free(struct vl_tables *t)
 	free(t->ports);
 	free(t->natgws);
 	free(t->eips);
+	free(t->lbs);
+	free(t->tgs);
+	free(t->listeners);
+	free(t->lb_rules);
+	free(t->targets);
+	free(t->lb_nodes);
 	free(t->lpm_nodes);
 	free(t->addr_map);
 	free(t);
