@@ -112,10 +112,6 @@ static struct lab *lt_load(const struct labtest_opts *o)
  * namespaces) share one probe, a job, whose clients run at once. */
 
 #define LT_GROUP_MAX 32          /* clients in one probe */
-/* After up, how long a probe aimed at an instance with `run` waits for the command's server to
- * open the probed port before binding its own listener there (which would keep the server from
- * starting). Only ports nobody opens wait that long, and all of them at once. */
-#define LT_RUN_GRACE_MS 3000
 
 enum { JOB_WAITING, JOB_RUNNING, JOB_DONE };
 
@@ -219,7 +215,6 @@ static int lt_jobs_init(const struct vl_tables *t, const struct lab *m, struct l
 			const struct labtest_opts *o, int home)
 {
 	bool *runs = lt_runs(t, m);
-	int64_t grace = probe_clock_ms() + LT_RUN_GRACE_MS;
 	if (!runs)
 		return -ENOMEM;
 	size_t *sizes = calloc(r->n_items, sizeof(*sizes));
@@ -247,7 +242,7 @@ static int lt_jobs_init(const struct vl_tables *t, const struct lab *m, struct l
 			snprintf(job->dst[i], sizeof(job->dst[i]), "/run/netns/%s-%s", t->lab,
 				 t->ports[f->listen[i]].name);
 			job->req.dst_ns[i] = job->dst[i];
-			job->req.await_until[i] = runs[f->listen[i]] ? grace : 0;
+			job->req.watch_only[i] = runs[f->listen[i]];   /* its ports are its own */
 		}
 	}
 	for (size_t i = 0; i < r->n_items; i++) {
@@ -426,7 +421,7 @@ static void lt_judge(const struct vl_tables *t, const struct lt_item *it,
 		o->internal = true;
 		lt_add(why, sizeof(why), "INTERNAL ERROR: real traffic %s, trace %s",
 		       lt_word(res->allowed), lt_word(v.allow));
-	} else if (k->proto == 17 && res->allowed && !res->existing && res->reply != v.reply) {
+	} else if (k->proto == 17 && res->allowed && !res->watched && res->reply != v.reply) {
 		o->internal = true;
 		lt_add(why, sizeof(why), "INTERNAL ERROR: the reply %s, trace %s",
 		       res->reply ? "came back" : "was lost", v.reply ? "returns it" : "drops it");
@@ -438,8 +433,8 @@ static void lt_judge(const struct vl_tables *t, const struct lt_item *it,
 	o->pass = !why[0];
 	if (!o->pass)
 		snprintf(o->message, sizeof(o->message), "%s  (trace: %s)", why, trace);
-	else if (k->proto == 17 && res->allowed && res->existing)
-		snprintf(o->note, sizeof(o->note), "(the lab's own server got it; its reply is not judged)");
+	else if (k->proto == 17 && res->allowed && res->watched)
+		snprintf(o->note, sizeof(o->note), "(delivered to the instance's own port: the reply is not judged)");
 	else if (k->proto == 17 && res->allowed && !res->reply)
 		snprintf(o->note, sizeof(o->note), "(the reply did not come back)");
 }

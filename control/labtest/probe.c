@@ -1,11 +1,11 @@
 /* Real traffic for checks (probe.h). The order is fixed: listeners first (in every namespace
- * that may receive the flow; where a server of the lab's own has the port, a raw observer in
- * that namespace instead), then the clients, then one poll loop that ends when every client has
- * its answer, a refusal, or its timeout. Every packet carries its client's nonce, so a listener
- * credits the right check and concurrent probes never mistake each other's packets; TCP toward
- * a server of the lab's own sends no nonce (the server would read it) and is told by the SYN's
- * source port instead. Comes before: labtest.c (which namespaces, which addresses); after:
- * labtest.c compares each result with the trace. */
+ * that may receive the flow; where the lab's own software has or may take the port, a raw
+ * observer in that namespace instead), then the clients, then one poll loop that ends when every
+ * client has its answer, a refusal, or its timeout. Every packet carries its client's nonce, so
+ * a listener credits the right check and concurrent probes never mistake each other's packets;
+ * TCP toward a watched destination sends no nonce (a server there would read it) and is told by
+ * the SYN's source port instead. Comes before: labtest.c (which namespaces, which addresses);
+ * after: labtest.c compares each result with the trace. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +28,7 @@
 #define PB_SLICE_MS 50         /* longest wait before looking at *stop again */
 #define PB_RESEND_MS 250       /* UDP and ICMP: datagrams may be lost, send again */
 #define PB_MSG 16              /* 8-byte tag + 8-byte nonce */
-#define PB_AWAIT_STEP_MS 50    /* how often to look for a starting server's socket */
-/* TCP toward a server of the lab's own: clients start this far apart and close once they know,
+/* TCP toward a watched destination: clients start this far apart and close once they know,
  * so a server that accepts one connection at a time (`nc -lk`, backlog 1) never has a full
  * queue; a SYN that reached it unanswered may still wait for its retransmission (after 1 s). */
 #define PB_STAGGER_MS 5
@@ -56,8 +55,8 @@ struct pb {
 	size_t n_cl;
 	int lfd[PROBE_MAX_LISTEN];           /* listeners: TCP listen, UDP bound, ICMP raw observers */
 	size_t n_l;
-	/* Where a destination has a server of its own (ext), every destination gets a raw TCP or
-	 * UDP observer: arrivals are told there, not by the nonce at a listener. */
+	/* Where a destination is watched (ext), every destination gets a raw TCP or UDP observer:
+	 * arrivals are told there, not by the nonce at a listener. */
 	bool ext[PROBE_MAX_LISTEN], observe, stagger;
 	int ofd[PROBE_MAX_LISTEN];
 	bool oext[PROBE_MAX_LISTEN];
@@ -68,14 +67,12 @@ struct pb {
 	int64_t start;
 };
 
-int64_t probe_clock_ms(void)
+static int64_t pb_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-
-#define pb_now_ms probe_clock_ms
 
 /* tag ("VPCLABT", "VPCLABU?" ...) + a nonce: what travels and what is recognised. */
 static void pb_msg(uint8_t *buf, const char *tag, uint64_t nonce)
@@ -184,21 +181,15 @@ static int pb_existing(const struct pb *p, const char *path)
 	return rc;
 }
 
-/* Destination i: a server of its own on the port (waited for until await_until: a `run`
- * command may still be starting it), else the probe's listener. */
+/* Destination i: watched (the lab's own software: a `run` instance, whose command may still be
+ * starting its server, or a server already on the port), else the probe's listener. */
 static int pb_destination(struct pb *p, size_t i, struct probe_res *res)
 {
 	const struct probe_req *r = p->r;
 	const char *path = r->dst_ns[i];
-	if (r->proto != IPPROTO_ICMP) {
-		int has;
-		while ((has = pb_existing(p, path)) == 0 && pb_now_ms() < r->await_until[i] &&
-		       !(r->stop && *r->stop))
-			poll(NULL, 0, PB_AWAIT_STEP_MS);
-		if (has == 1) {
-			p->ext[i] = true;
-			return 0;
-		}
+	if (r->proto != IPPROTO_ICMP && (r->watch_only[i] || pb_existing(p, path) == 1)) {
+		p->ext[i] = true;
+		return 0;
 	}
 	int rc = pb_listen_one(p, path, res);
 	if (rc == -EADDRINUSE && pb_existing(p, path) == 1) {   /* it came up just now */
@@ -209,8 +200,8 @@ static int pb_destination(struct pb *p, size_t i, struct probe_res *res)
 	return rc;
 }
 
-/* A raw observer of the probed protocol in every destination, once one has a server of its
- * own: it sees each packet as the namespace receives it, before any socket does. */
+/* A raw observer of the probed protocol in every destination, once one is watched: it sees each
+ * packet as the namespace receives it, before any socket does (and whether one listens or not). */
 static int pb_observers(struct pb *p, struct probe_res *res)
 {
 	const struct probe_req *r = p->r;
@@ -280,12 +271,12 @@ static void pb_done(struct pb_cl *c, int64_t now)
 	c->fd = -1;
 }
 
-/* Another started client of the probe has this source port: observers could not tell them
- * apart. */
+/* The started TCP or UDP client of the probe (other than but) with this source port. Finished
+ * ones count too: a refused client's SYN may be read after its refusal. */
 static struct pb_cl *pb_by_sport(struct pb *p, uint16_t sport, const struct pb_cl *but)
 {
 	for (size_t i = 0; i < p->n_started; i++)
-		if (&p->cl[i] != but && p->cl[i].c->res.sport == sport && p->cl[i].fd >= 0)
+		if (&p->cl[i] != but && p->cl[i].c->res.sport == sport && p->cl[i].c->res.rc == 0)
 			return &p->cl[i];
 	return NULL;
 }
@@ -488,27 +479,28 @@ static void pb_observe(struct pb *p, size_t o)
 		} else {
 			c = pb_whose(p, l4 + 8, (size_t)n - ihl - 8, "VPCLABU?");
 		}
-		if (!c || c->done)
+		if (!c)
 			continue;
 		struct probe_res *res = &c->c->res;
 		uint32_t src;
 		memcpy(&src, b + 12, 4);
 		res->arrived = true;
 		res->seen = ntohl(src);
-		res->existing |= p->oext[o];
+		res->watched |= p->oext[o];
 		if (r->proto == IPPROTO_UDP)
 			res->allowed = true;
 		/* At a busy server, a SYN may wait in vain for room: its retransmission may not. */
-		if (r->proto == IPPROTO_TCP && p->oext[o] && !c->connected &&
+		if (r->proto == IPPROTO_TCP && p->oext[o] && !c->done && !c->connected &&
 		    c->deadline < c->t0 + PB_SYN_RETRY_MS)
 			c->deadline = c->t0 + PB_SYN_RETRY_MS;
 	}
 }
 
 /* Finished when there is nothing more to learn: TCP once a listener saw the nonce or an observer
- * the SYN (or at once with neither), UDP once the answer came back (or the request reached a
- * server of the lab's own: its answer is its own), ICMP on the reply (the observer saw the
- * request before the kernel answered it, so its copy is already queued: one more read). */
+ * the SYN (or at once with neither), or refused, UDP once the answer came back (or the request
+ * reached a watched destination: its answer is the instance's own), ICMP on the reply (the
+ * observer saw the request before the kernel answered it, so its copy is already queued: one
+ * more read). */
 static void pb_settle(struct pb *p, int64_t now)
 {
 	uint8_t proto = p->r->proto;
@@ -520,7 +512,7 @@ static void pb_settle(struct pb *p, int64_t now)
 		bool done = false;
 		if (proto == IPPROTO_TCP && c->connected && res->arrived)
 			done = true;
-		if (proto == IPPROTO_UDP && res->arrived && (res->reply || res->existing))
+		if (proto == IPPROTO_UDP && res->arrived && (res->reply || res->watched))
 			done = true;
 		if (proto == IPPROTO_ICMP && res->reply) {
 			for (size_t l = 0; l < p->n_l && !res->arrived; l++)
@@ -630,11 +622,15 @@ static void pb_loop(struct pb *p)
 
 /* What each client's numbers add up to. Reaching the address is not enough where listeners
  * were set: the flow must reach one of them, or a destination's namespace where an observer
- * watched (an overlapping VPC may hold the same address elsewhere, and answer). */
+ * watched (an overlapping VPC may hold the same address elsewhere, and answer). At a watched
+ * destination where nothing listens, the kernel's RST is the answer: it crosses the same rules
+ * back as a SYN-ACK would. */
 static void pb_finish(struct pb *p)
 {
 	int64_t now = pb_now_ms();
 	bool watched = p->n_l > 0 || p->n_o > 0;
+	for (size_t o = 0; o < p->n_o; o++)
+		pb_observe(p, o);   /* a SYN copy still queued behind its client's refusal */
 	for (size_t i = 0; i < p->n_cl; i++) {
 		struct pb_cl *c = &p->cl[i];
 		struct probe_res *res = &c->c->res;
@@ -644,6 +640,8 @@ static void pb_finish(struct pb *p)
 			res->elapsed_ms = (int)(now - (c->started ? c->t0 : p->start));
 		if (p->r->proto == IPPROTO_TCP && !c->connected && !res->client_err)
 			res->client_err = -ETIMEDOUT;
+		if (p->r->proto == IPPROTO_TCP && res->watched && res->client_err == -ECONNREFUSED)
+			res->reply = true;
 		if (p->r->proto != IPPROTO_UDP)
 			res->allowed = res->reply && (!watched || res->arrived);
 	}
