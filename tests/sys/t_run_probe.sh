@@ -75,8 +75,9 @@ if [ "$ms" -lt 10000 ]; then ok "the test took $ms ms (under 10 s)"; else not_ok
 check "web's nc still listens on tcp 22" yes "$(listening "$LAB-web" tcp 22 && echo yes || echo no)"
 check "web's python still listens on tcp 80" yes "$(listening "$LAB-web" tcp 80 && echo yes || echo no)"
 check "web's nc still listens on udp 5405" yes "$(listening "$LAB-web" udp 5405 && echo yes || echo no)"
-check "late's python (started 1 s after up) has its port 8000" yes \
-	"$(listening "$LAB-late" tcp 8000 && echo yes || echo no)"
+if wait_for "late's server on 8000" 5 listening "$LAB-late" tcp 8000; then
+	ok "late's python (started 1 s after up) has its port 8000"
+else not_ok "late's python (started 1 s after up) has its port 8000: $("$VPCLAB" logs "$LAB" late 2>&1 | tail -n 2 | tr '\n' '|')"; fi
 check_nomatch "late's server did not fail to bind" "Address already in use" "$("$VPCLAB" logs "$LAB" late 2>&1)"
 check "nothing listens on 9000 (the probe watched web's closed port: the RST was the answer)" no \
 	"$(listening "$LAB-web" tcp 9000 && echo yes || echo no)"
