@@ -519,12 +519,10 @@ static void pb_settle(struct pb *p, int64_t now)
 				pb_icmp_read(p, p->lfd[l], false);
 			done = true;
 		}
-		if (!done && now >= c->deadline) {
-			done = true;
-			now = c->deadline;     /* its time is its timeout, however late this looks */
-		}
 		if (done)
 			pb_done(c, now);
+		else if (now >= c->deadline)
+			pb_done(c, c->deadline);   /* its time is its timeout, however late this looks */
 	}
 }
 
