@@ -28,10 +28,8 @@
 #define PB_SLICE_MS 50         /* longest wait before looking at *stop again */
 #define PB_RESEND_MS 250       /* UDP and ICMP: datagrams may be lost, send again */
 #define PB_MSG 16              /* 8-byte tag + 8-byte nonce */
-/* TCP toward a watched destination: clients start this far apart and close once they know,
- * so a server that accepts one connection at a time (`nc -lk`, backlog 1) never has a full
- * queue; a SYN that reached it unanswered may still wait for its retransmission (after 1 s). */
-#define PB_STAGGER_MS 5
+/* TCP toward a watched destination: a SYN that reached it unanswered (a server whose accept
+ * queue is full drops it) may wait for its retransmission, 1 s after the first. */
 #define PB_SYN_RETRY_MS 1600
 #define PB_SPORT_TRIES 16      /* source ports drawn until one is unique in the probe */
 
@@ -57,7 +55,7 @@ struct pb {
 	size_t n_l;
 	/* Where a destination is watched (ext), every destination gets a raw TCP or UDP observer:
 	 * arrivals are told there, not by the nonce at a listener. */
-	bool ext[PROBE_MAX_LISTEN], observe, stagger;
+	bool ext[PROBE_MAX_LISTEN], observe;
 	int ofd[PROBE_MAX_LISTEN];
 	bool oext[PROBE_MAX_LISTEN];
 	size_t n_o, n_started;
@@ -209,7 +207,6 @@ static int pb_observers(struct pb *p, struct probe_res *res)
 		p->observe |= p->ext[i];
 	if (!p->observe)
 		return 0;
-	p->stagger = r->proto == IPPROTO_TCP;
 	for (size_t i = 0; i < r->n_dst && i < PROBE_MAX_LISTEN; i++) {
 		int fd = pb_socket_in(r, r->dst_ns[i], AF_INET, SOCK_RAW | SOCK_NONBLOCK, r->proto, res);
 		if (fd < 0)
@@ -261,7 +258,7 @@ static void pb_send_datagram(struct pb *p, struct pb_cl *c)
 }
 
 /* Client c is finished: its time, and its socket closed (a server of the lab's own that takes
- * one connection at a time goes on to the next). */
+ * one connection at a time goes on to the next at once). */
 static void pb_done(struct pb_cl *c, int64_t now)
 {
 	c->done = true;
@@ -344,11 +341,11 @@ static void pb_client(struct pb *p, struct pb_cl *c, int64_t now)
 	}
 }
 
-/* Starts the clients whose turn came: all at once, or PB_STAGGER_MS apart. */
-static void pb_start_due(struct pb *p, int64_t now)
+/* Starts every client, in order (a TCP client's source port must differ from those before it
+ * where observers tell clients apart by it). */
+static void pb_start(struct pb *p, int64_t now)
 {
-	while (p->n_started < p->n_cl &&
-	       (!p->stagger || now >= p->start + (int64_t)p->n_started * PB_STAGGER_MS)) {
+	while (p->n_started < p->n_cl) {
 		struct pb_cl *c = &p->cl[p->n_started++];
 		pb_client(p, c, now);
 	}
@@ -581,13 +578,11 @@ static bool pb_fill(struct pb *p, size_t *n)
 	return any;
 }
 
-/* How long poll may sleep: until the next client's start, the earliest timeout, the next
- * resend, and at most PB_SLICE_MS (the stop flag). */
+/* How long poll may sleep: until the earliest timeout, the next resend, and at most
+ * PB_SLICE_MS (the stop flag). */
 static int pb_wait(const struct pb *p, int64_t now, int64_t resend)
 {
 	int64_t until = now + PB_SLICE_MS;
-	if (p->n_started < p->n_cl && p->start + (int64_t)p->n_started * PB_STAGGER_MS < until)
-		until = p->start + (int64_t)p->n_started * PB_STAGGER_MS;
 	for (size_t i = 0; i < p->n_started; i++)
 		if (!p->cl[i].done && p->cl[i].deadline < until)
 			until = p->cl[i].deadline;
@@ -601,9 +596,9 @@ static void pb_loop(struct pb *p)
 	int64_t resend = p->start + PB_RESEND_MS;
 	bool datagrams = p->r->proto != IPPROTO_TCP;
 	size_t n;
+	pb_start(p, p->start);
 	for (;;) {
 		int64_t now = pb_now_ms();
-		pb_start_due(p, now);
 		pb_settle(p, now);
 		if (!pb_fill(p, &n) || (p->r->stop && *p->r->stop))
 			break;
