@@ -25,7 +25,8 @@ struct probe_res {
 			     * the kernel's RST came back); UDP: the request reached a listener or a
 			     * watched namespace; ICMP: the echo reply came back and a listener's
 			     * namespace saw the request. With no listener: connected / replied. */
-	bool arrived;       /* a listener got the request (TCP: the nonce over the connection) */
+	bool arrived;       /* a listener got the request (TCP: the nonce over the connection), or
+			     * an observer saw it arrive (TCP: the SYN) */
 	bool reply;         /* the answer came back: TCP connected, UDP the listener's answer,
 			     * ICMP the echo reply */
 	bool watched;       /* it arrived at a watched destination (not at the probe's listener);
