@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make demo`: brings rules/demo.yaml up (taking an old demo down first), starts small servers in
-# the instances, and shows, command by command, what the VPC allows and what it refuses and why.
-# The lab stays up afterwards so you can try things yourself. Needs root.
+# `make demo`: brings rules/demo.yaml up (taking an old demo down first; web and db start their
+# own servers, the file's `run:` lines), starts a small server on the internet host, and shows,
+# command by command, what the VPC allows and what it refuses and why. The lab stays up
+# afterwards so you can try things yourself. Needs root.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 VPCLAB=${VPCLAB:-bin/vpclab}
@@ -33,7 +34,8 @@ failed=0
 bold "vpclab demo: rules/demo.yaml"
 sed -n '3,6p' rules/demo.yaml
 
-# An old demo: stop the servers this script started in it last time, then take it down.
+# An old demo: stop the servers this script started in it last time, then take it down (which
+# stops what the instances' `run:` started).
 for n in web db admin ext; do
 	for p in $(ip netns pids "$LAB-$n" 2>/dev/null); do kill "$p" 2>/dev/null; done
 done
@@ -42,14 +44,15 @@ done
 say "Bring the lab up (validates the file, creates one namespace per instance, starts the router):"
 run "$VPCLAB" up rules/demo.yaml || { echo "demo: vpclab up failed"; exit 1; }
 
-say "Small servers inside the instances (nc -lk, for an hour):"
-server() { # INSTANCE PORT
-	printf '  $ %s exec %s %s -- nc -lk %s &\n' "$VPCLAB" "$LAB" "$1" "$2"
-	setsid ip netns exec "$LAB-$1" timeout 3600 nc -lkn "$2" </dev/null >/dev/null 2>&1 &
-}
-server web 80
-server web 22
-server db 5432
+say "The instances started their own servers (user data, the file's \`run:\` lines):"
+# listening NAME PORT: a TCP server listens on PORT in NAME's namespace
+listening() { ip netns exec "$LAB-$1" ss -ltnH "sport = :$2" 2>/dev/null | grep -q .; }
+for s in web:80 db:5432; do
+	for _ in $(seq 1 100); do listening "${s%:*}" "${s#*:}" && break; sleep 0.05; done
+done
+awk -F'"' '/- \{ name:/ { split($0, a, "name: "); split(a[2], b, ","); n = b[1] }
+	/^ +run:/ { print "  " n ": " $2 }' rules/demo.yaml
+echo "An internet host has no user data: ext gets its server by hand (for an hour)."
 # ext answers HTTP with the address it saw the request come from.
 printf '  $ %s exec %s ext -- python3 (an HTTP server that says who is asking) &\n' "$VPCLAB" "$LAB"
 setsid ip netns exec "$LAB-ext" timeout 3600 "$PY" -c '
@@ -61,7 +64,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b)
     def log_message(self, *a): pass
 http.server.HTTPServer(("0.0.0.0", 80), H).serve_forever()' </dev/null >/dev/null 2>&1 &
-sleep 0.8
+for _ in $(seq 1 100); do listening ext 80 && break; sleep 0.05; done
 
 say "1. web -> db:5432: db's group admits tcp 5432 from members of group 'web'; the private ACL"
 echo "   admits 5432 from the public subnet, and lets the reply out (rule 100 out)."
@@ -74,7 +77,8 @@ expect deny "SG db: admin is not a member of 'web'" -- \
 	"$VPCLAB" exec "$LAB" admin -- nc -z -w 2 10.0.2.10 5432
 echo "    drops.sg_ingress: $b -> $(drop sg_ingress)"
 
-say "3. db -> web:22: the ACLs let TCP through, but web's group admits only 80 and ICMP."
+say "3. db -> web:22: the ACLs let TCP through, but web's group admits only 80 and ICMP (dropped"
+echo "   on the way: no answer at all, not even the refusal a closed port would send)."
 b=$(drop sg_ingress)
 expect deny "SG web: no rule for tcp 22" -- \
 	"$VPCLAB" exec "$LAB" db -- nc -z -w 2 10.0.1.10 22
@@ -97,9 +101,12 @@ echo "    drops.nacl_in: $b -> $(drop nacl_in)"
 say "7. web -> 10.0.1.1: the VPC router forwards, but never answers ping (like AWS)."
 expect deny "the VPC router does not answer ping" -- "$VPCLAB" exec "$LAB" web -- ping -c 1 -W 1 10.0.1.1
 
-say "8. The internet -> web's elastic IP 203.0.113.80:80: the internet gateway maps it to 10.0.1.10."
+say "8. The internet -> web's elastic IP 203.0.113.80:80: the internet gateway maps it to 10.0.1.10,"
+echo "   and web's server answers (its log shows the request from 198.51.100.10)."
 expect allow "IGW 1:1 NAT; SG web: tcp 80 from anywhere" -- \
-	"$VPCLAB" exec "$LAB" ext -- nc -z -w 2 203.0.113.80 80
+	"$VPCLAB" exec "$LAB" ext -- curl -s -f -o /dev/null -m 2 http://203.0.113.80/
+printf '  $ %s logs %s web | tail -n 1\n    ' "$VPCLAB" "$LAB"
+"$VPCLAB" logs "$LAB" web | tail -n 1
 
 say "9. db -> the internet: out through the NAT gateway; the far end sees the NAT's elastic IP."
 printf '  $ %s exec %s db -- curl -s http://198.51.100.10/\n' "$VPCLAB" "$LAB"
@@ -120,6 +127,8 @@ run "$VPCLAB" status "$LAB"
 
 say "It stays up. Try for yourself, e.g.:"
 echo "  $VPCLAB exec $LAB web -- nc -zv 10.0.2.10 5432"
+echo "  echo hello | $VPCLAB exec $LAB web -- nc -N 10.0.2.10 5432; $VPCLAB logs $LAB db"
+echo "  $VPCLAB exec $LAB admin -- curl -s http://10.0.1.10/   # web's server (its run: line)"
 echo "  ip netns exec $LAB-admin ping -c 1 10.0.1.10"
 echo "  $VPCLAB status $LAB --json"
 echo "  $VPCLAB nat --lab $LAB                       # the NAT gateway's translations and counters"

@@ -197,14 +197,32 @@ static void lt_group(struct lt_run *r, size_t *sizes)
 	}
 }
 
-/* The probe of each job, its clients filled from its items. 0 or -ENOMEM. */
-static int lt_jobs_init(const struct vl_tables *t, struct lt_run *r, const struct labtest_opts *o,
-			int home)
+/* Which ports (instances) have a `run` command: a new array of t->n_ports, or NULL. */
+static bool *lt_runs(const struct vl_tables *t, const struct lab *m)
 {
+	bool *runs = calloc(t->n_ports ? t->n_ports : 1, sizeof(*runs));
+	for (size_t v = 0; runs && v < m->n_vpcs; v++)
+		for (size_t i = 0; i < m->vpcs[v].n_instances; i++) {
+			const struct lab_instance *x = &m->vpcs[v].instances[i];
+			if (x->run.s && x->gidx < t->n_ports)
+				runs[x->gidx] = true;
+		}
+	return runs;
+}
+
+/* The probe of each job, its clients filled from its items. 0 or -ENOMEM. */
+static int lt_jobs_init(const struct vl_tables *t, const struct lab *m, struct lt_run *r,
+			const struct labtest_opts *o, int home)
+{
+	bool *runs = lt_runs(t, m);
+	if (!runs)
+		return -ENOMEM;
 	size_t *sizes = calloc(r->n_items, sizeof(*sizes));
 	uint64_t base = 0;
-	if (!sizes)
+	if (!sizes) {
+		free(runs);
 		return -ENOMEM;
+	}
 	if (getrandom(&base, sizeof(base), GRND_NONBLOCK) != sizeof(base))
 		base = (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid();
 	lt_group(r, sizes);
@@ -214,6 +232,7 @@ static int lt_jobs_init(const struct vl_tables *t, struct lt_run *r, const struc
 		job->clients = calloc(sizes[j], sizeof(*job->clients));
 		if (!job->clients) {
 			free(sizes);
+			free(runs);
 			return -ENOMEM;
 		}
 		job->req = (struct probe_req){ .home_ns = home, .proto = (uint8_t)f->k->proto,
@@ -223,6 +242,7 @@ static int lt_jobs_init(const struct vl_tables *t, struct lt_run *r, const struc
 			snprintf(job->dst[i], sizeof(job->dst[i]), "/run/netns/%s-%s", t->lab,
 				 t->ports[f->listen[i]].name);
 			job->req.dst_ns[i] = job->dst[i];
+			job->req.watch_only[i] = runs[f->listen[i]];   /* its ports are its own */
 		}
 	}
 	for (size_t i = 0; i < r->n_items; i++) {
@@ -232,6 +252,7 @@ static int lt_jobs_init(const struct vl_tables *t, struct lt_run *r, const struc
 			.dst = it->dst, .nonce = base + i * 0x9e3779b97f4a7c15ull };
 	}
 	free(sizes);
+	free(runs);
 	return 0;
 }
 
@@ -400,7 +421,7 @@ static void lt_judge(const struct vl_tables *t, const struct lt_item *it,
 		o->internal = true;
 		lt_add(why, sizeof(why), "INTERNAL ERROR: real traffic %s, trace %s",
 		       lt_word(res->allowed), lt_word(v.allow));
-	} else if (k->proto == 17 && res->allowed && res->reply != v.reply) {
+	} else if (k->proto == 17 && res->allowed && !res->watched && res->reply != v.reply) {
 		o->internal = true;
 		lt_add(why, sizeof(why), "INTERNAL ERROR: the reply %s, trace %s",
 		       res->reply ? "came back" : "was lost", v.reply ? "returns it" : "drops it");
@@ -412,6 +433,8 @@ static void lt_judge(const struct vl_tables *t, const struct lt_item *it,
 	o->pass = !why[0];
 	if (!o->pass)
 		snprintf(o->message, sizeof(o->message), "%s  (trace: %s)", why, trace);
+	else if (k->proto == 17 && res->allowed && res->watched)
+		snprintf(o->note, sizeof(o->note), "(delivered to the instance's own port: the reply is not judged)");
 	else if (k->proto == 17 && res->allowed && !res->reply)
 		snprintf(o->note, sizeof(o->note), "(the reply did not come back)");
 }
@@ -528,7 +551,7 @@ static int lt_run_checks(const struct vl_tables *t, const struct lab *m, const s
 	for (size_t i = 0; rc == 0 && i < n_sel; i++)
 		rc = lt_item_init(t, &m->checks[sel[i]], &r.items[i]);
 	if (rc == 0)
-		rc = lt_jobs_init(t, &r, o, home);
+		rc = lt_jobs_init(t, m, &r, o, home);
 	double t0 = lt_seconds();
 	if (rc == 0) {
 		pthread_mutex_init(&r.mu, NULL);

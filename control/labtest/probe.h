@@ -5,7 +5,10 @@
  * created in) and the calling thread returns to its own namespace before it waits. setns is per
  * thread, so several probes may run at once in different threads. Checks aimed at the same
  * listener (namespace, protocol, port) share one probe: each client carries its own nonce, so
- * the listener tells whose packet it got. */
+ * the listener tells whose packet it got. Where the destination runs the lab's own software (an
+ * instance with `run`, or a server already on the port), the probe never binds the port there: it
+ * watches what arrives in that namespace with a raw socket instead (TCP: the client's SYN, told by
+ * its source port; UDP: the datagram and its nonce). */
 #ifndef VPCLAB_PROBE_H
 #define VPCLAB_PROBE_H
 
@@ -17,12 +20,17 @@
 #define PROBE_MAX_LISTEN 8     /* namespaces that may hold the destination address */
 
 struct probe_res {
-	bool allowed;       /* TCP: connected, and the nonce reached a listener; UDP: the request
-			     * reached a listener; ICMP: the echo reply came back and a listener's
+	bool allowed;       /* TCP: connected, and the nonce reached a listener (a watched
+			     * destination: the SYN reached its namespace and the server's SYN-ACK or
+			     * the kernel's RST came back); UDP: the request reached a listener or a
+			     * watched namespace; ICMP: the echo reply came back and a listener's
 			     * namespace saw the request. With no listener: connected / replied. */
-	bool arrived;       /* a listener got the request (TCP: the nonce over the connection) */
+	bool arrived;       /* a listener got the request (TCP: the nonce over the connection), or
+			     * an observer saw it arrive (TCP: the SYN) */
 	bool reply;         /* the answer came back: TCP connected, UDP the listener's answer,
 			     * ICMP the echo reply */
+	bool watched;       /* it arrived at a watched destination (not at the probe's listener);
+			     * UDP: the reply, if any, is the instance's own and is not judged */
 	uint32_t seen;      /* the source address the receiving end observed, 0 when none */
 	uint16_t sport;     /* the client's source port (TCP/UDP) or echo identifier (ICMP) */
 	int client_err;     /* why the client gave up: -ETIMEDOUT, -ECONNREFUSED, ... or 0 */
@@ -42,6 +50,10 @@ struct probe_client {
 struct probe_req {
 	const char *dst_ns[PROBE_MAX_LISTEN];    /* where listeners go (none: nobody should get it) */
 	size_t n_dst;
+	/* The destination runs the lab's own software (a `run` command, which may still be starting
+	 * its server): never bind the port there, only watch. Elsewhere the probe watches only
+	 * where a server already listens on the port, and binds its own listener otherwise. */
+	bool watch_only[PROBE_MAX_LISTEN];
 	int home_ns;                             /* fd of the namespace to come back to */
 	uint8_t proto;                           /* 6, 17 or 1 */
 	uint16_t port;                           /* TCP/UDP destination port */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # rules/bastion.yaml, brought up under this test's own lab name, and every one of its `checks:`
-# probed with real TCP (a listener stands in for sshd on port 22; seen_as compares the source
-# address the far end observed). Then the counters that explain the denials: the stranger is
+# probed with real TCP (a listener of the test's stands in for sshd on port 22, so the file's own
+# `run: "nc -lk 22"` servers are left out of the copy; seen_as compares the source address the
+# far end observed). Then the counters that explain the denials: the stranger is
 # stopped by the network ACL before any security group (nacl_in), app1 -> app2 by app's SG
 # (sg_ingress), the bastion's own egress rules (sg_egress), the NAT gateway (nat_no_mapping).
 TID=ebast; . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/edge_lib.sh"
@@ -10,8 +11,9 @@ SRC="$REPO/rules/bastion.yaml"
 out=$("$VPCLAB" check "$SRC" 2>&1); rc=$?
 check_rc "vpclab check rules/bastion.yaml" 0 "$rc" "$out"
 check_nomatch "rules/bastion.yaml has no warnings" 'warning' "$out"
-sed "s/^name:.*/name: $LAB/" "$SRC" >"$T/bastion.yaml"
+sed "s/^name:.*/name: $LAB/; s/, run: \"[^\"]*\"//" "$SRC" >"$T/bastion.yaml"
 check "the copy is named $LAB" "$LAB" "$(lab_name "$T/bastion.yaml")"
+check "the copy runs no server of its own" 0 "$(grep -c 'run: "' "$T/bastion.yaml")"
 n=$(sed -n '/^checks:/,$p' "$T/bastion.yaml" | grep -c 'from:')
 if [ "$n" -ge 8 ]; then ok "bastion.yaml has checks ($n)"; else not_ok "bastion.yaml has checks (expected >= 8, got $n)"; fi
 lab_up "$T/bastion.yaml"

@@ -1,13 +1,20 @@
 /* The parts of `vpclab test` that need no root: how a check reads in reports, which checks --only
  * selects, the human/TAP lines, JUnit escaping and the document, checks files kept apart from
- * the lab (loaded with the lab's own rules, errors at that file's FILE:LINE:COL), and the trace
- * hop a failing check names. */
+ * the lab (loaded with the lab's own rules, errors at that file's FILE:LINE:COL), the trace
+ * hop a failing check names, and how a server already on a port is found (sock_diag, in this
+ * process's own namespace: no root). */
+#include <arpa/inet.h>
 #include <check.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "control/labtest/labtest.h"
+#include "control/labtest/listening.h"
 #include "control/tools/trace.h"
 #include "dataplane/tables.h"
 #include "labtest.h"
@@ -388,6 +395,53 @@ START_TEST(decider_words)
 }
 END_TEST
 
+/* A socket of type bound to addr (host order) on an ephemeral port, listening when TCP; its port
+ * in *port. */
+static int bound(int type, uint32_t addr, uint16_t *port)
+{
+	int fd = socket(AF_INET, type, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(addr) };
+	socklen_t len = sizeof(sa);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	if (type == SOCK_STREAM)
+		ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+START_TEST(listening_found)
+{
+	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	ck_assert_int_ge(nl, 0);
+	uint16_t tport, uport, lport, cport;
+	int t = bound(SOCK_STREAM, INADDR_ANY, &tport);
+	ck_assert_int_eq(listening_on(nl, IPPROTO_TCP, tport), 1);
+	ck_assert_int_eq(listening_on(nl, IPPROTO_UDP, tport), 0);   /* another protocol */
+	int u = bound(SOCK_DGRAM, INADDR_ANY, &uport);
+	int udp = listening_on(nl, IPPROTO_UDP, uport);
+	ck_assert_msg(udp == 1 || udp == -ENOENT, "udp: %d", udp);  /* -ENOENT: no udp_diag here */
+	/* only on loopback: the probe's packets never reach it */
+	int l = bound(SOCK_STREAM, INADDR_LOOPBACK, &lport);
+	ck_assert_int_eq(listening_on(nl, IPPROTO_TCP, lport), 0);
+	/* bound but not listening: a client's port, not a server */
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	ck_assert_int_eq(bind(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(c, (struct sockaddr *)&sa, &len), 0);
+	cport = ntohs(sa.sin_port);
+	ck_assert_int_eq(listening_on(nl, IPPROTO_TCP, cport), 0);
+	close(t);
+	ck_assert_int_eq(listening_on(nl, IPPROTO_TCP, tport), 0);   /* gone with its socket */
+	close(u);
+	close(l);
+	close(c);
+	close(nl);
+}
+END_TEST
+
 Suite *suite_labtest(void)
 {
 	Suite *s = suite_create("labtest");
@@ -402,6 +456,7 @@ Suite *suite_labtest(void)
 	tcase_add_test(tc, checks_file_shape);
 	tcase_add_test(tc, checks_file_missing);
 	tcase_add_test(tc, decider_words);
+	tcase_add_test(tc, listening_found);
 	suite_add_tcase(s, tc);
 	return s;
 }
