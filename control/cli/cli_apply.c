@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control/cli/cli.h"
 #include "control/cli/ctl_client.h"
@@ -82,10 +83,14 @@ static char *read_whole(const char *path, size_t *len)
 	return buf;
 }
 
-/* buf, where the router will read it: /run/vpclab/LAB/apply.yaml. 0 or EXIT_SYSTEM. */
+/* buf, where the router will read it: /run/vpclab/LAB/apply.PID.yaml, one per apply (a second
+ * apply, refused while one runs, must not replace what the first one reads). The router removes
+ * it, or renames it to the kept copy. 0 or EXIT_SYSTEM. */
 static int stage(const char *lab, const char *buf, size_t len, char *path, size_t cap)
 {
-	if (state_path(path, cap, lab, "apply.yaml") < 0)
+	char name[64];
+	snprintf(name, sizeof(name), "apply.%ld.yaml", (long)getpid());
+	if (state_path(path, cap, lab, name) < 0)
 		return EXIT_SYSTEM;
 	FILE *f = fopen(path, "we");
 	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
@@ -110,8 +115,10 @@ static void print_plan(const json_t *ans)
 		const char *sep = !detail || !detail[0] ? "" : sign == '~' ? ": " : " ";
 		printf("%c %s %s%s%s", sign, json_string_value(json_object_get(c, "kind")),
 		       json_string_value(json_object_get(c, "name")), sep, detail ? detail : "");
+		bool nat = !strcmp(json_string_value(json_object_get(c, "kind")), "nat_gateway");
 		if (ends)
-			printf("  [ends %lld flow%s]", (long long)ends, ends == 1 ? "" : "s");
+			printf("  [ends %lld %s%s]", (long long)ends, nat ? "NAT translation" : "flow",
+			       ends == 1 ? "" : "s");
 		putchar('\n');
 	}
 }
@@ -203,6 +210,8 @@ static int cmd_apply(int argc, char **argv)
 	/* Removed instances' processes get 2 s after SIGTERM; a thousand new namespaces about a
 	 * second: a generous bound for the answer. */
 	rc = ctl_request_wait(lab, full, &ans, 300);
+	if (rc < 0 || json_object_get(ans, "error"))
+		unlink(staged); /* not taken by the router (it removes what it took) */
 	if (rc < 0)
 		return cli_not_running(&cli_apply, lab, rc);
 	const char *err = json_string_value(json_object_get(ans, "error"));
@@ -221,9 +230,11 @@ static int cmd_apply(int argc, char **argv)
 		if (!json_array_size(json_object_get(ans, "changes")))
 			; /* "no changes" says it all */
 		else if (dry)
-			printf("dry run: nothing was changed (these changes would end %lld flow%s)\n",
-			       (long long)json_integer_value(json_object_get(ans, "ends")),
-			       json_integer_value(json_object_get(ans, "ends")) == 1 ? "" : "s");
+			printf("dry run: nothing was changed (these changes would end %lld flow%s, %lld NAT "
+			       "translation%s)\n", (long long)json_integer_value(json_object_get(ans, "ends")),
+			       json_integer_value(json_object_get(ans, "ends")) == 1 ? "" : "s",
+			       (long long)json_integer_value(json_object_get(ans, "translations_ends")),
+			       json_integer_value(json_object_get(ans, "translations_ends")) == 1 ? "" : "s");
 		else
 			printf("applied in %.2f ms of router time; %lld flow%s ended, %lld NAT translation%s\n",
 			       json_real_value(json_object_get(ans, "router_ms")),

@@ -518,6 +518,24 @@ int state_remove_netns(const char *lab, const char *const *names, size_t n)
 	return rc;
 }
 
+/* Files an apply staged (apply.PID.yaml) that a crash left behind. */
+static void state_remove_staged(const char *lab)
+{
+	char dir[256], path[600];
+	if (state_path(dir, sizeof(dir), lab, NULL) < 0)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "apply.", 6) == 0) {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	closedir(d);
+}
+
 static void state_remove_dir_files(const char *lab, const char *sub)
 {
 	char dir[256], path[600];
@@ -552,6 +570,7 @@ int state_cleanup_left(const char *lab, struct state_left *left)
 			unlink(path);
 	state_remove_dir_files(lab, "flowlogs");
 	state_remove_dir_files(lab, "run");
+	state_remove_staged(lab);
 	if (state_path(path, sizeof(path), lab, NULL) == 0 && rmdir(path) < 0 && errno != ENOENT) {
 		left->dir = true;
 		if (!rc)

@@ -374,6 +374,10 @@ static void ck_instance_public(struct ck *c, struct lab_instance *x, struct ck_s
 			x->public_addr = c->m->eips[x->eip].addr;
 		return;
 	}
+	if (x->kept_public_set && (!x->kept_public || ck_set_has(used, x->kept_public))) {
+		x->public_addr = x->kept_public; /* reserved in ck_public, or none */
+		return;
+	}
 	bool want = x->public_ip.set ? x->public_ip.v
 		    : x->subnet_idx != VL_NONE && c->subnets[x->subnet_idx]->map_public_ip.v;
 	if (want && !ck_pool_take(c, used, &x->public_addr))
@@ -391,6 +395,16 @@ void ck_public(struct ck *c)
 		if (m->eips[i].ip.s)
 			ck_eip_explicit(c, &m->eips[i], &used);
 	ck_eip_assoc(c);
+	/* Public IPs of running instances (apply) before any new address is handed out. */
+	for (size_t i = 0; i < m->n_instances; i++) {
+		struct lab_instance *x = c->instances[i];
+		if (x->kept_public_set && x->kept_public && x->eip == VL_NONE) {
+			if (prefix_contains(m->pool, x->kept_public) && !ck_set_has(&used, x->kept_public))
+				ck_set_add(&used, x->kept_public);
+			else
+				x->kept_public_set = false; /* taken by a named address: assign anew */
+		}
+	}
 	for (size_t i = 0; i < m->n_eips; i++)
 		if (!m->eips[i].ip.s)
 			ck_eip_auto(c, &m->eips[i], &used);

@@ -592,8 +592,13 @@ int lab_keep_addresses(struct lab *new, const struct lab *old)
 			struct lab_instance *x = &nv->instances[i];
 			const struct lab_instance *o = find_lab_instance(ov, x->name.s);
 			if (o && o->addr_ok && same(o->subnet.s, x->subnet.s) &&
-			    same_subnet(ov, nv, x->subnet.s))
+			    same_subnet(ov, nv, x->subnet.s)) {
 				rc = pin(new, &x->ip, x->at, o->addr);
+				if (o->eip == VL_NONE && same(old->public_pool.s, new->public_pool.s)) {
+					x->kept_public_set = true;
+					x->kept_public = o->public_addr;
+				}
+			}
 		}
 		for (size_t i = 0; i < nv->n_natgws && !rc; i++) {
 			struct lab_natgw *g = &nv->natgws[i];
@@ -613,6 +618,13 @@ int lab_keep_addresses(struct lab *new, const struct lab *old)
 			rc = pin(new, &new->eips[i].ip, new->eips[i].at, o->addr);
 	}
 	return rc;
+}
+
+int lab_plan_add(struct lab_plan *p, char op, const char *kind, const char *name, const char *detail)
+{
+	struct df d = { p, 0 };
+	emit(&d, op, kind, name, "%s", detail);
+	return d.err ? -d.err : 0;
 }
 
 struct lab_plan *lab_diff(const struct lab *old, const struct lab *new)

@@ -40,6 +40,8 @@ int lab_diff_check(const struct lab *old, const struct lab *new, struct diag *d)
 /* old and new: checked models (lab_check, no error). NULL with errno (ENOMEM) on failure. */
 struct lab_plan *lab_diff(const struct lab *old, const struct lab *new);
 void lab_plan_free(struct lab_plan *p);
+/* Appends a change (kind: a static string). 0 or -ENOMEM. */
+int lab_plan_add(struct lab_plan *p, char op, const char *kind, const char *name, const char *detail);
 
 /* One line per change ("+ instance db (subnet private, 10.0.2.10)"), or "no changes". */
 void lab_plan_print(const struct lab_plan *p, FILE *out);

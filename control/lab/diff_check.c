@@ -48,11 +48,15 @@ int lab_diff_check(const struct lab *old, const struct lab *new, struct diag *d)
 			const struct lab_subnet *ns = &nv->subnets[j];
 			const struct lab_subnet *os = lab_find_subnet(old, ns->name.s);
 			const struct lab_instance *x = first_in(nv, ns->name.s);
-			if (!os || !x || (prefix_same(os->prefix, ns->prefix) && os->vpc == ov->gidx))
+			if (!os || !x)
 				continue;
-			diag_error(d, ns->cidr.at, "subnet '%s' cannot change its cidr while instance '%s' "
-				   "is in it (AWS: DependencyViolation); move or remove its instances in one "
-				   "apply, then change it", ns->name.s, x->name.s);
+			bool same_az = strcmp(os->az.s ? os->az.s : "", ns->az.s ? ns->az.s : "") == 0;
+			if ((prefix_same(os->prefix, ns->prefix) && os->vpc == ov->gidx && same_az))
+				continue;
+			diag_error(d, same_az ? ns->cidr.at : ns->az.s ? ns->az.at : ns->at, "subnet '%s' "
+				   "cannot change its %s while instance '%s' is in it (AWS: "
+				   "DependencyViolation); move or remove its instances in one apply, then "
+				   "change it", ns->name.s, same_az ? "cidr" : "availability zone", x->name.s);
 			errors++;
 		}
 	}

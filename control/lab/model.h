@@ -130,6 +130,10 @@ struct lab_instance {
 	uint16_t n_sgs;
 	uint32_t addr, public_addr;    /* check: private IP; public (EIP or auto) or 0 */
 	bool addr_ok;
+	/* apply (lab_keep_addresses): a running instance without an elastic IP keeps the public
+	 * IP it was launched with (or none): AWS assigns one at launch only. */
+	bool kept_public_set;
+	uint32_t kept_public;
 };
 
 struct lab_vpc {

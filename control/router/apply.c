@@ -209,6 +209,29 @@ static void unmake_ports(struct apply *a, const uint16_t *which, size_t n)
 	free(buf);
 }
 
+/* An elastic IP moved with `vpclab eip` since the file was applied is not in the kept copy, so the
+ * models' diff cannot see that the file moves it back: say so in the plan. */
+static void note_runtime_moves(struct apply *a, const struct vl_tables *ot)
+{
+	const struct vl_tables *nt = a->nt;
+	for (uint16_t i = 0; i < ot->n_ports && i < nt->n_ports; i++) {
+		const struct vl_port *o = &ot->ports[i], *n = &nt->ports[i];
+		if (!vl_port_used(o) || !vl_port_used(n) || o->public_ip == n->public_ip)
+			continue;
+		bool said = false;
+		for (size_t k = 0; k < a->plan->n && !said; k++)
+			said = !strcmp(a->plan->v[k].kind, "instance") && !strcmp(a->plan->v[k].name, o->name) &&
+			       !strncmp(a->plan->v[k].detail, "public_ip", 9);
+		if (said)
+			continue;
+		char detail[160], x[16], y[16];
+		snprintf(detail, sizeof(detail), "public_ip %s -> %s (an elastic IP moved by 'vpclab eip' "
+			 "goes back to what the file says)", o->public_ip ? addr_fmt(o->public_ip, x) : "none",
+			 n->public_ip ? addr_fmt(n->public_ip, y) : "none");
+		lab_plan_add(a->plan, LAB_CHANGE, "instance", o->name, detail);
+	}
+}
+
 /* Step 1, on the worker. The running tables are read, never written: the loop swaps them only
  * in step 2, after this has finished. */
 static void plan(struct apply *a)
@@ -252,6 +275,7 @@ static void plan(struct apply *a)
 		return;
 	}
 	a->nt->generation = a->generation = r->t->generation + 1;
+	note_runtime_moves(a, r->t);
 	if (!a->dry && a->n_made)
 		make_ports(a, a->made, a->n_made);
 }
@@ -290,6 +314,7 @@ static void apply_free(struct apply *a)
 {
 	if (!a)
 		return;
+	unlink(a->staged); /* still there after a dry run or a failure: it never ran */
 	if (a->efd >= 0) {
 		loop_del_fd(a->r->loop, a->efd);
 		close(a->efd);
@@ -329,11 +354,14 @@ static void answer_error(struct apply *a)
 static json_t *plan_json(const struct apply *a, bool applied)
 {
 	json_t *changes = json_array();
-	uint32_t ends = 0;
+	uint32_t ends = 0, trans = 0;
 	for (size_t i = 0; a->plan && i < a->plan->n; i++) {
 		const struct lab_change *c = &a->plan->v[i];
 		uint32_t n = i < a->count.n ? a->count.ends[i] : 0;
-		ends += n;
+		if (!strcmp(c->kind, "nat_gateway"))
+			trans += n;
+		else
+			ends += n;
 		const char *op = c->op == LAB_ADD ? "add" : c->op == LAB_REMOVE ? "remove" : "change";
 		json_array_append_new(changes, json_pack("{s:s, s:s, s:s, s:s, s:i}", "op", op, "kind",
 							 c->kind, "name", c->name, "detail", c->detail,
@@ -343,10 +371,11 @@ static json_t *plan_json(const struct apply *a, bool applied)
 	if (applied) {
 		json_object_set_new(o, "ended", json_integer(a->retired.flows + a->cut + a->public_ended));
 		json_object_set_new(o, "translations_ended", json_integer(a->retired.translations));
-		json_object_set_new(o, "router_ms", json_real(a->router_ms));
+		json_object_set_new(o, "router_ms", json_real((double)(long)(a->router_ms * 1000 + 0.5) / 1000));
 		json_object_set_new(o, "generation", json_integer((json_int_t)a->generation));
 	} else {
 		json_object_set_new(o, "ends", json_integer(ends));
+		json_object_set_new(o, "translations_ends", json_integer(trans));
 	}
 	return o;
 }

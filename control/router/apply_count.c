@@ -165,6 +165,7 @@ static int count_gw(void *ctx, const struct nat_map *m)
 struct per_port {
 	uint32_t *removed, *cut, *pub;
 	uint8_t *claimed;        /* the port's cut flows are already on a line: each counts once */
+	uint8_t *claimed_pub;    /* likewise its flows through a public address */
 };
 
 static uint32_t line_count(struct per_port *pp, const struct dp_state *s,
@@ -181,8 +182,10 @@ static uint32_t line_count(struct per_port *pp, const struct dp_state *s,
 			pp->claimed[p] = 1;
 			return pp->cut[p];
 		}
-		if (!strncmp(c->detail, "public_ip", 9))
+		if (!strncmp(c->detail, "public_ip", 9)) {
+			pp->claimed_pub[p] = 1;
 			return pp->pub[p];
+		}
 		return 0;
 	}
 	if (!strcmp(c->kind, "nat_gateway") && c->op == LAB_REMOVE) {
@@ -205,14 +208,20 @@ static uint32_t line_count(struct per_port *pp, const struct dp_state *s,
 	}
 	if (!strcmp(c->kind, "elastic_ip")) {
 		for (uint16_t e = 0; e < old->n_eips; e++)
-			if (!strcmp(old->eips[e].name, c->name) && old->eips[e].port != VL_NONE)
+			if (!strcmp(old->eips[e].name, c->name) && old->eips[e].port != VL_NONE &&
+			    !pp->claimed_pub[old->eips[e].port]) {
+				pp->claimed_pub[old->eips[e].port] = 1;
 				n += pp->pub[old->eips[e].port];
+			}
 		return n;
 	}
 	if (!strcmp(c->kind, "internet_gateway")) {
 		for (uint16_t i = 0; i < old->n_ports; i++)
-			if (old->ports[i].vpc < old->n_vpcs && !strcmp(old->vpcs[old->ports[i].vpc].name, c->name))
+			if (old->ports[i].vpc < old->n_vpcs && !pp->claimed_pub[i] &&
+			    !strcmp(old->vpcs[old->ports[i].vpc].name, c->name)) {
+				pp->claimed_pub[i] = 1;
 				n += pp->pub[i];
+			}
 		return n;
 	}
 	return 0;
@@ -223,11 +232,11 @@ int apply_count_plan(struct apply_count *c, const struct dp_state *s, const stru
 {
 	struct dp_state *ms = (struct dp_state *)s; /* the walks below only count: nothing is freed */
 	size_t np = old->n_ports ? old->n_ports : 1;
-	struct per_port pp = {calloc(np, 4), calloc(np, 4), calloc(np, 4), calloc(np, 1)};
+	struct per_port pp = {calloc(np, 4), calloc(np, 4), calloc(np, 4), calloc(np, 1), calloc(np, 1)};
 	c->n = plan->n;
 	c->ends = calloc(plan->n ? plan->n : 1, sizeof(*c->ends));
-	if (!pp.removed || !pp.cut || !pp.pub || !pp.claimed || !c->ends) {
-		free(pp.removed), free(pp.cut), free(pp.pub), free(pp.claimed);
+	if (!pp.removed || !pp.cut || !pp.pub || !pp.claimed || !pp.claimed_pub || !c->ends) {
+		free(pp.removed), free(pp.cut), free(pp.pub), free(pp.claimed), free(pp.claimed_pub);
 		return -ENOMEM;
 	}
 	for (uint16_t i = 0; i < old->n_ports; i++) {
@@ -247,7 +256,7 @@ int apply_count_plan(struct apply_count *c, const struct dp_state *s, const stru
 		for (size_t k = 0; k < plan->n; k++)
 			if ((strcmp(plan->v[k].kind, "instance") == 0) == (pass == 0))
 				c->ends[k] = line_count(&pp, s, old, nt, &plan->v[k]);
-	free(pp.removed), free(pp.cut), free(pp.pub), free(pp.claimed);
+	free(pp.removed), free(pp.cut), free(pp.pub), free(pp.claimed), free(pp.claimed_pub);
 	return 0;
 }
 

@@ -12,7 +12,8 @@
 #include "dataplane/pipeline.h"
 
 struct apply_count {
-	uint32_t *ends;          /* per change of the plan: the flows (or translations) it ends */
+	uint32_t *ends;          /* per change of the plan: the flows it ends (a NAT gateway's line:
+				  * its translations) */
 	size_t n;
 };
 

@@ -52,7 +52,7 @@ open(sys.argv[2], "w").write(s)
 EOF
 out=$("$VPCLAB" apply "$T/new.yaml" --dry-run 2>/dev/null); rc=$?
 check_rc "apply --dry-run of the edited file" 0 "$rc" "$out"
-check_match "the dry run says nothing changed" "^dry run: nothing was changed \(these changes would end 0 flows\)$" "$out"
+check_match "the dry run says nothing changed" "^dry run: nothing was changed \(these changes would end 0 flows, 0 NAT translations\)$" "$out"
 out=$(printf '%s\n' "$out" | grep '^[-+~] ')
 want="- route rt 192.0.2.0/24 -> blackhole
 + route rt 192.0.2.0/24 -> web
