@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Keeps the docs honest, without root: (a) nothing a user gets points outside the repository,
 # (b) every whole-lab YAML example of rules/REFERENCE.md passes `vpclab check` (or fails, when it
-# says `# error example`), (c) every key the loader accepts is documented in rules/REFERENCE.md.
+# says `# error example`), (c) every key the loader accepts is documented in rules/REFERENCE.md,
+# (d) the apply section of rules/COMMANDS.md has `vpclab apply --help`'s usage line, every key of
+# the apply answer (include/vpclab/ctl.h) and every kind of change control/lab/diff.c prints.
 # Needs bin/vpclab (make all). Ends with `docs: N passed, M failed`; exit 1 when any failed.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -83,6 +85,49 @@ for k in $keys; do
 		bad "key '$k' (control/lab/load*.c) is not documented in $ref"
 	fi
 done
+
+# (d) `vpclab apply`: its section of COMMANDS.md (from `## apply` to the next `## `).
+cmds=rules/COMMANDS.md
+section=$(awk '/^## apply$/ { on = 1; next } /^## / { on = 0 } on' "$cmds")
+if [ -z "$section" ]; then
+	bad "$cmds has no '## apply' section"
+fi
+usage=$(bin/vpclab apply --help 2>&1 | sed -n 's/^usage: //p')
+if [ -n "$usage" ] && printf '%s\n' "$section" | grep -qxF "$usage"; then
+	ok
+else
+	bad "the apply section of $cmds does not show the usage '$usage' (vpclab apply --help)"
+fi
+# The answer's keys: the VL_CTL_APPLY comment of ctl.h, after "->" and before the error object.
+answer=$(awk '/#define VL_CTL_APPLY/ { on = 1 } on && /#define/ && !/VL_CTL_APPLY/ { on = 0 } on' \
+	include/vpclab/ctl.h | tr '\n' ' ' | sed -e 's/.*->//' -e 's/ or {.*//')
+akeys=$(printf '%s\n' "$answer" | grep -oE '[a-z_]+"?[],:}?]' | tr -d '",:}?]' | sort -u)
+if [ -z "$akeys" ]; then
+	bad "no apply answer keys found in include/vpclab/ctl.h (has the VL_CTL_APPLY comment changed shape?)"
+fi
+for k in $akeys; do
+	if printf '%s\n' "$section" | grep -qF "\`$k\`"; then
+		ok
+	else
+		bad "key '$k' of the apply answer (include/vpclab/ctl.h) is not documented in the apply section of $cmds"
+	fi
+done
+# The kinds of change: the first string of each emit(), of rules_diff() and of the named kinds.
+kinds=$( (grep -hoE 'emit\([^"]*"[a-z_ ]+"' control/lab/diff.c | sed -E 's/.*"([a-z_ ]+)"$/\1/'
+	grep -hoE 'rules_diff\(d, "[a-z_ ]+"' control/lab/diff.c | sed -E 's/.*"([a-z_ ]+)"$/\1/'
+	grep -hoE 'named_kind k_[a-z]+ = \{"[a-z_]+"' control/lab/diff.c | sed -E 's/.*"([a-z_]+)"$/\1/') |
+	sort -u)
+if [ -z "$kinds" ]; then
+	bad "no kinds of change found in control/lab/diff.c (has it changed shape?)"
+fi
+while IFS= read -r k; do
+	[ -n "$k" ] || continue
+	if printf '%s\n' "$section" | grep -qF "\`$k\`"; then
+		ok
+	else
+		bad "kind '$k' (control/lab/diff.c) is not documented in the apply section of $cmds"
+	fi
+done <<<"$kinds"
 
 echo "docs: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
