@@ -18,10 +18,10 @@
 #define VL_CTL_EIP "eip"            /* associate EIP INSTANCE | disassociate EIP -> {ok, eip, ip, instance} */
 #define VL_CTL_FLOWLOGS_FLUSH "flowlogs-flush" /* -> {"ok": true} once the window is written */
 #define VL_CTL_TRACE "trace"        /* {JSON trace request} -> {"text", "delivered"} */
-#define VL_CTL_APPLY "apply"        /* {"staged", "source", "dry_run"} -> {changes: [{op, kind, name, detail,
-				     * ends}], dry_run, applied, and dry: ends, translations_ends; applied:
-				     * ended, translations_ended, router_ms, generation, warning?} or
-				     * {"error", "input"} */
+#define VL_CTL_APPLY "apply"        /* {"staged", "source", "dry_run"} -> {changes: [{op, kind, name,
+				     * detail, ends}], dry_run, applied, ends?, translations_ends?,
+				     * ended?, translations_ended?, router_ms?, generation?, warning?}
+				     * (a dry run has ends, an applied one ended..generation) or {"error", "input"} */
 #define VL_CTL_CAPTURE "capture"    /* {JSON capture spec} -> a pcapng stream, or {"error"} */
 
 #endif
