@@ -236,7 +236,7 @@ static int cmd_apply(int argc, char **argv)
 			       (long long)json_integer_value(json_object_get(ans, "translations_ends")),
 			       json_integer_value(json_object_get(ans, "translations_ends")) == 1 ? "" : "s");
 		else
-			printf("applied in %.2f ms of router time; %lld flow%s ended, %lld NAT translation%s\n",
+			printf("applied in %.3f ms of router time; %lld flow%s ended, %lld NAT translation%s\n",
 			       json_real_value(json_object_get(ans, "router_ms")),
 			       (long long)json_integer_value(json_object_get(ans, "ended")),
 			       json_integer_value(json_object_get(ans, "ended")) == 1 ? "" : "s",
