@@ -49,9 +49,11 @@ else:
         print("dead %s %s" % (type(e).__name__, e), flush=True)
 PYEOF
 
+declare -A SESS_PID         # session ID -> its client's pid
 # sess_start ID FROM IP PORT: a held session from instance FROM to IP:PORT (one assertion: it is up)
 sess_start() {
 	on_bg "$2" "$PY" -u "$T/sess.py" client "$3" "$4" 240 >"$T/sess.$1" 2>&1
+	SESS_PID[$1]=${BG_PIDS[-1]}
 	if wait_for "session $1 to connect" 5 grep -qs '^up$' "$T/sess.$1"; then
 		ok "session $1 ($2 -> $3:$4) is up"
 	else not_ok "session $1 ($2 -> $3:$4) is up (got: $(tr '\n' '|' <"$T/sess.$1"))"; fi

@@ -158,7 +158,9 @@ sess_start s6 cli 10.20.2.42 7000
 sess_alive s6 "a session to mv2 at its new address"
 check_match "status shows mv2 in subnet b" '^mv2 instance main b 10\.20\.2\.42 ' "$(port_line mv2)"
 sess_dead s5 "the session to mv1's old address ends"
-sess_dead s3 "the session from mv1's old namespace ends"
+if wait_for "s3's client to end" 5 pid_gone "${SESS_PID[s3]}"; then
+	ok "the session client inside mv1's old namespace went with it (pid ${SESS_PID[s3]})"
+else not_ok "the session client inside mv1's old namespace went with it (pid ${SESS_PID[s3]} runs)"; fi
 sess_alive s1 "the session cli -> srv lives across the replacement"
 check "no namespace left over (one per instance)" \
 	"$(printf '%s\n' cli early mv1 mv2 new srv | sed "s/^/$LAB-/")" "$(netns_view)"
