@@ -182,3 +182,11 @@ out=$(timeout 60 "$VPCLAB" apply "$T/a.yaml" 2>&1); rc=$?
 check_rc "once it is over, applying the same file again" 0 "$rc" "$out"
 check "is no change" "no changes" "$out"
 sess_alive k "the session x -> y to the end"
+
+# ------------------------------------------------ down after a dry run
+out=$(timeout 60 "$VPCLAB" apply "$T/b.yaml" --dry-run 2>&1); rc=$?
+check_rc "a last dry run" 0 "$rc" "$out"
+out=$(lab_down 2>&1); rc=$?
+check_rc "vpclab down after a dry run" 0 "$rc" "$out"
+check "the state directory is gone" "no" "$([ -e "/run/vpclab/$LAB" ] && echo yes || echo no)"
+check "no namespace of the lab is left" "" "$(netns_view)"
