@@ -153,12 +153,19 @@ check_grew "and those after it (it kept capturing)" 0 "$(td 'tcp port 7302')"
 sess_alive k "the session x -> y across the apply"
 
 # ------------------------------------------------ 13. two applies at once
-lab dd nostub >"$T/a.yaml"     # removes stub, which ignores SIGTERM: 2 s in the apply
+# The first adds 120 instances (their namespaces are made before the switch) and removes stub,
+# which ignores SIGTERM (2 s after it); the second comes as soon as the first namespace exists,
+# while the first has not published yet: it must not take the first one's place either.
+lab dd nostub >"$T/a.yaml"
+for i in $(seq 0 119); do echo "      - { name: m$i, subnet: a }"; done >"$T/many"
+sed -i "/name: dd, subnet: a/r $T/many" "$T/a.yaml"
 lab dd bee >"$T/b.yaml"
 timeout 60 "$VPCLAB" apply "$T/a.yaml" >"$T/a.out" 2>&1 &
 APID=$!
-wait_for "the first apply to stop stub" 5 lines_ge "/run/vpclab/$LAB/run/stub.log" 1 '^got TERM$'
+some_m() { compgen -G "/run/netns/$LAB-m*" >/dev/null; }
+wait_for "the first apply to make a namespace" 10 some_m
 out=$(timeout 60 "$VPCLAB" apply "$T/b.yaml" 2>&1); rc=$?
+diag "the second apply ended with $(compgen -G "/run/netns/$LAB-m*" | wc -l) of the 120 namespaces made"
 check_rc "a second apply while the first runs" 3 "$rc" "$out"
 check_match "it says another apply is in progress" "another apply is in progress" "$out"
 out=$(timeout 10 "$VPCLAB" eip associate spare x --lab "$LAB" 2>&1); rc=$?
@@ -181,6 +188,7 @@ print(json.dumps(next((p["name"] for p in json.load(sys.stdin)["ports"] if p.get
 out=$(timeout 60 "$VPCLAB" apply "$T/a.yaml" 2>&1); rc=$?
 check_rc "once it is over, applying the same file again" 0 "$rc" "$out"
 check "is no change" "no changes" "$out"
+check "120 instances came" 120 "$(ports_view | grep -c '^m[0-9]')"
 sess_alive k "the session x -> y to the end"
 
 # ------------------------------------------------ down after a dry run
