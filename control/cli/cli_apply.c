@@ -3,11 +3,13 @@
  * directory and handed to the router, which plans, counts the flows each change ends, and (without
  * --dry-run) changes the running lab (control/router/apply.c). A bad file changes nothing. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control/cli/cli.h"
 #include "control/cli/ctl_client.h"
@@ -93,14 +95,22 @@ static char *read_whole(const char *path, size_t *len)
 	return buf;
 }
 
-/* buf, where the router will read it: /run/vpclab/LAB/apply.yaml. 0 or EXIT_SYSTEM. */
+/* buf, where the router will read it: a file of its own, /run/vpclab/LAB/apply.XXXXXX (the router
+ * renames it to the kept copy when it publishes it); a second apply, refused while the first one
+ * runs, must not write over the file the first one is about to publish. 0 or EXIT_SYSTEM. */
 static int stage(const char *lab, const char *buf, size_t len, char *path, size_t cap)
 {
-	if (state_path(path, cap, lab, "apply.yaml") < 0)
+	if (state_path(path, cap, lab, "apply.XXXXXX") < 0)
 		return EXIT_SYSTEM;
-	FILE *f = fopen(path, "we");
+	int fd = mkostemp(path, O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
 		fprintf(stderr, "vpclab: apply: %s: %s\n", path, strerror(errno));
+		if (fd >= 0) {
+			if (!f)
+				close(fd);
+			unlink(path);
+		}
 		return EXIT_SYSTEM;
 	}
 	return 0;
@@ -217,6 +227,8 @@ static int cmd_apply(int argc, char **argv)
 	if (rc < 0)
 		return cli_not_running(&cli_apply, lab, rc);
 	const char *err = json_string_value(json_object_get(ans, "error"));
+	if (err || dry)
+		unlink(staged); /* not published: nothing renamed it */
 	if (err) {
 		bool input = json_is_true(json_object_get(ans, "input"));
 		fprintf(stderr, "vpclab: apply: %s%s\n", err, input ? "" : "");

@@ -536,10 +536,28 @@ static void state_remove_dir_files(const char *lab, const char *sub)
 	rmdir(dir);
 }
 
+/* Files `apply` staged (apply.XXXXXX) that no apply published: an apply interrupted before the
+ * router answered. */
+static void state_remove_staged(const char *lab)
+{
+	char dir[256], path[600];
+	if (state_path(dir, sizeof(dir), lab, NULL) < 0)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "apply.", 6) == 0) {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	closedir(d);
+}
+
 int state_cleanup_left(const char *lab, struct state_left *left)
 {
-	static const char *const files[] = {"pid", "ctl", "log", "source", "lab.yaml", "apply.yaml",
-						    "lab.addresses"};
+	static const char *const files[] = {"pid", "ctl", "log", "source", "lab.yaml", "lab.addresses"};
 	struct state_left none;
 	char path[256];
 	if (!left)
@@ -553,6 +571,7 @@ int state_cleanup_left(const char *lab, struct state_left *left)
 			unlink(path);
 	state_remove_dir_files(lab, "flowlogs");
 	state_remove_dir_files(lab, "run");
+	state_remove_staged(lab);
 	if (state_path(path, sizeof(path), lab, NULL) == 0 && rmdir(path) < 0 && errno != ENOENT) {
 		left->dir = true;
 		if (!rc)
