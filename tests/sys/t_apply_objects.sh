@@ -93,7 +93,10 @@ sess_alive s2 "a session to gone across the add"
 GONE_PID=$(awk '/^gone pid/ {print $3}' "/run/vpclab/$LAB/run/gone.log")
 check_match "gone's run process pid from its log" '^[0-9]+$' "$GONE_PID"
 if pid_alive "$GONE_PID"; then ok "gone's run process $GONE_PID runs"; else not_ok "gone's run process $GONE_PID runs"; fi
-TAP_GONE=$(ip -n "$LAB-gone" -o link show dev eth0 2>/dev/null | awk -F': ' '{print $2}')
+# the router holds one /dev/net/tun fd per interface: the removed one's tap goes with its fd
+ROUTER=$(status_get "$LAB" pid)
+taps() { find "/proc/$ROUTER/fd" -lname /dev/net/tun 2>/dev/null | wc -l; }
+TAPS0=$(taps)
 lab new >"$T/lab.yaml"
 view0=$(ports_view | grep -v '^gone ')
 apply_ok "an instance removed" "$T/lab.yaml"
@@ -102,6 +105,7 @@ check_match "and that one flow ended" '; 1 flow ended' "$AOUT"
 if has_netns "$LAB-gone"; then not_ok "gone's namespace is gone (/run/netns/$LAB-gone still there)"
 else ok "gone's namespace is gone"; fi
 check "no namespace named *gone in ip netns" "" "$(netns_view | grep -- '-gone$')"
+check "the router holds one tap fewer" "$((TAPS0 - 1))" "$(taps)"
 if wait_for "gone's process to end" 5 pid_gone "$GONE_PID"; then ok "gone's run process $GONE_PID ended"
 else not_ok "gone's run process $GONE_PID ended"; fi
 check "no process with gone's marker" "" "$(marker_pids gone)"
