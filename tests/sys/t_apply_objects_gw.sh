@@ -5,12 +5,16 @@
 #   6. an elastic IP associated by apply makes an instance reachable from an internet host;
 #      removed, the held flows through the internet gateway end (both directions);
 #   7. an internet gateway removed ends those flows too, added back it carries new ones; an
-#      internet host added answers, removed its namespace goes.
+#      internet host added answers, removed its namespace goes;
+#   3. (public addresses) an instance with an auto-assigned public IP keeps it, and its flows,
+#      when another one with a public IP is added before it in the file (AWS: a public IP changes
+#      only when its instance stops or gets an elastic IP).
 # A session that never leaves the VPC (app -> web) lives through all of it.
 TID=aobgw; . "$(dirname "$0")/lib.sh"; . "$SYS_DIR/apply_lib.sh"
 
 # lab WORD...: nat (NAT gateway nat, its elastic IP and priv's default route), eip (web-eip on
-# web), noigw (no internet gateway, no default route in pub), host2 (internet host inet2)
+# web), noigw (no internet gateway, no default route in pub), host2 (internet host inet2), early
+# (instance early with a public IP, before pubw)
 lab() {
 	local w=" $* "
 	cat <<YEOF
@@ -40,6 +44,10 @@ YEOF
 	[[ $w == *" nat "* ]] && echo "    nat_gateways: [ { name: nat, subnet: pub, ip: 10.30.0.5, elastic_ip: nat-eip } ]"
 	cat <<YEOF
     instances:
+YEOF
+	[[ $w == *" early "* ]] && echo "      - { name: early, subnet: pub, ip: 10.30.0.30, public_ip: true }"
+	cat <<YEOF
+      - { name: pubw, subnet: pub, ip: 10.30.0.20, security_groups: [web], public_ip: true }
       - { name: web, subnet: pub, ip: 10.30.0.10, security_groups: [web] }
       - { name: app, subnet: priv, ip: 10.30.1.10 }
 YEOF
@@ -155,3 +163,16 @@ sess_dead h1 "the session to the removed host ends"
 sess_alive h2 "the session to the other host lives"
 sess_alive a1 "the session inside the VPC lives to the end"
 ping_blocked web 198.51.100.21
+
+# ------------------------------------------------ 3. public addresses are not renumbered either
+PUBW=$(status_get "$LAB" port.pubw.public_ip)
+check_match "pubw has an auto-assigned public IP" '^203\.0\.113\.[0-9]+$' "$PUBW"
+on_bg pubw "$PY" -u "$T/sess.py" server 7000 >/dev/null
+_wait_listen "$LAB-pubw" tcp 7000
+sess_start p1 inet "$PUBW" 7000
+lab eip early >"$T/lab.yaml"
+apply_ok "an instance with a public IP added before pubw" "$T/lab.yaml"
+check "the plan only adds early" "+ instance early (subnet pub, 10.30.0.30)" "$(printf '%s\n' "$AOUT" | grep -v '^applied in ')"
+check "pubw keeps its public IP" "$PUBW" "$(status_get "$LAB" port.pubw.public_ip)"
+sess_alive p1 "the session to pubw's public IP lives"
+check_match "early got another public IP" '^203\.0\.113\.[0-9]+$' "$(status_get "$LAB" port.early.public_ip | grep -v "^$PUBW\$")"
