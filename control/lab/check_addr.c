@@ -363,19 +363,38 @@ static void ck_eip_assoc(struct ck *c)
 	}
 }
 
+static bool ck_wants_public(const struct ck *c, const struct lab_instance *x)
+{
+	return x->public_ip.set ? x->public_ip.v
+	       : x->subnet_idx != VL_NONE && c->subnets[x->subnet_idx]->map_public_ip.v;
+}
+
+/* A running instance that still gets an auto-assigned public IP keeps the one it has (AWS
+ * changes it only when the instance stops or gets an elastic IP): before any other is given. */
+static void ck_instance_keep_public(struct ck *c, struct lab_instance *x, struct ck_set *used)
+{
+	uint32_t a = x->keep_public, bcast = c->m->pool.addr | ~prefix_mask(c->m->pool.len);
+	x->public_addr = 0;
+	if (!a || x->eip != VL_NONE || !ck_wants_public(c, x) || c->m->pool.len > 30 ||
+	    !prefix_contains(c->m->pool, a) || a == c->m->pool.addr || a == bcast || ck_set_has(used, a))
+		return;
+	ck_set_add(used, a);
+	x->public_addr = a;
+}
+
 /* An elastic IP replaces the auto-assigned public IP (AWS); the subnet's map_public_ip decides
  * unless the instance says public_ip. */
 static void ck_instance_public(struct ck *c, struct lab_instance *x, struct ck_set *used)
 {
 	char b[20];
-	x->public_addr = 0;
+	if (x->public_addr)
+		return; /* kept (ck_instance_keep_public) */
 	if (x->eip != VL_NONE) {
 		if (c->m->eips[x->eip].addr_ok)
 			x->public_addr = c->m->eips[x->eip].addr;
 		return;
 	}
-	bool want = x->public_ip.set ? x->public_ip.v
-		    : x->subnet_idx != VL_NONE && c->subnets[x->subnet_idx]->map_public_ip.v;
+	bool want = ck_wants_public(c, x);
 	if (want && !ck_pool_take(c, used, &x->public_addr))
 		diag_error(c->d, x->name.s ? x->name.at : x->at, "the public pool %s is full: no "
 			   "public ip left for instance '%s'", prefix_fmt(c->m->pool, b), ck_nm(&x->name));
@@ -391,6 +410,8 @@ void ck_public(struct ck *c)
 		if (m->eips[i].ip.s)
 			ck_eip_explicit(c, &m->eips[i], &used);
 	ck_eip_assoc(c);
+	for (size_t i = 0; i < m->n_instances; i++)
+		ck_instance_keep_public(c, c->instances[i], &used);
 	for (size_t i = 0; i < m->n_eips; i++)
 		if (!m->eips[i].ip.s)
 			ck_eip_auto(c, &m->eips[i], &used);

@@ -592,8 +592,10 @@ int lab_keep_addresses(struct lab *new, const struct lab *old)
 			struct lab_instance *x = &nv->instances[i];
 			const struct lab_instance *o = find_lab_instance(ov, x->name.s);
 			if (o && o->addr_ok && same(o->subnet.s, x->subnet.s) &&
-			    same_subnet(ov, nv, x->subnet.s))
+			    same_subnet(ov, nv, x->subnet.s)) {
 				rc = pin(new, &x->ip, x->at, o->addr);
+				x->keep_public = o->eip == VL_NONE ? o->public_addr : 0;
+			}
 		}
 		for (size_t i = 0; i < nv->n_natgws && !rc; i++) {
 			struct lab_natgw *g = &nv->natgws[i];

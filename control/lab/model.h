@@ -130,6 +130,8 @@ struct lab_instance {
 	uint16_t n_sgs;
 	uint32_t addr, public_addr;    /* check: private IP; public (EIP or auto) or 0 */
 	bool addr_ok;
+	uint32_t keep_public;          /* apply: the auto public IP it runs with, or 0 (check gives
+	                                * it back first when it still gets one: lab_keep_addresses) */
 };
 
 struct lab_vpc {

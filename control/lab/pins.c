@@ -13,10 +13,14 @@ int lab_pins_write(const struct lab *m, FILE *out)
 	char a[16];
 	for (size_t v = 0; v < m->n_vpcs; v++) {
 		const struct lab_vpc *vp = &m->vpcs[v];
-		for (size_t i = 0; i < vp->n_instances; i++)
-			if (vp->instances[i].addr_ok)
-				fprintf(out, "instance %s %s %s\n", vp->name.s, vp->instances[i].name.s,
-					addr_fmt(vp->instances[i].addr, a));
+		for (size_t i = 0; i < vp->n_instances; i++) {
+			const struct lab_instance *x = &vp->instances[i];
+			if (x->addr_ok)
+				fprintf(out, "instance %s %s %s\n", vp->name.s, x->name.s, addr_fmt(x->addr, a));
+			if (x->public_addr && x->eip == VL_NONE)
+				fprintf(out, "public_ip %s %s %s\n", vp->name.s, x->name.s,
+					addr_fmt(x->public_addr, a));
+		}
 		for (size_t i = 0; i < vp->n_natgws; i++)
 			if (vp->natgws[i].addr_ok)
 				fprintf(out, "nat_gateway %s %s %s\n", vp->name.s, vp->natgws[i].name.s,
@@ -33,54 +37,66 @@ static bool named(const struct lab_str *s, const char *name)
 	return s->s && strcmp(s->s, name) == 0;
 }
 
-/* The address string of the object kind/vpc/name of m, and its place; NULL when m has none. */
-static struct lab_str *find(struct lab *m, const char *kind, const char *vpc, const char *name,
-			    struct loc *at)
+static struct lab_vpc *find_vpc(struct lab *m, const char *name)
 {
-	if (strcmp(kind, "elastic_ip") == 0) {
-		for (size_t i = 0; i < m->n_eips; i++)
-			if (named(&m->eips[i].name, name)) {
-				*at = m->eips[i].at;
-				return &m->eips[i].ip;
-			}
-		return NULL;
-	}
-	for (size_t v = 0; v < m->n_vpcs; v++) {
-		struct lab_vpc *vp = &m->vpcs[v];
-		if (!named(&vp->name, vpc))
-			continue;
-		for (size_t i = 0; strcmp(kind, "instance") == 0 && i < vp->n_instances; i++)
-			if (named(&vp->instances[i].name, name)) {
-				*at = vp->instances[i].at;
-				return &vp->instances[i].ip;
-			}
-		for (size_t i = 0; strcmp(kind, "nat_gateway") == 0 && i < vp->n_natgws; i++)
-			if (named(&vp->natgws[i].name, name)) {
-				*at = vp->natgws[i].at;
-				return &vp->natgws[i].ip;
-			}
-	}
+	for (size_t v = 0; v < m->n_vpcs; v++)
+		if (named(&m->vpcs[v].name, name))
+			return &m->vpcs[v];
 	return NULL;
+}
+
+static struct lab_instance *find_instance(struct lab_vpc *vp, const char *name)
+{
+	for (size_t i = 0; vp && i < vp->n_instances; i++)
+		if (named(&vp->instances[i].name, name))
+			return &vp->instances[i];
+	return NULL;
+}
+
+static struct lab_natgw *find_natgw(struct lab_vpc *vp, const char *name)
+{
+	for (size_t i = 0; vp && i < vp->n_natgws; i++)
+		if (named(&vp->natgws[i].name, name))
+			return &vp->natgws[i];
+	return NULL;
+}
+
+/* Gives s (an address the file leaves out) the address text ip, placed at the object's at. */
+static int pin(struct lab *m, struct lab_str *s, struct loc at, const char *ip)
+{
+	if (s->s)
+		return 0; /* the file gives it */
+	s->s = lab_strdup(m, ip);
+	s->at = at;
+	return s->s ? 0 : -ENOMEM;
 }
 
 int lab_pins_read(struct lab *m, FILE *in)
 {
 	char line[512], kind[32], vpc[128], name[128], ip[32];
-	while (fgets(line, sizeof(line), in)) {
+	int rc = 0;
+	while (rc == 0 && fgets(line, sizeof(line), in)) {
 		int n = sscanf(line, "%31s %127s %127s %31s", kind, vpc, name, ip);
 		if (n == 3 && strcmp(kind, "elastic_ip") == 0)
 			n = sscanf(line, "%31s %127s %31s", kind, name, ip) + 1;
-		if (n != 4)
-			continue;
 		uint32_t a;
-		struct loc at;
-		struct lab_str *s = addr_parse(ip, &a) == 0 ? find(m, kind, vpc, name, &at) : NULL;
-		if (!s || s->s)
-			continue; /* gone, or the file gives it */
-		s->s = lab_strdup(m, ip);
-		s->at = at;
-		if (!s->s)
-			return -ENOMEM;
+		if (n != 4 || addr_parse(ip, &a) < 0)
+			continue;
+		if (strcmp(kind, "elastic_ip") == 0) {
+			struct lab_eip *e = lab_find_eip(m, name);
+			if (e)
+				rc = pin(m, &e->ip, e->at, ip);
+		} else if (strcmp(kind, "nat_gateway") == 0) {
+			struct lab_natgw *g = find_natgw(find_vpc(m, vpc), name);
+			if (g)
+				rc = pin(m, &g->ip, g->at, ip);
+		} else {
+			struct lab_instance *x = find_instance(find_vpc(m, vpc), name);
+			if (x && strcmp(kind, "instance") == 0)
+				rc = pin(m, &x->ip, x->at, ip);
+			else if (x && strcmp(kind, "public_ip") == 0)
+				x->keep_public = a;
+		}
 	}
-	return 0;
+	return rc;
 }

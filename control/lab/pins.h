@@ -11,11 +11,13 @@
 struct lab;
 
 /* m checked: one line per instance and NAT gateway ("instance VPC NAME IP", "nat_gateway VPC
- * NAME IP") and elastic IP ("elastic_ip NAME IP"). 0 or -EIO. */
+ * NAME IP"), per auto-assigned public IP ("public_ip VPC NAME IP") and per elastic IP
+ * ("elastic_ip NAME IP"). 0 or -EIO. */
 int lab_pins_write(const struct lab *m, FILE *out);
 
 /* m loaded, not checked: each object named in `in` that leaves its address out gets that one
- * (its place, for errors, is the object's own). Lines naming nothing in m are skipped. 0 or
+ * (its place, for errors, is the object's own); an instance named by a public_ip line keeps
+ * that public IP if it still gets one (keep_public). Lines naming nothing in m are skipped. 0 or
  * -ENOMEM. */
 int lab_pins_read(struct lab *m, FILE *in);
 
