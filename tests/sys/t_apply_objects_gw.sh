@@ -155,8 +155,14 @@ _wait_listen "$LAB-inet2" tcp 7000
 sess_start h1 web 198.51.100.21 7000
 sess_start h2 web 198.51.100.20 7000
 lab eip >"$T/lab.yaml"
-apply_ok "the internet host removed" "$T/lab.yaml"
-check_match "the plan removes host inet2" '^- host inet2' "$AOUT"
+apply_json "$T/lab.yaml"
+check_rc "apply --json: the internet host removed" 0 "$ARC" "$(printf '%s' "$AJSON" | head -c 400)"
+check "--json: applied, not a dry run" "True False" "$(json_q 'd["applied"], d["dry_run"]' | tr -d '(),')"
+check "--json: the one change removes host inet2" "1 host" \
+	"$(json_q 'len(d["changes"]), C("remove", "host", "inet2")["kind"]' | tr -d "(),'")"
+check "--json: ended is the sum of the changes' ends" "True" \
+	"$(json_q 'd["ended"] == sum(c["ends"] for c in d["changes"])')"
+check_match "--json: router_ms and generation" '^[0-9.]+ [0-9]+$' "$(json_q 'd["router_ms"], d["generation"]' | tr -d '(),')"
 if has_netns "$LAB-inet2"; then not_ok "inet2's namespace is gone"; else ok "inet2's namespace is gone"; fi
 check "status no longer lists inet2" "" "$(port_line inet2)"
 sess_dead h1 "the session to the removed host ends"
