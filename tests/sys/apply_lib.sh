@@ -6,7 +6,7 @@
 # sess.py server PORT [MARK]: an echo server, each connection in a thread, until killed (MARK only
 #   puts a unique word in the command line, for pgrep).
 # sess.py client IP PORT SECS: connects, then sends a byte every 0.1 s and wants it back within
-#   2 s; prints "up", "n N" every 5 echoes, and "dead REASON" (or "end") when it stops.
+#   3 s; prints "up", "n N" every 5 echoes, and "dead REASON" (or "end") when it stops.
 cat >"$T/sess.py" <<'PYEOF'
 import socket, sys, threading, time
 if sys.argv[1] == "server":
@@ -33,7 +33,7 @@ else:
     except Exception as e:
         print("dead connect %s" % e, flush=True); sys.exit(1)
     print("up", flush=True)
-    c.settimeout(2)
+    c.settimeout(3)
     n, end = 0, time.time() + float(sys.argv[4])
     try:
         while time.time() < end:
@@ -66,9 +66,9 @@ sess_alive() {
 	if poll_until 5 _sess_grew "$1" $((n0 + 10)); then ok "$2 (session $1 lives: $n0 -> $(_sess_n "$1") echoes)"
 	else not_ok "$2 (session $1 should live; $n0 -> $(_sess_n "$1") echoes, $(grep -s '^dead' "$T/sess.$1" || echo 'no failure, stalled'))"; fi
 }
-# sess_dead ID DESC: the session's client saw its failure (within 6 s)
+# sess_dead ID DESC: the session's client saw its failure (within 8 s)
 sess_dead() {
-	if poll_until 6 grep -qs '^dead' "$T/sess.$1"; then ok "$2 (session $1: $(grep -s '^dead' "$T/sess.$1" | head -n 1))"
+	if poll_until 8 grep -qs '^dead' "$T/sess.$1"; then ok "$2 (session $1: $(grep -s '^dead' "$T/sess.$1" | head -n 1))"
 	else not_ok "$2 (session $1 still echoes: $(_sess_n "$1") echoes)"; fi
 }
 
