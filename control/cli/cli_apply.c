@@ -17,6 +17,7 @@
 #include "control/lab/diff.h"
 #include "control/lab/lab.h"
 #include "control/lab/model.h"
+#include "control/lab/pins.h"
 #include "vpclab/ctl.h"
 
 /* The kept copy, read whole and loaded as if it were the file it was taken from (source), so
@@ -46,6 +47,16 @@ static struct lab *load_kept(const char *lab, const char *source)
 	}
 	struct diag *d = diag_create();
 	struct lab *m = d ? lab_load_buffer(source[0] ? source : path, buf, len, d) : NULL;
+	/* with the addresses the running lab gave (pins.h), as the router loads it */
+	char pins[256];
+	snprintf(pins, sizeof(pins), "%s/%s/%s", VL_RUN_DIR, lab, STATE_PINS_FILE);
+	FILE *pf = m ? fopen(pins, "re") : NULL;
+	if (pf && lab_pins_read(m, pf) < 0) {
+		lab_free(m);
+		m = NULL;
+	}
+	if (pf)
+		fclose(pf);
 	if (m && lab_check(m, d) != 0) {
 		lab_free(m);
 		m = NULL;

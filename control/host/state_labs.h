@@ -27,6 +27,9 @@ int state_write_source(const char *lab, const char *path);
 /* A copy of the lab file as `up` loaded it, /run/vpclab/LAB/lab.yaml: what `apply` diffs
  * against and `status` compares with the file on disk, even after the user edited it. */
 #define STATE_KEPT_FILE "lab.yaml"
+/* Beside it once an apply ran: the addresses the lab gave what the file leaves without one
+ * (control/lab/pins.h), pinned whenever the kept copy is loaded. */
+#define STATE_PINS_FILE "lab.addresses"
 int state_keep_file(const char *lab, const char *path);
 /* The recorded lab file into dst ("" when none). 0 or -errno. */
 int state_source(const char *lab, char *dst, size_t cap);

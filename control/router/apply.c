@@ -25,6 +25,7 @@
 #include "control/lab/diff.h"
 #include "control/lab/lab.h"
 #include "control/lab/model.h"
+#include "control/lab/pins.h"
 #include "control/router/apply.h"
 #include "control/router/apply_count.h"
 #include "control/router/ports.h"
@@ -94,10 +95,12 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* path's content loaded (and checked, keeping old's addresses when old is given) as if it were
- * the file `name`. NULL with a->err set. */
+/* path's content loaded (and checked, keeping old's addresses when old is given; the kept copy
+ * (no old) with the addresses that run pinned) as if it were the file `name`. NULL with a->err
+ * set. */
 static struct lab *load_as(struct apply *a, const char *path, const char *name, const struct lab *old)
 {
+	char pins[256];
 	size_t len;
 	char *buf = slurp(path, &len);
 	if (!buf) {
@@ -106,6 +109,14 @@ static struct lab *load_as(struct apply *a, const char *path, const char *name, 
 	}
 	struct diag *d = diag_create();
 	struct lab *m = d ? lab_load_buffer(name, buf, len, d) : NULL;
+	FILE *pf = m && !old && state_path(pins, sizeof(pins), a->r->t->lab, STATE_PINS_FILE) == 0
+		   ? fopen(pins, "re") : NULL;
+	if (pf && lab_pins_read(m, pf) < 0) {
+		lab_free(m);
+		m = NULL;
+	}
+	if (pf)
+		fclose(pf);
 	if (m && old && lab_keep_addresses(m, old) < 0) {
 		lab_free(m);
 		m = NULL;
@@ -470,6 +481,26 @@ static void start_ports(struct apply *a, const uint16_t *which, size_t n)
 	free(specs);
 }
 
+/* The addresses of what now runs, beside the kept copy (pins.h): the next apply loads the kept
+ * copy with them, not renumbered by a fresh check. */
+static void write_pins(const struct apply *a)
+{
+	char path[256], tmp[300];
+	if (state_path(path, sizeof(path), a->r->t->lab, STATE_PINS_FILE) < 0)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	FILE *f = fopen(tmp, "we");
+	int rc = f ? lab_pins_write(a->new_m, f) : -errno;
+	if (f && fclose(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(tmp);
+		fprintf(stderr, "vpclab: apply: %s: %s\n", path, strerror(-rc));
+	}
+}
+
 /* Step 2, on the loop: from here to the end of the function no packet is read. */
 static void publish(struct apply *a)
 {
@@ -495,6 +526,7 @@ static void publish(struct apply *a)
 		fprintf(stderr, "vpclab: apply: %s: %s\n", kept, strerror(errno));
 	if (a->source[0])
 		state_write_source(r->t->lab, a->source);
+	write_pins(a);
 }
 
 static int spawn(struct apply *a, enum apply_phase phase)

@@ -1,7 +1,7 @@
 /* lab_diff against golden plans: every tests/unit/labs/diff/NAME.before.yaml and NAME.after.yaml
  * pair is loaded and checked, diffed, printed, and compared with NAME.plan. Also: every file
  * against itself is "no changes", the JSON form carries the same changes, and addresses that
- * run are kept (lab_keep_addresses).
+ * run are kept (lab_keep_addresses), also by the next apply (lab_pins_write / lab_pins_read).
  * VPCLAB_BLESS=1 rewrites the .plan files (then read them before committing). */
 #include <check.h>
 #include <dirent.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "control/lab/diff.h"
+#include "control/lab/pins.h"
 #include "labtest.h"
 
 Suite *suite_diff(void);
@@ -196,6 +197,94 @@ START_TEST(running_addresses_are_kept)
 }
 END_TEST
 
+/* The kept copy after such an apply is the new file, which a fresh check renumbers (web .5, new
+ * .4); with the addresses the apply wrote beside it pinned, it is the lab that runs (web .4, new
+ * .5), so the next apply adds only what it adds. */
+START_TEST(pinned_kept_copy_is_what_runs)
+{
+	const char *text = KEEP_AFTER "      - { name: web, subnet: a }\n";
+	struct lab *o = load_text(KEEP_BEFORE "      - { name: web, subnet: a }\n", NULL);
+	struct lab *runs = load_text(text, o);
+	char *pins = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&pins, &len);
+	ck_assert_int_eq(lab_pins_write(runs, f), 0);
+	fclose(f);
+	ck_assert_str_eq(pins, "instance main new 10.0.1.5\npublic_ip main new 0.0.0.0\n"
+			       "instance main web 10.0.1.4\npublic_ip main web 0.0.0.0\n");
+
+	struct diag *d = diag_create();
+	struct lab *kept = lab_load_buffer("s.yaml", text, strlen(text), d);
+	ck_assert_ptr_nonnull(kept);
+	f = fmemopen(pins, len, "r");
+	ck_assert_int_eq(lab_pins_read(kept, f), 0);
+	fclose(f);
+	ck_assert_int_eq(lab_check(kept, d), 0);
+	diag_destroy(d);
+	struct lab_plan *p = lab_diff(kept, runs);
+	char *got = plan_text(p);
+	ck_assert_str_eq(got, "no changes\n");
+	free(got);
+	lab_plan_free(p);
+
+	struct lab *next = load_text(KEEP_AFTER "      - { name: web, subnet: a }\n"
+				     "      - { name: x, subnet: a, ip: 10.0.1.100 }\n", kept);
+	p = lab_diff(kept, next);
+	got = plan_text(p);
+	ck_assert_str_eq(got, "+ instance x (subnet a, 10.0.1.100)\n");
+	free(got);
+	lab_plan_free(p);
+	lab_free(next);
+	lab_free(kept);
+	lab_free(runs);
+	lab_free(o);
+	free(pins);
+}
+END_TEST
+
+/* An auto-assigned public IP is kept too (AWS changes it only when the instance stops), by the
+ * apply and, through the pins, by the next one. */
+START_TEST(public_addresses_are_kept)
+{
+	const char *text = KEEP_BEFORE "      - { name: new, subnet: a, public_ip: true }\n"
+				       "      - { name: web, subnet: a, public_ip: true }\n";
+	struct lab *o = load_text(KEEP_BEFORE "      - { name: web, subnet: a, public_ip: true }\n", NULL);
+	struct lab *runs = load_text(text, o);
+	struct lab_plan *p = lab_diff(o, runs);
+	char *got = plan_text(p);
+	ck_assert_str_eq(got, "+ instance new (subnet a, 10.0.1.5)\n");
+	free(got);
+	lab_plan_free(p);
+	ck_assert_uint_eq(runs->vpcs[0].instances[1].public_addr, 0xcb007101u); /* 203.0.113.1 */
+	ck_assert_uint_eq(runs->vpcs[0].instances[0].public_addr, 0xcb007102u);
+
+	char *pins = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&pins, &len);
+	ck_assert_int_eq(lab_pins_write(runs, f), 0);
+	fclose(f);
+	ck_assert_str_eq(pins, "instance main new 10.0.1.5\npublic_ip main new 203.0.113.2\n"
+			 "instance main web 10.0.1.4\npublic_ip main web 203.0.113.1\n");
+	struct diag *d = diag_create();
+	struct lab *kept = lab_load_buffer("s.yaml", text, strlen(text), d);
+	ck_assert_ptr_nonnull(kept);
+	f = fmemopen(pins, len, "r");
+	ck_assert_int_eq(lab_pins_read(kept, f), 0);
+	fclose(f);
+	ck_assert_int_eq(lab_check(kept, d), 0);
+	diag_destroy(d);
+	p = lab_diff(kept, runs);
+	got = plan_text(p);
+	ck_assert_str_eq(got, "no changes\n");
+	free(got);
+	lab_plan_free(p);
+	lab_free(kept);
+	lab_free(runs);
+	lab_free(o);
+	free(pins);
+}
+END_TEST
+
 Suite *suite_diff(void)
 {
 	Suite *s = suite_create("diff");
@@ -204,6 +293,8 @@ Suite *suite_diff(void)
 	tcase_add_test(tc, identical_is_no_changes);
 	tcase_add_test(tc, json_has_every_change);
 	tcase_add_test(tc, running_addresses_are_kept);
+	tcase_add_test(tc, pinned_kept_copy_is_what_runs);
+	tcase_add_test(tc, public_addresses_are_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }
