@@ -49,22 +49,31 @@ static uint32_t tg_sticky(const struct lab_tg *g)
 
 static void hc_fmt(const struct vl_health_check *h, char *buf, size_t size)
 {
-	char port[16] = "";
+	char port[16] = "", http[160] = "";
 	if (h->port)
 		snprintf(port, sizeof(port), " port %u", h->port);
-	if (h->proto == VL_HC_HTTP)
-		snprintf(buf, size, "http%s %s %u-%u %u/%u s %u/%u", port, h->path, h->match_lo,
-			 h->match_hi, h->interval_s, h->timeout_s, h->healthy, h->unhealthy);
-	else
-		snprintf(buf, size, "tcp%s %u/%u s %u/%u", port, h->interval_s, h->timeout_s,
-			 h->healthy, h->unhealthy);
+	if (h->proto == VL_HC_HTTP && h->match_lo == h->match_hi)
+		snprintf(http, sizeof(http), " path %s matcher %u", h->path, h->match_lo);
+	else if (h->proto == VL_HC_HTTP)
+		snprintf(http, sizeof(http), " path %s matcher %u-%u", h->path, h->match_lo, h->match_hi);
+	snprintf(buf, size, "{%s%s%s interval %u timeout %u healthy %u unhealthy %u}",
+		 h->proto == VL_HC_HTTP ? "http" : "tcp", port, http, h->interval_s, h->timeout_s,
+		 h->healthy, h->unhealthy);
+}
+
+static const char *sticky_fmt(uint32_t s, char *buf, size_t size)
+{
+	if (!s)
+		return "off";
+	snprintf(buf, size, "lb_cookie %u s", s);
+	return buf;
 }
 
 static void tg_change(struct df *d, const void *xo, const void *xn, const void *ctx)
 {
 	(void)ctx;
 	const struct lab_tg *o = xo, *n = xn;
-	char a[200], b[200];
+	char a[320], b[320];
 	hc_fmt(&o->hc, a, sizeof(a));
 	hc_fmt(&n->hc, b, sizeof(b));
 	if (strcmp(a, b))
@@ -76,8 +85,8 @@ static void tg_change(struct df *d, const void *xo, const void *xn, const void *
 		emit(d, LAB_CHANGE, "target_group", o->name.s, "preserve_client_ip %s -> %s",
 		     onoff(tg_preserve(o)), onoff(tg_preserve(n)));
 	if (tg_sticky(o) != tg_sticky(n))
-		emit(d, LAB_CHANGE, "target_group", o->name.s, "stickiness %u -> %u s (0: off)",
-		     tg_sticky(o), tg_sticky(n));
+		emit(d, LAB_CHANGE, "target_group", o->name.s, "stickiness %s -> %s",
+		     sticky_fmt(tg_sticky(o), a, sizeof(a)), sticky_fmt(tg_sticky(n), b, sizeof(b)));
 }
 
 static const struct named_kind k_tg = {"target_group", sizeof(struct lab_tg),
@@ -223,7 +232,7 @@ static const char *listener_group(const struct lab_listener *x)
 
 static void listener_desc(const struct lab_listener *x, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s %lld -> %s", proto_names[x->proto], x->port.v, listener_group(x));
+	snprintf(buf, size, "(%s %lld -> %s)", proto_names[x->proto], x->port.v, listener_group(x));
 }
 
 static void rule_keys(struct df *d, const struct lab_listener *x, struct keys *k)
