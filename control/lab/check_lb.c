@@ -215,7 +215,8 @@ static void ck_lb_nodes(struct ck *c, struct lab_lb *b, const struct lab_vpc *v)
 	bool app = b->kind == VL_LB_APPLICATION;
 	size_t zones = 0, known = 0;
 	if (b->nodes_set && b->n_nodes == 0)
-		diag_error(c->d, b->at, "load balancer '%s' needs at least one subnet", nm(&b->name));
+		diag_error(c->d, b->nodes_at, "load balancer '%s' needs at least one subnet",
+			   nm(&b->name));
 	for (size_t i = 0; i < b->n_nodes; i++) {
 		struct lab_lb_node *x = &b->nodes[i];
 		x->eip = VL_NONE;
@@ -253,7 +254,8 @@ static void ck_lb_nodes(struct ck *c, struct lab_lb *b, const struct lab_vpc *v)
 				   "balancer's subnets must be /27 or larger (AWS)", x->subnet.s,
 				   s->prefix.len);
 	}
-	if (app && known == b->n_nodes && b->n_nodes && zones < 2)
+	bool type_ok = !b->type.s || is(&b->type, "application") || is(&b->type, "network");
+	if (app && type_ok && known == b->n_nodes && b->n_nodes && zones < 2)
 		diag_error(c->d, b->name.s ? b->name.at : b->at, "application load balancer '%s' needs "
 			   "subnets in at least two availability zones (AWS)", nm(&b->name));
 }
@@ -490,6 +492,7 @@ struct ck_ns {
 	char name[2 * VL_NAME_MAX];
 	struct loc at;
 	const char *what;
+	uint16_t lb;             /* nodes: their load balancer; else VL_NONE */
 };
 
 static int ck_ns_cmp(const void *pa, const void *pb)
@@ -512,11 +515,13 @@ static void ck_namespaces(struct ck *c)
 		snprintf(v[n].name, sizeof(v[n].name), "%s", nm(&c->instances[i]->name));
 		v[n].at = c->instances[i]->name.at;
 		v[n].what = "instance";
+		v[n].lb = VL_NONE;
 	}
 	for (size_t i = 0; i < m->n_hosts; i++, n++) {
 		snprintf(v[n].name, sizeof(v[n].name), "%s", nm(&m->hosts[i].name));
 		v[n].at = m->hosts[i].name.at;
 		v[n].what = "internet host";
+		v[n].lb = VL_NONE;
 	}
 	for (size_t i = 0; i < m->n_nodes; i++) {
 		const struct lab_lb_node *x = c->nodes[i];
@@ -525,11 +530,14 @@ static void ck_namespaces(struct ck *c)
 			continue;
 		snprintf(v[n].name, sizeof(v[n].name), "%s-%s", b->name.s, x->subnet.s);
 		v[n].at = x->subnet.at;
+		v[n].lb = x->lb;
 		v[n++].what = "load balancer node";
 	}
 	qsort(v, n, sizeof(*v), ck_ns_cmp);
 	for (size_t i = 1; i < n; i++) {
-		if (strcmp(v[i].name, v[i - 1].name) || v[i].name[0] == '?')
+		/* One subnet listed twice by one load balancer is reported as such. */
+		if (strcmp(v[i].name, v[i - 1].name) || v[i].name[0] == '?' ||
+		    (v[i].lb != VL_NONE && v[i].lb == v[i - 1].lb))
 			continue;
 		/* Only pairs with a node: instances and hosts already have unique names. */
 		const struct ck_ns *node = !strcmp(v[i].what, "load balancer node") ? &v[i] : &v[i - 1];

@@ -150,7 +150,8 @@ static void ld_lb_subnets(struct ld *l, yaml_node_t *n, void *obj)
 	b->nodes = ld_names_or_objects(l, n, "subnets", "load balancer", &node_schema,
 				       sizeof(*b->nodes), offsetof(struct lab_lb_node, subnet),
 				       &b->n_nodes);
-	b->nodes_set = true;
+	b->nodes_set = n->type == YAML_SEQUENCE_NODE;
+	b->nodes_at = ld_loc(l, n);
 }
 
 /* `elastic_ips: { SUBNET: EIP, ... }`: a map, its keys the load balancer's subnets. */

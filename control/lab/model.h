@@ -223,6 +223,7 @@ struct lab_lb {
 	struct lab_lb_node *nodes;
 	size_t n_nodes;
 	bool nodes_set;
+	struct loc nodes_at;
 	struct lab_lb_eip *eips;
 	size_t n_eips;
 	struct loc eips_at;
