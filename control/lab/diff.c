@@ -553,6 +553,28 @@ static int pin(struct lab *m, struct lab_str *x, struct loc at, uint32_t a)
 	return x->s ? 0 : -ENOMEM;
 }
 
+/* A load balancer's node keeps its address while the load balancer keeps the subnet. */
+static int keep_node_addresses(struct lab *new, const struct lab_vpc *ov, const struct lab_vpc *nv,
+			       struct lab_lb *b)
+{
+	const struct lab_lb *o = NULL;
+	for (size_t i = 0; i < ov->n_lbs && !o; i++)
+		if (same(ov->lbs[i].name.s, b->name.s))
+			o = &ov->lbs[i];
+	for (size_t i = 0; o && i < b->n_nodes; i++)
+		for (size_t j = 0; j < o->n_nodes; j++) {
+			struct lab_lb_node *x = &b->nodes[i];
+			const struct lab_lb_node *y = &o->nodes[j];
+			if (!y->addr_ok || !same(x->subnet.s, y->subnet.s) ||
+			    !same_subnet(ov, nv, x->subnet.s))
+				continue;
+			if (pin(new, &x->ip, x->at, y->addr) < 0)
+				return -ENOMEM;
+			break;
+		}
+	return 0;
+}
+
 int lab_keep_addresses(struct lab *new, const struct lab *old)
 {
 	int rc = 0;
@@ -575,6 +597,8 @@ int lab_keep_addresses(struct lab *new, const struct lab *old)
 			    same_subnet(ov, nv, g->subnet.s))
 				rc = pin(new, &g->ip, g->at, o->addr);
 		}
+		for (size_t i = 0; i < nv->n_lbs && !rc; i++)
+			rc = keep_node_addresses(new, ov, nv, &nv->lbs[i]);
 	}
 	/* The pool as written (check has not run on new): an elastic IP keeps its address only
 	 * while the pool stays the same. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/lab/diff.h"
 #include "labtest.h"
 
 Suite *suite_lb_model(void);
@@ -330,6 +331,46 @@ START_TEST(lab_has_lb_says_what_up_refuses)
 }
 END_TEST
 
+/* apply: a node keeps its address when an instance is added before it in the file (as a running
+ * instance does, lab_keep_addresses), and a subnet with a node cannot change its CIDR. */
+static struct lab *load_kept(const char *yaml, const struct lab *running, int want_errors)
+{
+	struct diag *d = diag_create();
+	struct lab *m = lab_load_buffer("k.yaml", yaml, strlen(yaml), d);
+	ck_assert_ptr_nonnull(m);
+	if (running)
+		ck_assert_int_eq(lab_keep_addresses(m, running), 0);
+	ck_assert_int_eq(lab_check(m, d), 0);
+	if (running)
+		ck_assert_int_eq(lab_diff_check(running, m, d), want_errors);
+	diag_destroy(d);
+	return m;
+}
+
+#define KEEP(cidr, inst)                                                           \
+	"vpcs:\n" LT_A "    subnets: [ { name: a, cidr: " cidr ", az: a } ]\n"      \
+	"    instances: [" inst "]\n"                                              \
+	"    load_balancers: [ { name: l, type: network, subnets: [a] } ]\n"
+
+START_TEST(apply_keeps_node_addresses)
+{
+	struct lab *o = load_kept(KEEP("10.0.1.0/24", ""), NULL, 0);
+	ck_assert_uint_eq(o->vpcs[0].lbs[0].nodes[0].addr, ip("10.0.1.4"));
+	struct lab *n = load_kept(KEEP("10.0.1.0/24", " { name: web, subnet: a } "), o, 0);
+	ck_assert_uint_eq(n->vpcs[0].lbs[0].nodes[0].addr, ip("10.0.1.4"));
+	ck_assert_uint_eq(n->vpcs[0].instances[0].addr, ip("10.0.1.5"));
+	struct lab_plan *p = lab_diff(o, n);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->n, 1);
+	ck_assert_str_eq(p->v[0].kind, "instance");
+	lab_plan_free(p);
+	lab_free(n);
+	n = load_kept(KEEP("10.0.0.0/24", ""), o, 1);
+	lab_free(n);
+	lab_free(o);
+}
+END_TEST
+
 /* One error, at its place: the snippet goes at line 13, inside VPC main. VPCLAB_SHOW_AT=1 (with
  * CK_FORK=no) prints each diagnostic with the text at its column, to read a new case's place. */
 struct bad {
@@ -617,6 +658,7 @@ Suite *suite_lb_model(void)
 	tcase_add_test(tc, lab_has_lb_says_what_up_refuses);
 	tcase_add_loop_test(tc, each_check_at_its_place, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, lab_wide_checks);
+	tcase_add_test(tc, apply_keeps_node_addresses);
 	tcase_add_test(tc, all_errors_at_once);
 	suite_add_tcase(s, tc);
 	return s;
