@@ -344,8 +344,8 @@ static void ck_layout_nodes(struct ck *c)
 
 /* Table indexes, in the order compile.c emits: per VPC the implicit table/ACL/SG first, then the
  * declared ones; ports are instances (all VPCs, file order), internet hosts, then load balancer
- * nodes. Also clears what
- * a previous check assigned, so that checking twice gives the same answer. */
+ * nodes. Also clears what a previous check assigned, so that checking twice gives the same
+ * answer. */
 static bool ck_layout(struct ck *c, const struct ck_totals *t)
 {
 	struct lab *m = c->m;
