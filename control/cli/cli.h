@@ -68,4 +68,9 @@ const char *cli_proto_name(long long proto, char *buf, size_t cap);
 /* cli_status.c: j on stdout, indented, with a newline (every --json). */
 void cli_print_json(const json_t *j);
 
+/* `vpclab check` of a valid lab with load balancers: each one's DNS name, nodes (subnet, private
+ * and public address) and listeners (check_print.c). */
+struct vl_tables;
+void check_print_lbs(const struct vl_tables *t, FILE *out);
+
 #endif

@@ -187,15 +187,23 @@ static int cmd_apply(int argc, char **argv)
 	if (new && lab_check(new, d) == 0 && old)
 		lab_diff_check(old, new, d);
 	lab_free(old);
-	lab_free(new);
 	diag_print(d, stderr);
 	int errors = diag_errors(d) ? diag_errors(d) : (new ? 0 : 1);
 	diag_destroy(d);
 	if (errors) {
 		fprintf(stderr, "%s: %d error%s; nothing was changed\n", path, errors, errors == 1 ? "" : "s");
+		lab_free(new);
 		free(buf);
 		return EXIT_INPUT;
 	}
+	if (lab_has_lb(new)) {
+		fprintf(stderr, "vpclab: apply: %s: load balancers are not built yet (the file has "
+			"load_balancers or target_groups); nothing was changed\n", path);
+		lab_free(new);
+		free(buf);
+		return EXIT_SYSTEM;
+	}
+	lab_free(new);
 	if (!running) {
 		fprintf(stderr, "vpclab: apply: lab %s is not running ('vpclab up %s' first)\n", lab, path);
 		free(buf);
@@ -278,6 +286,7 @@ const struct cli_cmd cli_apply = {
 	"  --json     the answer as {\"changes\": [{\"op\", \"kind\", \"name\", \"detail\", \"ends\"}],\n"
 	"             \"dry_run\", \"applied\", \"ended\", \"translations_ended\", \"router_ms\", ...}\n"
 	"exit: 0 applied (or planned), 1 the file has errors (or AWS would refuse the change) or the\n"
-	"  lab is not running, 2 usage, 3 the system refused; a failed apply changes nothing, except\n"
+	"  lab is not running, 2 usage, 3 the system refused (also: a file with load balancers, not\n"
+	"  built yet); a failed apply changes nothing, except\n"
 	"  that an instance replaced under the same name that could not be made again is said\n",
 };

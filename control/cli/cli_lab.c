@@ -62,6 +62,10 @@ static int cmd_check(int argc, char **argv)
 		return EXIT_INPUT;
 	}
 	printf("%s: ok (lab %s)\n", path, lab_name(m));
+	struct vl_tables *t = lab_has_lb(m) ? lab_compile(m) : NULL;
+	if (t)
+		check_print_lbs(t, stdout);
+	vl_tables_free(t);
 	lab_free(m);
 	return EXIT_OK;
 }
@@ -70,7 +74,8 @@ const struct cli_cmd cli_check = {
 	"check", cmd_check, "validate a lab file; every error as FILE:LINE:COL (no root)",
 	"usage: vpclab check LAB.yaml\n"
 	"  validates LAB.yaml without root: every error and warning as\n"
-	"  FILE:LINE:COL: error|warning: ...\n"
+	"  FILE:LINE:COL: error|warning: ...; a valid lab with load balancers also gets each one's\n"
+	"  DNS name, nodes and listeners\n"
 	"exit: 0 valid, 1 errors, 2 usage\n",
 };
 
@@ -106,6 +111,12 @@ static int cmd_up(int argc, char **argv)
 	struct lab *m = cli_load_checked(path, &errors);
 	if (!m)
 		return EXIT_INPUT;
+	if (lab_has_lb(m)) {
+		fprintf(stderr, "vpclab: up: %s: load balancers are not built yet (the lab has "
+			"load_balancers or target_groups); nothing was changed\n", path);
+		lab_free(m);
+		return EXIT_SYSTEM;
+	}
 	if (cli_need_root("up")) {
 		lab_free(m);
 		return EXIT_SYSTEM;
@@ -149,7 +160,7 @@ const struct cli_cmd cli_up = {
 	"                             rotation discards is counted in status\n"
 	"  Interrupted, or its router dying, before the lab is ready: nothing of the lab is left.\n"
 	"exit: 0 up, 1 invalid file, 2 usage, 3 the system refused (no root, no /dev/net/tun,\n"
-	"  the lab already running) or the up was interrupted\n",
+	"  the lab already running, load balancers: not built yet) or the up was interrupted\n",
 };
 
 static int cmd_down(int argc, char **argv)

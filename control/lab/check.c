@@ -163,6 +163,11 @@ static void ck_vpc_names(struct ck *c, struct ck_names *ns, const struct lab_vpc
 		ck_named_add(ns, &v->natgws[i].name, "nat gateway", 5);
 	for (size_t i = 0; i < v->n_instances; i++)
 		ck_named_add(ns, &v->instances[i].name, "instance", 6);
+	/* A load balancer shares the instances' names: `to:` and trace name either. */
+	for (size_t i = 0; i < v->n_lbs; i++)
+		ck_named_add(ns, &v->lbs[i].name, "load balancer", 6);
+	for (size_t i = 0; i < v->n_tgs; i++)
+		ck_named_add(ns, &v->tgs[i].name, "target group", 8);
 	static const char *const words[] = { "igw", "local", "blackhole" };
 	for (size_t w = 0; w < 3; w++) {
 		for (size_t i = 0; i < v->n_natgws; i++)
@@ -210,6 +215,7 @@ static void ck_lab_name(struct ck *c)
 
 struct ck_totals {
 	size_t subnets, rts, acls, sgs, natgws, instances, names;
+	size_t tgs, lbs, nodes, targets, listeners, lb_rules;
 };
 
 static struct ck_totals ck_count(const struct lab *m)
@@ -223,9 +229,19 @@ static struct ck_totals ck_count(const struct lab *m)
 		t.sgs += v->n_sgs + 1;
 		t.natgws += v->n_natgws;
 		t.instances += v->n_instances;
+		t.tgs += v->n_tgs;
+		t.lbs += v->n_lbs;
+		for (size_t j = 0; j < v->n_tgs; j++)
+			t.targets += v->tgs[j].n_targets;
+		for (size_t j = 0; j < v->n_lbs; j++) {
+			t.nodes += v->lbs[j].n_nodes;
+			t.listeners += v->lbs[j].n_listeners;
+			for (size_t k = 0; k < v->lbs[j].n_listeners; k++)
+				t.lb_rules += v->lbs[j].listeners[k].n_rules;
+		}
 	}
 	t.names = m->n_vpcs + t.subnets + t.rts + t.acls + t.sgs + t.natgws + t.instances +
-		  m->n_hosts + m->n_eips;
+		  m->n_hosts + m->n_eips + t.tgs + t.lbs;
 	return t;
 }
 
@@ -236,7 +252,11 @@ static bool ck_limits(struct ck *c, const struct ck_totals *t)
 		{ "vpcs", c->m->n_vpcs }, { "subnets", t->subnets }, { "route tables", t->rts },
 		{ "network acls", t->acls }, { "security groups", t->sgs },
 		{ "nat gateways", t->natgws }, { "elastic ips", c->m->n_eips },
-		{ "instances and internet hosts", t->instances + c->m->n_hosts },
+		{ "instances, internet hosts and load balancer nodes",
+		  t->instances + c->m->n_hosts + t->nodes },
+		{ "target groups", t->tgs }, { "load balancers", t->lbs },
+		{ "targets", t->targets }, { "listeners", t->listeners },
+		{ "listener rules", t->lb_rules },
 	};
 	bool ok = true;
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
@@ -292,11 +312,40 @@ static void ck_layout_vpc(struct ck *c, struct lab_vpc *v, uint16_t vi)
 		v->instances[i].gidx = m->n_instances;
 		c->instances[m->n_instances++] = &v->instances[i];
 	}
+	for (size_t i = 0; i < v->n_tgs; i++) {
+		v->tgs[i].vpc = vi;
+		v->tgs[i].gidx = m->n_tgs;
+		c->tgs[m->n_tgs++] = &v->tgs[i];
+	}
+	for (size_t i = 0; i < v->n_lbs; i++) {
+		v->lbs[i].vpc = vi;
+		v->lbs[i].gidx = m->n_lbs;
+		c->lbs[m->n_lbs++] = &v->lbs[i];
+	}
+}
+
+/* Load balancer nodes are ports after every instance and host, in file order. */
+static void ck_layout_nodes(struct ck *c)
+{
+	struct lab *m = c->m;
+	m->n_nodes = 0;
+	for (size_t i = 0; i < m->n_lbs; i++)
+		for (size_t j = 0; j < c->lbs[i]->n_nodes; j++) {
+			struct lab_lb_node *x = &c->lbs[i]->nodes[j];
+			x->vpc = c->lbs[i]->vpc;
+			x->lb = (uint16_t)i;
+			x->gidx = (uint16_t)(m->n_instances + m->n_hosts + m->n_nodes);
+			x->addr_ok = false;
+			x->subnet_idx = x->eip = VL_NONE;
+			x->public_addr = 0;
+			c->nodes[m->n_nodes++] = x;
+		}
 }
 
 /* Table indexes, in the order compile.c emits: per VPC the implicit table/ACL/SG first, then the
- * declared ones; ports are instances (all VPCs, file order) then internet hosts. Also clears what
- * a previous check assigned, so that checking twice gives the same answer. */
+ * declared ones; ports are instances (all VPCs, file order), internet hosts, then load balancer
+ * nodes. Also clears what a previous check assigned, so that checking twice gives the same
+ * answer. */
 static bool ck_layout(struct ck *c, const struct ck_totals *t)
 {
 	struct lab *m = c->m;
@@ -305,9 +354,17 @@ static bool ck_layout(struct ck *c, const struct ck_totals *t)
 	c->instances = calloc(t->instances + 1, sizeof(*c->instances));
 	c->natgws = calloc(t->natgws + 1, sizeof(*c->natgws));
 	c->sgs = calloc(t->sgs + 1, sizeof(*c->sgs));
-	if (!c->subnets || !c->rts || !c->instances || !c->natgws || !c->sgs)
+	c->tgs = calloc(t->tgs + 1, sizeof(*c->tgs));
+	c->lbs = calloc(t->lbs + 1, sizeof(*c->lbs));
+	c->nodes = calloc(t->nodes + 1, sizeof(*c->nodes));
+	if (!c->subnets || !c->rts || !c->instances || !c->natgws || !c->sgs || !c->tgs ||
+	    !c->lbs || !c->nodes)
 		return false;
 	m->n_subnets = m->n_rts = m->n_acls = m->n_sgs = m->n_natgws = m->n_instances = 0;
+	m->n_tgs = m->n_lbs = 0;
+	m->n_targets = (uint32_t)t->targets;
+	m->n_listeners = (uint32_t)t->listeners;
+	m->n_lb_rules = (uint32_t)t->lb_rules;
 	for (size_t i = 0; i < m->n_vpcs; i++)
 		ck_layout_vpc(c, &m->vpcs[i], (uint16_t)i);
 	for (size_t i = 0; i < m->n_hosts; i++) {
@@ -319,6 +376,7 @@ static bool ck_layout(struct ck *c, const struct ck_totals *t)
 		m->eips[i].addr_ok = false;
 		m->eips[i].port = m->eips[i].natgw = VL_NONE;
 	}
+	ck_layout_nodes(c);
 	return true;
 }
 
@@ -561,6 +619,7 @@ int lab_check(struct lab *m, struct diag *d)
 			ck_acls(&c, &m->vpcs[i]);
 			ck_sgs(&c, &m->vpcs[i]);
 		}
+		ck_lbs(&c);
 		ck_addresses(&c);
 		ck_public(&c);
 		ck_warnings(&c);
@@ -573,6 +632,9 @@ int lab_check(struct lab *m, struct diag *d)
 	free(c.instances);
 	free(c.natgws);
 	free(c.sgs);
+	free(c.tgs);
+	free(c.lbs);
+	free(c.nodes);
 	int errors = m->load_errors + diag_errors(d) - before;
 	m->checked_ok = errors == 0;
 	return errors;

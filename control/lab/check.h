@@ -1,6 +1,6 @@
 /* The checker's shared context and helpers, private to check.c (names, layout, CIDRs, references),
- * check_rules.c (routes, network ACL and security group rules) and check_addr.c (private, public
- * and elastic addresses, the internet, warnings, `checks:`). */
+ * check_rules.c (routes, network ACL and security group rules), check_addr.c (private, public
+ * and elastic addresses, the internet, warnings, `checks:`) and check_lb.c (load balancers). */
 #ifndef VPCLAB_CHECK_H
 #define VPCLAB_CHECK_H
 
@@ -15,6 +15,9 @@ struct ck {
 	struct lab_instance **instances;
 	struct lab_natgw **natgws;
 	struct lab_sg **sgs;
+	struct lab_tg **tgs;
+	struct lab_lb **lbs;
+	struct lab_lb_node **nodes;    /* node k is port n_instances + n_hosts + k */
 	bool oom;
 };
 
@@ -54,5 +57,6 @@ void ck_addresses(struct ck *c);
 void ck_public(struct ck *c);
 void ck_warnings(struct ck *c);
 void ck_checks(struct ck *c);
+void ck_lbs(struct ck *c);
 
 #endif

@@ -1,7 +1,8 @@
 /* Checking and assigning addresses, after names and references are resolved: private IPs of
  * instances and NAT gateways (given ones validated first, then the absent ones get the lowest free
  * address in file order), the internet (public pool, hosts), elastic IPs and their associations,
- * auto-assigned public IPs; then the AWS warnings that depend on them, and the `checks:` list. */
+ * auto-assigned public IPs, load balancer nodes' addresses; then the AWS warnings that depend
+ * on them, and the `checks:` list. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,7 +72,7 @@ static bool ck_set_lowest(const struct ck_set *s, uint64_t high, uint32_t lo, ui
 	return true;
 }
 
-/* Private addresses: instances and NAT gateways alike. */
+/* Private addresses: instances, NAT gateways and load balancer nodes alike. */
 
 struct ck_holder {
 	struct loc at;
@@ -170,6 +171,11 @@ static size_t ck_holders(struct ck *c, struct ck_holder *h)
 		h[n++] = (struct ck_holder){ x->at, "instance", &x->name, &x->ip, x->vpc,
 					     x->subnet_idx, &x->addr, &x->addr_ok };
 	}
+	for (size_t i = 0; i < c->m->n_nodes; i++) {
+		struct lab_lb_node *x = c->nodes[i];
+		h[n++] = (struct ck_holder){ x->at, "load balancer", &c->lbs[x->lb]->name, &x->ip,
+					     x->vpc, x->subnet_idx, &x->addr, &x->addr_ok };
+	}
 	qsort(h, n, sizeof(*h), ck_holder_cmp);
 	return n;
 }
@@ -177,7 +183,8 @@ static size_t ck_holders(struct ck *c, struct ck_holder *h)
 /* Given addresses first, so that an assigned one never takes an address written later on. */
 void ck_addresses(struct ck *c)
 {
-	struct ck_holder *h = calloc((size_t)c->m->n_natgws + c->m->n_instances + 1, sizeof(*h));
+	struct ck_holder *h = calloc((size_t)c->m->n_natgws + c->m->n_instances + c->m->n_nodes + 1,
+				     sizeof(*h));
 	struct ck_set used = { 0 };
 	if (!h) {
 		c->oom = true;
@@ -363,6 +370,60 @@ static void ck_eip_assoc(struct ck *c)
 	}
 }
 
+/* Who holds port p (an instance or a load balancer node), for messages. */
+static void ck_port_holder(const struct ck *c, uint16_t p, const char **kind, const char **name)
+{
+	if (p < c->m->n_instances) {
+		*kind = "instance";
+		*name = ck_nm(&c->instances[p]->name);
+		return;
+	}
+	size_t k = (size_t)p - c->m->n_instances - c->m->n_hosts;
+	*kind = "load balancer";
+	*name = k < c->m->n_nodes ? ck_nm(&c->lbs[c->nodes[k]->lb]->name) : "?";
+}
+
+/* A node's elastic IP (`elastic_ips: { SUBNET: EIP }`): unassociated elsewhere. */
+static void ck_node_eips(struct ck *c)
+{
+	for (size_t i = 0; i < c->m->n_nodes; i++) {
+		struct lab_lb_node *x = c->nodes[i];
+		const struct lab_str *ref = x->eip_ref;
+		struct lab_eip *e = ref ? lab_find_eip(c->m, ref->s) : NULL;
+		const char *kind, *name;
+		if (ref && !e) {
+			diag_error(c->d, ref->at, "unknown elastic ip '%s'", CK_SHOW(ref->s));
+		} else if (e && e->port != VL_NONE) {
+			ck_port_holder(c, e->port, &kind, &name);
+			diag_error(c->d, ref->at, "elastic ip '%s' is already associated with %s '%s'",
+				   e->name.s, kind, name);
+		} else if (e && e->natgw != VL_NONE) {
+			diag_error(c->d, ref->at, "elastic ip '%s' is already associated with nat "
+				   "gateway '%s'", e->name.s, ck_nm(&c->natgws[e->natgw]->name));
+		} else if (e) {
+			e->port = x->gidx;
+			x->eip = e->gidx;
+		}
+	}
+}
+
+/* An internet-facing node's public IP: its elastic IP, else one from the pool. */
+static void ck_node_public(struct ck *c, struct lab_lb_node *x, struct ck_set *used)
+{
+	char b[20];
+	const struct lab_lb *lb = c->lbs[x->lb];
+	x->public_addr = 0;
+	if (x->eip != VL_NONE) {
+		if (c->m->eips[x->eip].addr_ok)
+			x->public_addr = c->m->eips[x->eip].addr;
+		return;
+	}
+	if (lb->internet_facing && !ck_pool_take(c, used, &x->public_addr))
+		diag_error(c->d, x->at, "the public pool %s is full: no public ip left for load "
+			   "balancer '%s' in subnet '%s'", prefix_fmt(c->m->pool, b), ck_nm(&lb->name),
+			   ck_nm(&x->subnet));
+}
+
 /* An elastic IP replaces the auto-assigned public IP (AWS); the subnet's map_public_ip decides
  * unless the instance says public_ip. */
 static void ck_instance_public(struct ck *c, struct lab_instance *x, struct ck_set *used)
@@ -405,11 +466,14 @@ void ck_public(struct ck *c)
 				x->kept_public_set = false; /* taken by a named address: assign anew */
 		}
 	}
+	ck_node_eips(c);
 	for (size_t i = 0; i < m->n_eips; i++)
 		if (!m->eips[i].ip.s)
 			ck_eip_auto(c, &m->eips[i], &used);
 	for (size_t i = 0; i < m->n_instances; i++)
 		ck_instance_public(c, c->instances[i], &used);
+	for (size_t i = 0; i < m->n_nodes; i++)
+		ck_node_public(c, c->nodes[i], &used);
 	c->oom |= used.oom;
 	free(used.v);
 }
@@ -449,6 +513,15 @@ void ck_warnings(struct ck *c)
 		diag_warning(c->d, x->name.s ? x->name.at : x->at, "instance '%s' has no public or "
 			     "elastic IP: it cannot reach the internet through the internet gateway",
 			     ck_nm(&x->name));
+	}
+	for (size_t i = 0; i < c->m->n_nodes; i++) {
+		const struct lab_lb_node *x = c->nodes[i];
+		if (!c->lbs[x->lb]->internet_facing || x->subnet_idx == VL_NONE ||
+		    ck_routes_igw(ck_subnet_rt(c, x->subnet_idx), true))
+			continue;
+		diag_warning(c->d, x->subnet.at, "internet-facing load balancer '%s' has a node in "
+			     "subnet '%s', which does not route 0.0.0.0/0 to igw",
+			     ck_nm(&c->lbs[x->lb]->name), ck_nm(&x->subnet));
 	}
 }
 

@@ -53,7 +53,9 @@ static bool cp_alloc(struct vl_tables *t)
 	       CP_ARRAY(acls, t->n_acls) && CP_ARRAY(acl_rules, t->n_acl_rules) &&
 	       CP_ARRAY(sgs, t->n_sgs) && CP_ARRAY(sg_rules, t->n_sg_rules) &&
 	       CP_ARRAY(ports, t->n_ports) && CP_ARRAY(natgws, t->n_natgws) &&
-	       CP_ARRAY(eips, t->n_eips);
+	       CP_ARRAY(eips, t->n_eips) && CP_ARRAY(lbs, t->n_lbs) && CP_ARRAY(tgs, t->n_tgs) &&
+	       CP_ARRAY(listeners, t->n_listeners) && CP_ARRAY(lb_rules, t->n_lb_rules) &&
+	       CP_ARRAY(targets, t->n_targets) && CP_ARRAY(lb_nodes, t->n_lb_nodes);
 #undef CP_ARRAY
 }
 
@@ -170,7 +172,8 @@ static void cp_sgs(struct cp *c, const struct lab_vpc *v)
 	}
 }
 
-/* Ports: instances (all VPCs, file order), then internet hosts. */
+/* Ports: instances (all VPCs, file order), then internet hosts, then load balancer nodes
+ * (compile_lb.c). */
 
 static void cp_instance(struct cp *c, const struct lab_instance *x)
 {
@@ -260,9 +263,15 @@ struct vl_tables *lab_compile(const struct lab *m)
 	t->n_route_tables = m->n_rts;
 	t->n_acls = m->n_acls;
 	t->n_sgs = m->n_sgs;
-	t->n_ports = (uint16_t)(m->n_instances + m->n_hosts);
+	t->n_ports = (uint16_t)(m->n_instances + m->n_hosts + m->n_nodes);
 	t->n_natgws = m->n_natgws;
 	t->n_eips = (uint16_t)m->n_eips;
+	t->n_tgs = m->n_tgs;
+	t->n_lbs = m->n_lbs;
+	t->n_targets = m->n_targets;
+	t->n_listeners = m->n_listeners;
+	t->n_lb_rules = m->n_lb_rules;
+	t->n_lb_nodes = m->n_nodes;
 	cp_count(m, t);
 	if (!cp_alloc(t))
 		goto oom;
@@ -281,6 +290,7 @@ struct vl_tables *lab_compile(const struct lab *m)
 		t->eips[i].port = e->port;
 		t->eips[i].natgw = e->natgw;
 	}
+	lab_compile_lb(m, t);
 	return t;
 oom:
 	vl_tables_free(t);

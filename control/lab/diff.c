@@ -11,18 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/lab/diff.h"
-#include "control/lab/model.h"
+#include "control/lab/diff_impl.h"
 
-struct df {
-	struct lab_plan *p;
-	int err;
-};
-
-static void emit(struct df *d, char op, const char *kind, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static void emit(struct df *d, char op, const char *kind, const char *name, const char *fmt, ...)
+void emit(struct df *d, char op, const char *kind, const char *name, const char *fmt, ...)
 {
 	if (d->err)
 		return;
@@ -53,12 +44,12 @@ static void emit(struct df *d, char op, const char *kind, const char *name, cons
 	p->v[p->n++] = (struct lab_change){ op, kind, nm, detail };
 }
 
-static bool same(const char *a, const char *b)
+bool same(const char *a, const char *b)
 {
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-static const char *orv(const char *s, const char *dflt)
+const char *orv(const char *s, const char *dflt)
 {
 	return s ? s : dflt;
 }
@@ -89,12 +80,6 @@ static void match_fmt(const struct vl_match *m, char *buf, size_t size)
 		snprintf(buf + n, size - (size_t)n, " code %d", m->icmp_code);
 }
 
-/* Rules and routes as text keys: equal text, same rule. */
-struct keys {
-	char (*v)[160];
-	size_t n;
-};
-
 static bool keys_has(const struct keys *k, const char *s)
 {
 	for (size_t i = 0; i < k->n; i++)
@@ -104,7 +89,7 @@ static bool keys_has(const struct keys *k, const char *s)
 }
 
 /* Emits the keys of o missing from n as removals, then those of n missing from o as additions. */
-static void keys_diff(struct df *d, const struct keys *o, const struct keys *n, const char *kind,
+void keys_diff(struct df *d, const struct keys *o, const struct keys *n, const char *kind,
 		      const char *name)
 {
 	for (size_t i = 0; i < o->n; i++)
@@ -115,7 +100,7 @@ static void keys_diff(struct df *d, const struct keys *o, const struct keys *n, 
 			emit(d, LAB_ADD, kind, name, "%s", n->v[i]);
 }
 
-static int keys_alloc(struct df *d, struct keys *k, size_t n)
+int keys_alloc(struct df *d, struct keys *k, size_t n)
 {
 	k->n = 0;
 	k->v = calloc(n ? n : 1, sizeof(*k->v));
@@ -177,7 +162,7 @@ static void route_keys(struct df *d, const struct lab_route_table *t, struct key
 	}
 }
 
-static void keys_free(struct keys *k)
+void keys_free(struct keys *k)
 {
 	free(k->v);
 	k->v = NULL;
@@ -203,19 +188,6 @@ static void route_keys_v(struct df *d, const void *x, struct keys *k) { route_ke
 
 /* ---------------------------------------------------------------- named objects */
 
-/* Subnets, NAT gateways, instances, elastic IPs and hosts share one walk: an object kept under
- * its name either changes in place or, when what AWS cannot change differs, is removed and added
- * again; names only in the new file are added. A kind says what "kept" means and how it prints. */
-struct named_kind {
-	const char *kind;
-	size_t size, name_off;   /* element size; offsetof its struct lab_str name */
-	/* same identity: a change in place (ctx: the VPC pair, or NULL for lab-wide kinds) */
-	bool (*kept)(const void *o, const void *n, const void *ctx);
-	/* what changed in place; NULL when nothing can */
-	void (*change)(struct df *d, const void *o, const void *n, const void *ctx);
-	void (*desc)(const void *x, char *buf, size_t size);
-};
-
 static const char *named_name(const struct named_kind *k, const void *arr, size_t i)
 {
 	const char *x = (const char *)arr + i * k->size;
@@ -237,7 +209,7 @@ static void named_emit(struct df *d, const struct named_kind *k, char op, const 
 	emit(d, op, k->kind, name, "%s", b);
 }
 
-static void named_diff(struct df *d, const struct named_kind *k, const void *oa, size_t on,
+void named_diff(struct df *d, const struct named_kind *k, const void *oa, size_t on,
 		       const void *na, size_t nn, const void *ctx)
 {
 	for (size_t i = 0; oa && i < on; i++) {
@@ -498,6 +470,7 @@ static void vpc_pair(struct df *d, struct vp v)
 	sgs(d, v);
 	natgws(d, v);
 	instances(d, v);
+	diff_lbs(d, v.o, v.n);
 }
 
 static const struct lab_vpc *find_vpc(const struct lab *m, const char *name)
@@ -580,6 +553,28 @@ static int pin(struct lab *m, struct lab_str *x, struct loc at, uint32_t a)
 	return x->s ? 0 : -ENOMEM;
 }
 
+/* A load balancer's node keeps its address while the load balancer keeps the subnet. */
+static int keep_node_addresses(struct lab *new, const struct lab_vpc *ov, const struct lab_vpc *nv,
+			       struct lab_lb *b)
+{
+	const struct lab_lb *o = NULL;
+	for (size_t i = 0; i < ov->n_lbs && !o; i++)
+		if (same(ov->lbs[i].name.s, b->name.s))
+			o = &ov->lbs[i];
+	for (size_t i = 0; o && i < b->n_nodes; i++)
+		for (size_t j = 0; j < o->n_nodes; j++) {
+			struct lab_lb_node *x = &b->nodes[i];
+			const struct lab_lb_node *y = &o->nodes[j];
+			if (!y->addr_ok || !same(x->subnet.s, y->subnet.s) ||
+			    !same_subnet(ov, nv, x->subnet.s))
+				continue;
+			if (pin(new, &x->ip, x->at, y->addr) < 0)
+				return -ENOMEM;
+			break;
+		}
+	return 0;
+}
+
 int lab_keep_addresses(struct lab *new, const struct lab *old)
 {
 	int rc = 0;
@@ -607,6 +602,8 @@ int lab_keep_addresses(struct lab *new, const struct lab *old)
 			    same_subnet(ov, nv, g->subnet.s))
 				rc = pin(new, &g->ip, g->at, o->addr);
 		}
+		for (size_t i = 0; i < nv->n_lbs && !rc; i++)
+			rc = keep_node_addresses(new, ov, nv, &nv->lbs[i]);
 	}
 	/* The pool as written (check has not run on new): an elastic IP keeps its address only
 	 * while the pool stays the same. */
@@ -646,6 +643,8 @@ struct lab_plan *lab_diff(const struct lab *old, const struct lab *new)
 	for (size_t i = 0; i < new->n_vpcs; i++)
 		if (!find_vpc(old, new->vpcs[i].name.s))
 			vpc_pair(&d, (struct vp){ NULL, &new->vpcs[i] });
+	if (!same(lab_region(old), lab_region(new)))
+		emit(&d, LAB_CHANGE, "lab", "region", "%s -> %s", lab_region(old), lab_region(new));
 	eips(&d, old, new);
 	if (old->pool.addr != new->pool.addr || old->pool.len != new->pool.len) {
 		char a[24], b[24];

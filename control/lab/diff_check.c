@@ -30,6 +30,16 @@ static const struct lab_instance *first_in(const struct lab_vpc *v, const char *
 	return NULL;
 }
 
+/* The first load balancer of new's VPC v with a node in subnet `name`, or NULL. */
+static const struct lab_lb *first_lb_in(const struct lab_vpc *v, const char *name)
+{
+	for (size_t i = 0; i < v->n_lbs; i++)
+		for (size_t j = 0; j < v->lbs[i].n_nodes; j++)
+			if (v->lbs[i].nodes[j].subnet.s && strcmp(v->lbs[i].nodes[j].subnet.s, name) == 0)
+				return &v->lbs[i];
+	return NULL;
+}
+
 int lab_diff_check(const struct lab *old, const struct lab *new, struct diag *d)
 {
 	int errors = 0;
@@ -48,15 +58,17 @@ int lab_diff_check(const struct lab *old, const struct lab *new, struct diag *d)
 			const struct lab_subnet *ns = &nv->subnets[j];
 			const struct lab_subnet *os = lab_find_subnet(old, ns->name.s);
 			const struct lab_instance *x = first_in(nv, ns->name.s);
-			if (!os || !x)
+			const struct lab_lb *b = x ? NULL : first_lb_in(nv, ns->name.s);
+			if (!os || (!x && !b))
 				continue;
 			bool same_az = strcmp(os->az.s ? os->az.s : "", ns->az.s ? ns->az.s : "") == 0;
-			if ((prefix_same(os->prefix, ns->prefix) && os->vpc == ov->gidx && same_az))
+			if (prefix_same(os->prefix, ns->prefix) && os->vpc == ov->gidx && same_az)
 				continue;
 			diag_error(d, same_az ? ns->cidr.at : ns->az.s ? ns->az.at : ns->at, "subnet '%s' "
-				   "cannot change its %s while instance '%s' is in it (AWS: "
-				   "DependencyViolation); move or remove its instances in one apply, then "
-				   "change it", ns->name.s, same_az ? "cidr" : "availability zone", x->name.s);
+				   "cannot change its %s while %s '%s' is in it (AWS: DependencyViolation); "
+				   "move or remove its %s in one apply, then change it", ns->name.s,
+				   same_az ? "cidr" : "availability zone", x ? "instance" : "load balancer",
+				   x ? x->name.s : b->name.s, x ? "instances" : "load balancers' nodes");
 			errors++;
 		}
 	}

@@ -114,6 +114,11 @@ static bool ld_str(struct ld *l, yaml_node_t *n, const char *key, const char *in
 	return out->s != NULL;
 }
 
+bool ld_string(struct ld *l, yaml_node_t *n, const char *key, const char *in, struct lab_str *out)
+{
+	return ld_str(l, n, key, in, out);
+}
+
 /* Decimal, optional minus sign, plain style only ("80" in quotes is a string, as in YAML). */
 static void ld_int(struct ld *l, yaml_node_t *n, const char *key, const char *in,
 		   struct lab_int *out)
@@ -354,7 +359,7 @@ void *ld_seq(struct ld *l, yaml_node_t *n, const char *key, const char *in,
 	return v;
 }
 
-/* The top of the file: name, vpcs, elastic_ips, internet, checks. */
+/* The top of the file: name, region, vpcs, elastic_ips, internet, checks. */
 
 static const struct ld_field eip_fields[] = {
 	{ "name", LD_STR, true, offsetof(struct lab_eip, name), NULL },
@@ -424,6 +429,7 @@ static void ld_lab_internet(struct ld *l, yaml_node_t *n, void *obj)
 
 static const struct ld_field lab_fields[] = {
 	{ "name", LD_STR, false, offsetof(struct lab, name), NULL },
+	{ "region", LD_STR, false, offsetof(struct lab, region), NULL },
 	{ "vpcs", LD_CALL, true, 0, ld_lab_vpcs },
 	{ "elastic_ips", LD_CALL, false, 0, ld_lab_eips },
 	{ "internet", LD_CALL, false, 0, ld_lab_internet },

@@ -46,6 +46,7 @@ struct ld_schema {
 
 extern const struct ld_schema ld_vpc_schema;
 extern const struct ld_schema ld_check_schema;   /* one entry of `checks:` */
+extern const struct ld_schema ld_tg_schema, ld_lb_schema;   /* load_lb.c */
 
 /* Reading a file into libyaml (load.c; also load_checks.c, which reads checks-only files the
  * same way): the reader bounds depth and size, errors come out as diagnostics at m->file.
@@ -66,6 +67,8 @@ struct loc ld_loc(const struct ld *l, const yaml_node_t *n);
 void ld_type_error(struct ld *l, const yaml_node_t *n, const char *key, const char *in,
 		   const char *want);
 void ld_oom(struct ld *l);
+/* A scalar (not null) into out, else an error naming key and in; false when none was stored. */
+bool ld_string(struct ld *l, yaml_node_t *n, const char *key, const char *in, struct lab_str *out);
 bool ld_object(struct ld *l, yaml_node_t *n, const struct ld_schema *s, void *obj);
 void *ld_seq(struct ld *l, yaml_node_t *n, const char *key, const char *in,
 	     const struct ld_schema *item, size_t size, size_t *count);

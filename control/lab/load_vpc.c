@@ -1,5 +1,5 @@
 /* The loader's schemas for everything inside a VPC: subnets, route tables, network ACLs, security
- * groups, NAT gateways, instances. Structure only (keys, types, required keys); the meaning of
+ * groups, NAT gateways, instances (load balancers: load_lb.c). Structure only (keys, types, required keys); the meaning of
  * the values is check.c's. load.c walks the top of the file and calls in through ld_vpc_schema. */
 #include <stddef.h>
 
@@ -160,6 +160,18 @@ static void ld_vpc_instances(struct ld *l, yaml_node_t *n, void *obj)
 			      &v->n_instances);
 }
 
+static void ld_vpc_tgs(struct ld *l, yaml_node_t *n, void *obj)
+{
+	struct lab_vpc *v = obj;
+	v->tgs = ld_seq(l, n, "target_groups", "vpc", &ld_tg_schema, sizeof(*v->tgs), &v->n_tgs);
+}
+
+static void ld_vpc_lbs(struct ld *l, yaml_node_t *n, void *obj)
+{
+	struct lab_vpc *v = obj;
+	v->lbs = ld_seq(l, n, "load_balancers", "vpc", &ld_lb_schema, sizeof(*v->lbs), &v->n_lbs);
+}
+
 static const struct ld_field vpc_fields[] = {
 	{ "name", LD_STR, true, offsetof(struct lab_vpc, name), NULL },
 	{ "cidr", LD_STR, true, offsetof(struct lab_vpc, cidr), NULL },
@@ -170,5 +182,7 @@ static const struct ld_field vpc_fields[] = {
 	{ "security_groups", LD_CALL, false, 0, ld_vpc_sgs },
 	{ "nat_gateways", LD_CALL, false, 0, ld_vpc_natgws },
 	{ "instances", LD_CALL, false, 0, ld_vpc_instances },
+	{ "target_groups", LD_CALL, false, 0, ld_vpc_tgs },
+	{ "load_balancers", LD_CALL, false, 0, ld_vpc_lbs },
 };
 const struct ld_schema ld_vpc_schema = { "vpc", vpc_fields, LD_N(vpc_fields) };

@@ -148,3 +148,34 @@ struct lab_host *lab_find_host(const struct lab *m, const char *name)
 			return &m->hosts[i];
 	return NULL;
 }
+
+struct lab_tg *lab_find_tg(const struct lab *m, const char *name)
+{
+	for (size_t v = 0; v < m->n_vpcs; v++)
+		for (size_t i = 0; i < m->vpcs[v].n_tgs; i++)
+			if (lab_is(&m->vpcs[v].tgs[i].name, name))
+				return &m->vpcs[v].tgs[i];
+	return NULL;
+}
+
+struct lab_lb *lab_find_lb(const struct lab *m, const char *name)
+{
+	for (size_t v = 0; v < m->n_vpcs; v++)
+		for (size_t i = 0; i < m->vpcs[v].n_lbs; i++)
+			if (lab_is(&m->vpcs[v].lbs[i].name, name))
+				return &m->vpcs[v].lbs[i];
+	return NULL;
+}
+
+const char *lab_region(const struct lab *m)
+{
+	return m->region.s ? m->region.s : "us-east-1";
+}
+
+bool lab_has_lb(const struct lab *m)
+{
+	for (size_t v = 0; m && v < m->n_vpcs; v++)
+		if (m->vpcs[v].n_tgs || m->vpcs[v].n_lbs)
+			return true;
+	return false;
+}

@@ -136,6 +136,113 @@ struct lab_instance {
 	uint32_t kept_public;
 };
 
+/* Elastic Load Balancing (load_lb.c, check_lb.c, compile_lb.c). */
+
+/* One entry of a target group's `targets`: a name, or { instance, port }. */
+struct lab_target {
+	struct loc at;
+	struct lab_str instance;
+	struct lab_int port;
+	uint16_t port_idx;             /* check: the instance's port index, or VL_NONE */
+};
+
+struct lab_health_check {
+	struct loc at;
+	struct lab_str protocol, path, matcher;
+	struct lab_int port, interval, timeout, healthy, unhealthy;
+	bool set;
+};
+
+struct lab_stickiness {
+	struct loc at;
+	struct lab_str type;
+	struct lab_int duration;
+	bool set;
+};
+
+struct lab_tg {
+	struct loc at;
+	struct lab_str name, protocol;
+	struct lab_int port, deregistration_delay;
+	struct lab_target *targets;
+	size_t n_targets;
+	struct lab_health_check health_check;
+	struct lab_bool preserve_client_ip;
+	struct lab_stickiness stickiness;
+	uint16_t vpc, gidx;            /* check: */
+	uint8_t proto;                 /* check: enum vl_lb_proto (valid when proto_ok) */
+	bool proto_ok;
+	struct vl_health_check hc;     /* check: with AWS's defaults filled in */
+	uint16_t lb;                   /* check: the load balancer that uses it, or VL_NONE */
+};
+
+struct lab_fixed_response {
+	struct loc at;
+	struct lab_int status;
+	struct lab_str body;
+	bool set;
+};
+
+struct lab_lb_rule {
+	struct loc at;
+	struct lab_int priority;
+	struct lab_str host, path, forward;
+	struct lab_fixed_response fixed_response;
+	uint16_t tg;                   /* check: forward's tables.tgs index, or VL_NONE */
+};
+
+struct lab_listener {
+	struct loc at;
+	struct lab_str protocol, forward, dflt;   /* `forward` (network) or `default` (application) */
+	struct lab_int port, idle_timeout;
+	struct lab_lb_rule *rules;
+	size_t n_rules;
+	bool rules_set;
+	uint8_t proto;                 /* check: enum vl_lb_proto */
+	bool proto_ok;
+	uint16_t tg;                   /* check: the default action's group, or VL_NONE */
+	uint32_t idle_s;               /* check: given or AWS's default */
+};
+
+/* A node: one entry of `subnets` (a name, or { subnet, ip }). */
+struct lab_lb_node {
+	struct loc at;
+	struct lab_str subnet, ip;
+	uint16_t vpc, gidx;            /* check: gidx = port index (after every host) */
+	uint16_t lb;                   /* check: its load balancer's tables.lbs index */
+	uint16_t subnet_idx, eip;      /* check: tables indexes or VL_NONE */
+	uint32_t addr, public_addr;    /* check: private IP; public (elastic or pool) or 0 */
+	bool addr_ok;
+	const struct lab_str *eip_ref; /* check: the elastic_ips entry naming its elastic ip */
+};
+
+/* One entry of `elastic_ips: { SUBNET: EIP }`. */
+struct lab_lb_eip {
+	struct lab_str subnet, eip;
+};
+
+struct lab_lb {
+	struct loc at;
+	struct lab_str name, type, scheme;
+	struct lab_lb_node *nodes;
+	size_t n_nodes;
+	bool nodes_set;
+	struct loc nodes_at;
+	struct lab_lb_eip *eips;
+	size_t n_eips;
+	struct loc eips_at;
+	struct lab_names security_groups;
+	struct lab_bool cross_zone;
+	struct lab_listener *listeners;
+	size_t n_listeners;
+	uint16_t vpc, gidx;            /* check: */
+	uint8_t kind;                  /* check: enum vl_lb_type */
+	bool internet_facing;          /* check: */
+	uint16_t sgs[VL_MAX_PORT_SGS]; /* check: tables.sgs indexes; none = no SG check (network) */
+	uint16_t n_sgs;
+	char dns[128];                 /* check: NAME-ID.elb.REGION.amazonaws.com (rule-file.md) */
+};
+
 struct lab_vpc {
 	struct loc at;
 	struct lab_str name, cidr;
@@ -146,7 +253,9 @@ struct lab_vpc {
 	struct lab_sg *sgs;
 	struct lab_natgw *natgws;
 	struct lab_instance *instances;
-	size_t n_subnets, n_route_tables, n_acls, n_sgs, n_natgws, n_instances;
+	struct lab_tg *tgs;
+	struct lab_lb *lbs;
+	size_t n_subnets, n_route_tables, n_acls, n_sgs, n_natgws, n_instances, n_tgs, n_lbs;
 	struct prefix4 prefix;         /* check: valid when prefix_ok */
 	bool prefix_ok;
 	uint16_t gidx;                 /* check: */
@@ -202,9 +311,12 @@ struct lab {
 	bool vpcs_empty;               /* `vpcs: []` (vpcs_at: where) */
 	struct loc vpcs_at;
 	struct lab_str public_pool;
+	struct lab_str region;         /* as written; lab_region() gives the default */
 	struct prefix4 pool;           /* check: public_pool or 203.0.113.0/24 */
 	/* check: table sizes laid out for compile */
 	uint16_t n_subnets, n_rts, n_acls, n_sgs, n_natgws, n_instances;
+	uint16_t n_tgs, n_lbs, n_nodes;
+	uint32_t n_targets, n_listeners, n_lb_rules;
 	int load_errors;               /* reported by lab_load */
 	bool checked_ok;               /* check: ran and found no error, load included */
 };
@@ -223,6 +335,14 @@ struct lab_natgw *lab_find_natgw(const struct lab *m, const char *name);
 struct lab_instance *lab_find_instance(const struct lab *m, const char *name);
 struct lab_eip *lab_find_eip(const struct lab *m, const char *name);
 struct lab_host *lab_find_host(const struct lab *m, const char *name);
+struct lab_tg *lab_find_tg(const struct lab *m, const char *name);
+struct lab_lb *lab_find_lb(const struct lab *m, const char *name);
+
+/* `region:` or AWS's default us-east-1. */
+const char *lab_region(const struct lab *m);
+
+/* compile_lb.c, for lab_compile: fills the load balancing arrays of t, which it sized. */
+void lab_compile_lb(const struct lab *m, struct vl_tables *t);
 
 /* Longest `run` command line, in bytes (a shell line, not a script: put scripts in files). */
 #define LAB_RUN_MAX 4096

@@ -26,8 +26,13 @@ static struct capture_file *replay_file(struct replay *r, uint16_t idx)
 		return NULL;
 	if (!r->files[idx]) {
 		char path[512];
-		snprintf(path, sizeof(path), "%s/%s.pcap", r->outdir,
-			 idx < r->t->n_ports ? r->t->ports[idx].name : "drops");
+		const struct vl_port *p = idx < r->t->n_ports ? &r->t->ports[idx] : NULL;
+		/* A load balancer's nodes share its name: each file is named as its namespace. */
+		if (p && p->kind == VL_PORT_LB_NODE && p->subnet < r->t->n_subnets)
+			snprintf(path, sizeof(path), "%s/%s-%s.pcap", r->outdir, p->name,
+				 r->t->subnets[p->subnet].name);
+		else
+			snprintf(path, sizeof(path), "%s/%s.pcap", r->outdir, p ? p->name : "drops");
 		r->files[idx] = capture_file_create(path);
 	}
 	return r->files[idx];

@@ -24,7 +24,7 @@ int trace_resolve(const struct vl_tables *t, uint16_t from, const char *name, ui
 	int p = find_port(t, name);
 	if (p >= 0) {
 		const struct vl_port *to = &t->ports[p];
-		bool outside = to->kind == VL_PORT_INSTANCE && to->vpc != vpc && to->public_ip;
+		bool outside = to->kind != VL_PORT_INET_HOST && to->vpc != vpc && to->public_ip;
 		*ip = outside ? to->public_ip : to->ip;
 		return 0;
 	}

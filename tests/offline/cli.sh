@@ -135,5 +135,41 @@ else not_ok "trace from an unknown name (expected exit 1, got exit $RC: $ERR)"; 
 run replay "$T/lab.yaml" --from web "$T/nosuch.pcap"
 if [ "$RC" = 1 ]; then ok "replay of a missing capture: exit 1"; else not_ok "replay of a missing capture (expected exit 1, got exit $RC: $ERR)"; fi
 
+# --- load balancers: check shows them; up, apply and test refuse them (exit 3, nothing made)
+cat >"$T/lb.yaml" <<'LAB'
+name: offline-lb
+vpcs:
+  - name: main
+    cidr: 10.0.0.0/16
+    internet_gateway: true
+    subnets:
+      - { name: a, cidr: 10.0.1.0/24, az: a, route_table: pub }
+    route_tables:
+      - { name: pub, routes: [ { destination: 0.0.0.0/0, target: igw } ] }
+    instances: [ { name: web1, subnet: a, public_ip: true } ]
+    target_groups: [ { name: tg, protocol: tcp, port: 80, targets: [web1] } ]
+    load_balancers:
+      - { name: nlb, type: network, scheme: internet-facing, subnets: [a], listeners: [ { protocol: tcp, port: 80, forward: tg } ] }
+internet:
+  hosts: [ { name: client, ip: 198.51.100.10 } ]
+checks:
+  - { from: client, to: web1, protocol: tcp, port: 80, expect: allow }
+LAB
+run check "$T/lb.yaml"
+if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -q '^  load balancer nlb (network, internet-facing): nlb-[0-9a-f]\{16\}\.elb\.us-east-1\.amazonaws\.com$' &&
+	printf '%s\n' "$OUT" | grep -q '^    node a (az a): 10.0.1.5, public 203.0.113.2$' &&
+	printf '%s\n' "$OUT" | grep -q '^  target group tg (tcp 80, 1 target): health check tcp every 30 s, timeout 10 s, healthy 5, unhealthy 2$'
+then ok "check of a lab with a load balancer: DNS name, node, target group"
+else not_ok "check of a lab with a load balancer (exit $RC: $OUT $ERR)"; fi
+for cmd in up apply test; do
+	run $cmd "$T/lb.yaml"
+	if [ "$RC" = 3 ] && printf '%s\n' "$ERR" | grep -q "load balancers are not built yet" && [ ! -e /run/vpclab/offline-lb ]; then
+		ok "$cmd of a lab with load balancers: refused, exit 3, nothing made"
+	else not_ok "$cmd of a lab with load balancers (expected exit 3, got exit $RC: $ERR)"; fi
+done
+run trace "$T/lb.yaml" --from client --to nlb --tcp 80
+if printf '%s\n' "$OUT" | grep -q '^trace client -> nlb (203.0.113.2)'; then ok "trace from the internet to a load balancer's name: its node's public IP"
+else not_ok "trace to a load balancer (exit $RC: $OUT $ERR)"; fi
+
 echo "cli-offline: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
