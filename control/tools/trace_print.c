@@ -137,9 +137,9 @@ static void hop_lb(const struct vl_tables *t, const struct explain_hop *h, char 
 	const struct vl_lb_target *tg = &t->targets[h->rule];
 	const char *name = tg->port < t->n_ports ? t->ports[tg->port].name : "?";
 	if (h->flags & EXF_NEW_FLOW)
-		snprintf(det, 160, "target %s (new flow): %s", name, hdr);
+		snprintf(det, 160, "target %.15s (new flow): %.100s", name, hdr);
 	else
-		snprintf(det, 160, "target %s: %s", name, hdr);
+		snprintf(det, 160, "target %.15s: %.100s", name, hdr);
 }
 
 static void hop_text(const struct vl_tables *t, const struct explain_hop *h, char *comp, char *det)

@@ -14,6 +14,7 @@
 #include <check.h>
 #include <linux/virtio_net.h>
 
+#include "control/tools/trace.h"
 #include "dataplane/lb.h"
 #include "fixture.h"
 
@@ -695,6 +696,36 @@ START_TEST(clone_is_deep_and_no_lb_no_state)
 }
 END_TEST
 
+/* `vpclab trace` through a load balancer: an lb hop naming it and the chosen target, both
+ * ways (the return through the state the request made). */
+START_TEST(trace_shows_the_lb_hop)
+{
+	health_all(LB_T_HEALTHY);
+	struct trace_req r = {.from = "h1", .to = "203.0.113.5", .proto = 6, .port = 80, .icmp_type = -1,
+			      .with_return = true};
+	struct trace_result res;
+	char err[128];
+	ck_assert_int_eq(trace_flow_in(w.s, FX_S(1), &r, &res, err, sizeof(err)), 0);
+	ck_assert_int_eq(res.fwd.v.action, VERDICT_FORWARD);
+	ck_assert(res.has_return);
+	ck_assert_int_eq(res.ret.v.action, VERDICT_FORWARD);
+	ck_assert_uint_eq(res.ret.v.out_port, w.h1);
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	ck_assert_ptr_nonnull(out);
+	trace_print(w.t, &r, &res, false, out);
+	fclose(out);
+	const char *target = res.fwd.v.out_port == w.web1 ? "target web1 (new flow): 198.51.100.10:40000 -> 10.0.11.10:80"
+							   : "target web2 (new flow): 198.51.100.10:40000 -> 10.0.11.11:80";
+	ck_assert_msg(strstr(text, "lb nlb") && strstr(text, target), "trace:\n%s", text);
+	ck_assert_msg(strstr(text, "10.0.1.5:80 -> 198.51.100.10:40000"), "trace:\n%s", text);
+	if (getenv("LB_SHOW"))
+		fputs(text, stderr);
+	free(text);
+}
+END_TEST
+
 Suite *suite_lb(void)
 {
 	Suite *s = suite_create("lb");
@@ -715,6 +746,7 @@ Suite *suite_lb(void)
 	tcase_add_test(tc, no_listener_and_the_node_own_connections);
 	tcase_add_test(tc, limit_is_lb_full);
 	tcase_add_test(tc, clone_is_deep_and_no_lb_no_state);
+	tcase_add_test(tc, trace_shows_the_lb_hop);
 	suite_add_tcase(s, tc);
 	return s;
 }
