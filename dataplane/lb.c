@@ -27,6 +27,8 @@ struct lb_state {
 
 #define LB_SWEEP_BUDGET 65536u
 
+static void flow_release(struct lb_state *l, uint32_t idx);
+
 const char *lb_counter_name(enum lb_counter c)
 {
 	static const char *const names[] = {
@@ -90,9 +92,36 @@ int lb_state_init(struct dp_state *s)
 
 int lb_state_grow(struct dp_state *s)
 {
-	if (!s->lb)
-		return lb_state_init(s);
-	return lb_state_size(s->lb, s->t->n_lbs, s->t->n_targets);
+	return lb_state_reserve(s, s->t);
+}
+
+int lb_state_reserve(struct dp_state *s, const struct vl_tables *nt)
+{
+	if (!s->lb && nt->n_lbs) {
+		struct lb_state *l = calloc(1, sizeof(*l));
+		if (!l || !(l->flows = lb_table_create(LB_LIMIT_DEFAULT))) {
+			free(l);
+			return -ENOMEM;
+		}
+		s->lb = l; /* empty: harmless to the running tables */
+	}
+	return s->lb ? lb_state_size(s->lb, nt->n_lbs, nt->n_targets) : 0;
+}
+
+uint32_t lb_flush_ports(struct dp_state *s, const uint8_t *gone, uint16_t n_ports)
+{
+	struct lb_state *l = s->lb;
+	uint32_t freed = 0;
+	for (uint32_t i = 0; l && gone && i < lb_table_top(l->flows); i++) {
+		const struct lb_flow *f = lb_table_at(l->flows, i);
+		if (f->state == LB_F_FREE)
+			continue;
+		if ((f->node < n_ports && gone[f->node]) || (f->target_port < n_ports && gone[f->target_port])) {
+			flow_release(l, i);
+			freed++;
+		}
+	}
+	return freed;
 }
 
 void lb_state_fini(struct dp_state *s)
@@ -367,7 +396,7 @@ static int flow_new(struct dp_state *s, const struct pkt *p, uint16_t node, cons
 		return DROP_LB_NO_TARGET;
 	const struct vl_lb_target *tgt = &t->targets[ti];
 	struct lb_flow k = {.client_ip = p->src, .client_port = p->sport, .lport = p->dport, .node = node,
-			    .lb = np->lb, .proto = p->proto, .snat = !tg->preserve_client_ip,
+			    .lb = np->lb, .tg = ls->tg, .proto = p->proto, .snat = !tg->preserve_client_ip,
 			    .node_ip = np->ip, .target = (uint32_t)ti, .target_port = tgt->port,
 			    .tport = tgt->tport ? tgt->tport : tg->port, .target_ip = t->ports[tgt->port].ip,
 			    .created = now, .last_seen = now};
@@ -401,6 +430,25 @@ static int flow_new(struct dp_state *s, const struct pkt *p, uint16_t node, cons
 	active_add(l, &k, 1);
 	*out = fi;
 	return STAGE_PASS;
+}
+
+/* Whether flow f must end because its target turned unhealthy: AWS resets such connections
+ * unless the group fails open (no healthy target the node could pick instead). Costs a look
+ * at the group's targets only for a flow whose target is unhealthy. */
+static bool flow_target_failed(const struct vl_tables *t, const struct lb_state *l, const struct lb_flow *f)
+{
+	if (f->target >= l->n_targets || l->health[f->target] != LB_T_UNHEALTHY || f->tg >= t->n_tgs ||
+	    f->lb >= t->n_lbs || f->node >= t->n_ports)
+		return false;
+	const struct vl_tg *tg = &t->tgs[f->tg];
+	const struct vl_port *np = &t->ports[f->node];
+	const char *az = np->subnet < t->n_subnets ? t->subnets[np->subnet].az : "";
+	for (uint32_t i = tg->target_first; i < tg->target_first + tg->target_count && i < t->n_targets; i++) {
+		bool healthy = false;
+		if (target_eligible(t, l, &t->lbs[f->lb], az, i, &healthy) && healthy)
+			return true;
+	}
+	return false;
 }
 
 /* ------------------------------------------------------------------ the stages */
@@ -480,6 +528,16 @@ struct step lb_forward(struct dp_state *s, struct pkt *p, uint16_t node, uint32_
 		flow_release(l, (uint32_t)fi); /* a new SYN (or datagram) starts over */
 		f = NULL;
 	}
+	if (f && flow_target_failed(t, l, f)) {
+		if (!tcp) {
+			flow_release(l, (uint32_t)fi); /* a datagram simply goes to a healthy target */
+			f = NULL;
+		} else {
+			flow_set_state(l, f, LB_F_EXPIRED); /* the target's side: RST at its next packet */
+			f->last_seen = now;
+			return lb_rst(l, p, lb, node, step_next(STEP_ROUTE, np->subnet, VL_NONE));
+		}
+	}
 	bool is_new = !f;
 	if (!f) {
 		if (tcp && !syn)
@@ -519,6 +577,10 @@ struct step lb_back(struct dp_state *s, struct pkt *p, uint16_t subnet, uint64_t
 	struct lb_flow *f = lb_table_at(l->flows, (uint32_t)fi);
 	if (f->target_port != p->in_port)
 		return next;
+	if (!flow_dead(f, now) && flow_target_failed(s->t, l, f)) {
+		flow_set_state(l, f, LB_F_EXPIRED);
+		f->last_seen = now;
+	}
 	if (flow_dead(f, now)) {
 		if (p->proto == IPPROTO_UDP_)
 			return lb_drop(f->lb, DROP_LB_NO_FLOW, p);

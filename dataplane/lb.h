@@ -46,7 +46,10 @@ enum lb_counter {
 const char *lb_counter_name(enum lb_counter c);
 
 /* A target's health, as AWS names it. A new target is `initial` until its first check passes:
- * like `unhealthy` it gets new flows only when no target is healthy (fail open). */
+ * like `unhealthy` it gets new flows only when no target is healthy (fail open). A draining
+ * target keeps its flows; an unhealthy one's flows are reset at their next packet while the
+ * node has a healthy target to offer instead (AWS: unhealthy target connection termination,
+ * on by default; a group failing open keeps them). */
 enum lb_target_state { LB_T_INITIAL, LB_T_HEALTHY, LB_T_UNHEALTHY, LB_T_DRAINING, LB_T_UNUSED };
 
 const char *lb_target_state_name(enum lb_target_state st);
@@ -57,14 +60,15 @@ enum lb_flow_state {
 	LB_F_ESTABLISHED,        /* TCP: the target answered */
 	LB_F_UDP,
 	LB_F_CLOSING,            /* TCP: both FINs, or a RST, passed */
-	LB_F_EXPIRED,            /* idle past its timeout, noticed by the sweep (lingering) */
+	LB_F_EXPIRED,            /* idle past its timeout, noticed by the sweep, or ended by the load
+				  * balancer (its target unhealthy): lingering, late segments get RSTs */
 };
 
 struct lb_flow {
 	uint32_t client_ip;      /* the source as the node received it */
 	uint16_t client_port, lport;
 	uint16_t node;           /* the node port it arrived at */
-	uint16_t lb;
+	uint16_t lb, tg;
 	uint8_t proto, state;    /* enum lb_flow_state */
 	uint8_t snat;            /* the target sees the node, not the client */
 	uint8_t fin_seen;        /* TCP: bit 0 the client's FIN, bit 1 the target's */
@@ -134,5 +138,11 @@ uint64_t lb_counter_get(const struct lb_state *l, uint16_t lb, enum lb_counter c
 void lb_flow_stats(const struct lb_state *l, uint32_t *used, uint32_t *limit);
 /* Calls fn(ctx, f) for every flow not free, in table order; stops at a non-zero return. */
 int lb_foreach(const struct lb_state *l, int (*fn)(void *ctx, const struct lb_flow *f), void *ctx);
+
+/* For apply (publish.c): room for nt's load balancers and targets before it is published
+ * (0 or -ENOMEM, nothing lost); then the flows through a node or to a target whose interface
+ * went away (gone: per old port, 1 = removed) are freed: how many. */
+int lb_state_reserve(struct dp_state *s, const struct vl_tables *nt);
+uint32_t lb_flush_ports(struct dp_state *s, const uint8_t *gone, uint16_t n_ports);
 
 #endif

@@ -334,6 +334,46 @@ START_TEST(draining_keeps_flows_takes_none)
 }
 END_TEST
 
+/* A target turning unhealthy: its flows are reset at their next packet, each side getting a
+ * RST, while the node has a healthy target instead; a UDP flow moves to one. When no target is
+ * healthy the group fails open and the flows go on. */
+START_TEST(unhealthy_target_flows_reset)
+{
+	health_all(LB_T_HEALTHY);
+	uint16_t to = syn_from_h1(w.na_pub, 30000, 80, FX_S(1));
+	uint16_t other = to == w.web1 ? w.web2 : w.web1;
+	ck_assert_int_eq(lb_target_set_state(w.s, w.tg_web, idx_of(to), LB_T_UNHEALTHY), 0);
+	struct fx_frame a = frame(w.h1, 6, w.na_pub, 30000, 80, TCPF_ACK);
+	struct verdict v = run(w.h1, &a, FX_S(2));
+	expect_forward(v, w.h1);
+	ck_assert_int_eq(v.replaced, DROP_LB_NO_FLOW);
+	ck_assert_uint_eq(w.buf[47] & TCPF_RST, TCPF_RST);
+	struct fx_frame r = frame(to, 6, ip_of(w.h1), 80, 30000, TCPF_ACK);
+	v = run(to, &r, FX_S(2));
+	expect_forward(v, to);
+	ck_assert_uint_eq(w.buf[47] & TCPF_RST, TCPF_RST);
+	ck_assert_uint_eq(counter(LBC_TCP_ELB_Reset_Count), 2);
+	ck_assert_uint_eq(counter(LBC_ActiveFlowCount), 0);
+	/* UDP: the next datagram of the flow goes to a healthy target */
+	ck_assert_int_eq(lb_target_set_state(w.s, w.tg_web, idx_of(to), LB_T_HEALTHY), 0);
+	struct fx_frame u = frame(w.h1, 17, w.na_pub, 5000, 53, 0);
+	v = run(w.h1, &u, FX_S(3));
+	ck_assert_int_eq(v.action, VERDICT_FORWARD);
+	uint16_t uto = v.out_port;
+	ck_assert_int_eq(lb_target_set_state(w.s, w.tg_dns, idx_of(uto), LB_T_UNHEALTHY), 0);
+	v = run(w.h1, &u, FX_S(4));
+	ck_assert_int_eq(v.action, VERDICT_FORWARD);
+	ck_assert_uint_ne(v.out_port, uto);
+	/* no healthy target in the zone: fail open, the flows live on */
+	to = syn_from_h1(w.na_pub, 30001, 80, FX_S(5));
+	ck_assert_int_eq(lb_target_set_state(w.s, w.tg_web, idx_of(w.web1), LB_T_UNHEALTHY), 0);
+	ck_assert_int_eq(lb_target_set_state(w.s, w.tg_web, idx_of(w.web2), LB_T_UNHEALTHY), 0);
+	a = frame(w.h1, 6, w.na_pub, 30001, 80, TCPF_ACK);
+	expect_forward(run(w.h1, &a, FX_S(6)), to);
+	(void)other;
+}
+END_TEST
+
 /* Client IP preservation on: the target sees the client's address and port; off: the node's
  * private address and a port below the node namespace's ephemeral range. */
 START_TEST(preserve_client_ip_on_and_off)
@@ -641,6 +681,14 @@ START_TEST(no_listener_and_the_node_own_connections)
 }
 END_TEST
 
+static uint16_t count_target;
+
+static int count_to(void *ctx, const struct lb_flow *f)
+{
+	*(uint32_t *)ctx += f->target_port == count_target;
+	return 0;
+}
+
 /* The lab's flow limit: past it a new flow is lb_full; existing ones go on; too late to
  * change once flows exist. */
 START_TEST(limit_is_lb_full)
@@ -648,6 +696,7 @@ START_TEST(limit_is_lb_full)
 	health_all(LB_T_HEALTHY);
 	ck_assert_int_eq(lb_configure(w.s, 2), 0);
 	uint16_t to = syn_from_h1(w.na_pub, 1, 80, FX_S(1));
+	count_target = to;
 	syn_from_h1(w.na_pub, 2, 80, FX_S(1));
 	struct fx_frame f = frame(w.h1, 6, w.na_pub, 3, 80, TCPF_SYN);
 	expect_drop(run(w.h1, &f, FX_S(1)), DROP_LB_FULL);
@@ -655,6 +704,19 @@ START_TEST(limit_is_lb_full)
 	expect_forward(run(w.h1, &f, FX_S(1)), to);
 	ck_assert_int_eq(lb_configure(w.s, 10), -EBUSY);
 	ck_assert_int_eq(lb_configure(w.s, 0), -EINVAL);
+	/* an apply that removes a target's interface takes its flows (publish.c) */
+	uint8_t gone[FX_MAX] = {0};
+	gone[to] = 1;
+	uint32_t there = 0;
+	lb_foreach(dp_lb(w.s), count_to, &there);
+	ck_assert_uint_ge(there, 1);
+	ck_assert_uint_eq(lb_flush_ports(w.s, gone, w.t->n_ports), there);
+	ck_assert_uint_eq(flows_used(), 2 - there);
+	ck_assert_uint_eq(counter(LBC_ActiveFlowCount), 2 - there);
+	gone[to] = 0;
+	gone[w.na] = 1; /* and a removed node, all of its */
+	ck_assert_uint_eq(lb_flush_ports(w.s, gone, w.t->n_ports), 2 - there);
+	ck_assert_uint_eq(flows_used(), 0);
 }
 END_TEST
 
@@ -736,6 +798,7 @@ Suite *suite_lb(void)
 	tcase_add_test(tc, zone_restriction_and_cross_zone);
 	tcase_add_test(tc, fail_open);
 	tcase_add_test(tc, draining_keeps_flows_takes_none);
+	tcase_add_test(tc, unhealthy_target_flows_reset);
 	tcase_add_test(tc, preserve_client_ip_on_and_off);
 	tcase_add_test(tc, reply_restores_the_node_address);
 	tcase_add_test(tc, hairpin_dropped_as_lb_loopback);
