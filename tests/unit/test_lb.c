@@ -788,6 +788,83 @@ START_TEST(trace_shows_the_lb_hop)
 }
 END_TEST
 
+struct flow_pick {
+	uint32_t n, want;
+	struct lb_flow f;
+	uint64_t active;
+};
+
+static int flow_pick(void *ctx, const struct lb_flow *f)
+{
+	struct flow_pick *fp = ctx;
+	if (fp->n++ == fp->want)
+		fp->f = *f;
+	fp->active += f->state == LB_F_OPENING || f->state == LB_F_ESTABLISHED || f->state == LB_F_UDP;
+	return 0;
+}
+
+/* Random traffic (clients, targets answering real flows, the nodes themselves, junk), time
+ * jumps, sweeps and health changes: every frame that leaves has valid checksums, and the
+ * counters agree with the table (ActiveFlowCount = flows in an active state). Under `make
+ * asan` this is the load balancer's fuzzing until the pipeline fuzzer's lab can hold one. */
+START_TEST(random_traffic_keeps_invariants)
+{
+	struct rng r;
+	rng_seed(&r, 1111);
+	uint16_t senders[] = {w.h1, w.c, w.web1, w.web2, w.web3, w.na, w.nb};
+	uint32_t dsts[] = {w.na_pub, w.nb_pub, ip_of(w.na), ip_of(w.nb), ip_of(w.web1), ip_of(w.c), ip_of(w.h1)};
+	uint16_t ports[] = {80, 8080, 53, 81, 9999, 40000, 1024};
+	uint8_t flags[] = {TCPF_SYN, TCPF_ACK, TCPF_SYN | TCPF_ACK, TCPF_FIN | TCPF_ACK, TCPF_RST, TCPF_RST | TCPF_ACK};
+	uint64_t now = FX_S(1);
+	for (int i = 0; i < 20000; i++) {
+		now += rng_below(&r, 8) == 0 ? FX_S(rng_below(&r, 400)) : FX_S(1) / 1000;
+		if (rng_below(&r, 50) == 0)
+			lb_sweep(w.s, now);
+		if (rng_below(&r, 40) == 0)
+			lb_target_set_state(w.s, (uint16_t)rng_below(&r, 3), rng_below(&r, 3),
+					    (enum lb_target_state)rng_below(&r, 5));
+		struct flow_pick fp = {.want = UINT32_MAX};
+		lb_foreach(dp_lb(w.s), flow_pick, &fp);
+		uint16_t from;
+		struct fx_frame f;
+		uint8_t proto = rng_below(&r, 10) == 0 ? 1 : rng_below(&r, 3) == 0 ? 17 : 6;
+		if (fp.n && rng_below(&r, 2) == 0) { /* a target answering one of its flows */
+			fp.want = rng_below(&r, fp.n);
+			fp.n = 0;
+			fp.active = 0;
+			lb_foreach(dp_lb(w.s), flow_pick, &fp);
+			from = fp.f.target_port;
+			f = frame(from, fp.f.proto, fp.f.peer_ip, fp.f.tport, fp.f.peer_port, flags[rng_below(&r, 6)]);
+		} else {
+			from = senders[rng_below(&r, 7)];
+			f = frame(from, proto, dsts[rng_below(&r, 7)], (uint16_t)(30000 + rng_below(&r, 20)),
+				  ports[rng_below(&r, 7)], flags[rng_below(&r, 6)]);
+			if (proto == 1) {
+				f.icmp_type = 8;
+				f.icmp_id = (uint16_t)rng_below(&r, 4);
+			}
+		}
+		f.payload = (uint16_t)rng_below(&r, 200);
+		struct verdict v = run(from, &f, now);
+		if (v.action == VERDICT_FORWARD) {
+			ck_assert(ref_ip_csum_ok(w.buf));
+			ck_assert_msg(ref_l4_csum_ok(w.buf), "round %d: L4 checksum", i);
+		}
+		struct flow_pick all = {.want = UINT32_MAX};
+		lb_foreach(dp_lb(w.s), flow_pick, &all);
+		ck_assert_uint_eq(all.n, flows_used());
+		ck_assert_uint_eq(all.active, counter(LBC_ActiveFlowCount));
+		ck_assert_uint_eq(counter(LBC_ActiveFlowCount),
+				  counter(LBC_ActiveFlowCount_TCP) + counter(LBC_ActiveFlowCount_UDP));
+	}
+	if (getenv("LB_SHOW"))
+		for (int k = 0; k < LBC__COUNT; k++)
+			fprintf(stderr, "%s %llu\n", lb_counter_name((enum lb_counter)k), (unsigned long long)counter((enum lb_counter)k));
+	ck_assert_uint_gt(counter(LBC_NewFlowCount), 100);
+	ck_assert_uint_gt(counter(LBC_TCP_ELB_Reset_Count), 10);
+}
+END_TEST
+
 Suite *suite_lb(void)
 {
 	Suite *s = suite_create("lb");
@@ -810,6 +887,7 @@ Suite *suite_lb(void)
 	tcase_add_test(tc, limit_is_lb_full);
 	tcase_add_test(tc, clone_is_deep_and_no_lb_no_state);
 	tcase_add_test(tc, trace_shows_the_lb_hop);
+	tcase_add_test(tc, random_traffic_keeps_invariants);
 	suite_add_tcase(s, tc);
 	return s;
 }
