@@ -23,10 +23,8 @@ int trace_resolve(const struct vl_tables *t, uint16_t from, const char *name, ui
 	uint16_t vpc = from < t->n_ports ? t->ports[from].vpc : VL_NONE;
 	int p = find_port(t, name);
 	if (p >= 0) {
-		/* a load balancer's name finds its first node (its nodes carry its name) */
 		const struct vl_port *to = &t->ports[p];
-		bool outside = (to->kind == VL_PORT_INSTANCE || to->kind == VL_PORT_LB_NODE) && to->vpc != vpc &&
-			       to->public_ip;
+		bool outside = to->kind == VL_PORT_INSTANCE && to->vpc != vpc && to->public_ip;
 		*ip = outside ? to->public_ip : to->ip;
 		return 0;
 	}

@@ -763,12 +763,12 @@ END_TEST
 START_TEST(trace_shows_the_lb_hop)
 {
 	health_all(LB_T_HEALTHY);
-	struct trace_req r = {.from = "h1", .to = "nlb", .proto = 6, .port = 80, .icmp_type = -1,
+	struct trace_req r = {.from = "h1", .to = "203.0.113.5", .proto = 6, .port = 80, .icmp_type = -1,
 			      .with_return = true};
 	struct trace_result res;
 	char err[128];
 	ck_assert_int_eq(trace_flow_in(w.s, FX_S(1), &r, &res, err, sizeof(err)), 0);
-	ck_assert_uint_eq(res.dst_ip, w.na_pub); /* the load balancer's name: its node's public IP */
+	ck_assert_uint_eq(res.dst_ip, w.na_pub);
 	ck_assert_int_eq(res.fwd.v.action, VERDICT_FORWARD);
 	ck_assert(res.has_return);
 	ck_assert_int_eq(res.ret.v.action, VERDICT_FORWARD);
