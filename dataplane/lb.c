@@ -379,9 +379,9 @@ static int snat_port(const struct lb_table *n, const struct lb_flow *k, uint32_t
 }
 
 /* A new flow for p at node toward listener's group: its index in *out, STAGE_PASS, or the
- * drop reason. */
+ * drop reason; the target chosen (tables.targets index, -1 none) in *target either way. */
 static int flow_new(struct dp_state *s, const struct pkt *p, uint16_t node, const struct vl_listener *ls,
-		    uint64_t now, int32_t *out)
+		    uint64_t now, int32_t *out, int64_t *target)
 {
 	const struct vl_tables *t = s->t;
 	struct lb_state *l = s->lb;
@@ -391,7 +391,7 @@ static int flow_new(struct dp_state *s, const struct pkt *p, uint16_t node, cons
 		return DROP_LB_NO_TARGET;
 	const struct vl_tg *tg = &t->tgs[ls->tg];
 	uint32_t h = flow_hash(p);
-	int64_t ti = target_pick(t, l, lb, tg, node, h);
+	int64_t ti = *target = target_pick(t, l, lb, tg, node, h);
 	if (ti < 0)
 		return DROP_LB_NO_TARGET;
 	const struct vl_lb_target *tgt = &t->targets[ti];
@@ -542,9 +542,13 @@ struct step lb_forward(struct dp_state *s, struct pkt *p, uint16_t node, uint32_
 	if (!f) {
 		if (tcp && !syn)
 			return lb_rst(l, p, lb, node, step_next(STEP_ROUTE, np->subnet, VL_NONE));
-		int v = flow_new(s, p, node, &t->listeners[listener], now, &fi);
-		if (v != STAGE_PASS)
-			return lb_drop(lb, v, p);
+		int64_t target = -1;
+		int v = flow_new(s, p, node, &t->listeners[listener], now, &fi, &target);
+		if (v != STAGE_PASS) {
+			struct step st = lb_drop(lb, v, p);
+			st.hop.rule = (int32_t)target; /* trace names the target it would have had */
+			return st;
+		}
 		f = lb_table_at(l->flows, (uint32_t)fi);
 	}
 	f->last_seen = now;

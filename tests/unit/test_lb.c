@@ -454,6 +454,7 @@ START_TEST(hairpin_dropped_as_lb_loopback)
 		if (v.action == VERDICT_DROP) {
 			expect_drop(v, DROP_LB_LOOPBACK);
 			ck_assert_int_eq(find_hop(EX_LB)->verdict, DROP_LB_LOOPBACK);
+			ck_assert_int_eq(find_hop(EX_LB)->rule, (int32_t)(w.t->tgs[w.tg_web].target_first + 0));
 			loop++;
 		} else {
 			expect_forward(v, w.web2);
