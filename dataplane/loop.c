@@ -14,6 +14,7 @@
 
 #include "loop.h"
 #include "flowlog.h"
+#include "lb.h"
 #include "natgw.h"
 #include "tap.h"
 
@@ -217,6 +218,7 @@ static void loop_tick(struct dp_loop *l)
 	uint64_t now = loop_now();
 	ct_sweep(l->s->ct, now, SWEEP_ENTRIES);
 	nat_sweep(l->s, now);
+	lb_sweep(l->s, now);
 	struct dp_state *s = l->s;
 	if (s->flowlog && s->flowlog_emit) {
 		uint32_t now_s = dp_wall_s(s, now);

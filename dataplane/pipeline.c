@@ -1,6 +1,6 @@
 /* The dispatcher (pipeline.h): the packet path in AWS order (ARCHITECTURE.md). ARP answer,
  * source/destination check, SG egress, route lookup (or same-subnet switching), NACL out, NACL
- * in, SG ingress, delivery; the edges (igw.c, natgw.c) continue it by returning steps. Stages
+ * in, SG ingress, delivery; the edges (igw.c, natgw.c, lb.c) continue it by returning steps. Stages
  * are pure functions of (descriptor, tables, connection state, now); this file only chains
  * them, records the explanation, and is the one place that counts, drops and sends. */
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "flowlog.h"
 #include "igw.h"
+#include "lb.h"
 #include "natgw.h"
 #include "parse.h"
 #include "pipeline.h"
@@ -52,9 +53,13 @@ static struct step sg_step(struct dp_state *s, uint16_t port, enum sg_dir dir, s
 	uint8_t fl = res.new_flow ? EXF_NEW_FLOW : (v == STAGE_PASS && res.rule < 0 ? EXF_TRACKED : 0);
 	struct step st = v == STAGE_PASS ? next : step_drop(v);
 	step_hop(&st, dir == SG_EGRESS ? EX_SG_OUT : EX_SG_IN, v, port, res.rule, fl);
-	if (v == STAGE_PASS && res.new_flow && res.ct >= 0 && dir == SG_EGRESS &&
-	    ct_entry_at(ct_port(s->ct, port), res.ct)->untracked)
+	if (s->t->ports[port].sg_count == 0)
+		st.hop.stage = EX_NONE; /* a load balancer node without groups: nothing to show */
+	if (v == STAGE_PASS && res.new_flow && res.ct >= 0 &&
+	    ct_entry_at(ct_port(s->ct, port), res.ct)->untracked) {
 		st.untracked_flow = (uint32_t)res.ct + 1;
+		st.untracked_port = port;
+	}
 	return st;
 }
 
@@ -145,6 +150,8 @@ static uint16_t edge_subnet(const struct vl_tables *t, const struct step *st)
 		return t->ports[st->port].subnet;
 	if (st->edge == EDGE_IGW)
 		return VL_NONE;
+	if (st->edge == EDGE_LB_REPLY)
+		return t->ports[st->port].subnet;
 	return t->natgws[st->port].subnet;
 }
 
@@ -156,6 +163,7 @@ static struct step step_continue(const struct step *at, enum step_kind kind)
 {
 	struct step next = step_next((uint8_t)kind, at->subnet, at->port);
 	next.edge = at->edge;
+	next.flow = at->flow;
 	return next;
 }
 
@@ -176,17 +184,41 @@ static struct step step_arrive(struct dp_state *s, struct pkt *p, const struct s
 	case EDGE_NATGW_OUT: return natgw_out(s, p, at->port, now);
 	case EDGE_NATGW_PRIVATE: return natgw_private(s, p, at->port);
 	case EDGE_NATGW_RETURN: return natgw_return(s, p, at->port, now);
+	case EDGE_LB_REPLY: return step_continue(at, STEP_SG_IN); /* the node's SG, then lb_reply */
 	default: return natgw_error_back(s, p, at->port, now);
 	}
 }
 
-/* The receiving interface: source/destination check, then SG ingress (instances). */
-static struct step step_deliver(struct dp_state *s, const struct pkt *p, uint16_t port)
+/* The receiving interface: source/destination check, then SG ingress (instances; load
+ * balancer nodes after their listener is known). */
+static struct step step_deliver(struct dp_state *s, struct pkt *p, uint16_t port, uint64_t now)
 {
 	const struct vl_port *to = &s->t->ports[port];
 	if (to->src_dst_check && p->dst != to->ip)
 		return step_drop_at(EX_SRCDST_IN, DROP_SRCDST_CHECK, port);
+	if (to->kind == VL_PORT_LB_NODE)
+		return lb_deliver(s, p, port, now);
 	return step_next(to->kind == VL_PORT_INSTANCE ? STEP_SG_IN : STEP_HANDOVER, VL_NONE, port);
+}
+
+/* What follows SG ingress at st->port: a load balancer's stage (a listener's packet, a
+ * target's reply), else the handover to the interface. */
+static struct step sg_in_next(const struct step *st)
+{
+	uint8_t kind = !st->flow ? STEP_HANDOVER : st->edge == EDGE_LB_REPLY ? STEP_LB_REPLY : STEP_LB;
+	struct step next = step_next(kind, VL_NONE, st->port);
+	next.flow = st->flow;
+	return next;
+}
+
+/* What follows SG egress at st->port: an instance's packet may be a load balancer's reply
+ * (looked for only while flows exist), anything else goes to the route lookup. */
+static struct step sg_out_next(struct dp_state *s, const struct pkt *p, const struct step *st)
+{
+	struct step next = step_next(STEP_ROUTE, st->subnet, VL_NONE);
+	if (st->port == p->in_port && s->t->ports[st->port].kind == VL_PORT_INSTANCE && lb_active(s))
+		next.kind = STEP_LB_BACK;
+	return next;
 }
 
 static struct step step_handover(struct dp_state *s, struct pkt *p, uint16_t port)
@@ -204,21 +236,55 @@ static struct step step_run(struct dp_state *s, struct pkt *p, const struct step
 {
 	const struct vl_tables *t = s->t;
 	switch (st->kind) {
-	case STEP_SG_OUT:
-		return sg_step(s, p->in_port, SG_EGRESS, p, now, step_next(STEP_ROUTE, st->subnet, VL_NONE));
+	case STEP_SG_OUT: return sg_step(s, st->port, SG_EGRESS, p, now, sg_out_next(s, p, st));
+	case STEP_LB_BACK: return lb_back(s, p, st->subnet, now);
 	case STEP_ROUTE: return step_route(s, p, st->subnet);
 	case STEP_LOCAL: return step_local(s, p, st->subnet);
 	case STEP_CROSS: return step_cross_out(s, p, st);
 	case STEP_NACL_IN:
 		return nacl_step(s, edge_subnet(t, st), ACL_IN, p, step_continue(st, STEP_ARRIVE));
 	case STEP_ARRIVE: return step_arrive(s, p, st, now);
-	case STEP_DELIVER: return step_deliver(s, p, st->port);
-	case STEP_SG_IN:
-		return sg_step(s, st->port, SG_INGRESS, p, now, step_next(STEP_HANDOVER, VL_NONE, st->port));
+	case STEP_DELIVER: return step_deliver(s, p, st->port, now);
+	case STEP_SG_IN: return sg_step(s, st->port, SG_INGRESS, p, now, sg_in_next(st));
+	case STEP_LB: return lb_forward(s, p, st->port, st->flow - 1, now);
+	case STEP_LB_REPLY: return lb_reply(s, p, st->port, st->flow - 1, now);
 	case STEP_HANDOVER: return step_handover(s, p, st->port);
 	case STEP_INTERNET: return igw_internet(s, p);
 	default: return step_drop(DROP_PARSE_SHORT);
 	}
+}
+
+/* The entries a packet started untracked on its path so far (SG steps), for an edge AWS
+ * always tracks to make tracked (reference 4.4). A path has at most four SG steps (sender,
+ * load balancer node in and out, receiver). */
+struct untracked_set {
+	uint8_t n;
+	bool always;             /* past a load balancer: every entry of the path is tracked */
+	uint16_t port[4];
+	uint32_t idx[4];
+};
+
+static void untracked_clear(struct dp_state *s, struct untracked_set *u)
+{
+	for (uint8_t i = 0; i < u->n; i++)
+		ct_entry_at(ct_port(s->ct, u->port[i]), (int32_t)u->idx[i])->untracked = 0;
+	u->n = 0;
+}
+
+static void untracked_note(struct dp_state *s, struct untracked_set *u, const struct step *st)
+{
+	if (st->untracked_flow && u->n < 4) {
+		u->port[u->n] = st->untracked_port;
+		u->idx[u->n++] = st->untracked_flow - 1;
+	}
+	/* AWS always tracks flows through a NAT gateway (the sender's entry, as it has always
+	 * been here) and through a network load balancer (every entry on the path). */
+	if (st->kind == STEP_CROSS && st->edge == EDGE_NATGW_OUT)
+		untracked_clear(s, u);
+	if (st->kind == STEP_LB || st->kind == STEP_LB_REPLY)
+		u->always = true;
+	if (u->always)
+		untracked_clear(s, u);
 }
 
 /* Loops over steps from the first until one ends the packet's path, recording one hop per step;
@@ -227,16 +293,10 @@ static struct verdict dispatch(struct dp_state *s, struct pkt *p, uint64_t now, 
 {
 	struct verdict v = verdict_drop(DROP_PARSE_SHORT);
 	struct step st = step_start(s, p);
-	uint32_t untracked = 0; /* the sender's flow this packet started untracked (index + 1) */
+	struct untracked_set untracked = {0};
 	for (unsigned n = 0;; n++) {
 		explain_record(ex, &st.hop);
-		if (st.untracked_flow)
-			untracked = st.untracked_flow;
-		if (untracked && st.kind == STEP_CROSS && st.edge == EDGE_NATGW_OUT) {
-			/* AWS always tracks flows through a NAT gateway (reference 4.4). */
-			ct_entry_at(ct_port(s->ct, p->in_port), (int32_t)(untracked - 1))->untracked = 0;
-			untracked = 0;
-		}
+		untracked_note(s, &untracked, &st);
 		if (st.replaced >= 0) {
 			v.replaced = st.replaced;
 			v.mtu = 0; /* the answer is a small new packet */
@@ -431,6 +491,8 @@ static struct dp_state *dp_state_build(const struct vl_tables *t, const struct d
 		goto fail;
 	if ((src ? nat_state_copy(s, src) : nat_state_init(s)) < 0)
 		goto fail;
+	if ((src ? lb_state_copy(s, src) : lb_state_init(s)) < 0)
+		goto fail;
 	return s;
 fail:
 	dp_state_destroy(s);
@@ -453,6 +515,7 @@ void dp_state_destroy(struct dp_state *s)
 	if (!s)
 		return;
 	nat_state_fini(s);
+	lb_state_fini(s);
 	capture_stop_all(s);
 	flowlog_destroy(s->flowlog);
 	ct_pool_destroy(s->ct);
@@ -467,9 +530,9 @@ const char *explain_stage_name(enum explain_stage st)
 		[EX_SG_OUT] = "sg-out",   [EX_ROUTE] = "route",     [EX_NACL_OUT] = "nacl-out",
 		[EX_NACL_IN] = "nacl-in", [EX_SG_IN] = "sg-in",     [EX_SRCDST_IN] = "eni-in",
 		[EX_IGW] = "igw",         [EX_NAT] = "nat",         [EX_DELIVER] = "deliver",
-		[EX_FRAGMENT] = "fragment", [EX_DISPATCH] = "dispatch",
+		[EX_FRAGMENT] = "fragment", [EX_DISPATCH] = "dispatch", [EX_LB] = "lb",
 	};
-	return (unsigned)st <= EX_DISPATCH ? names[st] : "?";
+	return (unsigned)st <= EX_LB ? names[st] : "?";
 }
 
 uint64_t dp_drop_count(const struct dp_state *s, enum drop_reason r)
@@ -500,4 +563,9 @@ const struct vl_tables *dp_tables(const struct dp_state *s)
 const struct nat_state *dp_nat(const struct dp_state *s)
 {
 	return s->nat;
+}
+
+const struct lb_state *dp_lb(const struct dp_state *s)
+{
+	return s->lb;
 }

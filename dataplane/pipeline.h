@@ -36,6 +36,7 @@ struct dp_state {
 	dp_send_fn send;                 /* NULL: decide only (trace) */
 	void *send_ctx;
 	struct nat_state *nat;           /* NAT gateways' translations (natgw.c) */
+	struct lb_state *lb;             /* network load balancers' flows and health (lb.c) */
 	struct capture_state *capture;   /* running captures (capture.c), NULL when none */
 	struct flowlog *flowlog;         /* flow logs (flowlog.c), NULL when off */
 	void (*flowlog_emit)(void *ctx, uint16_t port, const char *line);
@@ -59,7 +60,10 @@ enum step_kind {
 	STEP_NACL_IN,    /* NACL in of the edge's subnet (pipeline.c internal) */
 	STEP_SG_IN,      /* SG ingress of port (pipeline.c internal) */
 	STEP_HANDOVER,   /* rewrite the MACs for port (pipeline.c internal) */
-	STEP_SG_OUT,     /* SG egress of p->in_port (pipeline.c internal) */
+	STEP_SG_OUT,     /* SG egress of port (p->in_port, or the load balancer node it leaves) */
+	STEP_LB_BACK,    /* p->in_port's packet past its SG egress: a load balancer's reply? */
+	STEP_LB,         /* at node `port` past its SG ingress: to listener flow - 1 (lb.c) */
+	STEP_LB_REPLY,   /* at node `port` past its SG ingress: reply of LB flow flow - 1 */
 };
 
 /* What is on the far side of a CROSS (and so which edge continues). */
@@ -70,6 +74,7 @@ enum step_edge {
 	EDGE_NATGW_PRIVATE,  /* a NAT gateway's own private IP */
 	EDGE_NATGW_RETURN,   /* a NAT gateway, a reply from the internet (from the IGW) */
 	EDGE_NATGW_ERROR,    /* a NAT gateway, an ICMP error the router built about its traffic */
+	EDGE_LB_REPLY,       /* a target's reply back to the load balancer node `port` (flow) */
 };
 
 struct step {
@@ -81,9 +86,11 @@ struct step {
 	int16_t replaced;        /* p was replaced by the router's answer: the original's drop
 				  * reason (counted as dropped), -1 none */
 	uint16_t mtu;            /* p must leave cut into fragments of at most mtu bytes, 0 none */
-	uint32_t untracked_flow; /* SG egress: the entry (index + 1) of the sender's table that p
-				  * started as untracked, 0 none (a NAT gateway on its path makes
-				  * it tracked: the dispatcher clears it) */
+	uint32_t untracked_flow; /* SG: the entry (index + 1) of untracked_port's table that p
+				  * started as untracked, 0 none (a NAT gateway or a load balancer
+				  * on its path makes it tracked: the dispatcher clears it) */
+	uint16_t untracked_port;
+	uint32_t flow;           /* load balancer steps: listener or flow index + 1, 0 none */
 	struct explain_hop hop;  /* what this step found; stage EX_NONE: no hop */
 };
 
@@ -160,5 +167,7 @@ const struct dp_port_stats *dp_port_stats_get(const struct dp_state *s, uint16_t
 const struct vl_tables *dp_tables(const struct dp_state *s);
 /* The NAT gateways' state (natgw.h: nat_foreach, nat_counter_get). */
 const struct nat_state *dp_nat(const struct dp_state *s);
+/* The load balancers' state (lb.h: lb_counter_get, lb_foreach, lb_target_state). */
+const struct lb_state *dp_lb(const struct dp_state *s);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "ct.h"
 #include "flowlog.h"
+#include "lb.h"
 #include "nat_table.h"
 #include "publish.h"
 #include "tables.h"
@@ -52,7 +53,7 @@ int dp_state_reserve(struct dp_state *s, const struct vl_tables *nt, const struc
 	}
 	if (s->nat && nat_table_grow(s->nat, nt->n_natgws) < 0)
 		return -ENOMEM;
-	return 0;
+	return lb_state_reserve(s, nt);
 }
 
 struct nat_gone {
@@ -106,6 +107,8 @@ void dp_state_publish(struct dp_state *s, const struct vl_tables *nt, struct dp_
 		struct nat_gone g = {old, nt, gone};
 		out->translations = nat_table_flush_if(s->nat, nat_gone, &g);
 	}
+	if (any_gone)
+		out->lb_flows = lb_flush_ports(s, gone, old->n_ports);
 	free(gone);
 	s->t = nt; /* the one pointer store that publishes the snapshot */
 }

@@ -9,15 +9,16 @@
 #include "natgw.h"
 #include "pipeline.h"
 
-/* Room in s for nt's interfaces (connection tables, counters, flow log windows) and NAT
+/* Room in s for nt's interfaces (connection tables, counters, flow log windows), NAT
  * gateways (counters; the NAT state itself when nt brings the lab's first gateway, with nat's
- * limits). s goes on running on its own tables meanwhile. 0, or -ENOMEM with nothing lost. */
+ * limits) and load balancers (counters, target health by tables.targets index). s goes on running on its own tables meanwhile. 0, or -ENOMEM with nothing lost. */
 int dp_state_reserve(struct dp_state *s, const struct vl_tables *nt, const struct nat_limits *nat);
 
 /* What went away with the old tables. */
 struct dp_retired {
 	uint32_t flows;          /* entries of removed interfaces' connection tables */
 	uint32_t translations;   /* NAT translations of removed gateways or removed instances */
+	uint32_t lb_flows;       /* load balancer flows through a removed node or to a removed target */
 };
 
 /* Publishes nt (prepared, aligned, reserved): s runs on nt from the next packet. The removed

@@ -19,7 +19,8 @@ static bool port_has_sg(const struct vl_port *port, uint16_t sg)
 
 /* A group reference matches a member interface's private IP, and only for traffic that comes
  * straight from it (ingress) or goes straight to it (egress): not its public IP, not through a
- * NAT gateway or an appliance (reference 4.2). */
+ * NAT gateway or an appliance (reference 4.2). A load balancer node is the exception AWS makes:
+ * what it forwards matches its groups even with the client's address as the source. */
 static bool sg_peer_matches(const struct vl_tables *t, const struct vl_port *self,
 			    const struct vl_sg_rule *r, enum sg_dir dir, const struct pkt *p)
 {
@@ -29,7 +30,8 @@ static bool sg_peer_matches(const struct vl_tables *t, const struct vl_port *sel
 		if (p->origin_port >= t->n_ports)
 			return false;
 		const struct vl_port *peer = &t->ports[p->origin_port];
-		return peer->vpc == self->vpc && peer->ip == p->src && port_has_sg(peer, r->peer_sg);
+		bool from_peer = peer->ip == p->src || peer->kind == VL_PORT_LB_NODE;
+		return peer->vpc == self->vpc && from_peer && port_has_sg(peer, r->peer_sg);
 	}
 	const struct vl_addr_slot *s = addr_lookup(t, self->vpc, p->dst);
 	return s && s->owner == VL_OWN_PORT && port_has_sg(&t->ports[s->index], r->peer_sg);
@@ -62,6 +64,20 @@ static int32_t sg_scan(const struct vl_tables *t, uint16_t port, enum sg_dir dir
 int32_t sg_match(const struct vl_tables *t, uint16_t port, enum sg_dir dir, const struct pkt *p)
 {
 	return sg_scan(t, port, dir, p, false);
+}
+
+/* A network load balancer node without security groups: AWS lets everything reach its
+ * listeners (lb.c only lets listener traffic and replies to the node's own connections get
+ * this far); still tracked, so that those replies are known. */
+static bool sg_open_node(const struct vl_tables *t, uint16_t port)
+{
+	return port < t->n_ports && t->ports[port].kind == VL_PORT_LB_NODE && t->ports[port].sg_count == 0;
+}
+
+/* The rule that admits a packet that starts no known flow: -1 none, -2 an open node's. */
+static int32_t sg_admit(const struct vl_tables *t, uint16_t port, enum sg_dir dir, const struct pkt *p)
+{
+	return sg_open_node(t, port) ? -2 : sg_match(t, port, dir, p);
 }
 
 /* sg_untracked, knowing that rule (an index into t->sg_rules, or -1) admits p: when that one
@@ -145,16 +161,18 @@ int sg_stage(const struct vl_tables *t, struct ct_table *ct, uint16_t port, enum
 			return STAGE_PASS;
 		}
 		/* Only rules that ignore ports can admit it, and it starts no flow of its own. */
-		res->rule = sg_match(t, port, dir, p);
-		if (res->rule < 0)
+		res->rule = sg_admit(t, port, dir, p);
+		if (res->rule == -1)
 			return dir == SG_INGRESS ? DROP_SG_INGRESS : DROP_SG_EGRESS;
+		res->rule = res->rule < 0 ? -1 : res->rule;
 		return STAGE_PASS;
 	}
 	res->ct = ct_lookup(ct, p, now, &cdir);
 	if (res->ct < 0) {
-		res->rule = sg_match(t, port, dir, p);
-		if (res->rule < 0)
+		int32_t rule = sg_admit(t, port, dir, p);
+		if (rule == -1)
 			return dir == SG_INGRESS ? DROP_SG_INGRESS : DROP_SG_EGRESS;
+		res->rule = rule < 0 ? -1 : rule;
 		res->ct = ct_insert(ct, p, now);
 		if (res->ct < 0)
 			return DROP_CT_FULL;

@@ -122,6 +122,26 @@ static void hdr_text(const struct explain_hop *h, char *det)
 		snprintf(det, 160, "%s -> %s", addr_fmt(h->src, a), addr_fmt(h->dst, b));
 }
 
+/* A load balancer's hop: its name, the target it chose (or had chosen) and the header as the
+ * target (or, on the way back, the client) gets it. */
+static void hop_lb(const struct vl_tables *t, const struct explain_hop *h, char *comp, char *det)
+{
+	snprintf(comp, 96, "lb %s", h->obj < t->n_lbs ? t->lbs[h->obj].name : "");
+	char hdr[160] = "";
+	if (h->has_hdr)
+		hdr_text(h, hdr);
+	if (h->rule < 0 || (uint32_t)h->rule >= t->n_targets) {
+		snprintf(det, 160, "%s", hdr);
+		return;
+	}
+	const struct vl_lb_target *tg = &t->targets[h->rule];
+	const char *name = tg->port < t->n_ports ? t->ports[tg->port].name : "?";
+	if (h->flags & EXF_NEW_FLOW)
+		snprintf(det, 160, "target %.15s (new flow): %.100s", name, hdr);
+	else
+		snprintf(det, 160, "target %.15s: %.100s", name, hdr);
+}
+
 static void hop_text(const struct vl_tables *t, const struct explain_hop *h, char *comp, char *det)
 {
 	comp[0] = det[0] = '\0';
@@ -153,6 +173,7 @@ static void hop_text(const struct vl_tables *t, const struct explain_hop *h, cha
 		if (h->has_hdr)
 			hdr_text(h, det);
 		break;
+	case EX_LB: hop_lb(t, h, comp, det); break;
 	case EX_DELIVER:
 		if (h->verdict == STAGE_PASS) {
 			snprintf(comp, 96, "eni %s", pname);

@@ -34,7 +34,13 @@
 	X(TTL_EXCEEDED, "ttl_exceeded", "")                                                        \
 	X(MTU_EXCEEDED, "mtu_exceeded", "")                        /* DF set, over path MTU     */ \
 	X(TAP_WRITE, "tap_write", "")                              /* the kernel refused a write */ \
-	X(HOP_LIMIT, "hop_limit", "")                              /* a loop between gateways   */
+	X(HOP_LIMIT, "hop_limit", "")                              /* a loop between gateways   */ \
+	X(LB_NO_LISTENER, "lb_no_listener", "")                    /* to a node, no listener    */ \
+	X(LB_NO_TARGET, "lb_no_target", "")                        /* target group empty here   */ \
+	X(LB_LOOPBACK, "lb_loopback", "")                          /* no hairpin (AWS: timeout) */ \
+	X(LB_NO_FLOW, "lb_no_flow", "")                            /* TCP segment, no flow: RST */ \
+	X(LB_PORT_ALLOC, "lb_port_alloc", "")                      /* no free port to the target */ \
+	X(LB_FULL, "lb_full", "")                                  /* LB flows at the lab limit */
 
 /* What a stage returns, and an explain hop records, when it drops nothing. */
 #define STAGE_PASS (-1)

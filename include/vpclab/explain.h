@@ -23,6 +23,8 @@ enum explain_stage {
 	EX_DELIVER,
 	EX_FRAGMENT,     /* a later fragment following its first fragment's verdict */
 	EX_DISPATCH,     /* the dispatcher itself (hop budget) */
+	EX_LB,           /* a network load balancer: obj = load balancer, rule = tables.targets
+			  * index of the chosen target (-1 none), the header after the rewrite */
 	EX_NONE = 0xff,  /* a step that found nothing worth a hop */
 };
 

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -321,6 +322,11 @@ struct fx {
 	struct vl_acl_rule acl_rules[FX_MAX][2][FX_MAX_RULES];
 	uint32_t n_sg_rules[FX_MAX][2];
 	struct vl_sg_rule sg_rules[FX_MAX][2][FX_MAX_RULES];
+	/* load balancers: staged per load balancer / target group, laid out by fx_done */
+	uint32_t n_lb_listeners[FX_MAX], n_lb_nodes[FX_MAX], n_tg_targets[FX_MAX];
+	struct vl_listener lb_listeners[FX_MAX][FX_MAX_RULES];
+	uint16_t lb_node_ports[FX_MAX][FX_MAX_RULES];
+	struct vl_lb_target tg_targets[FX_MAX][FX_MAX_RULES];
 };
 
 static inline struct vl_match fx_m_all(void)
@@ -370,8 +376,10 @@ static inline struct fx *fx_new(void)
 	t->ports = calloc(FX_MAX, sizeof(*t->ports));
 	t->natgws = calloc(FX_MAX, sizeof(*t->natgws));
 	t->eips = calloc(FX_MAX, sizeof(*t->eips));
+	t->lbs = calloc(FX_MAX, sizeof(*t->lbs));
+	t->tgs = calloc(FX_MAX, sizeof(*t->tgs));
 	ck_assert(t->vpcs && t->subnets && t->route_tables && t->acls && t->sgs && t->ports &&
-		  t->natgws && t->eips);
+		  t->natgws && t->eips && t->lbs && t->tgs);
 	return fx;
 }
 
@@ -542,6 +550,7 @@ static inline uint16_t fx_instance(struct fx *fx, uint16_t subnet, const char *n
 	p->sg_count = 1;
 	p->sgs[0] = fx->default_sg[sn->vpc];
 	p->mtu = VL_VPC_MTU;
+	p->lb = VL_NONE;
 	return i;
 }
 
@@ -564,6 +573,7 @@ static inline uint16_t fx_inet_host(struct fx *fx, const char *name, const char 
 	p->vpc = VL_NONE;
 	p->sg_count = 0;
 	p->mtu = VL_IGW_MTU;
+	p->lb = VL_NONE;
 	return i;
 }
 
@@ -592,6 +602,89 @@ static inline uint16_t fx_natgw(struct fx *fx, uint16_t subnet, const char *name
 	n->vpc = t->subnets[subnet].vpc;
 	n->ip = fx_ip(ip);
 	n->eip = eip;
+	return i;
+}
+
+/* ---------------------------------------------------------------- load balancers */
+
+/* The availability zone of subnet (vl_subnet.az). */
+static inline void fx_subnet_az(struct fx *fx, uint16_t subnet, const char *az)
+{
+	fx_name(fx->t->subnets[subnet].az, az);
+}
+
+/* A target group of vpc (proto enum vl_lb_proto) with no targets yet; AWS's TCP health check
+ * defaults, deregistration delay 300 s. */
+static inline uint16_t fx_tg(struct fx *fx, uint16_t vpc, const char *name, uint8_t proto, uint16_t port,
+			     bool preserve_client_ip)
+{
+	struct vl_tables *t = fx->t;
+	ck_assert_uint_lt(t->n_tgs, FX_MAX);
+	uint16_t i = t->n_tgs++;
+	struct vl_tg *g = &t->tgs[i];
+	fx_name(g->name, name);
+	g->vpc = vpc;
+	g->proto = proto;
+	g->port = port;
+	g->preserve_client_ip = preserve_client_ip ? 1 : 0;
+	g->dereg_delay_s = 300;
+	g->hc = (struct vl_health_check){.proto = VL_HC_TCP, .healthy = 5, .unhealthy = 2, .interval_s = 30,
+					 .timeout_s = 10};
+	return i;
+}
+
+/* Registers instance port in group tg (tport 0: the group's port). Returns its index in the
+ * group. */
+static inline uint32_t fx_tg_target(struct fx *fx, uint16_t tg, uint16_t port, uint16_t tport)
+{
+	ck_assert_uint_lt(tg, fx->t->n_tgs);
+	uint32_t n = fx->n_tg_targets[tg]++;
+	ck_assert_uint_lt(n, FX_MAX_RULES);
+	fx->tg_targets[tg][n] = (struct vl_lb_target){.port = port, .tport = tport};
+	return n;
+}
+
+/* A load balancer of vpc (type enum vl_lb_type), no listeners or nodes yet. */
+static inline uint16_t fx_lb(struct fx *fx, uint16_t vpc, const char *name, uint8_t type, bool cross_zone)
+{
+	struct vl_tables *t = fx->t;
+	ck_assert_uint_lt(t->n_lbs, FX_MAX);
+	uint16_t i = t->n_lbs++;
+	struct vl_lb *b = &t->lbs[i];
+	fx_name(b->name, name);
+	b->vpc = vpc;
+	b->type = type;
+	b->cross_zone = cross_zone ? 1 : 0;
+	snprintf(b->dns, sizeof(b->dns), "%s-0123456789abcdef.elb.us-east-1.amazonaws.com", b->name);
+	return i;
+}
+
+/* A listener of lb (idle 0: AWS's default, as compile leaves it 350). */
+static inline void fx_listener(struct fx *fx, uint16_t lb, uint8_t proto, uint16_t port, uint16_t tg,
+			       uint32_t idle_s)
+{
+	ck_assert_uint_lt(lb, fx->t->n_lbs);
+	uint32_t n = fx->n_lb_listeners[lb]++;
+	ck_assert_uint_lt(n, FX_MAX_RULES);
+	fx->lb_listeners[lb][n] = (struct vl_listener){.proto = proto, .port = port, .tg = tg,
+						       .idle_timeout_s = idle_s ? idle_s : 350};
+}
+
+/* lb's node in subnet: an interface at ip (public_ip may be NULL), no security groups (a
+ * network load balancer's default); fx_port_sg gives it some. */
+static inline uint16_t fx_lb_node(struct fx *fx, uint16_t lb, uint16_t subnet, const char *ip,
+				  const char *public_ip)
+{
+	struct vl_tables *t = fx->t;
+	ck_assert_uint_lt(lb, t->n_lbs);
+	uint16_t i = fx_instance(fx, subnet, t->lbs[lb].name, ip, public_ip);
+	struct vl_port *p = &t->ports[i];
+	p->kind = VL_PORT_LB_NODE;
+	p->sg_count = 0;
+	p->lb = lb;
+	uint32_t n = fx->n_lb_nodes[lb]++;
+	ck_assert_uint_lt(n, FX_MAX_RULES);
+	fx->lb_node_ports[lb][n] = i;
 	return i;
 }
 
@@ -669,6 +762,31 @@ static inline struct vl_tables *fx_done(struct fx *fx)
 				t->sgs[i].out_count = n;
 			}
 		}
+	}
+	uint32_t nl = 0, nn = 0, nt = 0;
+	for (uint16_t i = 0; i < t->n_lbs; i++)
+		nl += fx->n_lb_listeners[i], nn += fx->n_lb_nodes[i];
+	for (uint16_t i = 0; i < t->n_tgs; i++)
+		nt += fx->n_tg_targets[i];
+	t->listeners = calloc(nl ? nl : 1, sizeof(*t->listeners));
+	t->lb_nodes = calloc(nn ? nn : 1, sizeof(*t->lb_nodes));
+	t->targets = calloc(nt ? nt : 1, sizeof(*t->targets));
+	ck_assert(t->listeners && t->lb_nodes && t->targets);
+	for (uint16_t i = 0; i < t->n_lbs; i++) {
+		t->lbs[i].listener_first = t->n_listeners;
+		t->lbs[i].listener_count = fx->n_lb_listeners[i];
+		for (uint32_t k = 0; k < fx->n_lb_listeners[i]; k++)
+			t->listeners[t->n_listeners++] = fx->lb_listeners[i][k];
+		t->lbs[i].node_first = t->n_lb_nodes;
+		t->lbs[i].node_count = fx->n_lb_nodes[i];
+		for (uint32_t k = 0; k < fx->n_lb_nodes[i]; k++)
+			t->lb_nodes[t->n_lb_nodes++] = fx->lb_node_ports[i][k];
+	}
+	for (uint16_t i = 0; i < t->n_tgs; i++) {
+		t->tgs[i].target_first = t->n_targets;
+		t->tgs[i].target_count = fx->n_tg_targets[i];
+		for (uint32_t k = 0; k < fx->n_tg_targets[i]; k++)
+			t->targets[t->n_targets++] = fx->tg_targets[i][k];
 	}
 	ck_assert_int_eq(dp_tables_prepare(t), 0);
 	return t;
