@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# `vpclab apply` and open sessions, the stateless parts and traffic (AWS, reference 4.4):
+#   - 20 applies in a row of two files that differ in one unrelated rule, under a tracked and an
+#     untracked TCP echo stream and a fast ping: not one packet lost (no retransmission at either
+#     end, every echo answered, 0% ping loss), no tap or router drop;
+#   - a network ACL deny added in the server's subnet stops a tracked session at its very next
+#     packet (nacl_in drops); removed, the same session works again (its flow was kept);
+#   - a route blackholed, then removed, stops a tracked session from the internet at its next
+#     reply (blackhole, no_route drops); restored, the same session works again;
+#   - ICMP is always tracked: a running ping outlives the removal of its rule; a new ping is refused.
+TID=apnet; . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/sess_lib.sh"
+
+# The lab as the test edits it: each variable is one line (empty: it is gone).
+RIGW='          - { destination: 0.0.0.0/0, target: igw }'
+RBH=''
+ADENY=''
+RICMP='          - { protocol: icmp, cidr: 0.0.0.0/0 }'
+RX=''
+gen() {
+	cat >"$1" <<EOF
+name: $LAB
+vpcs:
+  - name: main
+    cidr: 10.62.0.0/16
+    internet_gateway: true
+    subnets:
+      - { name: srv, cidr: 10.62.1.0/24, network_acl: srv-acl }
+      - { name: cli, cidr: 10.62.2.0/24 }
+      - { name: pub, cidr: 10.62.3.0/24, route_table: pub }
+    route_tables:
+      - name: pub
+        routes:
+$RIGW
+$RBH
+    network_acls:
+      - name: srv-acl
+        inbound:
+$ADENY
+          - { rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0 }
+        outbound:
+          - { rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0 }
+    security_groups:
+      - name: web
+        inbound:
+          - { protocol: tcp, ports: 6000, cidr: 10.62.2.0/24 }
+          - { protocol: tcp, ports: 7777, cidr: 10.62.2.0/24 }
+          - { protocol: tcp, ports: 8443, cidr: 0.0.0.0/0 }
+$RICMP
+$RX
+        outbound:
+          - { protocol: all, cidr: 0.0.0.0/0 }
+      - name: edge
+        inbound:
+          - { protocol: tcp, ports: 7000, cidr: 198.51.100.0/24 }
+        outbound:
+          - { protocol: all, cidr: 0.0.0.0/0 }
+      - name: cli
+        outbound:
+          - { protocol: all, cidr: 0.0.0.0/0 }
+    instances:
+      - { name: web, subnet: srv, ip: 10.62.1.10, security_groups: [web] }
+      - { name: edge, subnet: pub, ip: 10.62.3.10, security_groups: [edge] }
+      - { name: c1, subnet: cli, ip: 10.62.2.10, security_groups: [cli] }
+      - { name: c2, subnet: cli, ip: 10.62.2.11, security_groups: [cli] }
+elastic_ips:
+  - { name: edge-eip, ip: 203.0.113.62, instance: edge }
+internet:
+  hosts:
+    - { name: ext, ip: 198.51.100.20 }
+EOF
+}
+gen "$T/lab.yaml"
+lab_up "$T/lab.yaml"
+WEB=10.62.1.10 EDGE=10.62.3.10 EDGE_EIP=203.0.113.62 C2=10.62.2.11
+
+echo_server web tcp:6000 tcp:7777 tcp:8443
+echo_server edge tcp:7000
+sess_open s6000 c1 tcp $WEB 6000 46000
+sess_open s7000 ext tcp $EDGE_EIP 7000 47000
+check "the internet session is tracked at edge" True "$(tracked edge 198.51.100.20:47000 $EDGE:7000)"
+
+# ---- case 11: applies in a loop under traffic lose nothing
+# the streams: c2 -> web:7777 (rule for the /24: tracked), c2 -> web:8443 (0.0.0.0/0: untracked);
+# the two files differ only in a rule of web's group that none of them uses
+gen "$T/a.yaml"
+RX='          - { protocol: tcp, ports: 9999, cidr: 192.0.2.0/24 }'; gen "$T/b.yaml"; RX=''
+for p in 7777 8443; do
+	on_bg c2 "$PY" "$SESS_PY" stream $WEB $p 4$p "$T/stop" 100000 60 >"$T/st.$p.out" 2>&1
+done
+wait_for "both streams to run" 10 lines_ge "$T/st.7777.out" 1 '^progress' &&
+	wait_for "both streams to run" 10 lines_ge "$T/st.8443.out" 1 '^progress'
+check "the 7777 stream is tracked at web" True "$(tracked web $C2:47777 $WEB:7777)"
+check "the 8443 stream is untracked at web" False "$(tracked web $C2:48443 $WEB:8443)"
+tapd() { status_get "$LAB" port.web.tap_dropped port.c2.tap_dropped port.web.drops port.c2.drops | tr '\n' ' '; }
+taps0=$(tapd)
+progress() { grep -c '^progress' "$T/st.$1.out"; }
+p0="$(progress 7777) $(progress 8443)"
+on_bg c2 ping -n -q -i 0.01 -c 500 -W 2 $WEB >"$T/ping.loop" 2>&1
+ping_pid=$!
+gen0=$(timeout 10 "$VPCLAB" apply "$T/a.yaml" --json 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["generation"])')
+fails=0 ends=0
+for i in $(seq 1 20); do
+	f=$T/b.yaml; [ $((i % 2)) -eq 0 ] && f=$T/a.yaml
+	if ! timeout 30 "$VPCLAB" apply "$f" --json >"$T/apply.json" 2>"$T/apply.err"; then
+		fails=$((fails + 1)); diag "apply $i: $(cat "$T/apply.err")"
+	fi
+	ends=$((ends + $(apply_get 'd["ended"]' | grep -E '^[0-9]+$' || echo 1000)))
+done
+check "20 applies under traffic succeed" 0 "$fails"
+check "they ended no flow" 0 "$ends"
+check "each published a new generation" $((gen0 + 20)) "$(apply_get 'd["generation"]')"
+ping_running=no; pid_alive "$ping_pid" && ping_running=yes
+p1="$(progress 7777) $(progress 8443)"
+touch "$T/stop"
+wait_for "the streams to report" 10 lines_ge "$T/st.7777.out" 1 '^done' &&
+	wait_for "the streams to report" 10 lines_ge "$T/st.8443.out" 1 '^done'
+for p in 7777 8443; do
+	d=$(grep '^done' "$T/st.$p.out")
+	check_match "stream to $p: every echo answered, no retransmission at either end" \
+		'^done sent=([0-9]+) answered=\1 retrans=0 peer_retrans=0$' "$d"
+	n=$(sed -n 's/^done sent=\([0-9]*\).*/\1/p' "$T/st.$p.out")
+	check_grew "stream to $p ran: more than 200 round trips" 200 "${n:-0}"
+done
+read -r a0 b0 <<<"$p0"; read -r a1 b1 <<<"$p1"
+check_grew "the 7777 stream went on while the applies ran (hundreds of round trips)" "$a0" "$a1"
+check_grew "the 8443 stream went on while the applies ran" "$b0" "$b1"
+wait_for "the ping to end" 15 pid_gone "$ping_pid"
+diag "the ping was still running after the 20 applies: $ping_running"
+check_match "ping -i 0.01 -c 500 across the applies: 0% loss" \
+	'500 packets transmitted, 500 received, 0% packet loss' "$(cat "$T/ping.loop")"
+check "tap drops (web, c2) and router drops of their frames did not grow" "$taps0" "$(tapd)"
+check_match "tap drop counters are read" '^[0-9]+ [0-9]+ 0 0 $' "$taps0"
+sess_lives "after the loop" s6000
+sess_lives "after the loop" s7000
+
+# ---- case 6: a network ACL deny in the server's subnet acts on the very next packet; removed,
+# the same (tracked) session works again
+ADENY='          - { rule: 50, action: deny, protocol: tcp, ports: 6000, cidr: 0.0.0.0/0 }'; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml"
+check "acl deny added: no flow ended" 0 "$(apply_get 'd["ended"]')"
+b=$(drops nacl_in)
+sess_dies "acl deny for tcp 6000 in srv" s6000
+check_grew "the packet is a nacl_in drop" "$b" "$(drops nacl_in)"
+check "the flow is still tracked at web" True "$(tracked web 10.62.2.10:46000 $WEB:6000)"
+ADENY=''; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml"
+# the line sent while denied is retransmitted; the next line waits behind it (TCP backoff)
+sess_lives "acl deny removed (after TCP's retransmission)" s6000 15
+sess_lives "acl deny removed, again at once" s6000
+
+# ---- case 7: routes act on the next packet: blackholed, removed, restored
+RBH='          - { destination: 198.51.100.0/24, target: blackhole }'; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml"
+b=$(drops blackhole)
+sess_dies "198.51.100.0/24 blackholed in pub" s7000
+check_grew "edge's echo is a blackhole drop" "$b" "$(drops blackhole)"
+RBH=''; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml"
+sess_lives "blackhole removed (after TCP's retransmission)" s7000 15
+sess_lives "blackhole removed, again at once" s7000
+RIGW='          - { destination: 192.0.2.0/24, target: igw }'; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml"
+check "pub's default route removed: no flow ended (routes are stateless)" 0 "$(apply_get 'd["ended"]')"
+b=$(drops no_route)
+sess_dies "pub's default route removed" s7000
+check_grew "edge's echo is a no_route drop" "$b" "$(drops no_route)"
+RIGW='          - { destination: 0.0.0.0/0, target: igw }'; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml"
+sess_lives "default route restored (after TCP's retransmission)" s7000 15
+sess_lives "default route restored, again at once" s7000
+
+# ---- case 8: ICMP is always tracked: a running ping outlives its rule; a new ping is refused
+on_bg c1 ping -n -i 0.2 -c 40 -W 2 $WEB >"$T/ping.icmp" 2>&1
+ping_pid=$!
+wait_for "the ping to be answered" 5 grep -q 'icmp_seq=3 ' "$T/ping.icmp"
+RICMP=''; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml"
+check "icmp rule removed: no flow ended" 0 "$(apply_get 'd["ended"]')"
+at=$(grep -c 'icmp_seq=' "$T/ping.icmp")
+b=$(drops sg_ingress)
+ping_blocked c1 web
+check_grew "the new ping is a sg_ingress drop" "$b" "$(drops sg_ingress)"
+wait_for "the running ping to end" 15 pid_gone "$ping_pid"
+check_match "the running ping lost nothing" '40 packets transmitted, 40 received, 0% packet loss' "$(cat "$T/ping.icmp")"
+check_grew "it was answered after the rule went" "$at" "$(grep -c 'icmp_seq=' "$T/ping.icmp")"
+sess_lives "at the end" s6000
