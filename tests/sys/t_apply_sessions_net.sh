@@ -7,7 +7,10 @@
 #     packet (nacl_in drops); removed, the same session works again (its flow was kept);
 #   - a route blackholed, then removed, stops a tracked session from the internet at its next
 #     reply (blackhole, no_route drops); restored, the same session works again;
-#   - ICMP is always tracked: a running ping outlives the removal of its rule; a new ping is refused.
+#   - ICMP is always tracked: a running ping outlives the removal of its rule; a new ping is refused;
+#   - an instance added answers at once; removed, its process, namespace and flows go (the count
+#     the dry run gave) and the other sessions live;
+#   - an elastic IP removed ends the flows through it (the count the dry run gave).
 TID=apnet; . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/sess_lib.sh"
 
 # The lab as the test edits it: each variable is one line (empty: it is gone).
@@ -16,6 +19,8 @@ RBH=''
 ADENY=''
 RICMP='          - { protocol: icmp, cidr: 0.0.0.0/0 }'
 RX=''
+C3=''
+EIP='  - { name: edge-eip, ip: 203.0.113.62, instance: edge }'
 gen() {
 	cat >"$1" <<EOF
 name: $LAB
@@ -62,8 +67,10 @@ $RX
       - { name: edge, subnet: pub, ip: 10.62.3.10, security_groups: [edge] }
       - { name: c1, subnet: cli, ip: 10.62.2.10, security_groups: [cli] }
       - { name: c2, subnet: cli, ip: 10.62.2.11, security_groups: [cli] }
+$C3
 elastic_ips:
-  - { name: edge-eip, ip: 203.0.113.62, instance: edge }
+$EIP
+  - { name: spare-eip, ip: 203.0.113.63 }
 internet:
   hosts:
     - { name: ext, ip: 198.51.100.20 }
@@ -184,3 +191,38 @@ wait_for "the running ping to end" 15 pid_gone "$ping_pid"
 check_match "the running ping lost nothing" '40 packets transmitted, 40 received, 0% packet loss' "$(cat "$T/ping.icmp")"
 check_grew "it was answered after the rule went" "$at" "$(grep -c 'icmp_seq=' "$T/ping.icmp")"
 sess_lives "at the end" s6000
+
+# ---- an instance added answers; removed, it leaves nothing and disturbs nothing else
+C3='      - { name: c3, subnet: cli, ip: 10.62.2.12, security_groups: [cli] }'; gen "$T/lab.yaml"
+out=$(timeout 30 "$VPCLAB" apply "$T/lab.yaml" 2>&1); rc=$?
+check_rc "apply: add instance c3" 0 "$rc" "$out"
+check_match "the plan adds c3" '^\+ instance c3 \(subnet cli, 10\.62\.2\.12\)$' "$out"
+sess_open s3 c3 tcp $WEB 7777 43777
+c3_pid=${BG_PIDS[-1]}
+sess_lives "c3 added" s6000
+c3_flows=$(status_get "$LAB" port.c3.connections)
+C3=''; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml" --dry-run
+check "removing c3 (dry run): ends c3's flows" "remove instance c3 $c3_flows" \
+	"$(apply_get '" ".join([d["changes"][0]["op"], d["changes"][0]["kind"], d["changes"][0]["name"], str(d["ends"])])')"
+apply_json "$T/lab.yaml"
+check "removing c3: ended c3's flows" "$c3_flows" "$(apply_get 'd["ended"]')"
+check_grew "(c3 had flows)" 0 "$c3_flows"
+check "c3's namespace is gone" no "$(ip netns list | awk '{print $1}' | grep -qx "$LAB-c3" && echo yes || echo no)"
+check "c3's session process is gone" yes "$(wait_for "c3's client to end" 3 pid_gone "$c3_pid" && echo yes || echo no)"
+check "c3's interface is gone from status" "missing:port.c3.ip" "$(status_get "$LAB" port.c3.ip)"
+sess_lives "c3 removed" s6000
+sess_lives "c3 removed" s7000
+
+# ---- an elastic IP removed: the flows through it end
+EIP=''; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml" --dry-run
+check "edge-eip removed (dry run): ends 1 flow" "1" "$(apply_get 'd["ends"]')"
+sess_lives "after the dry run" s7000
+apply_json "$T/lab.yaml"
+check "edge-eip removed: ended 1" 1 "$(apply_get 'd["ended"]')"
+check "edge's flow from the internet is gone" None "$(tracked edge 198.51.100.20:47000 $EDGE:7000)"
+b=$(drops igw_no_mapping)
+sess_dies "edge-eip removed" s7000
+check_grew "the packet to the old address is an igw_no_mapping drop" "$b" "$(drops igw_no_mapping)"
+sess_lives "edge-eip removed" s6000
