@@ -9,7 +9,9 @@
 #   - an untracked flow whose outbound-all rule goes becomes tracked and lives;
 #   - an instance moved to other groups keeps its tracked flows (new ones follow the new rules);
 #     its untracked flow lives while the new groups admit it, and is cut when they do not;
-#   - UDP: untracked cut, tracked kept.
+#   - UDP: untracked cut, tracked kept;
+#   - an untracked flow admitted by an outbound 0.0.0.0/0 rule (its instance open both ways) is cut
+#     at the sender when that rule goes.
 # Each "cut" or "refused" is also asserted with the router's counters and `vpclab flows`.
 TID=apses; . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/sess_lib.sh"
 
@@ -21,6 +23,7 @@ R53='          - { protocol: udp, ports: 53, cidr: 0.0.0.0/0 }'
 R5353='          - { protocol: udp, ports: 5353, cidr: 10.61.2.0/24 }'
 W2OUT='          - { protocol: all, cidr: 0.0.0.0/0 }'
 W3SG=sga
+OPOUT='          - { protocol: all, cidr: 0.0.0.0/0 }'
 gen() {
 	cat >"$1" <<EOF
 name: $LAB
@@ -63,6 +66,11 @@ $W2OUT
           - { protocol: tcp, ports: 22, cidr: 10.61.2.0/24 }
         outbound:
           - { protocol: all, cidr: 0.0.0.0/0 }
+      - name: opn
+        inbound:
+          - { protocol: all, cidr: 0.0.0.0/0 }
+        outbound:
+$OPOUT
       - name: cli
         outbound:
           - { protocol: all, cidr: 0.0.0.0/0 }
@@ -71,6 +79,7 @@ $W2OUT
       - { name: web2, subnet: srv, ip: 10.61.1.11, security_groups: [web2] }
       - { name: web3, subnet: srv, ip: 10.61.1.12, security_groups: [$W3SG] }
       - { name: c1, subnet: cli, ip: 10.61.2.10, security_groups: [cli] }
+      - { name: op, subnet: cli, ip: 10.61.2.20, security_groups: [opn] }
 EOF
 }
 gen "$T/lab.yaml"
@@ -89,7 +98,8 @@ sess_open u5353 c1 udp $WEB 5353 45353
 sess_open s8080 c1 tcp $WEB2 8080 48080
 sess_open s5000 c1 tcp $WEB3 5000 45000
 sess_open s5080 c1 tcp $WEB3 5080 45080
-ALL="s22 s2222 s80 s8443 u53 u5353 s8080 s5000 s5080"
+sess_open sop op tcp $WEB 8443 41443
+ALL="s22 s2222 s80 s8443 u53 u5353 s8080 s5000 s5080 sop"
 
 # What the router thinks of each at the server's interface (AWS's example, reference 4.4).
 tr_of() { tracked "$1" "$C1:$2" "$3"; }
@@ -103,6 +113,8 @@ check "tcp 8080 at web2 from 0.0.0.0/0, outbound all: untracked" False "$(tr_of 
 check "tcp 5000 at web3 from the /24: tracked" True "$(tr_of web3 45000 $WEB3:5000)"
 check "tcp 5080 at web3 from 0.0.0.0/0: untracked" False "$(tr_of web3 45080 $WEB3:5080)"
 check "c1's own end of the HTTP flow is tracked (its inbound is not open)" True "$(tr_of c1 41080 $WEB:80)"
+check "op's own end of its flow (outbound 0.0.0.0/0, inbound all open): untracked" False \
+	"$(tracked op 10.61.2.20:41443 $WEB:8443)"
 
 # sg_in: the router's sg_ingress drops; port_drops NAME: those of the frames NAME sent
 sg_in() { status_get "$LAB" drops.sg_ingress | tr -d '\n'; }
@@ -216,6 +228,17 @@ check_grew "the cut datagram is a sg_ingress drop" "$b" "$(sg_in)"
 sess_lives "udp 5353 rule removed" u5353
 refused "udp 5353 rule removed" udp $WEB 5353
 refused "udp 53 rule removed" udp $WEB 53
+
+# ---- egress: op's untracked flow, its outbound rule narrowed to tcp 443: cut at op
+OPOUT='          - { protocol: tcp, ports: 443, cidr: 0.0.0.0/0 }'; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml"
+check "op's outbound all -> tcp 443: ended 1" 1 "$(apply_get 'd["ended"]')"
+check "op's end of the flow is gone" None "$(tracked op 10.61.2.20:41443 $WEB:8443)"
+check "web's end of it stays (web's rules did not change)" False "$(tracked web 10.61.2.20:41443 $WEB:8443)"
+b=$(drops sg_egress)
+sess_dies "op's outbound all removed" sop
+check_grew "op's packet is a sg_egress drop" "$b" "$(drops sg_egress)"
+sess_abort sop
 
 # ---- at the end: every session that should live still does
 for s in s22 s2222 s8443 u5353 s8080 s5000; do sess_lives "at the end" "$s"; done
