@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `vpclab apply` and open sessions, the stateless parts and traffic (AWS, reference 4.4):
-#   - 20 applies in a row of two files that differ in one unrelated rule, under a tracked and an
-#     untracked TCP echo stream and a fast ping: not one packet lost (no retransmission at either
-#     end, every echo answered, 0% ping loss), no tap or router drop;
+#   - 20 applies in a row of two files that differ in one unrelated rule (then in an instance
+#     added and removed), under a tracked and an untracked TCP echo stream and a fast ping: not
+#     one packet lost (no retransmission at either end, every echo answered, 0% ping loss), no tap
+#     or router drop;
 #   - a network ACL deny added in the server's subnet stops a tracked session at its very next
 #     packet (nacl_in drops); removed, the same session works again (its flow was kept);
 #   - a route blackholed, then removed, stops a tracked session from the internet at its next
@@ -87,58 +88,65 @@ sess_open s7000 ext tcp $EDGE_EIP 7000 47000
 check "the internet session is tracked at edge" True "$(tracked edge 198.51.100.20:47000 $EDGE:7000)"
 
 # ---- case 11: applies in a loop under traffic lose nothing
-# the streams: c2 -> web:7777 (rule for the /24: tracked), c2 -> web:8443 (0.0.0.0/0: untracked);
-# the two files differ only in a rule of web's group that none of them uses
-gen "$T/a.yaml"
-RX='          - { protocol: tcp, ports: 9999, cidr: 192.0.2.0/24 }'; gen "$T/b.yaml"; RX=''
-for p in 7777 8443; do
-	on_bg c2 "$PY" "$SESS_PY" stream $WEB $p 4$p "$T/stop" 100000 60 >"$T/st.$p.out" 2>&1
-done
-wait_for "both streams to run" 10 lines_ge "$T/st.7777.out" 1 '^progress' &&
-	wait_for "both streams to run" 10 lines_ge "$T/st.8443.out" 1 '^progress'
-check "the 7777 stream is tracked at web" True "$(tracked web $C2:47777 $WEB:7777)"
-check "the 8443 stream is untracked at web" False "$(tracked web $C2:48443 $WEB:8443)"
+# apply_loop WHAT B.yaml SP: while two streams run from c2 (SP7777 -> web:7777, a rule for the /24:
+# tracked; SP8443 -> web:8443, 0.0.0.0/0: untracked) and a fast ping, 20 applies alternate
+# B.yaml and the running file, which differ only in WHAT
 tapd() { status_get "$LAB" port.web.tap_dropped port.c2.tap_dropped port.web.drops port.c2.drops | tr '\n' ' '; }
-taps0=$(tapd)
 progress() { grep -c '^progress' "$T/st.$1.out"; }
-p0="$(progress 7777) $(progress 8443)"
-on_bg c2 ping -n -q -i 0.01 -c 500 -W 2 $WEB >"$T/ping.loop" 2>&1
-ping_pid=$!
-gen0=$(timeout 10 "$VPCLAB" apply "$T/a.yaml" --json 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["generation"])')
-fails=0 ends=0
-for i in $(seq 1 20); do
-	f=$T/b.yaml; [ $((i % 2)) -eq 0 ] && f=$T/a.yaml
-	if ! timeout 30 "$VPCLAB" apply "$f" --json >"$T/apply.json" 2>"$T/apply.err"; then
-		fails=$((fails + 1)); diag "apply $i: $(cat "$T/apply.err")"
-	fi
-	ends=$((ends + $(apply_get 'd["ended"]' | grep -E '^[0-9]+$' || echo 1000)))
-done
-check "20 applies under traffic succeed" 0 "$fails"
-check "they ended no flow" 0 "$ends"
-check "each published a new generation" $((gen0 + 20)) "$(apply_get 'd["generation"]')"
-ping_running=no; pid_alive "$ping_pid" && ping_running=yes
-p1="$(progress 7777) $(progress 8443)"
-touch "$T/stop"
-wait_for "the streams to report" 10 lines_ge "$T/st.7777.out" 1 '^done' &&
-	wait_for "the streams to report" 10 lines_ge "$T/st.8443.out" 1 '^done'
-for p in 7777 8443; do
-	d=$(grep '^done' "$T/st.$p.out")
-	check_match "stream to $p: every echo answered, no retransmission at either end" \
-		'^done sent=([0-9]+) answered=\1 retrans=0 peer_retrans=0$' "$d"
-	n=$(sed -n 's/^done sent=\([0-9]*\).*/\1/p' "$T/st.$p.out")
-	check_grew "stream to $p ran: more than 200 round trips" 200 "${n:-0}"
-done
-read -r a0 b0 <<<"$p0"; read -r a1 b1 <<<"$p1"
-check_grew "the 7777 stream went on while the applies ran (hundreds of round trips)" "$a0" "$a1"
-check_grew "the 8443 stream went on while the applies ran" "$b0" "$b1"
-wait_for "the ping to end" 15 pid_gone "$ping_pid"
-diag "the ping was still running after the 20 applies: $ping_running"
-check_match "ping -i 0.01 -c 500 across the applies: 0% loss" \
-	'500 packets transmitted, 500 received, 0% packet loss' "$(cat "$T/ping.loop")"
-check "tap drops (web, c2) and router drops of their frames did not grow" "$taps0" "$(tapd)"
-check_match "tap drop counters are read" '^[0-9]+ [0-9]+ 0 0 $' "$taps0"
-sess_lives "after the loop" s6000
-sess_lives "after the loop" s7000
+apply_loop() {
+	local what=$1 bfile=$2 sp=$3 p taps0 p0 p1 a0 b0 a1 b1 gen0 fails=0 ends=0 i f d n ping_pid running=no
+	gen "$T/a.yaml"
+	rm -f "$T/stop"
+	for p in 7777 8443; do
+		on_bg c2 "$PY" "$SESS_PY" stream $WEB $p "$sp$p" "$T/stop" 100000 60 >"$T/st.$p.out" 2>&1
+	done
+	wait_for "both streams to run" 10 lines_ge "$T/st.7777.out" 1 '^progress' &&
+		wait_for "both streams to run" 10 lines_ge "$T/st.8443.out" 1 '^progress'
+	check "$what: the 7777 stream is tracked at web" True "$(tracked web "$C2:${sp}7777" $WEB:7777)"
+	check "$what: the 8443 stream is untracked at web" False "$(tracked web "$C2:${sp}8443" $WEB:8443)"
+	taps0=$(tapd)
+	p0="$(progress 7777) $(progress 8443)"
+	on_bg c2 ping -n -q -i 0.01 -c 500 -W 2 $WEB >"$T/ping.loop" 2>&1
+	ping_pid=$!
+	gen0=$(timeout 10 "$VPCLAB" apply "$T/a.yaml" --json 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["generation"])')
+	for i in $(seq 1 20); do
+		f=$bfile; [ $((i % 2)) -eq 0 ] && f=$T/a.yaml
+		if ! timeout 30 "$VPCLAB" apply "$f" --json >"$T/apply.json" 2>"$T/apply.err"; then
+			fails=$((fails + 1)); diag "apply $i: $(cat "$T/apply.err")"
+		fi
+		ends=$((ends + $(apply_get 'd["ended"]' | grep -E '^[0-9]+$' || echo 1000)))
+	done
+	check "$what: 20 applies under traffic succeed" 0 "$fails"
+	check "$what: they ended no flow" 0 "$ends"
+	check "$what: each published a new generation" $((gen0 + 20)) "$(apply_get 'd["generation"]')"
+	pid_alive "$ping_pid" && running=yes
+	p1="$(progress 7777) $(progress 8443)"
+	touch "$T/stop"
+	wait_for "the streams to report" 10 lines_ge "$T/st.7777.out" 1 '^done' &&
+		wait_for "the streams to report" 10 lines_ge "$T/st.8443.out" 1 '^done'
+	for p in 7777 8443; do
+		d=$(grep '^done' "$T/st.$p.out")
+		check_match "$what: stream to $p: every echo answered, no retransmission at either end" \
+			'^done sent=([0-9]+) answered=\1 retrans=0 peer_retrans=0$' "$d"
+		n=$(sed -n 's/^done sent=\([0-9]*\).*/\1/p' "$T/st.$p.out")
+		check_grew "$what: stream to $p ran: more than 200 round trips" 200 "${n:-0}"
+	done
+	read -r a0 b0 <<<"$p0"; read -r a1 b1 <<<"$p1"
+	check_grew "$what: the 7777 stream went on while the applies ran (hundreds of round trips)" "$a0" "$a1"
+	check_grew "$what: the 8443 stream went on while the applies ran" "$b0" "$b1"
+	wait_for "the ping to end" 15 pid_gone "$ping_pid"
+	diag "the ping was still running after the 20 applies: $running"
+	check_match "$what: ping -i 0.01 -c 500 across the applies: 0% loss" \
+		'500 packets transmitted, 500 received, 0% packet loss' "$(cat "$T/ping.loop")"
+	check "$what: tap drops (web, c2) and router drops of their frames did not grow" "$taps0" "$(tapd)"
+	check_match "$what: tap drop counters are read" '^[0-9]+ [0-9]+ 0 0 $' "$taps0"
+	sess_lives "$what: after the loop" s6000
+	sess_lives "$what: after the loop" s7000
+}
+RX='          - { protocol: tcp, ports: 9999, cidr: 192.0.2.0/24 }'; gen "$T/b.yaml"; RX=''
+apply_loop "an unrelated rule of web's group" "$T/b.yaml" 4
+C3='      - { name: c3, subnet: cli, ip: 10.62.2.12, security_groups: [cli] }'; gen "$T/c.yaml"; C3=''
+apply_loop "an instance added and removed" "$T/c.yaml" 5
 
 # ---- case 6: a network ACL deny in the server's subnet acts on the very next packet; removed,
 # the same (tracked) session works again
