@@ -142,6 +142,25 @@ check "identical file --json: no changes, 0 ended" "0 0 True" \
 	"$(apply_get 'd["changes"].__len__(), d["ended"], d["applied"]')"
 for s in $ALL; do sess_lives "identical apply" "$s"; done
 
+# ---- a bad file, and a change AWS refuses (DependencyViolation): FILE:LINE:COL, exit 1, nothing
+# changes (every session lives, every flow is still there)
+flows_before=$(flows_q 'sorted((i["name"], f["from"], f["to"]) for i in d["interfaces"] for f in i["flows"])')
+sed 's/^      - { name: srv, cidr: 10.61.1.0\/24 }$/      - { name: srv, cidr: 10.61.1.0\/24, colour: red }/' "$T/lab.yaml" >"$T/bad.yaml"
+sed -i 's/^\(          - { protocol: tcp, ports: 80, cidr: 0.0.0.0\/0 }\)$/#\1/' "$T/bad.yaml"
+out=$(timeout 30 "$VPCLAB" apply "$T/bad.yaml" 2>&1); rc=$?
+check_rc "apply of a bad file (and a rule removed)" 1 "$rc" "$out"
+check_match "the error is FILE:LINE:COL" "^$T/bad.yaml:6:42: error: unknown key 'colour'" "$out"
+check_match "it says nothing was changed" "nothing was changed" "$out"
+sed 's/^      - { name: srv, cidr: 10.61.1.0\/24 }$/      - { name: srv, cidr: 10.61.1.0\/25 }/' "$T/lab.yaml" >"$T/dep.yaml"
+sed -i 's/^\(          - { protocol: tcp, ports: 80, cidr: 0.0.0.0\/0 }\)$/#\1/' "$T/dep.yaml"
+out=$(timeout 30 "$VPCLAB" apply "$T/dep.yaml" 2>&1); rc=$?
+check_rc "apply of a subnet cidr change with instances in it (and a rule removed)" 1 "$rc" "$out"
+check_match "the error names the cidr's place and AWS's DependencyViolation" \
+	"^$T/dep.yaml:6:28: error: subnet .srv. cannot change its cidr.*DependencyViolation" "$out"
+for s in $ALL; do sess_lives "refused applies" "$s"; done
+check "refused applies: the same flows" "$flows_before" \
+	"$(flows_q 'sorted((i["name"], f["from"], f["to"]) for i in d["interfaces"] for f in i["flows"])')"
+
 # ---- case 1: SSH-like tracked flow, its rule removed: it lives, new ones are refused
 R22=''; gen "$T/lab.yaml"
 out=$(timeout 30 "$VPCLAB" apply "$T/lab.yaml" 2>&1); rc=$?
