@@ -6,7 +6,8 @@
 #     or router drop;
 #   - a network ACL deny added in the server's subnet stops a tracked session at its very next
 #     packet (nacl_in drops); removed, the same session works again (its flow was kept);
-#   - a route blackholed, then removed, stops a tracked session from the internet at its next
+#     the same with the subnet moved to an ACL that denies all inbound, and back;
+#   - a route blackholed, then removed (then the subnet moved to a table without it), stops a tracked session from the internet at its next
 #     reply (blackhole, no_route drops); restored, the same session works again;
 #   - ICMP is always tracked: a running ping outlives the removal of its rule; a new ping is refused;
 #   - an instance added answers at once; removed, its process, namespace and flows go (the count
@@ -21,6 +22,8 @@ ADENY=''
 RICMP='          - { protocol: icmp, cidr: 0.0.0.0/0 }'
 RX=''
 C3=''
+SRVACL=srv-acl
+PUBRT=pub
 EIP='  - { name: edge-eip, ip: 203.0.113.62, instance: edge }'
 gen() {
 	cat >"$1" <<EOF
@@ -30,19 +33,27 @@ vpcs:
     cidr: 10.62.0.0/16
     internet_gateway: true
     subnets:
-      - { name: srv, cidr: 10.62.1.0/24, network_acl: srv-acl }
+      - { name: srv, cidr: 10.62.1.0/24, network_acl: $SRVACL }
       - { name: cli, cidr: 10.62.2.0/24 }
-      - { name: pub, cidr: 10.62.3.0/24, route_table: pub }
+      - { name: pub, cidr: 10.62.3.0/24, route_table: $PUBRT }
     route_tables:
       - name: pub
         routes:
 $RIGW
 $RBH
+      - name: pub2
+        routes:
+          - { destination: 192.0.2.0/24, target: igw }
     network_acls:
       - name: srv-acl
         inbound:
 $ADENY
           - { rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0 }
+        outbound:
+          - { rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0 }
+      - name: shut
+        inbound:
+          - { rule: 100, action: deny, protocol: all, cidr: 0.0.0.0/0 }
         outbound:
           - { rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0 }
     security_groups:
@@ -163,6 +174,19 @@ apply_json "$T/lab.yaml"
 sess_lives "acl deny removed (after TCP's retransmission)" s6000 15
 sess_lives "acl deny removed, again at once" s6000
 
+# the subnet moved to another ACL that denies everything inbound, and back
+SRVACL=shut; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml"
+check "srv's ACL srv-acl -> shut: the plan says so, no flow ended" "subnet srv 0" \
+	"$(apply_get '" ".join([d["changes"][0]["kind"], d["changes"][0]["name"], str(d["ended"])])')"
+b=$(drops nacl_in)
+sess_dies "srv moved to ACL shut" s6000
+check_grew "the packet is a nacl_in drop" "$b" "$(drops nacl_in)"
+SRVACL=srv-acl; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml"
+sess_lives "srv back to srv-acl (after TCP's retransmission)" s6000 15
+sess_lives "srv back to srv-acl, again at once" s6000
+
 # ---- case 7: routes act on the next packet: blackholed, removed, restored
 RBH='          - { destination: 198.51.100.0/24, target: blackhole }'; gen "$T/lab.yaml"
 apply_json "$T/lab.yaml"
@@ -183,6 +207,17 @@ RIGW='          - { destination: 0.0.0.0/0, target: igw }'; gen "$T/lab.yaml"
 apply_json "$T/lab.yaml"
 sess_lives "default route restored (after TCP's retransmission)" s7000 15
 sess_lives "default route restored, again at once" s7000
+
+PUBRT=pub2; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml"
+check "pub's route table pub -> pub2 (no default route): no flow ended" 0 "$(apply_get 'd["ended"]')"
+b=$(drops no_route)
+sess_dies "pub moved to route table pub2" s7000
+check_grew "edge's echo is a no_route drop" "$b" "$(drops no_route)"
+PUBRT=pub; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml"
+sess_lives "pub back to route table pub (after TCP's retransmission)" s7000 15
+sess_lives "pub back to route table pub, again at once" s7000
 
 # ---- case 8: ICMP is always tracked: a running ping outlives its rule; a new ping is refused
 on_bg c1 ping -n -i 0.2 -c 40 -W 2 $WEB >"$T/ping.icmp" 2>&1
