@@ -23,6 +23,7 @@ R53='          - { protocol: udp, ports: 53, cidr: 0.0.0.0/0 }'
 R5353='          - { protocol: udp, ports: 5353, cidr: 10.61.2.0/24 }'
 W2OUT='          - { protocol: all, cidr: 0.0.0.0/0 }'
 W3SG=sga
+W3IP=10.61.1.12
 OPOUT='          - { protocol: all, cidr: 0.0.0.0/0 }'
 gen() {
 	cat >"$1" <<EOF
@@ -77,7 +78,7 @@ $OPOUT
     instances:
       - { name: web, subnet: srv, ip: 10.61.1.10, security_groups: [web] }
       - { name: web2, subnet: srv, ip: 10.61.1.11, security_groups: [web2] }
-      - { name: web3, subnet: srv, ip: 10.61.1.12, security_groups: [$W3SG] }
+      - { name: web3, subnet: srv, ip: $W3IP, security_groups: [$W3SG] }
       - { name: c1, subnet: cli, ip: 10.61.2.10, security_groups: [cli] }
       - { name: op, subnet: cli, ip: 10.61.2.20, security_groups: [opn] }
 EOF
@@ -259,5 +260,26 @@ sess_dies "op's outbound all removed" sop
 check_grew "op's packet is a sg_egress drop" "$b" "$(drops sg_egress)"
 sess_abort sop
 
+# ---- web3's IP changed: a remove and an add; its session (and server) go, nothing else
+w3_pid=$(ip netns pids "$LAB-web3" | head -n 1)
+W3IP=10.61.1.13; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml" --dry-run
+dry=$(apply_get 'd["ends"]')
+check "web3 10.61.1.12 -> .13 (dry run): removed and added, ending its flows" "remove add" \
+	"$(apply_get '" ".join(c["op"] for c in d["changes"] if c["name"] == "web3")')"
+check_grew "(web3 has flows to end)" 0 "$dry"
+apply_json "$T/lab.yaml"
+check "web3 re-made: ended what the dry run said" "$dry" "$(apply_get 'd["ended"]')"
+check "web3's old processes are gone (its echo server)" yes \
+	"$(wait_for "web3's echo server to end" 3 pid_gone "$w3_pid" && echo yes || echo no)"
+check "web3 has its new address" 10.61.1.13 "$(ip_of web3)"
+sess_dies "web3 re-made at another address" s5000
+sess_abort s5000
+echo_server web3 tcp:5000
+b=$(sg_in)
+check "a new connection to web3's new address is refused by sgc" "fail: no echo" \
+	"$(probe c1 tcp 10.61.1.13 5000 | sed 's/fail: timed out/fail: no echo/')"
+check_grew "as a sg_ingress drop" "$b" "$(sg_in)"
+
 # ---- at the end: every session that should live still does
-for s in s22 s2222 s8443 u5353 s8080 s5000; do sess_lives "at the end" "$s"; done
+for s in s22 s2222 s8443 u5353 s8080; do sess_lives "at the end" "$s"; done
