@@ -14,6 +14,7 @@ cat >"$SESS_PY" <<'PYEOF'
 #   stream IP PORT SPORT STOP MAX SECS  TCP round trips until the file STOP exists (at most MAX
 #                                     of them, SECS seconds): prints the counts and both ends'
 #                                     retransmissions (a lost segment is always retransmitted)
+#                                     and the slowest round trip
 import os, select, socket, struct, sys, threading, time
 
 def out(*a):
@@ -138,10 +139,13 @@ def stream(ip, port, sport, stop, most, secs):
     out("connected")
     end = time.monotonic() + float(secs)
     sent = answered = 0
+    slowest = 0.0
     while sent < int(most) and time.monotonic() < end and not os.path.exists(stop):
         sent += 1
+        t0 = time.monotonic()
         if sess.roundtrip(b"r%d" % sent, 2):
             answered += 1
+        slowest = max(slowest, time.monotonic() - t0)
         if sent % 100 == 0:
             out("progress %d" % sent)
         time.sleep(0.001)
@@ -151,7 +155,8 @@ def stream(ip, port, sport, stop, most, secs):
         if line.startswith(b"retrans "):
             peer = line.split()[1].decode()
             break
-    out("done sent=%d answered=%d retrans=%d peer_retrans=%s" % (sent, answered, retrans(sess.s), peer))
+    out("done sent=%d answered=%d retrans=%d peer_retrans=%s slowest_ms=%d"
+        % (sent, answered, retrans(sess.s), peer, slowest * 1000))
 
 mode = sys.argv[1]
 if mode == "server":

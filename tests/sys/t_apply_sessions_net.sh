@@ -138,7 +138,8 @@ apply_loop() {
 	for p in 7777 8443; do
 		d=$(grep '^done' "$T/st.$p.out")
 		check_match "$what: stream to $p: every echo answered, no retransmission at either end" \
-			'^done sent=([0-9]+) answered=\1 retrans=0 peer_retrans=0$' "$d"
+			'^done sent=([0-9]+) answered=\1 retrans=0 peer_retrans=0 ' "$d"
+		diag "$what: stream to $p: $d"
 		n=$(sed -n 's/^done sent=\([0-9]*\).*/\1/p' "$T/st.$p.out")
 		check_grew "$what: stream to $p ran: more than 200 round trips" 200 "${n:-0}"
 	done
