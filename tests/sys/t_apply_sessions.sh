@@ -6,6 +6,8 @@
 #     new connections are refused;
 #   - an untracked flow (rule for 0.0.0.0/0, outbound all) is cut at once when its rule goes (a dry
 #     run first counts it and changes nothing); another untracked flow the rules still admit lives;
+#   - an untracked flow whose 0.0.0.0/0 rule is narrowed lives (now tracked) when the new rule
+#     still admits it, and is cut when it does not;
 #   - an untracked flow whose outbound-all rule goes becomes tracked and lives;
 #   - an instance moved to other groups keeps its tracked flows (new ones follow the new rules);
 #     its untracked flow lives while the new groups admit it, and is cut when they do not;
@@ -20,6 +22,7 @@ R22='          - { protocol: tcp, ports: 22, cidr: 10.61.2.0/24 }'
 R2222='          - { protocol: tcp, ports: 2222, cidr: 10.61.2.10/32 }'
 R80='          - { protocol: tcp, ports: 80, cidr: 0.0.0.0/0 }'
 R53='          - { protocol: udp, ports: 53, cidr: 0.0.0.0/0 }'
+R8000='          - { protocol: tcp, ports: 8000-8001, cidr: 0.0.0.0/0 }'
 R5353='          - { protocol: udp, ports: 5353, cidr: 10.61.2.0/24 }'
 W2OUT='          - { protocol: all, cidr: 0.0.0.0/0 }'
 W3SG=sga
@@ -41,6 +44,7 @@ $R22
 $R2222
 $R80
           - { protocol: tcp, ports: 8443, cidr: 0.0.0.0/0 }
+$R8000
 $R53
 $R5353
         outbound:
@@ -87,7 +91,7 @@ gen "$T/lab.yaml"
 lab_up "$T/lab.yaml"
 WEB=10.61.1.10 WEB2=10.61.1.11 WEB3=10.61.1.12 C1=10.61.2.10
 
-echo_server web tcp:22 tcp:2222 tcp:80 tcp:8443 udp:53 udp:5353
+echo_server web tcp:22 tcp:2222 tcp:80 tcp:8443 tcp:8000 tcp:8001 udp:53 udp:5353
 echo_server web2 tcp:8080
 echo_server web3 tcp:5000 tcp:5080
 sess_open s22 c1 tcp $WEB 22 41022
@@ -100,7 +104,9 @@ sess_open s8080 c1 tcp $WEB2 8080 48080
 sess_open s5000 c1 tcp $WEB3 5000 45000
 sess_open s5080 c1 tcp $WEB3 5080 45080
 sess_open sop op tcp $WEB 8443 41443
-ALL="s22 s2222 s80 s8443 u53 u5353 s8080 s5000 s5080 sop"
+sess_open s8000 c1 tcp $WEB 8000 48000
+sess_open s8001 c1 tcp $WEB 8001 48001
+ALL="s22 s2222 s80 s8443 u53 u5353 s8080 s5000 s5080 sop s8000 s8001"
 
 # What the router thinks of each at the server's interface (AWS's example, reference 4.4).
 tr_of() { tracked "$1" "$C1:$2" "$3"; }
@@ -203,6 +209,21 @@ check "the 8443 flow is still untracked" False "$(tr_of web 48443 $WEB:8443)"
 refused "tcp 80 rule removed" tcp $WEB 80
 admitted "tcp 80 rule removed" tcp $WEB 8443
 
+# ---- an untracked flow's 0.0.0.0/0 rule narrowed: to c1's /24 (8000) it lives, now tracked;
+# to another network (8001) it is cut
+check "8000 and 8001 are untracked before" "False False" "$(tr_of web 48000 $WEB:8000) $(tr_of web 48001 $WEB:8001)"
+R8000='          - { protocol: tcp, ports: 8000, cidr: 10.61.2.0/24 }
+          - { protocol: tcp, ports: 8001, cidr: 10.99.0.0/16 }'; gen "$T/lab.yaml"
+apply_json "$T/lab.yaml" --dry-run
+dry=$(apply_get 'd["ends"]')
+apply_json "$T/lab.yaml"
+check "narrowed: ended 1, as the dry run said" "1 1" "$dry $(apply_get 'd["ended"]')"
+check "8000 narrowed to c1's /24: its flow is kept, now tracked" True "$(tr_of web 48000 $WEB:8000)"
+sess_lives "8000 narrowed to c1's /24" s8000
+check "8001 narrowed to 10.99.0.0/16: its flow is gone" None "$(tr_of web 48001 $WEB:8001)"
+sess_dies "8001 narrowed to 10.99.0.0/16" s8001
+sess_abort s8001
+
 # ---- case 4: untracked flow whose outbound-all rule goes: kept, and now tracked
 W2OUT='          - { protocol: tcp, ports: 443, cidr: 0.0.0.0/0 }'; gen "$T/lab.yaml"
 apply_json "$T/lab.yaml"
@@ -282,4 +303,4 @@ check "a new connection to web3's new address is refused by sgc" "fail: no echo"
 check_grew "as a sg_ingress drop" "$b" "$(sg_in)"
 
 # ---- at the end: every session that should live still does
-for s in s22 s2222 s8443 u5353 s8080; do sess_lives "at the end" "$s"; done
+for s in s22 s2222 s8443 u5353 s8080 s8000; do sess_lives "at the end" "$s"; done
