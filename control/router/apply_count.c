@@ -167,15 +167,6 @@ struct per_port {
 	uint8_t *claimed;        /* the port's cut flows are already on a line: each counts once */
 };
 
-/* A port's count, now on a line: the same flows are named by several lines (an elastic IP
- * removed is also its instance's public_ip change) and must be counted once. */
-static uint32_t take(uint32_t *n)
-{
-	uint32_t v = *n;
-	*n = 0;
-	return v;
-}
-
 static uint32_t line_count(struct per_port *pp, const struct dp_state *s,
 			   const struct vl_tables *old, const struct vl_tables *nt,
 			   const struct lab_change *c)
@@ -191,7 +182,7 @@ static uint32_t line_count(struct per_port *pp, const struct dp_state *s,
 			return pp->cut[p];
 		}
 		if (!strncmp(c->detail, "public_ip", 9))
-			return take(&pp->pub[p]);
+			return pp->pub[p];
 		return 0;
 	}
 	if (!strcmp(c->kind, "nat_gateway") && c->op == LAB_REMOVE) {
@@ -215,13 +206,13 @@ static uint32_t line_count(struct per_port *pp, const struct dp_state *s,
 	if (!strcmp(c->kind, "elastic_ip")) {
 		for (uint16_t e = 0; e < old->n_eips; e++)
 			if (!strcmp(old->eips[e].name, c->name) && old->eips[e].port != VL_NONE)
-				n += take(&pp->pub[old->eips[e].port]);
+				n += pp->pub[old->eips[e].port];
 		return n;
 	}
 	if (!strcmp(c->kind, "internet_gateway")) {
 		for (uint16_t i = 0; i < old->n_ports; i++)
 			if (old->ports[i].vpc < old->n_vpcs && !strcmp(old->vpcs[old->ports[i].vpc].name, c->name))
-				n += take(&pp->pub[i]);
+				n += pp->pub[i];
 		return n;
 	}
 	return 0;
