@@ -417,6 +417,9 @@ static int grow_router(struct router *r, uint16_t n)
 	r->tap_nl = nl;
 	r->flowlog_files = files;
 	r->flowlog_sizes = sizes;
+	/* The loop reads the array it was given (publish unwatches removed ports through it): never
+	 * the freed one. Its length stays the running tables' until start_ports. */
+	loop_set_taps(r->loop, r->taps, have);
 	return 0;
 }
 
