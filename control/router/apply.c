@@ -6,9 +6,8 @@
  *   2. the loop, between two packets, counts the flows the plan ends, makes room, publishes the
  *      tables (publish.h), retires what went away and cuts the untracked flows the new rules no
  *      longer admit;
- *   3. the worker again: the kept copy becomes the applied file, the removed instances'
- *      processes and namespaces go, and the added ones whose name a removed one held are made;
- *      then the loop answers the client. */
+ *   3. the worker again: the removed instances' processes and namespaces go, and the added ones
+ *      whose name a removed one held are made; then the loop answers the client. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -58,7 +57,7 @@ struct apply {
 	int rc;
 	char *err;               /* what went wrong, in words (a diagnostic list may be long) */
 	struct timespec t0;      /* the loop took the worker's plan: from here it reads no packet */
-	double router_ms;        /* from t0 until the loop hands step 3 to the worker */
+	double router_ms;        /* from t0 to the end of the publication */
 	struct dp_retired retired;
 	uint32_t cut;            /* untracked flows the new rules no longer admit */
 	uint32_t public_ended;   /* flows that went out by a public address that changed */
@@ -256,23 +255,9 @@ static void plan(struct apply *a)
 		make_ports(a, a->made, a->n_made);
 }
 
-/* What runs is now the staged file: `status` and the next apply compare with it. Files, so
- * step 3 does it off the loop (half a millisecond in /run); no other apply starts before this
- * one answers. */
-static void keep_applied(struct apply *a)
-{
-	char kept[256];
-	const char *lab = tabs(a)->lab;
-	if (state_path(kept, sizeof(kept), lab, STATE_KEPT_FILE) == 0 && rename(a->staged, kept) < 0)
-		fprintf(stderr, "vpclab: apply: %s: %s\n", kept, strerror(errno));
-	if (a->source[0])
-		state_write_source(lab, a->source);
-}
-
 /* Step 3, on the worker. */
 static void retire(struct apply *a)
 {
-	keep_applied(a);
 	const char **names = calloc(a->n_gone ? a->n_gone : 1, sizeof(*names));
 	for (size_t i = 0; names && i < a->n_gone; i++)
 		names[i] = a->gone[i];
@@ -455,17 +440,12 @@ static void start_ports(struct apply *a, const uint16_t *which, size_t n)
 	free(specs);
 }
 
-static double ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-/* Step 2, on the loop, after counting and reserving (apply_ready). */
+/* Step 2, on the loop, after counting and reserving (apply_ready): no packet is read from
+ * a->t0 to the end of the function, which is the router time the answer gives. */
 static void publish(struct apply *a)
 {
 	struct router *r = a->r;
+	struct timespec t1;
 	struct vl_tables *old = r->t, *nt = a->nt;
 	for (uint16_t i = 0; i < old->n_ports; i++)
 		if (dp_port_removed(old, nt, i))
@@ -477,6 +457,14 @@ static void publish(struct apply *a)
 	a->nt = NULL; /* the router's now; the old ones go */
 	vl_tables_free(old);
 	start_ports(a, a->made, a->n_made);
+	/* What runs is now the staged file: `status` and the next apply compare with it. */
+	char kept[256];
+	if (state_path(kept, sizeof(kept), r->t->lab, STATE_KEPT_FILE) == 0 && rename(a->staged, kept) < 0)
+		fprintf(stderr, "vpclab: apply: %s: %s\n", kept, strerror(errno));
+	if (a->source[0])
+		state_write_source(r->t->lab, a->source);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	a->router_ms = (double)(t1.tv_sec - a->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - a->t0.tv_nsec) / 1e6;
 }
 
 static int spawn(struct apply *a, enum apply_phase phase)
@@ -531,12 +519,8 @@ static void apply_ready(void *ctx, int fd)
 		return;
 	}
 	publish(a);
-	/* From a->t0 to here no packet was read: the router time the answer gives. */
-	bool worker = spawn(a, PH_RETIRE) == 0;
-	a->router_ms = ms_since(&a->t0);
-	if (worker)
+	if ((a->n_gone || a->n_later) && spawn(a, PH_RETIRE) == 0)
 		return;
-	keep_applied(a); /* no thread (rare): the loop does it; removed namespaces stay until down */
 	answer(a, plan_json(a, true));
 	apply_free(a);
 }
