@@ -56,8 +56,7 @@ struct apply {
 	int *taps, *tap_nl;      /* per port of nt: the fds of the ports made */
 	int rc;
 	char *err;               /* what went wrong, in words (a diagnostic list may be long) */
-	struct timespec t0;      /* the loop took the worker's plan: from here it reads no packet */
-	double router_ms;        /* from t0 to the end of the publication */
+	double router_ms;
 	struct dp_retired retired;
 	uint32_t cut;            /* untracked flows the new rules no longer admit */
 	uint32_t public_ended;   /* flows that went out by a public address that changed */
@@ -440,12 +439,12 @@ static void start_ports(struct apply *a, const uint16_t *which, size_t n)
 	free(specs);
 }
 
-/* Step 2, on the loop, after counting and reserving (apply_ready): no packet is read from
- * a->t0 to the end of the function, which is the router time the answer gives. */
+/* Step 2, on the loop: from here to the end of the function no packet is read. */
 static void publish(struct apply *a)
 {
 	struct router *r = a->r;
-	struct timespec t1;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct vl_tables *old = r->t, *nt = a->nt;
 	for (uint16_t i = 0; i < old->n_ports; i++)
 		if (dp_port_removed(old, nt, i))
@@ -457,14 +456,14 @@ static void publish(struct apply *a)
 	a->nt = NULL; /* the router's now; the old ones go */
 	vl_tables_free(old);
 	start_ports(a, a->made, a->n_made);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	a->router_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	/* What runs is now the staged file: `status` and the next apply compare with it. */
 	char kept[256];
 	if (state_path(kept, sizeof(kept), r->t->lab, STATE_KEPT_FILE) == 0 && rename(a->staged, kept) < 0)
 		fprintf(stderr, "vpclab: apply: %s: %s\n", kept, strerror(errno));
 	if (a->source[0])
 		state_write_source(r->t->lab, a->source);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	a->router_ms = (double)(t1.tv_sec - a->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - a->t0.tv_nsec) / 1e6;
 }
 
 static int spawn(struct apply *a, enum apply_phase phase)
@@ -481,7 +480,6 @@ static void apply_ready(void *ctx, int fd)
 	uint64_t v;
 	if (read(fd, &v, sizeof(v)) < 0)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &a->t0);
 	pthread_join(a->th, NULL);
 	struct router *r = a->r;
 	if (a->phase == PH_RETIRE) {
