@@ -538,7 +538,7 @@ static void state_remove_dir_files(const char *lab, const char *sub)
 
 int state_cleanup_left(const char *lab, struct state_left *left)
 {
-	static const char *const files[] = {"pid", "ctl", "log", "source", "lab.yaml"};
+	static const char *const files[] = {"pid", "ctl", "log", "source", "lab.yaml", "apply.yaml"};
 	struct state_left none;
 	char path[256];
 	if (!left)
