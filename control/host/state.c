@@ -536,9 +536,27 @@ static void state_remove_dir_files(const char *lab, const char *sub)
 	rmdir(dir);
 }
 
+/* Files `apply` staged (apply.XXXXXX) that no router took: a client that never got its answer. */
+static void state_remove_staged(const char *lab)
+{
+	char dir[256], path[600];
+	if (state_path(dir, sizeof(dir), lab, NULL) < 0)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "apply.", 6) == 0) {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	closedir(d);
+}
+
 int state_cleanup_left(const char *lab, struct state_left *left)
 {
-	static const char *const files[] = {"pid", "ctl", "log", "source", "lab.yaml", "apply.yaml"};
+	static const char *const files[] = {"pid", "ctl", "log", "source", "lab.yaml"};
 	struct state_left none;
 	char path[256];
 	if (!left)
@@ -550,6 +568,7 @@ int state_cleanup_left(const char *lab, struct state_left *left)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		if (state_path(path, sizeof(path), lab, files[i]) == 0)
 			unlink(path);
+	state_remove_staged(lab);
 	state_remove_dir_files(lab, "flowlogs");
 	state_remove_dir_files(lab, "run");
 	if (state_path(path, sizeof(path), lab, NULL) == 0 && rmdir(path) < 0 && errno != ENOENT) {
