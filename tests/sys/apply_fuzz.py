@@ -2,8 +2,9 @@
 """Random valid edits of a small lab, and the comparison of traces, for t_apply_fuzz.sh.
 
   apply_fuzz.py gen SEED STEPS OUTDIR LAB TOKEN
-      writes OUTDIR/stepNN.yaml (00 = the lab to bring up, then one edit each) and
-      OUTDIR/stepNN.json (the names to trace: instances, hosts, elastic IPs; the run tokens);
+      writes OUTDIR/stepNN.yaml (00 = the lab to bring up, then one edit each; addresses that
+      check assigns, or apply keeps, left out), OUTDIR/stepNN.full.yaml (every address written:
+      the same lab for a fresh `up`) and OUTDIR/stepNN.json (the names to trace: instances, hosts, elastic IPs; the run tokens);
       prints one line per step saying what it changed. Same SEED, same files.
   apply_fuzz.py compare VPCLAB APPLIED FRESH FINAL.yaml FINAL.json
       the applied lab, a fresh `up` of the final file and the file offline must answer the same
@@ -17,7 +18,8 @@
 
 The lab: at most 2 VPCs, ~6 instances, internet hosts, NAT gateways, elastic IPs. Every edit keeps
 the file valid (`vpclab check`): references follow what they name (a removed instance's routes and
-elastic IP go with it), addresses are written out so a fresh check gives the ones that run.
+elastic IP go with it). An address is left out only where check (for a new interface: the lowest
+free) or apply (a running one keeps its own) gives the one the generator chose.
 """
 import concurrent.futures
 import copy
@@ -111,12 +113,16 @@ def used_ips(v):
     return {x["ip"] for x in v["instances"]} | {g["ip"] for g in v["natgws"]}
 
 
-def free_ip(rnd, v, sub):
+def free_ip(rnd, v, sub, obj):
+    """A free address of subnet sub for obj (an instance or NAT gateway): mostly the lowest,
+    which `check` gives when the file leaves it out (obj["auto"]: the file does), sometimes one
+    further in, written out."""
     net = ipaddress.ip_network(subnet(v, sub)["cidr"])
     used = used_ips(v)
     hosts = [str(a) for a in list(net.hosts())[3:-1] if str(a) not in used]
-    # mostly the lowest free (as AWS would pick), sometimes one further in
-    return hosts[0] if rnd.random() < 0.6 else rnd.choice(hosts[:40])
+    obj["auto"] = rnd.random() < 0.6
+    obj["ip"] = hosts[0] if obj["auto"] else rnd.choice(hosts[1:40])
+    return obj["ip"]
 
 
 def add_instance(rnd, lab, v, sub=None):
@@ -124,10 +130,11 @@ def add_instance(rnd, lab, v, sub=None):
     name = "i%d" % lab["counter"]
     sub = sub or rnd.choice(v["subnets"])["name"]
     sgs = ["default"] + [g["name"] for g in v["sgs"]]
-    x = {"name": name, "subnet": sub, "ip": free_ip(rnd, v, sub),
+    x = {"name": name, "subnet": sub, "ip": "0.0.0.0",
          "sgs": rnd.sample(sgs, rnd.choice((1, 1, 2))), "sdc": True,
          "public": rnd.choice((None, None, True, False)),
          "run": rnd.random() < 0.5}
+    free_ip(rnd, v, sub, x)
     v["instances"].append(x)
     return x
 
@@ -398,14 +405,16 @@ def e_instance_move(rnd, lab):
         return None
     old = (x["subnet"], x["ip"])
     x["subnet"] = rnd.choice(subs)
-    x["ip"] = free_ip(rnd, v, x["subnet"])
+    x["ip"] = "0.0.0.0"
+    free_ip(rnd, v, x["subnet"], x)  # a new interface: check gives it the lowest free
     return "move instance %s %s -> %s" % (x["name"], old, (x["subnet"], x["ip"]))
 
 
 def e_instance_readdress(rnd, lab):
     v, x = rnd.choice(all_instances(lab))
     old = x["ip"]
-    x["ip"] = free_ip(rnd, v, x["subnet"])  # never its own: used_ips has it
+    free_ip(rnd, v, x["subnet"], x)  # never its own: used_ips has it
+    x["auto"] = False  # left out, the running address would be kept
     return "instance %s ip %s -> %s" % (x["name"], old, x["ip"])
 
 
@@ -465,7 +474,8 @@ def e_natgw(rnd, lab):
     eip_add(rnd, lab)
     e = lab["eips"][-1]
     sub = rnd.choice(v["subnets"])["name"]
-    g = {"name": name, "subnet": sub, "ip": free_ip(rnd, v, sub), "eip": e["name"]}
+    g = {"name": name, "subnet": sub, "ip": "0.0.0.0", "eip": e["name"]}
+    free_ip(rnd, v, sub, g)
     v["natgws"].append(g)
     msg = "add nat_gateway %s (subnet %s, %s, %s)" % (name, sub, g["ip"], e["name"])
     cands = [t for t in v["rts"] if "0.0.0.0/0" not in {d for d, _ in t["routes"]}]
@@ -583,7 +593,12 @@ def rules_yaml(key, rules, ind):
     return out
 
 
-def to_yaml(lab):
+def to_yaml(lab, full):
+    """The lab file; full: every address written out (what a fresh `up` must be given to run
+    the same lab), otherwise those check assigns or apply keeps are left out."""
+    def addr(o):
+        return o["ip"] if full or not o.get("auto") else None
+
     y = ["name: %s" % lab["name"], "vpcs:"]
     for v in lab["vpcs"]:
         y += ["  - name: %s" % v["name"], "    cidr: %s" % v["cidr"]]
@@ -617,7 +632,7 @@ def to_yaml(lab):
         if v["natgws"]:
             y.append("    nat_gateways:")
             for g in v["natgws"]:
-                y.append("      - " + flow({"name": g["name"], "subnet": g["subnet"], "ip": g["ip"],
+                y.append("      - " + flow({"name": g["name"], "subnet": g["subnet"], "ip": addr(g),
                                             "elastic_ip": g["eip"]}))
         if v["instances"]:
             y.append("    instances:")
@@ -625,7 +640,7 @@ def to_yaml(lab):
                 run = None
                 if x["run"]:
                     run = '"exec sleep 600.%s%02d"' % (lab["token"], int(x["name"][1:]))
-                y.append("      - " + flow({"name": x["name"], "subnet": x["subnet"], "ip": x["ip"],
+                y.append("      - " + flow({"name": x["name"], "subnet": x["subnet"], "ip": addr(x),
                                             "security_groups": x["sgs"],
                                             "source_dest_check": False if not x["sdc"] else None,
                                             "public_ip": x["public"], "run": run}))
@@ -657,7 +672,9 @@ def gen(seed, steps, outdir, name, token):
             msg = "the lab: %d instances, %d hosts, vpcs %s" % (
                 len(all_instances(lab)), len(lab["hosts"]), [v["name"] for v in lab["vpcs"]])
         with open(os.path.join(outdir, "step%02d.yaml" % i), "w") as f:
-            f.write(to_yaml(lab))
+            f.write(to_yaml(lab, False))
+        with open(os.path.join(outdir, "step%02d.full.yaml" % i), "w") as f:
+            f.write(to_yaml(lab, True))
         with open(os.path.join(outdir, "step%02d.json" % i), "w") as f:
             json.dump(names_json(lab), f)
         print("step%02d: %s" % (i, msg))

@@ -4,10 +4,12 @@
 # instance / blackhole, instances and hosts added, removed, moved, elastic IPs, NAT gateways, a
 # second VPC). Each file passes `check`; the first is brought up and each next one applied. After
 # every apply the lab's namespaces are exactly the file's instances and hosts, each eth0 with the
-# router's address and MAC, and the kept copy is the file. After the last, the applied lab, a
-# fresh `up` of the final file and `trace FINAL.yaml` offline answer the same trace for every
-# ordered pair and four protocols, both ways; real pings agree with the trace; `run` commands run
-# once per instance. A few rounds (seeds FIRST, FIRST+1, ...) while the time budget lasts.
+# router's address and MAC, and the kept copy is the file. Files leave out the addresses check
+# gives a new interface or apply keeps for a running one (lab_keep_addresses). After the last,
+# the applied lab, a fresh `up` of the final file with every address written and `trace` of
+# that file offline answer the same trace for every ordered pair and four protocols, both ways;
+# real pings agree with the trace; `run` commands run once per instance. A few rounds (seeds
+# FIRST, FIRST+1, ...) while the time budget lasts.
 # Reproduce: APPLY_FUZZ_SEED=N bash tests/sys/run.sh apply_fuzz (APPLY_FUZZ_STEPS=M to shorten);
 # the files alone: python3 tests/sys/apply_fuzz.py gen N 15 DIR LAB 0.
 TID=afuzz; . "$(dirname "$0")/lib.sh"
@@ -57,7 +59,7 @@ EOF
 one_round() {
 	local SEED=$1 i out rc why bad FINAL NAMES FRESH
 	failed_at=""
-	rm -f "$T"/step*.yaml "$T"/step*.json
+	rm -f "$T"/step*
 	diag "seed $SEED, $STEPS edits (again: APPLY_FUZZ_SEED=$SEED bash tests/sys/run.sh apply_fuzz)"
 	if ! "$PY" "$FUZZ" gen "$SEED" "$STEPS" "$T" "$LAB" "$TOKEN" >"$T/edits.txt" 2>&1; then
 		not_ok "the generator writes the files (seed $SEED): $(tail -n 3 "$T/edits.txt" | tr '\n' '|')"
@@ -68,10 +70,12 @@ one_round() {
 	# --- every file checks
 	bad=""
 	for i in $(seq 0 "$STEPS"); do
-		out=$("$VPCLAB" check "$(step "$i" yaml)" 2>&1) ||
-			bad="$bad step$i: $(printf '%s' "$out" | grep -m 2 error | tr '\n' ' ')"
+		for f in "$(step "$i" yaml)" "$(step "$i" full.yaml)"; do
+			out=$("$VPCLAB" check "$f" 2>&1) ||
+				bad="$bad $(basename "$f"): $(printf '%s' "$out" | grep -m 2 error | tr '\n' ' ')"
+		done
 	done
-	if [ -z "$bad" ]; then ok "seed $SEED: vpclab check passes on all $((STEPS + 1)) files"
+	if [ -z "$bad" ]; then ok "seed $SEED: vpclab check passes on all $((2 * STEPS + 2)) files"
 	else not_ok "seed $SEED: vpclab check on every file:$bad"; return 1; fi
 
 	lab_up "$(step 0 yaml)"
@@ -96,7 +100,8 @@ one_round() {
 	[ -z "$failed_at" ] && ok "seed $SEED: up and $STEPS applies, each with namespaces and eth0 as the file says"
 
 	if [ -z "$failed_at" ]; then
-		FINAL=$(step "$STEPS" yaml)
+		# the final file with every address written: what apply kept or check gave, now given
+		FINAL=$(step "$STEPS" full.yaml)
 		NAMES=$(step "$STEPS" json)
 		# --- a fresh lab from the final file (another name; its run lines sleep 601.x, not ours)
 		FRESH="${PFX}afrsh"

@@ -460,7 +460,7 @@ START_TEST(corpus_chain)
 	DIR *d = opendir(CORPUS);
 	ck_assert_ptr_nonnull(d);
 	struct dirent *e;
-	char names[64][256];
+	char names[64][300]; /* the corpus path and a d_name (at most 255) */
 	int n = 0;
 	while ((e = readdir(d)) && n < 64) {
 		size_t len = strlen(e->d_name);

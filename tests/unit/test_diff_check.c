@@ -34,6 +34,7 @@ static int diff_check(const char *before, const char *after, char *out, size_t s
 	struct diag *d = diag_create();
 	int errors = lab_diff_check(o, n, d);
 	ck_assert_int_eq(errors, diag_errors(d));
+	memset(out, 0, size); /* fmemopen leaves it alone when nothing is written */
 	FILE *f = fmemopen(out, size, "w");
 	ck_assert_ptr_nonnull(f);
 	diag_print(d, f);
