@@ -131,7 +131,7 @@ def add_instance(rnd, lab, v, sub=None):
     sub = sub or rnd.choice(v["subnets"])["name"]
     sgs = ["default"] + [g["name"] for g in v["sgs"]]
     x = {"name": name, "subnet": sub, "ip": "0.0.0.0",
-         "sgs": rnd.sample(sgs, rnd.choice((1, 1, 2))), "sdc": True,
+         "sgs": rnd.sample(sgs, min(len(sgs), rnd.choice((1, 1, 2)))), "sdc": True,
          "public": rnd.choice((None, None, True, False)),
          "run": rnd.random() < 0.5}
     free_ip(rnd, v, sub, x)
@@ -194,6 +194,8 @@ def route_targets(v):
 
 def e_sg_rule_add(rnd, lab):
     v = rnd.choice(lab["vpcs"])
+    if not v["sgs"]:
+        return None
     g = rnd.choice(v["sgs"])
     d = "out" if g["out"] is not None and rnd.random() < 0.3 else "in"
     proto = rnd.choice(("tcp", "tcp", "udp", "icmp", "all"))
@@ -213,6 +215,8 @@ def e_sg_rule_add(rnd, lab):
 
 def e_sg_rule_remove(rnd, lab):
     v = rnd.choice(lab["vpcs"])
+    if not v["sgs"]:
+        return None
     g = rnd.choice(v["sgs"])
     d = rnd.choice(("in", "out"))
     if not g[d]:
@@ -244,6 +248,8 @@ def e_sg_rule_narrow(rnd, lab):
 
 def e_sg_outbound(rnd, lab):
     v = rnd.choice(lab["vpcs"])
+    if not v["sgs"]:
+        return None
     g = rnd.choice(v["sgs"])
     if g["out"] is None:
         g["out"] = [sg_rule("tcp", "80", cidr="0.0.0.0/0")] if rnd.random() < 0.7 else []
@@ -264,6 +270,8 @@ def e_sg_members(rnd, lab):
 
 def e_acl_rule_add(rnd, lab):
     v = vpc_of(lab, "v1")
+    if not v["acls"]:
+        return None
     a = rnd.choice(v["acls"])
     d = rnd.choice(("in", "out"))
     if len(a[d]) >= 8:
@@ -281,6 +289,8 @@ def e_acl_rule_add(rnd, lab):
 
 def e_acl_rule_remove(rnd, lab):
     v = vpc_of(lab, "v1")
+    if not v["acls"]:
+        return None
     a = rnd.choice(v["acls"])
     d = rnd.choice(("in", "out"))
     if not a[d]:
@@ -550,12 +560,94 @@ def e_subnet_readdress(rnd, lab):
     return "subnet app cidr %s -> %s (empty)" % (old, s["cidr"])
 
 
+def e_sg_object(rnd, lab):
+    v = rnd.choice(lab["vpcs"])
+    if len(v["sgs"]) < 5 and rnd.random() < 0.5:
+        lab["ocounter"] = lab.get("ocounter", 0) + 1
+        g = {"name": "g%d" % lab["ocounter"], "out": None,
+             "in": [sg_rule(rnd.choice(("tcp", "udp")), rnd.choice(("22", "53", "80")),
+                            cidr=rnd.choice(("0.0.0.0/0", v["cidr"])))]}
+        v["sgs"].append(g)
+        return "add sg %s %s" % (g["name"], g["in"])
+    used = {n for x in v["instances"] for n in x["sgs"]}
+    cands = [g for g in v["sgs"] if g["name"] not in used]
+    if not cands:
+        return None
+    g = rnd.choice(cands)
+    v["sgs"].remove(g)
+    for o in v["sgs"]:  # rules that name it go with it
+        for d in ("in", "out"):
+            if o[d]:
+                o[d] = [r for r in o[d] if r["group"] != g["name"]]
+    return "remove sg %s (and the rules that name it)" % g["name"]
+
+
+def e_acl_object(rnd, lab):
+    v = vpc_of(lab, "v1")
+    if len(v["acls"]) < 4 and rnd.random() < 0.5:
+        lab["ocounter"] = lab.get("ocounter", 0) + 1
+        a = {"name": "a%d" % lab["ocounter"],
+             "in": [acl_rule(100, "allow", "all", None, "0.0.0.0/0")],
+             "out": [acl_rule(100, rnd.choice(("allow", "deny")), "all", None, "0.0.0.0/0")]}
+        v["acls"].append(a)
+        s = rnd.choice(v["subnets"])
+        s["acl"] = a["name"]
+        return "add network_acl %s (outbound %s) for subnet %s" % (a["name"], a["out"][0]["action"],
+                                                                  s["name"])
+    if not v["acls"]:
+        return None
+    a = rnd.choice(v["acls"])
+    v["acls"].remove(a)
+    for sub in v["subnets"]:
+        if sub["acl"] == a["name"]:
+            sub["acl"] = None
+    return "remove network_acl %s (its subnets: default)" % a["name"]
+
+
+def e_rt_object(rnd, lab):
+    v = vpc_of(lab, "v1")
+    if len(v["rts"]) < 5 and rnd.random() < 0.5:
+        lab["ocounter"] = lab.get("ocounter", 0) + 1
+        t = {"name": "r%d" % lab["ocounter"], "main": False,
+             "routes": [["0.0.0.0/0", rnd.choice(route_target_choices(v, "out"))]]}
+        appliance(v, t["routes"][0][1])
+        v["rts"].append(t)
+        s = rnd.choice(v["subnets"])
+        s["rt"] = t["name"]
+        return "add route_table %s %s for subnet %s" % (t["name"], t["routes"], s["name"])
+    cands = [t for t in v["rts"] if not t["main"]]
+    if not cands:
+        return None
+    t = rnd.choice(cands)
+    v["rts"].remove(t)
+    for sub in v["subnets"]:
+        if sub["rt"] == t["name"]:
+            sub["rt"] = None
+    return "remove route_table %s (its subnets: main)" % t["name"]
+
+
+def e_main_table(rnd, lab):
+    v = vpc_of(lab, "v1")
+    cands = [t for t in v["rts"] if not t["main"]]
+    if not cands:
+        return None
+    t = rnd.choice(cands)
+    for o in v["rts"]:
+        o["main"] = False
+    t["main"] = True
+    for sub in v["subnets"]:  # a subnet names the main table only by leaving it out
+        if sub["rt"] == t["name"]:
+            sub["rt"] = None
+    return "main route table of v1 -> %s" % t["name"]
+
+
 EDITS = [(e_sg_rule_add, 4), (e_sg_rule_remove, 3), (e_sg_rule_narrow, 2), (e_sg_outbound, 1),
          (e_sg_members, 2), (e_acl_rule_add, 2), (e_acl_rule_remove, 2), (e_subnet_acl, 1),
          (e_subnet_rt, 1), (e_route_add, 3), (e_route_remove, 2), (e_route_retarget, 2),
          (e_instance_add, 3), (e_instance_remove, 2), (e_instance_move, 2), (e_instance_readdress, 1),
          (e_instance_flags, 1), (e_eip, 3), (e_natgw, 2), (e_igw, 1), (e_host, 1), (e_vpc2, 1),
-         (e_subnet_readdress, 1)]
+         (e_subnet_readdress, 1), (e_sg_object, 1), (e_acl_object, 1), (e_rt_object, 1),
+         (e_main_table, 1)]
 
 
 def one_edit(rnd, lab):
@@ -624,7 +716,8 @@ def to_yaml(lab, full):
                 y.append("      - name: %s" % a["name"])
                 y += rules_yaml("inbound", sorted(a["in"], key=lambda r: r["rule"]), "        ")
                 y += rules_yaml("outbound", sorted(a["out"], key=lambda r: r["rule"]), "        ")
-        y.append("    security_groups:")
+        if v["sgs"]:
+            y.append("    security_groups:")
         for g in v["sgs"]:
             y.append("      - name: %s" % g["name"])
             y += rules_yaml("inbound", g["in"], "        ")
