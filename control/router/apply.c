@@ -92,9 +92,10 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* path's content loaded (and checked, keeping old's addresses when old is given) as if it were
- * the file `name`. NULL with a->err set. */
-static struct lab *load_as(struct apply *a, const char *path, const char *name, const struct lab *old)
+/* path's content loaded (and checked, keeping old's addresses when old is given, or the running
+ * tables' when running is) as if it were the file `name`. NULL with a->err set. */
+static struct lab *load_as(struct apply *a, const char *path, const char *name, const struct lab *old,
+			   const struct vl_tables *running)
 {
 	size_t len;
 	char *buf = slurp(path, &len);
@@ -104,7 +105,7 @@ static struct lab *load_as(struct apply *a, const char *path, const char *name, 
 	}
 	struct diag *d = diag_create();
 	struct lab *m = d ? lab_load_buffer(name, buf, len, d) : NULL;
-	if (m && old && lab_keep_addresses(m, old) < 0) {
+	if (m && ((old && lab_keep_addresses(m, old) < 0) || (running && lab_keep_running(m, running) < 0))) {
 		lab_free(m);
 		m = NULL;
 	}
@@ -219,7 +220,7 @@ static void plan(struct apply *a)
 		set_err(a, -ENAMETOOLONG, "%s", "state path too long");
 		return;
 	}
-	struct lab *old = load_as(a, kept, source, NULL);
+	struct lab *old = load_as(a, kept, source, NULL, r->t);
 	if (!old) {
 		char *why = a->err;
 		a->err = NULL;
@@ -227,7 +228,7 @@ static void plan(struct apply *a)
 		free(why);
 		return;
 	}
-	a->new_m = load_as(a, a->staged, source, old);
+	a->new_m = load_as(a, a->staged, source, old, NULL);
 	if (!a->new_m) {
 		lab_free(old);
 		return;
