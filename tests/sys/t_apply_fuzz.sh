@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # `vpclab apply` under random valid edits: apply_fuzz.py (seeded; the seed is printed) writes a
 # small lab and ~15 edits of it (security group and ACL rules, routes to igw / NAT gateway /
-# instance / blackhole, instances and hosts added, removed, moved, elastic IPs, NAT gateways, a
-# second VPC). Each file passes `check`; the first is brought up and each next one applied. After
-# every apply the lab's namespaces are exactly the file's instances and hosts, each eth0 with the
-# router's address and MAC, and the kept copy is the file. Files leave out the addresses check
-# gives a new interface or apply keeps for a running one (lab_keep_addresses). After the last,
-# the applied lab, a fresh `up` of the final file with every address written and `trace` of
-# that file offline answer the same trace for every ordered pair and four protocols, both ways;
-# real pings agree with the trace; `run` commands run once per instance. A few rounds (seeds
-# FIRST, FIRST+1, ...) while the time budget lasts.
+# instance / blackhole, instances and hosts added, removed, moved, elastic IPs, NAT gateways,
+# groups, ACLs, route tables, a second VPC). Files leave out the addresses check gives a new
+# interface or apply keeps for a running one (lab_keep_addresses). Each file passes `check`; the
+# first is brought up and each next one applied. After every apply the lab's namespaces are
+# exactly the file's instances and hosts, each eth0 with the router's address and MAC, the kept
+# copy is the file, and only the nodes the plan replaces get a new namespace. After the last, the
+# applied lab, a fresh `up` of the final file with every address written and `trace` of that
+# file offline answer the same trace for every ordered pair and four protocols, both ways; real
+# pings agree with the trace; `run` commands run once per instance. A few rounds (seeds FIRST,
+# FIRST+1, ...) while the time budget lasts.
 # Reproduce: APPLY_FUZZ_SEED=N bash tests/sys/run.sh apply_fuzz (APPLY_FUZZ_STEPS=M to shorten);
 # the files alone: python3 tests/sys/apply_fuzz.py gen N 15 DIR LAB 0.
 TID=afuzz; . "$(dirname "$0")/lib.sh"
@@ -56,8 +57,31 @@ if have != want:
 EOF
 }
 
+# ns_ids: "NAME INODE" of every namespace of the lab (a namespace made again has a new inode)
+ns_ids() {
+	local f
+	for f in /run/netns/"$LAB"-*; do
+		[ -e "$f" ] && echo "${f#/run/netns/$LAB-} $(stat -L -c %i "$f" 2>/dev/null)"
+	done | sort
+}
+# kept_ok BEFORE AFTER PLAN: a node the plan neither removes nor adds keeps its namespace; one it
+# removes and adds (a move) gets a new one
+kept_ok() {
+	local name ino ino2 bad=""
+	while read -r name ino; do
+		ino2=$(awk -v n="$name" '$1 == n {print $2}' <<<"$2")
+		[ -n "$ino2" ] || continue
+		if grep -Eq "^[-+] (instance|host) $name " <<<"$3"; then
+			[ "$ino" != "$ino2" ] || bad="$bad $name(the plan replaces it, the namespace stayed)"
+		elif [ "$ino" != "$ino2" ]; then
+			bad="$bad $name(made again, the plan does not say so)"
+		fi
+	done <<<"$1"
+	[ -z "$bad" ] || { echo "namespaces:$bad"; return 1; }
+}
+
 one_round() {
-	local SEED=$1 i out rc why bad FINAL NAMES FRESH
+	local SEED=$1 i out rc why bad ids FINAL NAMES FRESH
 	failed_at=""
 	rm -f "$T"/step*
 	diag "seed $SEED, $STEPS edits (again: APPLY_FUZZ_SEED=$SEED bash tests/sys/run.sh apply_fuzz)"
@@ -84,6 +108,7 @@ one_round() {
 	# --- apply each edit in turn
 	for i in $(seq 1 "$STEPS"); do
 		[ -z "$failed_at" ] || break
+		ids=$(ns_ids)
 		out=$(timeout 60 "$VPCLAB" apply "$(step "$i" yaml)" 2>"$T/apply.err"); rc=$?
 		if [ "$rc" -ne 0 ]; then
 			fail_step "$SEED" "$i" "apply step$i (exit $rc): $(grep -v warning "$T/apply.err" | head -c 400 | tr '\n' '|')"
@@ -96,6 +121,7 @@ one_round() {
 		cmp -s "$(step "$i" yaml)" "/run/vpclab/$LAB/lab.yaml" ||
 			fail_step "$SEED" "$i" "after step$i the kept copy is the applied file"
 		why=$(nodes_ok "$i") || fail_step "$SEED" "$i" "after step$i: $why"
+		why=$(kept_ok "$ids" "$(ns_ids)" "$out") || fail_step "$SEED" "$i" "step$i: $why"
 	done
 	[ -z "$failed_at" ] && ok "seed $SEED: up and $STEPS applies, each with namespaces and eth0 as the file says"
 
