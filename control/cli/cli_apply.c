@@ -3,11 +3,13 @@
  * directory and handed to the router, which plans, counts the flows each change ends, and (without
  * --dry-run) changes the running lab (control/router/apply.c). A bad file changes nothing. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "control/cli/cli.h"
@@ -94,18 +96,28 @@ static char *read_whole(const char *path, size_t *len)
 	return buf;
 }
 
-/* buf, where the router will read it: /run/vpclab/LAB/apply.PID.yaml, one per apply (a second
- * apply, refused while one runs, must not replace what the first one reads). The router removes
- * it, or renames it to the kept copy. 0 or EXIT_SYSTEM. */
+/* buf, where the router will read it: a file of this request's own, /run/vpclab/LAB/apply.XXXXXX
+ * (two applies at once must not write into one file: the second, refused, would garble the
+ * first's). A published apply renames it to the kept copy; otherwise it is removed.
+ * 0 or EXIT_SYSTEM. */
 static int stage(const char *lab, const char *buf, size_t len, char *path, size_t cap)
 {
-	char name[64];
-	snprintf(name, sizeof(name), "apply.%ld.yaml", (long)getpid());
-	if (state_path(path, cap, lab, name) < 0)
+	if (state_path(path, cap, lab, "apply.XXXXXX") < 0)
 		return EXIT_SYSTEM;
-	FILE *f = fopen(path, "we");
-	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+	int fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
 		fprintf(stderr, "vpclab: apply: %s: %s\n", path, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	/* the mode of the kept copy it becomes: readable, as `up` writes it */
+	FILE *f = fchmod(fd, 0644) == 0 ? fdopen(fd, "w") : NULL;
+	bool written = f && fwrite(buf, 1, len, f) == len;
+	int err = errno;
+	if (f ? fclose(f) != 0 : close(fd) != 0)
+		written = false, err = errno;
+	if (!written) {
+		fprintf(stderr, "vpclab: apply: %s: %s\n", path, strerror(err));
+		unlink(path);
 		return EXIT_SYSTEM;
 	}
 	return 0;
@@ -229,10 +241,9 @@ static int cmd_apply(int argc, char **argv)
 	/* Removed instances' processes get 2 s after SIGTERM; a thousand new namespaces about a
 	 * second: a generous bound for the answer. */
 	rc = ctl_request_wait(lab, full, &ans, 300);
-	if (rc < 0 || json_object_get(ans, "error"))
-		unlink(staged); /* not taken by the router (it removes what it took) */
 	if (rc < 0)
-		return cli_not_running(&cli_apply, lab, rc);
+		return cli_not_running(&cli_apply, lab, rc); /* the router may still read it: down removes it */
+	unlink(staged); /* answered: renamed when published, ours to remove otherwise */
 	const char *err = json_string_value(json_object_get(ans, "error"));
 	if (err) {
 		bool input = json_is_true(json_object_get(ans, "input"));

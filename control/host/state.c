@@ -554,6 +554,7 @@ static void state_remove_dir_files(const char *lab, const char *sub)
 	rmdir(dir);
 }
 
+
 int state_cleanup_left(const char *lab, struct state_left *left)
 {
 	static const char *const files[] = {"pid", "ctl", "log", "source", "lab.yaml", "lab.addresses"};

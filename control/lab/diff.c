@@ -624,6 +624,53 @@ int lab_plan_add(struct lab_plan *p, char op, const char *kind, const char *name
 	return d.err ? -d.err : 0;
 }
 
+/* t's port / NAT gateway / elastic IP called name (holes have no name), or NULL. */
+static const struct vl_port *running_port(const struct vl_tables *t, const char *name)
+{
+	for (uint16_t i = 0; name && i < t->n_ports; i++)
+		if (vl_port_used(&t->ports[i]) && strcmp(t->ports[i].name, name) == 0)
+			return &t->ports[i];
+	return NULL;
+}
+
+static const struct vl_natgw *running_natgw(const struct vl_tables *t, const char *name)
+{
+	for (uint16_t i = 0; name && i < t->n_natgws; i++)
+		if (vl_natgw_used(&t->natgws[i]) && strcmp(t->natgws[i].name, name) == 0)
+			return &t->natgws[i];
+	return NULL;
+}
+
+static const char *running_subnet(const struct vl_tables *t, uint16_t s)
+{
+	return s < t->n_subnets ? t->subnets[s].name : NULL;
+}
+
+int lab_keep_running(struct lab *m, const struct vl_tables *t)
+{
+	int rc = 0;
+	for (size_t v = 0; v < m->n_vpcs; v++) {
+		struct lab_vpc *mv = &m->vpcs[v];
+		for (size_t i = 0; i < mv->n_instances && !rc; i++) {
+			struct lab_instance *x = &mv->instances[i];
+			const struct vl_port *p = running_port(t, x->name.s);
+			if (p && p->kind == VL_PORT_INSTANCE && same(running_subnet(t, p->subnet), x->subnet.s))
+				rc = pin(m, &x->ip, x->at, p->ip);
+		}
+		for (size_t i = 0; i < mv->n_natgws && !rc; i++) {
+			struct lab_natgw *g = &mv->natgws[i];
+			const struct vl_natgw *n = running_natgw(t, g->name.s);
+			if (n && same(running_subnet(t, n->subnet), g->subnet.s))
+				rc = pin(m, &g->ip, g->at, n->ip);
+		}
+	}
+	for (size_t i = 0; i < m->n_eips && !rc; i++)
+		for (uint16_t e = 0; e < t->n_eips; e++)
+			if (vl_eip_used(&t->eips[e]) && same(t->eips[e].name, m->eips[i].name.s))
+				rc = pin(m, &m->eips[i].ip, m->eips[i].at, t->eips[e].ip);
+	return rc;
+}
+
 struct lab_plan *lab_diff(const struct lab *old, const struct lab *new)
 {
 	struct df d = { calloc(1, sizeof(struct lab_plan)), 0 };

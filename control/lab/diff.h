@@ -32,6 +32,15 @@ struct lab_plan {
  * launched with, or none (kept_public: AWS assigns one at launch only). 0 or -ENOMEM. */
 int lab_keep_addresses(struct lab *new, const struct lab *old);
 
+struct vl_tables;
+/* Before lab_check of m, the kept copy of the lab that t runs: every instance, NAT gateway and
+ * elastic IP of m that leaves its address out and runs in t (same name; instances and NAT
+ * gateways in the same subnet) gets the address it runs with. The kept copy is the file as
+ * written: checked alone it gives the addresses a fresh `up` would, not those lab_keep_addresses
+ * kept at the last apply (an instance that kept 10.0.1.5 while an earlier one left 10.0.1.4
+ * would come back as 10.0.1.4: a removal and an addition nobody asked for). 0 or -ENOMEM. */
+int lab_keep_running(struct lab *m, const struct vl_tables *t);
+
 struct diag;
 /* What AWS refuses in a change from old to new (both checked): a subnet or VPC whose CIDR
  * changes while something is in it (DependencyViolation). Errors go to d at new's positions;

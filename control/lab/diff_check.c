@@ -21,12 +21,25 @@ static bool prefix_same(struct prefix4 a, struct prefix4 b)
 	return a.addr == b.addr && a.len == b.len;
 }
 
-/* The first instance of new's VPC v that sits in subnet `name`, or NULL. */
-static const struct lab_instance *first_in(const struct lab_vpc *v, const char *name)
+/* The first instance of new's VPC nv that sits in subnet `name` and already ran there (old's
+ * VPC ov has it in a subnet of that name), or NULL. One that moves in or is added is launched
+ * after the subnet is re-created: it holds nothing. */
+static const struct lab_instance *first_kept_in(const struct lab_vpc *nv, const struct lab_vpc *ov,
+						 const char *name)
 {
-	for (size_t i = 0; i < v->n_instances; i++)
-		if (v->instances[i].subnet.s && strcmp(v->instances[i].subnet.s, name) == 0)
-			return &v->instances[i];
+	for (size_t i = 0; i < nv->n_instances; i++) {
+		const struct lab_instance *x = &nv->instances[i];
+		if (!x->subnet.s || strcmp(x->subnet.s, name) != 0)
+			continue;
+		for (size_t j = 0; j < ov->n_instances; j++) {
+			const struct lab_instance *o = &ov->instances[j];
+			if (!o->name.s || !x->name.s || strcmp(o->name.s, x->name.s) != 0)
+				continue;
+			if (o->subnet.s && strcmp(o->subnet.s, name) == 0)
+				return x;
+			break;
+		}
+	}
 	return NULL;
 }
 
@@ -57,7 +70,7 @@ int lab_diff_check(const struct lab *old, const struct lab *new, struct diag *d)
 		for (size_t j = 0; j < nv->n_subnets; j++) {
 			const struct lab_subnet *ns = &nv->subnets[j];
 			const struct lab_subnet *os = lab_find_subnet(old, ns->name.s);
-			const struct lab_instance *x = first_in(nv, ns->name.s);
+			const struct lab_instance *x = first_kept_in(nv, ov, ns->name.s);
 			const struct lab_lb *b = x ? NULL : first_lb_in(nv, ns->name.s);
 			if (!os || (!x && !b))
 				continue;

@@ -96,9 +96,10 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* path's content loaded (and checked, keeping old's addresses when old is given; the kept copy
- * (no old) with the addresses that run pinned) as if it were the file `name`. NULL with a->err
- * set. */
-static struct lab *load_as(struct apply *a, const char *path, const char *name, const struct lab *old)
+ * (no old) with the addresses that run: the pins written beside it, then the running tables'
+ * (running)) as if it were the file `name`. NULL with a->err set. */
+static struct lab *load_as(struct apply *a, const char *path, const char *name, const struct lab *old,
+			   const struct vl_tables *running)
 {
 	char pins[256];
 	size_t len;
@@ -117,7 +118,7 @@ static struct lab *load_as(struct apply *a, const char *path, const char *name, 
 	}
 	if (pf)
 		fclose(pf);
-	if (m && old && lab_keep_addresses(m, old) < 0) {
+	if (m && ((old && lab_keep_addresses(m, old) < 0) || (running && lab_keep_running(m, running) < 0))) {
 		lab_free(m);
 		m = NULL;
 	}
@@ -255,7 +256,7 @@ static void plan(struct apply *a)
 		set_err(a, -ENAMETOOLONG, "%s", "state path too long");
 		return;
 	}
-	struct lab *old = load_as(a, kept, source, NULL);
+	struct lab *old = load_as(a, kept, source, NULL, r->t);
 	if (!old) {
 		char *why = a->err;
 		a->err = NULL;
@@ -263,7 +264,7 @@ static void plan(struct apply *a)
 		free(why);
 		return;
 	}
-	a->new_m = load_as(a, a->staged, source, old);
+	a->new_m = load_as(a, a->staged, source, old, NULL);
 	if (!a->new_m) {
 		lab_free(old);
 		return;

@@ -282,6 +282,55 @@ START_TEST(public_addresses_are_kept)
 	lab_free(runs);
 	lab_free(o);
 	free(pins);
+/* The kept copy of a running lab is the file as written: an instance that kept 10.0.1.5 at an
+ * apply (lab_keep_addresses) while an explicit one moved off 10.0.1.4 checks alone as 10.0.1.4.
+ * lab_keep_running gives it the address it runs with, from the running tables. */
+#define RUN_HEAD                                                                             \
+	"name: s\nvpcs:\n  - name: main\n    cidr: 10.0.0.0/16\n    internet_gateway: true\n"   \
+	"    subnets: [ { name: a, cidr: 10.0.1.0/24 } ]\n"                                      \
+	"    nat_gateways: [ { name: nat, subnet: a, elastic_ip: n-eip } ]\n"                    \
+	"    instances:\n"
+START_TEST(running_addresses_come_from_the_tables)
+{
+	/* what runs: web 10.0.1.5, db 10.0.1.6, nat 10.0.1.30, eips as below */
+	struct lab *ran = load_text(RUN_HEAD
+		"      - { name: web, subnet: a, ip: 10.0.1.5 }\n      - { name: db, subnet: a, ip: 10.0.1.6 }\n"
+		"elastic_ips: [ { name: n-eip, ip: 203.0.113.9 }, { name: w-eip, ip: 203.0.113.7, instance: web } ]\n",
+		NULL);
+	struct vl_tables *t = lab_compile(ran);
+	ck_assert_ptr_nonnull(t);
+	for (uint16_t i = 0; i < t->n_natgws; i++)
+		t->natgws[i].ip = 0x0a00011e; /* 10.0.1.30: as if kept at an apply */
+	/* the kept copy leaves every address out: alone, it would check as web .4, db .5, nat .6 */
+	const char *kept = RUN_HEAD
+		"      - { name: web, subnet: a }\n      - { name: db, subnet: a }\n"
+		"      - { name: new, subnet: a }\n"
+		"elastic_ips: [ { name: n-eip }, { name: w-eip, instance: web } ]\n";
+	struct diag *d = diag_create();
+	struct lab *m = lab_load_buffer("s.yaml", kept, strlen(kept), d);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(lab_keep_running(m, t), 0);
+	if (lab_check(m, d) != 0) {
+		diag_print(d, stderr);
+		ck_abort_msg("the kept copy does not check");
+	}
+	diag_destroy(d);
+	ck_assert_uint_eq(m->vpcs[0].instances[0].addr, 0x0a000105);
+	ck_assert_uint_eq(m->vpcs[0].instances[1].addr, 0x0a000106);
+	ck_assert_uint_eq(m->vpcs[0].natgws[0].addr, 0x0a00011e);
+	ck_assert_uint_eq(m->vpcs[0].instances[2].addr, 0x0a000104); /* not running: the lowest free */
+	ck_assert_uint_eq(m->eips[0].addr, 0xcb007109);
+	ck_assert_uint_eq(m->eips[1].addr, 0xcb007107);
+	/* so against what runs, only the new instance is a change */
+	struct lab_plan *p = lab_diff(ran, m);
+	char *got = plan_text(p);
+	ck_assert_msg(strstr(got, "+ instance new (subnet a, 10.0.1.4)\n") && !strstr(got, "instance web") &&
+		      !strstr(got, "instance db"), "got:\n%s", got);
+	free(got);
+	lab_plan_free(p);
+	lab_free(m);
+	lab_free(ran);
+	vl_tables_free(t);
 }
 END_TEST
 
@@ -295,6 +344,7 @@ Suite *suite_diff(void)
 	tcase_add_test(tc, running_addresses_are_kept);
 	tcase_add_test(tc, pinned_kept_copy_is_what_runs);
 	tcase_add_test(tc, public_addresses_are_kept);
+	tcase_add_test(tc, running_addresses_come_from_the_tables);
 	suite_add_tcase(s, tc);
 	return s;
 }
