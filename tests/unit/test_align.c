@@ -53,6 +53,22 @@ static int port_at(const struct vl_tables *t, const char *name)
 	return -1;
 }
 
+/* The same interface in t as p: by name, and for load balancer nodes (which share their load
+ * balancer's name, one per subnet) by subnet name too. */
+static int same_port_at(const struct vl_tables *t, const struct vl_tables *pt, const struct vl_port *p)
+{
+	for (uint16_t i = 0; i < t->n_ports; i++) {
+		const struct vl_port *q = &t->ports[i];
+		if (!vl_port_used(q) || strcmp(q->name, p->name))
+			continue;
+		if (p->kind != VL_PORT_LB_NODE ||
+		    (q->subnet < t->n_subnets && p->subnet < pt->n_subnets &&
+		     !strcmp(t->subnets[q->subnet].name, pt->subnets[p->subnet].name)))
+			return i;
+	}
+	return -1;
+}
+
 static int natgw_at(const struct vl_tables *t, const char *name)
 {
 	for (uint16_t i = 0; i < t->n_natgws; i++)
@@ -131,7 +147,7 @@ static void assert_aligned(const char *what, const struct vl_tables *ot, const s
 			continue;
 		}
 		used++;
-		int r = port_at(raw, p->name);
+		int r = same_port_at(raw, al, p);
 		ck_assert_msg(r >= 0, "%s: port %s is not in the new lab", what, p->name);
 		ck_assert_msg(port_eq_but_mac(p, &raw->ports[r]), "%s: port %s changed in alignment",
 			      what, p->name);
@@ -153,7 +169,7 @@ static void assert_aligned(const char *what, const struct vl_tables *ot, const s
 	for (uint16_t i = 0; i < ot->n_ports; i++) {
 		if (!vl_port_used(&ot->ports[i]))
 			continue;
-		int r = port_at(raw, ot->ports[i].name);
+		int r = same_port_at(raw, ot, &ot->ports[i]);
 		bool kept = r >= 0 && align_same_port(ot, i, raw, (uint16_t)r);
 		if (kept)
 			ck_assert_msg(!strcmp(al->ports[i].name, ot->ports[i].name),

@@ -282,6 +282,9 @@ START_TEST(public_addresses_are_kept)
 	lab_free(runs);
 	lab_free(o);
 	free(pins);
+}
+END_TEST
+
 /* The kept copy of a running lab is the file as written: an instance that kept 10.0.1.5 at an
  * apply (lab_keep_addresses) while an explicit one moved off 10.0.1.4 checks alone as 10.0.1.4.
  * lab_keep_running gives it the address it runs with, from the running tables. */
