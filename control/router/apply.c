@@ -165,12 +165,12 @@ static int apply_sort_ports(struct apply *a, const struct vl_tables *ot)
 		a->taps[i] = a->tap_nl[i] = -1;
 	for (uint16_t i = 0; i < ot->n_ports; i++)
 		if (dp_port_removed(ot, nt, i))
-			snprintf(a->gone[a->n_gone++], sizeof(a->gone[0]), "%s-%s", ot->lab, ot->ports[i].name);
+			vl_port_netns(ot, i, a->gone[a->n_gone++], sizeof(a->gone[0]));
 	for (uint16_t i = 0; i < nt->n_ports; i++) {
 		if (!dp_port_added(ot, nt, i))
 			continue;
 		char ns[96];
-		snprintf(ns, sizeof(ns), "%s-%s", nt->lab, nt->ports[i].name);
+		vl_port_netns(nt, i, ns, sizeof(ns));
 		if (in_gone(a, ns))
 			a->later[a->n_later++] = i;
 		else
@@ -210,7 +210,7 @@ static void unmake_ports(struct apply *a, const uint16_t *which, size_t n)
 			close(a->tap_nl[i]);
 		a->taps[i] = a->tap_nl[i] = -1;
 		if (names && buf) {
-			snprintf(buf[k], sizeof(buf[k]), "%s-%s", tabs(a)->lab, tabs(a)->ports[i].name);
+			vl_port_netns(tabs(a), i, buf[k], sizeof(buf[k]));
 			names[k] = buf[k];
 		}
 	}
@@ -437,12 +437,6 @@ static void drop_port(struct router *r, uint16_t i)
 		r->flowlog_sizes[i] = (struct flowlog_file){0};
 }
 
-static const char *run_name(uint16_t port, void *arg)
-{
-	const struct vl_tables *t = arg;
-	return t->ports[port].name;
-}
-
 /* The `run` line of instance `name` in m, or NULL. */
 static const char *run_of(const struct lab *m, const char *name)
 {
@@ -476,7 +470,7 @@ static void start_ports(struct apply *a, const uint16_t *which, size_t n)
 			specs[k++] = (struct run_spec){.port = i, .cmd = (char *)cmd};
 	}
 	char err[256] = "";
-	if (k && run_start(r->t->lab, specs, k, run_name, r->t, err, sizeof(err)) < 0)
+	if (k && run_start(r->t, specs, k, err, sizeof(err)) < 0)
 		fprintf(stderr, "vpclab: apply: %s\n", err);
 	free(specs);
 }

@@ -388,12 +388,6 @@ static void on_sighup(int sig)
 		return;
 }
 
-static const char *run_port_name(uint16_t port, void *arg)
-{
-	const struct vl_tables *t = arg;
-	return t->ports[port].name;
-}
-
 static void report(int fd, const char *msg)
 {
 	if (fd >= 0 && write(fd, msg, strlen(msg)) < 0)
@@ -437,7 +431,7 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 	/* User data once the lab is up (rule-file.md): before "ok", so that `up` returns with
 	 * every command started and a failure to start one is the up's error. */
 	if (rc == 0)
-		rc = run_start(lab, o->runs, o->n_runs, run_port_name, r.t, r.err, sizeof(r.err));
+		rc = run_start(r.t, o->runs, o->n_runs, r.err, sizeof(r.err));
 	if (rc == 0 && parent) {
 		prctl(PR_SET_PDEATHSIG, 0); /* from "ok" on, the lab outlives its `up` */
 		if (router_stop_asked()) {
