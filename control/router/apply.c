@@ -28,6 +28,7 @@
 #include "control/lab/pins.h"
 #include "control/router/apply.h"
 #include "control/router/apply_count.h"
+#include "control/router/lb_health.h"
 #include "control/router/ports.h"
 #include "control/router/router.h"
 #include "dataplane/ct.h"
@@ -511,6 +512,7 @@ static void publish(struct apply *a)
 	a->nt = NULL; /* the router's now; the old ones go */
 	vl_tables_free(old);
 	start_ports(a, a->made, a->n_made);
+	lbh_sync(r); /* targets' states at their new indices; checkers of changed nodes anew */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	a->router_ms = (double)(t1.tv_sec - a->t0.tv_sec) * 1e3 +
 		       (double)(t1.tv_nsec - a->t0.tv_nsec) / 1e6;
@@ -547,6 +549,7 @@ static void apply_ready(void *ctx, int fd)
 	if (a->phase == PH_RETIRE) {
 		/* The table already names them; their taps join now (a failure was said in err). */
 		start_ports(a, a->later, a->n_later);
+		lbh_sync(r); /* the checkers of nodes made late (their namespace was a removed one's) */
 		json_t *o = plan_json(a, true);
 		if (a->err)
 			json_object_set_new(o, "warning", json_string(a->err));

@@ -31,6 +31,7 @@
 #include "control/host/provision.h"
 #include "control/router/apply.h"
 #include "control/router/ctl_dump.h"
+#include "control/router/lb_health.h"
 #include "control/router/ports.h"
 #include "control/router/router.h"
 #include "control/host/state.h"
@@ -309,6 +310,7 @@ static int flowlog_open(struct router *r)
 
 static void router_free(struct router *r)
 {
+	lbh_free(r); /* its threads first: they write to a pipe the loop owns */
 	ctl_dump_close_all(r);
 	for (uint16_t i = 0; r->tap_nl && i < r->t->n_ports; i++)
 		if (r->tap_nl[i] >= 0)
@@ -432,6 +434,10 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 	 * every command started and a failure to start one is the up's error. */
 	if (rc == 0)
 		rc = run_start(r.t, o->runs, o->n_runs, r.err, sizeof(r.err));
+	/* Health checks once the targets' commands are started: a target is `initial` until its
+	 * first check, so no connection goes to a server not yet listening but by failing open. */
+	if (rc == 0)
+		lbh_sync(&r); /* a failure is said in the log; the lab runs on */
 	if (rc == 0 && parent) {
 		prctl(PR_SET_PDEATHSIG, 0); /* from "ok" on, the lab outlives its `up` */
 		if (router_stop_asked()) {
