@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/bufferevent.h>
@@ -30,6 +31,7 @@ struct lbc_job {
 	struct evhttp_connection *evcon; /* HTTP: kept from check to check (it reconnects) */
 	bool busy;                       /* a check is in flight: a tick does not start another */
 	bool timed_out;                  /* HTTP: the request's error was a timeout */
+	struct timespec started;         /* HTTP: when the request was made */
 };
 
 struct lb_checker {
@@ -113,6 +115,13 @@ static void http_done(struct evhttp_request *req, void *arg)
 		return;
 	j->busy = false;
 	int code = req ? evhttp_request_get_response_code(req) : 0;
+	/* A connect that timed out reaches here without the error callback (libevent 2.1 fails
+	 * the request without a reason): the time spent tells. */
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (now.tv_sec - j->started.tv_sec) * 1000L + (now.tv_nsec - j->started.tv_nsec) / 1000000L;
+	if (code <= 0 && ms + 100 >= (long)j->k.timeout_s * 1000L)
+		j->timed_out = true;
 	if (code <= 0)
 		report(j, j->timed_out ? LBC_TIMEOUT : LBC_FAILED, 0);
 	else if (code >= j->k.match_lo && code <= j->k.match_hi)
@@ -148,6 +157,7 @@ static void http_start(struct lbc_job *j)
 	evhttp_add_header(h, "Connection", "close");
 	j->busy = true;
 	j->timed_out = false;
+	clock_gettime(CLOCK_MONOTONIC, &j->started);
 	if (evhttp_make_request(j->evcon, req, EVHTTP_REQ_GET, j->k.path[0] ? j->k.path : "/") < 0) {
 		j->busy = false; /* the request was freed */
 		report(j, LBC_FAILED, 0);
@@ -214,7 +224,10 @@ static void *checker_main(void *arg)
 			continue;
 		struct timeval tv = {.tv_sec = j->k.interval_s ? j->k.interval_s : 30};
 		event_add(j->tick, &tv);
-		event_active(j->tick, EV_TIMEOUT, 0); /* the first check at once (AWS: at registration) */
+		/* The first check at once (AWS: at registration), by an event of its own: activating
+		 * the persistent one would move its next run a whole interval later. */
+		struct timeval now = {0, 0};
+		event_base_once(c->base, -1, EV_TIMEOUT, on_tick, j, &now);
 	}
 	event_base_dispatch(c->base);
 	for (size_t i = 0; i < c->n; i++) {
