@@ -4,7 +4,9 @@
 # spread over both (the servers see the client's address), a target whose server is killed
 # turns unhealthy within interval x unhealthy (Target.FailedHealthChecks) and every new
 # connection goes to the other, its server restarted turns it healthy again; `down` removes
-# the nodes' namespaces. Small intervals (AWS's minimum, 5 s; thresholds 2) keep it short.
+# the nodes' namespaces; an apply that deregisters a target leaves it draining for the
+# group's delay (no new connection), then it goes. Small intervals (AWS's minimum, 5 s;
+# thresholds 2) keep it short.
 TID=lbrun; . "$(dirname "$0")/lib.sh"
 
 cat >"$T/lab.yaml" <<EOF
@@ -29,6 +31,7 @@ vpcs:
         port: 80
         targets: [web1, web2]
         health_check: { interval: 5, timeout: 2, healthy: 2, unhealthy: 2 }
+        deregistration_delay: 4
     load_balancers:
       - name: web-nlb
         type: network
@@ -120,6 +123,19 @@ else not_ok "web1 healthy again (still: $(state_of web1))"; fi
 for i in $(seq 31 50); do on ext curl -s -m 5 -o /dev/null "http://$VIP/lbrun$i"; done
 wait_for "web1's new server to get requests" 5 eval '[ $(gets "$T/web1b.log") -gt 0 ]'
 check_grew "web1 gets new connections again" 0 "$(gets "$T/web1b.log")"
+
+# --- apply deregisters web2: draining for the group's delay (4 s), no new connection, then gone
+sed 's/targets: \[web1, web2\]/targets: [web1]/' "$T/lab.yaml" >"$T/lab2.yaml"
+OUT=$("$VPCLAB" apply "$T/lab2.yaml" 2>&1); RC=$?
+check_rc "apply without web2 in the group" 0 $RC "$OUT"
+check "web2 draining" "draining Target.DeregistrationInProgress" "$(state_of web2)"
+check "web1 keeps its health across the apply" "healthy None" "$(state_of web1)"
+B2=$(gets "$LOG2")
+for i in $(seq 51 60); do on ext curl -s -m 5 -o /dev/null "http://$VIP/lbrun$i"; done
+check "a draining target gets no new connection" "$B2" "$(gets "$LOG2")"
+gone() { [ "$(lbq "'web2' in targets")" = False ]; }
+if wait_for "web2 to leave the group" 10 gone; then ok "web2 gone after the deregistration delay"
+else not_ok "web2 gone after the deregistration delay (still: $(state_of web2))"; fi
 
 # --- down: the nodes' namespaces go with the lab
 lab_down >/dev/null 2>&1
