@@ -129,7 +129,7 @@ static struct lbh_target *add(struct lb_health *h, const char *tg, const char *i
 		h->cap = cap;
 	}
 	struct lbh_target *e = &h->v[h->n++];
-	*e = (struct lbh_target){.port = port, .state = LB_T_INITIAL, .reason = LBH_R_INITIAL};
+	*e = (struct lbh_target){.port = port, .state = LB_T_INITIAL, .reason = LBH_R_INITIAL, .iface = VL_NONE};
 	snprintf(e->tg, sizeof(e->tg), "%s", tg);
 	snprintf(e->instance, sizeof(e->instance), "%s", instance);
 	return e;
@@ -391,12 +391,19 @@ int lbh_sync(struct router *r)
 				rc = -ENOMEM;
 				continue;
 			}
+			if (e->state != LB_T_UNUSED && (e->iface != tt->port || e->ip != t->ports[tt->port].ip)) {
+				e->state = LB_T_INITIAL; /* the instance was replaced: a new target */
+				e->reason = LBH_R_INITIAL;
+				e->passes = e->fails = 0;
+			}
 			e->seen = 1;
 			e->dereg_s = tg->dereg_delay_s;
+			e->iface = tt->port;
+			e->ip = t->ports[tt->port].ip;
 			enum lbh_reason why;
 			if (check_node(t, g, x, &why) == VL_NONE) {
 				*e = (struct lbh_target){.port = e->port, .state = LB_T_UNUSED, .reason = (uint8_t)why,
-							 .seen = 1, .dereg_s = e->dereg_s};
+							 .seen = 1, .dereg_s = e->dereg_s, .ip = e->ip, .iface = e->iface};
 				snprintf(e->tg, sizeof(e->tg), "%s", tg->name);
 				snprintf(e->instance, sizeof(e->instance), "%s", inst);
 			} else if (e->state == LB_T_UNUSED || e->state == LB_T_DRAINING) {

@@ -34,6 +34,8 @@ struct lbh_target {
 	uint8_t passes, fails;   /* consecutive results */
 	uint8_t seen;            /* lbh_sync's scratch */
 	uint32_t dereg_s;        /* its group's deregistration delay */
+	uint32_t ip;             /* the instance's address and interface when last seen: an */
+	uint16_t iface;          /* instance replaced by an apply is a new target (initial) */
 	uint64_t drain_end;      /* draining: when it goes (loop_now ns) */
 };
 
