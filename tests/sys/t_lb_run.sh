@@ -5,8 +5,9 @@
 # turns unhealthy within interval x unhealthy (Target.FailedHealthChecks) and every new
 # connection goes to the other, its server restarted turns it healthy again; `down` removes
 # the nodes' namespaces; an apply that deregisters a target leaves it draining for the
-# group's delay (no new connection), then it goes. Small intervals (AWS's minimum, 5 s;
-# thresholds 2) keep it short.
+# group's delay (no new connection), then it goes; a target whose security group does not admit
+# the nodes times out (Target.Timeout) and the group fails open. Small intervals (AWS's
+# minimum, 5 s; thresholds 2) keep it short.
 TID=lbrun; . "$(dirname "$0")/lib.sh"
 
 cat >"$T/lab.yaml" <<EOF
@@ -136,6 +137,16 @@ check "a draining target gets no new connection" "$B2" "$(gets "$LOG2")"
 gone() { [ "$(lbq "'web2' in targets")" = False ]; }
 if wait_for "web2 to leave the group" 10 gone; then ok "web2 gone after the deregistration delay"
 else not_ok "web2 gone after the deregistration delay (still: $(state_of web2))"; fi
+
+# --- the target's group admits the clients only, not the nodes: the checks time out (AWS: the
+# target's security group must admit health checks); with no healthy target it fails open
+sed 's|ports: 80, cidr: 0.0.0.0/0|ports: 80, cidr: 198.51.100.0/24|' "$T/lab2.yaml" >"$T/lab3.yaml"
+OUT=$("$VPCLAB" apply "$T/lab3.yaml" 2>&1); RC=$?
+check_rc "apply: web's group admits 198.51.100.0/24 only" 0 $RC "$OUT"
+if wait_for "web1 unhealthy" 16 is_state web1 unhealthy; then ok "web1 unhealthy when its group drops the checks"
+else not_ok "web1 unhealthy when its group drops the checks (still: $(state_of web1))"; fi
+check "its reason" "unhealthy Target.Timeout" "$(state_of web1)"
+check "fail open: the client still reaches web1" "404" "$(on ext curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$VIP/lbrun61")"
 
 # --- down: the nodes' namespaces go with the lab
 lab_down >/dev/null 2>&1
