@@ -124,6 +124,57 @@ uint32_t lb_flush_ports(struct dp_state *s, const uint8_t *gone, uint16_t n_port
 	return freed;
 }
 
+static uint16_t lb_named(const struct vl_tables *t, const char *name)
+{
+	for (uint16_t i = 0; i < t->n_lbs; i++)
+		if (!strcmp(t->lbs[i].name, name))
+			return i;
+	return VL_NONE;
+}
+
+static uint16_t tg_named(const struct vl_tables *t, const char *name)
+{
+	for (uint16_t i = 0; i < t->n_tgs; i++)
+		if (!strcmp(t->tgs[i].name, name))
+			return i;
+	return VL_NONE;
+}
+
+void lb_remap(struct dp_state *s, const struct vl_tables *old, const struct vl_tables *nt)
+{
+	struct lb_state *l = s->lb;
+	if (!l)
+		return;
+	/* Counters follow their load balancer's name; a buffer that cannot be had leaves them
+	 * where they are (counters only, never a packet's fate). */
+	uint64_t (*c)[LBC__COUNT] = l->counters ? calloc(l->n_lbs ? l->n_lbs : 1, sizeof(*c)) : NULL;
+	for (uint16_t i = 0; c && i < nt->n_lbs && i < l->n_lbs; i++) {
+		uint16_t o = lb_named(old, nt->lbs[i].name);
+		if (o != VL_NONE && o < l->n_lbs)
+			memcpy(c[i], l->counters[o], sizeof(c[i]));
+	}
+	if (c) {
+		free(l->counters);
+		l->counters = c;
+	}
+	for (uint32_t i = 0; i < lb_table_top(l->flows); i++) {
+		struct lb_flow *f = lb_table_at(l->flows, i);
+		if (f->state == LB_F_FREE)
+			continue;
+		uint16_t lb = f->lb < old->n_lbs ? lb_named(nt, old->lbs[f->lb].name) : VL_NONE;
+		uint16_t tg = f->tg < old->n_tgs ? tg_named(nt, old->tgs[f->tg].name) : VL_NONE;
+		uint32_t target = UINT32_MAX; /* deregistered: the flow goes on, as while draining */
+		for (uint32_t k = 0; tg != VL_NONE && k < nt->tgs[tg].target_count; k++) {
+			const struct vl_lb_target *x = &nt->targets[nt->tgs[tg].target_first + k];
+			if (x->port == f->target_port && x->tport == f->tport)
+				target = nt->tgs[tg].target_first + k;
+		}
+		f->lb = lb != VL_NONE ? lb : f->lb;
+		f->tg = tg != VL_NONE ? tg : VL_NONE;
+		f->target = target;
+	}
+}
+
 void lb_state_fini(struct dp_state *s)
 {
 	struct lb_state *l = s->lb;

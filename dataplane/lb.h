@@ -144,5 +144,9 @@ int lb_foreach(const struct lb_state *l, int (*fn)(void *ctx, const struct lb_fl
  * went away (gone: per old port, 1 = removed) are freed: how many. */
 int lb_state_reserve(struct dp_state *s, const struct vl_tables *nt);
 uint32_t lb_flush_ports(struct dp_state *s, const uint8_t *gone, uint16_t n_ports);
+/* After an apply published nt over old: flows, counters follow their load balancer, target group
+ * and target by name and (instance port, port), since only interfaces keep their indices
+ * (align.h); a flow whose target was deregistered goes on without one (as draining). */
+void lb_remap(struct dp_state *s, const struct vl_tables *old, const struct vl_tables *nt);
 
 #endif

@@ -109,6 +109,7 @@ void dp_state_publish(struct dp_state *s, const struct vl_tables *nt, struct dp_
 	}
 	if (any_gone)
 		out->lb_flows = lb_flush_ports(s, gone, old->n_ports);
+	lb_remap(s, old, nt);
 	free(gone);
 	s->t = nt; /* the one pointer store that publishes the snapshot */
 }
