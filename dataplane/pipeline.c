@@ -271,19 +271,18 @@ static void untracked_clear(struct dp_state *s, struct untracked_set *u)
 	u->n = 0;
 }
 
-static void untracked_note(struct dp_state *s, struct untracked_set *u, const struct step *st)
+static inline void untracked_note(struct dp_state *s, struct untracked_set *u, const struct step *st)
 {
+	/* AWS always tracks flows through a NAT gateway (the sender's entry, as it has always
+	 * been here) and through a network load balancer (every entry on the path). An
+	 * established flow starts no entry: two tests and out. */
+	if (st->kind == STEP_LB || st->kind == STEP_LB_REPLY)
+		u->always = true;
 	if (st->untracked_flow && u->n < 4) {
 		u->port[u->n] = st->untracked_port;
 		u->idx[u->n++] = st->untracked_flow - 1;
 	}
-	/* AWS always tracks flows through a NAT gateway (the sender's entry, as it has always
-	 * been here) and through a network load balancer (every entry on the path). */
-	if (st->kind == STEP_CROSS && st->edge == EDGE_NATGW_OUT)
-		untracked_clear(s, u);
-	if (st->kind == STEP_LB || st->kind == STEP_LB_REPLY)
-		u->always = true;
-	if (u->always)
+	if (u->n && (u->always || (st->kind == STEP_CROSS && st->edge == EDGE_NATGW_OUT)))
 		untracked_clear(s, u);
 }
 
