@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "control/cli/cli.h"
+#include "control/cli/ctl_client.h"
 #include "control/cli/lb_print.h"
 #include "control/host/state_labs.h"
 #include "vpclab/ctl.h"
@@ -61,10 +62,20 @@ static int cmd_lb(int argc, char **argv)
 	snprintf(req, sizeof(req), "%s%s%s", VL_CTL_LB, name ? " " : "", name ? name : "");
 	json_t *ans = NULL;
 	int rc = cli_lab(&cli_lb, given, lab, sizeof(lab));
-	if (rc == 0)
-		rc = cli_request(&cli_lb, lab, req, &ans);
 	if (rc)
 		return rc;
+	if ((rc = ctl_request(lab, req, &ans)) < 0)
+		return cli_not_running(&cli_lb, lab, rc);
+	const char *err = json_string_value(json_object_get(ans, "error"));
+	if (err) {
+		/* the router's words, with the name and lab the user may have mistyped */
+		if (name)
+			fprintf(stderr, "vpclab: lb: %s: '%s' in lab %s\n", err, name, lab);
+		else
+			fprintf(stderr, "vpclab: lb: %s\n", err);
+		json_decref(ans);
+		return EXIT_INPUT;
+	}
 	if (as_json)
 		cli_print_json(ans);
 	else
