@@ -69,7 +69,7 @@ static int cmd_lb(int argc, char **argv)
 	const char *err = json_string_value(json_object_get(ans, "error"));
 	if (err) {
 		/* the router's words, with the name and lab the user may have mistyped */
-		if (name)
+		if (name && strstr(err, "no such"))
 			fprintf(stderr, "vpclab: lb: %s: '%s' in lab %s\n", err, name, lab);
 		else
 			fprintf(stderr, "vpclab: lb: %s\n", err);
