@@ -7,7 +7,8 @@
 # no hairpin); health checks turn a stopped server unhealthy (Target.FailedHealthChecks or
 # Target.Timeout) within interval x unhealthy and back to healthy, with new connections only to
 # the healthy one; both down: fail open (sent to both, refused there); `vpclab lb` text and JSON;
-# trace's lb hop; apply adding a target (initial, then healthy) and removing one (draining).
+# trace's lb hop; apply adding a target (initial, then healthy) and removing one (draining: its
+# open connections go on, new ones go elsewhere, then it is gone).
 TID=lbnlb; . "$(dirname "$0")/lib.sh"
 
 # A TCP server answering each connection with "NAME PEER-IP" on every port given, one line per
@@ -20,17 +21,49 @@ for port in sys.argv[2:]:
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("0.0.0.0", int(port)))
     s.listen(128)
-    sel.register(s, selectors.EVENT_READ)
+    sel.register(s, selectors.EVENT_READ, "listen")
 print("listening", flush=True)
 while True:
     for key, _ in sel.select():
-        c, a = key.fileobj.accept()
+        if key.data == "listen":
+            c, a = key.fileobj.accept()
+            try:
+                c.sendall(("%s %s\n" % (name, a[0])).encode())
+                sel.register(c, selectors.EVENT_READ, "conn")
+            except OSError:
+                c.close()
+            print("%s from %s:%d" % (name, a[0], a[1]), flush=True)
+            continue
         try:
-            c.sendall(("%s %s\n" % (name, a[0])).encode())
+            data = key.fileobj.recv(4096)
+            if data:
+                key.fileobj.sendall(data)     # an echo: a held connection shows it lives
+                continue
         except OSError:
             pass
-        c.close()
-        print("%s from %s:%d" % (name, a[0], a[1]), flush=True)
+        sel.unregister(key.fileobj)
+        key.fileobj.close()
+EOF
+# N connections held open: prints "held NAME NAME ..." once all answered, waits for the file
+# GO (at most 30 s), then sends a line on each and prints "NAME ok" or "NAME lost" per connection.
+cat >"$T/hold.py" <<'EOF'
+import os, socket, sys, time
+ip, port, n, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+conns = []
+for _ in range(n):
+    s = socket.create_connection((ip, port), timeout=3)
+    f = s.makefile("rb")
+    conns.append((s, f, f.readline().split()[0].decode()))
+print("held", " ".join(c[2] for c in conns), flush=True)
+end = time.time() + 30
+while not os.path.exists(go) and time.time() < end:
+    time.sleep(0.05)
+for s, f, name in conns:
+    try:
+        s.sendall(b"ping\n")
+        print(name, "ok" if f.readline() == b"ping\n" else "lost", flush=True)
+    except OSError:
+        print(name, "lost", flush=True)
 EOF
 # N fresh connections to IP:PORT, one line each: the answer ("web1 198.51.100.10"), or
 # "refused" / "timeout" / "error ..." (each bounded by TIMEOUT seconds).
@@ -278,11 +311,22 @@ wait_for "web3 healthy" 20 healthy3 && ok "web3 healthy after apply" || not_ok "
 A=$(answers ext "$PUB_A" 80 30 2)
 check_match "web3 gets connections" "^web3 " "$A"
 
+# connections held open across the removal: those on web2 go on while it drains
+on_bg ext "$PY" -u "$T/hold.py" "$PUB_A" 80 16 "$T/go" >"$T/hold.out" 2>&1
+wait_for "16 held connections" 10 grep -qs '^held' "$T/hold.out"
+diag "$(head -n 1 "$T/hold.out")"
 OUT=$("$VPCLAB" apply "$T/remove.yaml" 2>&1); RC=$?
 check_rc "apply removes web2 from web-tg" 0 $RC "$OUT"
 S=$(state_of web-tg web2)
 check_match "web2 drains (deregistration_delay 5 s)" "^(draining|absent)$" "$S"
 [ "$S" = draining ] && check "its reason" "Target.DeregistrationInProgress" "$(lb_get "t('web-tg', 'web2')['reason']")"
+touch "$T/go"
+wait_for "the held connections to answer" 10 lines_ge "$T/hold.out" 17
+if head -n 1 "$T/hold.out" | grep -q ' web2'; then
+	check "web2's connections held open go on while it drains" "0" "$(grep -c '^web2 lost' "$T/hold.out")"
+	check_match "and they answer" "^web2 ok$" "$(cat "$T/hold.out")"
+else not_ok "no held connection landed on web2 (of 16): $(head -n 1 "$T/hold.out")"; fi
+check "the other targets' held connections go on too" "0" "$(grep -c ' lost$' "$T/hold.out")"
 A=$(answers ext "$PUB_A" 80 20 2)
 check_nomatch "no new connection goes to web2" "^web2 " "$A"
 gone2() { S=$(state_of web-tg web2); [ "$S" = absent ] || [ "$S" = unused ]; }
