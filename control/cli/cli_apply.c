@@ -196,9 +196,9 @@ static int cmd_apply(int argc, char **argv)
 		free(buf);
 		return EXIT_INPUT;
 	}
-	if (lab_has_lb(new)) {
-		fprintf(stderr, "vpclab: apply: %s: load balancers are not built yet (the file has "
-			"load_balancers or target_groups); nothing was changed\n", path);
+	if (lab_has_alb(new)) {
+		fprintf(stderr, "vpclab: apply: %s: application load balancers are not built yet; "
+			"nothing was changed\n", path);
 		lab_free(new);
 		free(buf);
 		return EXIT_SYSTEM;

@@ -14,6 +14,7 @@
 #include "control/host/run.h"
 #include "control/host/state.h"
 #include "control/lab/model.h"
+#include "vpclab/tables.h"
 
 int run_log_path(char *dst, size_t cap, const char *lab, const char *name)
 {
@@ -67,9 +68,9 @@ static void run_child(const char *ns, const char *log, const char *cmd)
 	_exit(127);
 }
 
-int run_start(const char *lab, struct run_spec *specs, size_t n,
-	      const char *(*name_of)(uint16_t port, void *arg), void *arg, char *err, size_t errcap)
+int run_start(const struct vl_tables *t, struct run_spec *specs, size_t n, char *err, size_t errcap)
 {
+	const char *lab = t->lab;
 	if (!n)
 		return 0;
 	struct sigaction sa = {.sa_handler = run_on_sigchld, .sa_flags = SA_RESTART | SA_NOCLDSTOP};
@@ -81,9 +82,10 @@ int run_start(const char *lab, struct run_spec *specs, size_t n,
 		return -errno;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const char *name = name_of(specs[i].port, arg);
+		const char *name = t->ports[specs[i].port].name;
 		char ns[192], log[256];
-		if ((size_t)snprintf(ns, sizeof(ns), "/run/netns/%s-%s", lab, name) >= sizeof(ns) ||
+		memcpy(ns, "/run/netns/", 11);
+		if (vl_port_netns(t, specs[i].port, ns + 11, sizeof(ns) - 11) < 0 ||
 		    run_log_path(log, sizeof(log), lab, name) < 0) {
 			snprintf(err, errcap, "run: %s: name too long", name);
 			return -ENAMETOOLONG;

@@ -18,11 +18,11 @@ struct run_spec {
 /* dst = /run/vpclab/LAB/run/NAME.log. -ENAMETOOLONG or 0. */
 int run_log_path(char *dst, size_t cap, const char *lab, const char *name);
 
-/* Starts specs[i].cmd in namespace LAB-names(i) for each i; SIGCHLD reaps them from then on
+struct vl_tables;
+/* Starts specs[i].cmd in the namespace of port specs[i].port of t (vl_port_netns) for each i; SIGCHLD reaps them from then on
  * (no zombie, whatever the caller's loop does). A command that cannot be started (fork) is
  * -errno with err filled; one whose exec fails says so in its log, as a shell would. */
-int run_start(const char *lab, struct run_spec *specs, size_t n,
-	      const char *(*name_of)(uint16_t port, void *arg), void *arg, char *err, size_t errcap);
+int run_start(const struct vl_tables *t, struct run_spec *specs, size_t n, char *err, size_t errcap);
 
 struct lab;
 /* The instances of m that have `run`, in file order: a new array (*n entries, NULL with n 0 when

@@ -48,8 +48,10 @@ int lab_check_checks(struct lab *m, size_t first, size_t n, struct diag *d);
 /* The lab's name: `name:` or the file name without its extension. */
 const char *lab_name(const struct lab *m);
 
-/* Whether the lab has load balancers or target groups (which `up` does not run yet). */
+/* Whether the lab has load balancers or target groups. */
 bool lab_has_lb(const struct lab *m);
+/* Whether it has an application load balancer (which `up` does not run yet). */
+bool lab_has_alb(const struct lab *m);
 
 /* Model (checked, zero errors) -> tables. NULL with errno set. Caller frees with vl_tables_free. */
 struct vl_tables *lab_compile(const struct lab *m);

@@ -28,6 +28,7 @@
 #include "control/lab/pins.h"
 #include "control/router/apply.h"
 #include "control/router/apply_count.h"
+#include "control/router/lb_health.h"
 #include "control/router/ports.h"
 #include "control/router/router.h"
 #include "dataplane/ct.h"
@@ -165,12 +166,12 @@ static int apply_sort_ports(struct apply *a, const struct vl_tables *ot)
 		a->taps[i] = a->tap_nl[i] = -1;
 	for (uint16_t i = 0; i < ot->n_ports; i++)
 		if (dp_port_removed(ot, nt, i))
-			snprintf(a->gone[a->n_gone++], sizeof(a->gone[0]), "%s-%s", ot->lab, ot->ports[i].name);
+			vl_port_netns(ot, i, a->gone[a->n_gone++], sizeof(a->gone[0]));
 	for (uint16_t i = 0; i < nt->n_ports; i++) {
 		if (!dp_port_added(ot, nt, i))
 			continue;
 		char ns[96];
-		snprintf(ns, sizeof(ns), "%s-%s", nt->lab, nt->ports[i].name);
+		vl_port_netns(nt, i, ns, sizeof(ns));
 		if (in_gone(a, ns))
 			a->later[a->n_later++] = i;
 		else
@@ -210,7 +211,7 @@ static void unmake_ports(struct apply *a, const uint16_t *which, size_t n)
 			close(a->tap_nl[i]);
 		a->taps[i] = a->tap_nl[i] = -1;
 		if (names && buf) {
-			snprintf(buf[k], sizeof(buf[k]), "%s-%s", tabs(a)->lab, tabs(a)->ports[i].name);
+			vl_port_netns(tabs(a), i, buf[k], sizeof(buf[k]));
 			names[k] = buf[k];
 		}
 	}
@@ -437,12 +438,6 @@ static void drop_port(struct router *r, uint16_t i)
 		r->flowlog_sizes[i] = (struct flowlog_file){0};
 }
 
-static const char *run_name(uint16_t port, void *arg)
-{
-	const struct vl_tables *t = arg;
-	return t->ports[port].name;
-}
-
 /* The `run` line of instance `name` in m, or NULL. */
 static const char *run_of(const struct lab *m, const char *name)
 {
@@ -476,7 +471,7 @@ static void start_ports(struct apply *a, const uint16_t *which, size_t n)
 			specs[k++] = (struct run_spec){.port = i, .cmd = (char *)cmd};
 	}
 	char err[256] = "";
-	if (k && run_start(r->t->lab, specs, k, run_name, r->t, err, sizeof(err)) < 0)
+	if (k && run_start(r->t, specs, k, err, sizeof(err)) < 0)
 		fprintf(stderr, "vpclab: apply: %s\n", err);
 	free(specs);
 }
@@ -517,6 +512,7 @@ static void publish(struct apply *a)
 	a->nt = NULL; /* the router's now; the old ones go */
 	vl_tables_free(old);
 	start_ports(a, a->made, a->n_made);
+	lbh_sync(r); /* targets' states at their new indices; checkers of changed nodes anew */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	a->router_ms = (double)(t1.tv_sec - a->t0.tv_sec) * 1e3 +
 		       (double)(t1.tv_nsec - a->t0.tv_nsec) / 1e6;
@@ -553,6 +549,7 @@ static void apply_ready(void *ctx, int fd)
 	if (a->phase == PH_RETIRE) {
 		/* The table already names them; their taps join now (a failure was said in err). */
 		start_ports(a, a->later, a->n_later);
+		lbh_sync(r); /* the checkers of nodes made late (their namespace was a removed one's) */
 		json_t *o = plan_json(a, true);
 		if (a->err)
 			json_object_set_new(o, "warning", json_string(a->err));

@@ -128,15 +128,25 @@ json_t *ctl_handle_nat(struct router *r, char **w, int n)
 	return json_pack("{s:o}", "nat_gateways", all);
 }
 
+/* An instance or host by its name; a load balancer node by LBNAME-SUBNET (its namespace
+ * without the lab's name: nodes share their load balancer's name). */
 static int port_by_name(const struct vl_tables *t, const char *name)
 {
-	for (uint16_t i = 0; name && name[0] && i < t->n_ports; i++)
-		if (strcmp(t->ports[i].name, name) == 0)
+	size_t lab = strlen(t->lab);
+	for (uint16_t i = 0; name && name[0] && i < t->n_ports; i++) {
+		char ns[128];
+		if (t->ports[i].kind != VL_PORT_LB_NODE) {
+			if (strcmp(t->ports[i].name, name) == 0)
+				return i;
+		} else if (vl_port_netns(t, i, ns, sizeof(ns)) == 0 && strcmp(ns + lab + 1, name) == 0) {
 			return i;
+		}
+	}
 	return -1;
 }
 
-/* The component a stage capture is limited to: a NAT gateway, an ACL, a VPC or an interface. */
+/* The component a stage capture is limited to: a NAT gateway, an ACL, a VPC, a load balancer
+ * or an interface. */
 static int stage_obj(const struct vl_tables *t, int stage, const char *name)
 {
 	if (!name || !name[0])
@@ -152,6 +162,10 @@ static int stage_obj(const struct vl_tables *t, int stage, const char *name)
 	} else if (stage == EX_IGW) {
 		for (uint16_t i = 0; i < t->n_vpcs; i++)
 			if (strcmp(t->vpcs[i].name, name) == 0)
+				return i;
+	} else if (stage == EX_LB) {
+		for (uint16_t i = 0; i < t->n_lbs; i++)
+			if (strcmp(t->lbs[i].name, name) == 0)
 				return i;
 	} else {
 		return port_by_name(t, name);
@@ -342,5 +356,7 @@ json_t *ctl_handle(struct router *r, char *req)
 		return ctl_handle_nat(r, w, n);
 	if (strcmp(w[0], VL_CTL_FLOWLOGS_FLUSH) == 0)
 		return ctl_flowlogs_flush(r);
+	if (strcmp(w[0], VL_CTL_LB) == 0 && n <= 2)
+		return ctl_handle_lb(r, n == 2 ? w[1] : NULL);
 	return error_json("unknown request");
 }

@@ -31,6 +31,7 @@
 #include "control/host/provision.h"
 #include "control/router/apply.h"
 #include "control/router/ctl_dump.h"
+#include "control/router/lb_health.h"
 #include "control/router/ports.h"
 #include "control/router/router.h"
 #include "control/host/state.h"
@@ -309,6 +310,7 @@ static int flowlog_open(struct router *r)
 
 static void router_free(struct router *r)
 {
+	lbh_free(r); /* its threads first: they write to a pipe the loop owns */
 	ctl_dump_close_all(r);
 	for (uint16_t i = 0; r->tap_nl && i < r->t->n_ports; i++)
 		if (r->tap_nl[i] >= 0)
@@ -388,12 +390,6 @@ static void on_sighup(int sig)
 		return;
 }
 
-static const char *run_port_name(uint16_t port, void *arg)
-{
-	const struct vl_tables *t = arg;
-	return t->ports[port].name;
-}
-
 static void report(int fd, const char *msg)
 {
 	if (fd >= 0 && write(fd, msg, strlen(msg)) < 0)
@@ -437,7 +433,11 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 	/* User data once the lab is up (rule-file.md): before "ok", so that `up` returns with
 	 * every command started and a failure to start one is the up's error. */
 	if (rc == 0)
-		rc = run_start(lab, o->runs, o->n_runs, run_port_name, r.t, r.err, sizeof(r.err));
+		rc = run_start(r.t, o->runs, o->n_runs, r.err, sizeof(r.err));
+	/* Health checks once the targets' commands are started: a target is `initial` until its
+	 * first check, so no connection goes to a server not yet listening but by failing open. */
+	if (rc == 0)
+		lbh_sync(&r); /* a failure is said in the log; the lab runs on */
 	if (rc == 0 && parent) {
 		prctl(PR_SET_PDEATHSIG, 0); /* from "ok" on, the lab outlives its `up` */
 		if (router_stop_asked()) {

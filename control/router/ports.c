@@ -28,7 +28,7 @@
  * (names[k], taps[which[k]]); the first failure's text goes to job->err under lock. */
 struct prov_run {
 	struct ports_job *job;
-	char (*names)[96];       /* LAB-NAME per entry of which */
+	char (*names)[96];       /* the namespace per entry of which (vl_port_netns) */
 	int ready_fd;            /* background: the parent hears "progress DONE TOTAL" lines */
 	struct progress pg;      /* foreground: the line is drawn here */
 	struct timespec last;
@@ -133,7 +133,7 @@ int ports_provision(struct ports_job *job)
 	int rc = 0;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		char path[128];
-		snprintf(run.names[k], sizeof(run.names[k]), "%s-%s", lab, job->t->ports[job->which[k]].name);
+		vl_port_netns(job->t, job->which[k], run.names[k], sizeof(run.names[k]));
 		snprintf(path, sizeof(path), "/run/netns/%s", run.names[k]);
 		if (access(path, F_OK) == 0) {
 			snprintf(job->err, job->errcap, "namespace %s already exists (not this lab's)",

@@ -61,6 +61,8 @@ struct router {
 	struct nat_limits nat_limits;    /* the lab's NAT limits (environment), for gateways an
 					  * apply adds to a lab that had none */
 	struct apply *apply;     /* the apply in progress (apply.c), NULL when none */
+	struct lb_health *lbh;   /* target health and its checkers (lb_health.h), NULL when the
+				  * lab never had a target group */
 	char err[256];
 };
 
@@ -74,6 +76,9 @@ json_t *ctl_handle(struct router *r, char *req);
 json_t *ctl_handle_nat(struct router *r, char **w, int n);
 /* Port i's tap counters into *out: true, or false when they cannot be had. */
 bool ctl_tap_drops(struct router *r, uint16_t i, struct link_drops *out);
+
+/* The `lb` answer (ctl_lb.c; name NULL: every load balancer). New reference. */
+json_t *ctl_handle_lb(struct router *r, const char *name);
 
 /* Starts a capture that streams pcapng to fd (which it then owns): 0. Otherwise writes the
  * error answer to fd and returns -errno; the caller closes fd. */

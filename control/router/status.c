@@ -22,16 +22,19 @@ json_t *status_port(const struct vl_tables *t, const struct dp_state *s, uint16_
 	json_t *sgs = json_array();
 	for (uint16_t g = 0; g < p->sg_count; g++)
 		json_array_append_new(sgs, json_string(t->sgs[p->sgs[g]].name));
-	bool inst = p->kind == VL_PORT_INSTANCE;
+	bool inst = p->kind == VL_PORT_INSTANCE, node = p->kind == VL_PORT_LB_NODE;
+	char ns[128];
+	vl_port_netns(t, i, ns, sizeof(ns));
 	const struct dp_port_stats *st = dp_port_stats_get(s, i);
 	struct ct_stats cs;
 	ct_stats(ct_port_const(s->ct, i), &cs);
 	char eni[24];
-	flowlog_eni_id(t->lab, p->name, eni);
+	/* A node's ENI is named after its namespace's tail (LBNAME-SUBNET): nodes share a name. */
+	flowlog_eni_id(t->lab, node ? ns + strlen(t->lab) + 1 : p->name, eni);
 	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "name", p->name, "kind", inst ? "instance" : "internet-host",
-			 "vpc", inst ? json_string(t->vpcs[p->vpc].name) : json_null(),
-			 "subnet", inst ? json_string(t->subnets[p->subnet].name) : json_null(),
+			 "name", p->name, "kind", inst ? "instance" : node ? "lb-node" : "internet-host",
+			 "vpc", inst || node ? json_string(t->vpcs[p->vpc].name) : json_null(),
+			 "subnet", inst || node ? json_string(t->subnets[p->subnet].name) : json_null(),
 			 "ip", addr_fmt(p->ip, ip), "public_ip", addr_or_null(p->public_ip),
 			 "mac", mac, "security_groups", sgs,
 			 "source_dest_check", p->src_dst_check != 0,
@@ -41,7 +44,8 @@ json_t *status_port(const struct vl_tables *t, const struct dp_state *s, uint16_
 			 "connections", (json_int_t)cs.used);
 	json_object_set_new(o, "ct_full", json_integer((json_int_t)cs.full));
 	json_object_set_new(o, "ct_evicted", json_integer((json_int_t)cs.evicted));
-	json_object_set_new(o, "eni", inst ? json_string(eni) : json_null());
+	json_object_set_new(o, "eni", inst || node ? json_string(eni) : json_null());
+	json_object_set_new(o, "namespace", json_string(ns));
 	/* What the tap's own queues dropped, as its kernel device counts it: frames the namespace
 	 * sent that the router never read (a full queue), and frames the router wrote that the
 	 * namespace did not take. null when the device could not be asked. */

@@ -22,6 +22,13 @@
 				     * detail, ends}], dry_run, applied, ends?, translations_ends?,
 				     * ended?, translations_ended?, router_ms?, generation?, warning?}
 				     * (a dry run has ends, an applied one ended..generation) or {"error", "input"} */
+#define VL_CTL_LB "lb"              /* [NAME] -> {"load_balancers": [{name, type, scheme, dns, vpc,
+				     * cross_zone, nodes: [{subnet, az, namespace, private_ip,
+				     * public_ip}], listeners: [{protocol, port, forward, idle_timeout}],
+				     * target_groups: [{name, protocol, port, health_check: {protocol,
+				     * port, path, interval, timeout, healthy, unhealthy, matcher},
+				     * targets: [{instance, port, az, state, reason, description}]}],
+				     * counters: {CloudWatch name: n}}]} or {"error": "no such load balancer"} */
 #define VL_CTL_CAPTURE "capture"    /* {JSON capture spec} -> a pcapng stream, or {"error"} */
 
 #endif

@@ -6,8 +6,10 @@
 #ifndef VPCLAB_TABLES_H
 #define VPCLAB_TABLES_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "vpclab/addr.h"
@@ -203,6 +205,20 @@ struct vl_addr_slot {
 static inline bool vl_port_used(const struct vl_port *p) { return p->name[0] != '\0'; }
 static inline bool vl_natgw_used(const struct vl_natgw *g) { return g->name[0] != '\0'; }
 static inline bool vl_eip_used(const struct vl_eip *e) { return e->name[0] != '\0'; }
+
+/* The namespace port i lives in: LAB-NAME for instances and internet hosts, LAB-LBNAME-SUBNET
+ * for a load balancer's node (several nodes share their load balancer's name). Every place that
+ * names a port's namespace goes through here. 0, or -ENAMETOOLONG (buf holds a cut name). */
+static inline int vl_port_netns(const struct vl_tables *t, uint16_t i, char *buf, size_t cap)
+{
+	const struct vl_port *p = &t->ports[i];
+	int n;
+	if (p->kind == VL_PORT_LB_NODE && p->lb < t->n_lbs && p->subnet < t->n_subnets)
+		n = snprintf(buf, cap, "%s-%s-%s", t->lab, t->lbs[p->lb].name, t->subnets[p->subnet].name);
+	else
+		n = snprintf(buf, cap, "%s-%s", t->lab, p->name);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
 
 /* An interface's MAC follows its index (unique in the lab, stable while it runs). */
 static inline void vl_port_mac(uint8_t mac[6], uint16_t port)

@@ -140,7 +140,7 @@ else not_ok "trace from an unknown name (expected exit 1, got exit $RC: $ERR)"; 
 run replay "$T/lab.yaml" --from web "$T/nosuch.pcap"
 if [ "$RC" = 1 ]; then ok "replay of a missing capture: exit 1"; else not_ok "replay of a missing capture (expected exit 1, got exit $RC: $ERR)"; fi
 
-# --- load balancers: check shows them; up, apply and test refuse them (exit 3, nothing made)
+# --- load balancers: check shows them
 cat >"$T/lb.yaml" <<'LAB'
 name: offline-lb
 vpcs:
@@ -166,11 +166,17 @@ if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -q '^  load balancer nlb (networ
 	printf '%s\n' "$OUT" | grep -q '^  target group tg (tcp 80, 1 target): health check tcp every 30 s, timeout 10 s, healthy 5, unhealthy 2$'
 then ok "check of a lab with a load balancer: DNS name, node, target group"
 else not_ok "check of a lab with a load balancer (exit $RC: $OUT $ERR)"; fi
+# an application load balancer is not run yet: up, apply and test refuse it (exit 3, nothing made)
+sed -e 's/^name: offline-lb/name: offline-alb/' -e 's/protocol: tcp, port: 80, targets/protocol: http, port: 80, targets/' \
+	-e 's/{ name: nlb, type: network, scheme: internet-facing, subnets: \[a\], listeners: \[ { protocol: tcp, port: 80, forward: tg } \] }/{ name: alb, type: application, scheme: internet-facing, subnets: [a, b], listeners: [ { protocol: http, port: 80, default: tg } ] }/' \
+	-e 's/^      - { name: a, cidr: 10.0.1.0\/24, az: a, route_table: pub }/&\n      - { name: b, cidr: 10.0.2.0\/24, az: b, route_table: pub }/' "$T/lb.yaml" >"$T/alb.yaml"
+run check "$T/alb.yaml"
+[ "$RC" = 0 ] || not_ok "check of the application load balancer lab (exit $RC: $ERR)"
 for cmd in up apply test; do
-	run $cmd "$T/lb.yaml"
-	if [ "$RC" = 3 ] && printf '%s\n' "$ERR" | grep -q "load balancers are not built yet" && [ ! -e /run/vpclab/offline-lb ]; then
-		ok "$cmd of a lab with load balancers: refused, exit 3, nothing made"
-	else not_ok "$cmd of a lab with load balancers (expected exit 3, got exit $RC: $ERR)"; fi
+	run $cmd "$T/alb.yaml"
+	if [ "$RC" = 3 ] && printf '%s\n' "$ERR" | grep -q "application load balancers are not built yet" && [ ! -e /run/vpclab/offline-alb ]; then
+		ok "$cmd of a lab with an application load balancer: refused, exit 3, nothing made"
+	else not_ok "$cmd of a lab with an application load balancer (expected exit 3, got exit $RC: $ERR)"; fi
 done
 run trace "$T/lb.yaml" --from client --to nlb --tcp 80
 if printf '%s\n' "$OUT" | grep -q '^trace client -> nlb (203.0.113.2)'; then ok "trace from the internet to a load balancer's name: its node's public IP"
