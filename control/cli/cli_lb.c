@@ -10,12 +10,6 @@
 #include "control/host/state_labs.h"
 #include "vpclab/ctl.h"
 
-/* The request name lives in ctl.h with the router's handler; until that header has it, the
- * word the router answers to (both are "lb"). */
-#ifndef VL_CTL_LB
-#define VL_CTL_LB "lb"
-#endif
-
 /* A load balancer's name as the lab file allows it ([a-z][a-z0-9-]*, at most 15): also what
  * keeps the request one line of two words. */
 static bool lb_name_ok(const char *s)
