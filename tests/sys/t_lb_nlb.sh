@@ -8,7 +8,8 @@
 # Target.Timeout) within interval x unhealthy and back to healthy, with new connections only to
 # the healthy one; both down: fail open (sent to both, refused there); `vpclab lb` text and JSON;
 # trace's lb hop; apply adding a target (initial, then healthy) and removing one (draining: its
-# open connections go on, new ones go elsewhere, then it is gone).
+# open connections go on, new ones go elsewhere, then it is gone); `vpclab test` checks whose `to`
+# is a load balancer (a target port other than the listener's, the node's address seen).
 TID=lbnlb; . "$(dirname "$0")/lib.sh"
 
 # A TCP server answering each connection with "NAME PEER-IP" on every port given, one line per
@@ -331,3 +332,45 @@ A=$(answers ext "$PUB_A" 80 20 2)
 check_nomatch "no new connection goes to web2" "^web2 " "$A"
 gone2() { S=$(state_of web-tg web2); [ "$S" = absent ] || [ "$S" = unused ]; }
 wait_for "web2 deregistered" 15 gone2 && ok "web2 deregistered after its delay" || not_ok "web2 deregistered (state: $(state_of web-tg web2))"
+
+# ---------------------------------------------------------------- `vpclab test`: to a load balancer
+# Listener 8080 -> targets' port 9000 (the probe listens there), the node's address as source
+# (preserve_client_ip false), a port without listener denied. No `run`: nothing answers the
+# health checks, so the group fails open and the probe's flow still reaches a target. The
+# targets admit the node's subnet only: the node is the source they see.
+cat >"$T/checks.yaml" <<EOF2
+name: ${LAB}c
+vpcs:
+  - name: main
+    cidr: 10.0.0.0/16
+    internet_gateway: true
+    subnets:
+      - { name: pub-a, cidr: 10.0.1.0/24, az: a, route_table: public }
+      - { name: priv-a, cidr: 10.0.11.0/24, az: a }
+    route_tables:
+      - { name: public, routes: [ { destination: 0.0.0.0/0, target: igw } ] }
+    security_groups:
+      - { name: app, inbound: [ { protocol: tcp, ports: 9000, cidr: 10.0.1.0/24 } ] }   # the node
+    instances:
+      - { name: app1, subnet: priv-a, security_groups: [app] }
+      - { name: app2, subnet: priv-a, security_groups: [app] }
+    target_groups:
+      - { name: app-tg, protocol: tcp, port: 9000, targets: [app1, app2], preserve_client_ip: false }
+    load_balancers:
+      - name: app-nlb
+        type: network
+        scheme: internet-facing
+        subnets: [ { subnet: pub-a, ip: 10.0.1.50 } ]
+        listeners: [ { protocol: tcp, port: 8080, forward: app-tg } ]
+internet:
+  hosts: [ { name: ext, ip: 198.51.100.10 } ]
+checks:
+  - { from: ext, to: app-nlb, protocol: tcp, port: 8080, expect: allow, seen_as: 10.0.1.50 }
+  - { from: app1, to: app-nlb, protocol: tcp, port: 8080, expect: allow, seen_as: 10.0.1.50 }
+  - { from: ext, to: app-nlb, protocol: tcp, port: 9000, expect: deny }
+EOF2
+LABS+=("${LAB}c")
+OUT=$(timeout 60 "$VPCLAB" test "$T/checks.yaml" 2>&1); RC=$?
+check_rc "vpclab test with checks to a load balancer" 0 $RC "$(printf '%s' "$OUT" | tail -n 5 | tr '\n' '|')"
+check "all three pass" "3 passed, 0 failed" "$(printf '%s\n' "$OUT" | tail -n 1)"
+check_nomatch "trace and traffic agree" "INTERNAL ERROR" "$OUT"
