@@ -535,13 +535,25 @@ static uint16_t ck_port_by_name(const struct ck *c, const char *name)
 	return x ? x->gidx : h ? h->gidx : VL_NONE;
 }
 
-/* `to` and `seen_as`: a name (ports only when allow_port), an elastic IP name, or an address.
- * false: none of them (the caller reports). */
+/* `to` and `seen_as`: a name (instances, hosts and load balancers only when allow_port), an
+ * elastic IP name, or an address. false: none of them (the caller reports). */
 static bool ck_check_ref(struct ck *c, const struct lab_str *s, bool allow_port, uint8_t *kind,
 			 uint16_t *idx, uint32_t *addr)
 {
 	const struct lab_eip *e = lab_find_eip(c->m, s->s);
 	uint16_t port = allow_port ? ck_port_by_name(c, s->s) : VL_NONE;
+	const struct lab_lb *b = allow_port && port == VL_NONE ? lab_find_lb(c->m, s->s) : NULL;
+	if (b && e) {
+		diag_error(c->d, s->at, "'%s' names both an elastic ip and a load balancer", s->s);
+		return true;   /* reported */
+	}
+	if (b) {
+		/* Its node's address: the private one from its VPC, the public one from elsewhere
+		 * (control/tools/trace.c resolves it the same way, by the node's port name). */
+		*kind = LAB_REF_LB;
+		*idx = b->gidx;
+		return true;
+	}
 	if (port != VL_NONE && e) {
 		diag_error(c->d, s->at, "'%s' names both an elastic ip and an instance or internet "
 			   "host", s->s);
@@ -583,7 +595,7 @@ static void ck_check(struct ck *c, struct lab_check *k)
 		diag_error(c->d, k->from.at, "unknown instance or internet host '%s'", CK_SHOW(k->from.s));
 	if (k->to.s && !ck_check_ref(c, &k->to, true, &k->to_kind, &k->to_idx, &k->to_addr))
 		diag_error(c->d, k->to.at, "unknown check target '%s': not an instance, an internet "
-			   "host, an elastic ip or an ipv4 address", CK_SHOW(k->to.s));
+			   "host, a load balancer, an elastic ip or an ipv4 address", CK_SHOW(k->to.s));
 	if (k->seen_as.s &&
 	    !ck_check_ref(c, &k->seen_as, false, &k->seen_kind, &k->seen_idx, &k->seen_addr))
 		diag_error(c->d, k->seen_as.at, "seen_as '%s' is not an elastic ip or an ipv4 address",

@@ -281,7 +281,7 @@ struct lab_host {
 };
 
 /* What a check's `to` / `seen_as` named. */
-enum lab_ref_kind { LAB_REF_NONE, LAB_REF_PORT, LAB_REF_EIP, LAB_REF_ADDR };
+enum lab_ref_kind { LAB_REF_NONE, LAB_REF_PORT, LAB_REF_EIP, LAB_REF_ADDR, LAB_REF_LB };
 
 struct lab_check {
 	struct loc at;
@@ -289,7 +289,7 @@ struct lab_check {
 	struct lab_int port;
 	uint16_t from_port;            /* check: port index */
 	uint8_t to_kind, seen_kind;    /* check: enum lab_ref_kind */
-	uint16_t to_idx, seen_idx;     /* check: port or eip index */
+	uint16_t to_idx, seen_idx;     /* check: port, eip or load balancer index */
 	uint32_t to_addr, seen_addr;   /* check: LAB_REF_ADDR */
 	int16_t proto;                 /* check: 6, 17 or 1 */
 	bool expect_allow;             /* check: */

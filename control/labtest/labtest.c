@@ -121,6 +121,7 @@ struct lt_item {
 	uint16_t listen[PROBE_MAX_LISTEN];   /* port indexes where listeners go */
 	size_t n_listen;
 	uint32_t dst;                        /* what the client sends to */
+	uint16_t lport;                      /* the port at the listeners (targets) */
 	char src[128];
 	size_t job, slot;                    /* its probe and its client there */
 };
@@ -149,9 +150,43 @@ static void lt_holders(const struct vl_tables *t, uint32_t a, struct lt_item *it
 			it->listen[it->n_listen++] = p;
 }
 
+/* A load balancer's listener for the check's protocol and port, or NULL (nothing may answer). */
+static const struct vl_listener *lt_listener(const struct vl_tables *t, const struct lab_check *k)
+{
+	const struct vl_lb *b = &t->lbs[k->to_idx];
+	for (uint32_t i = b->listener_first; i < b->listener_first + b->listener_count; i++) {
+		const struct vl_listener *l = &t->listeners[i];
+		bool tcp = l->proto == VL_LBP_TCP || l->proto == VL_LBP_TCP_UDP || l->proto == VL_LBP_HTTP;
+		bool udp = l->proto == VL_LBP_UDP || l->proto == VL_LBP_TCP_UDP;
+		if (l->port == k->port.v && ((k->proto == 6 && tcp) || (k->proto == 17 && udp)))
+			return l;
+	}
+	return NULL;
+}
+
+/* Behind a load balancer: every target of the listener's group may get the flow (the hash
+ * picks one; with none healthy, any). They listen on the target port; a group whose targets
+ * use several ports is probed on the first target's, and the others are left out. */
+static void lt_targets(const struct vl_tables *t, const struct lab_check *k, struct lt_item *it)
+{
+	const struct vl_listener *l = k->to_idx < t->n_lbs ? lt_listener(t, k) : NULL;
+	const struct vl_tg *g = l && l->tg < t->n_tgs ? &t->tgs[l->tg] : NULL;
+	for (uint32_t i = 0; g && i < g->target_count && it->n_listen < PROBE_MAX_LISTEN; i++) {
+		const struct vl_lb_target *x = &t->targets[g->target_first + i];
+		if (!it->lport)
+			it->lport = x->tport;
+		bool seen = false;
+		for (size_t j = 0; j < it->n_listen; j++)
+			seen |= it->listen[j] == x->port;
+		if (x->tport == it->lport && !seen)
+			it->listen[it->n_listen++] = x->port;
+	}
+}
+
 /* What to probe: the address the trace resolves `to` to, and the namespaces that should
  * receive it: the instance or host named, the instance holding the elastic IP (none for a NAT
- * gateway's or an unassociated one: nothing may answer), or whoever holds the address. */
+ * gateway's or an unassociated one: nothing may answer), a load balancer's targets, or whoever
+ * holds the address. */
 static int lt_item_init(const struct vl_tables *t, const struct lab_check *k, struct lt_item *it)
 {
 	memset(it, 0, sizeof(*it));
@@ -165,13 +200,17 @@ static int lt_item_init(const struct vl_tables *t, const struct lab_check *k, st
 		it->listen[it->n_listen++] = t->eips[k->to_idx].port;
 	else if (k->to_kind == LAB_REF_ADDR)
 		lt_holders(t, k->to_addr, it);
+	else if (k->to_kind == LAB_REF_LB && k->proto != 1)
+		lt_targets(t, k, it);
+	if (!it->lport)
+		it->lport = (uint16_t)k->port.v;
 	snprintf(it->src, sizeof(it->src), "/run/netns/%s-%s", t->lab, t->ports[it->from].name);
 	return 0;
 }
 
 static bool lt_same_listeners(const struct lt_item *a, const struct lt_item *b)
 {
-	return a->k->proto == b->k->proto && a->k->port.v == b->k->port.v &&
+	return a->k->proto == b->k->proto && a->k->port.v == b->k->port.v && a->lport == b->lport &&
 	       a->n_listen == b->n_listen &&
 	       !memcmp(a->listen, b->listen, a->n_listen * sizeof(a->listen[0]));
 }
@@ -236,7 +275,7 @@ static int lt_jobs_init(const struct vl_tables *t, const struct lab *m, struct l
 			return -ENOMEM;
 		}
 		job->req = (struct probe_req){ .home_ns = home, .proto = (uint8_t)f->k->proto,
-			.port = (uint16_t)f->k->port.v, .timeout_ms = o->timeout_ms, .stop = &labtest_stop,
+			.port = (uint16_t)f->k->port.v, .listen_port = f->lport, .timeout_ms = o->timeout_ms, .stop = &labtest_stop,
 			.clients = job->clients, .n_clients = sizes[j], .n_dst = f->n_listen };
 		for (size_t i = 0; i < f->n_listen; i++) {
 			snprintf(job->dst[i], sizeof(job->dst[i]), "/run/netns/%s-%s", t->lab,
@@ -260,7 +299,7 @@ static int lt_jobs_init(const struct vl_tables *t, const struct lab *m, struct l
 static bool lt_clash(const struct lt_job *a, const struct lt_job *b)
 {
 	const struct lt_item *x = a->first, *y = b->first;
-	if (x->k->proto == 1 || x->k->proto != y->k->proto || x->k->port.v != y->k->port.v)
+	if (x->k->proto == 1 || x->k->proto != y->k->proto || x->lport != y->lport)
 		return false;
 	for (size_t i = 0; i < x->n_listen; i++)
 		for (size_t k = 0; k < y->n_listen; k++)

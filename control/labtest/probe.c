@@ -140,6 +140,12 @@ static void pb_icmp_only(int fd, int type)
 	setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
 }
 
+/* The port at the destinations (a load balancer's targets may listen on another). */
+static uint16_t pb_lport(const struct probe_req *r)
+{
+	return r->listen_port ? r->listen_port : r->port;
+}
+
 static int pb_listen_one(struct pb *p, const char *path, struct probe_res *res)
 {
 	const struct probe_req *r = p->r;
@@ -153,7 +159,7 @@ static int pb_listen_one(struct pb *p, const char *path, struct probe_res *res)
 		return 0;
 	}
 	int one = 1, rc = 0;
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(r->port) };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(pb_lport(r)) };
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		rc = pb_fail(res, -errno, "bind", path);
@@ -174,7 +180,7 @@ static int pb_existing(const struct pb *p, const char *path)
 	int nl = pb_socket_in(p->r, path, AF_NETLINK, SOCK_DGRAM, NETLINK_SOCK_DIAG, &ignored);
 	if (nl < 0)
 		return nl;
-	int rc = listening_on(nl, p->r->proto, p->r->port);
+	int rc = listening_on(nl, p->r->proto, pb_lport(p->r));
 	close(nl);
 	return rc;
 }
@@ -465,7 +471,7 @@ static void pb_observe(struct pb *p, size_t o)
 		if (n < 20 || (size_t)n < ihl + 14 || ((b[6] & 0x1f) | b[7]))
 			continue;                  /* short, or not a first fragment */
 		const uint8_t *l4 = b + ihl;
-		if ((uint16_t)(l4[2] << 8 | l4[3]) != r->port)
+		if ((uint16_t)(l4[2] << 8 | l4[3]) != pb_lport(r))
 			continue;
 		struct pb_cl *c;
 		if (r->proto == IPPROTO_TCP) {

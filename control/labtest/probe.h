@@ -57,6 +57,8 @@ struct probe_req {
 	int home_ns;                             /* fd of the namespace to come back to */
 	uint8_t proto;                           /* 6, 17 or 1 */
 	uint16_t port;                           /* TCP/UDP destination port */
+	uint16_t listen_port;                    /* where listeners bind and what is watched: the
+						  * targets' port behind a load balancer; 0: port */
 	int timeout_ms;
 	volatile sig_atomic_t *stop;             /* set (by a signal): give up at once; may be NULL */
 	struct probe_client *clients;

@@ -44,7 +44,7 @@ vpcs:
 LAB
 
 # --- --help and --version
-cmds="check up apply down status list exec trace replay capture flows nat flowlogs eip logs test"
+cmds="check up apply down status list exec trace replay capture flows nat lb flowlogs eip logs test"
 for c in $cmds; do
 	run "$c" --help
 	if [ "$RC" = 0 ] && [ -z "$ERR" ] && printf '%s\n' "$OUT" | head -n 1 | grep -Eq "^usage: vpclab $c( |$)"; then
@@ -59,8 +59,9 @@ done
 for h in --help help; do
 	run $h
 	n=0; for c in $cmds; do printf '%s\n' "$OUT" | grep -Eq "^  $c +[A-Za-z]" && n=$((n + 1)); done
-	if [ "$RC" = 0 ] && [ "$n" = 16 ] && [ -z "$ERR" ]; then ok "vpclab $h lists the 16 commands on stdout"
-	else not_ok "vpclab $h lists the commands (expected 16 and exit 0, got $n, exit $RC)"; fi
+	all=$(echo $cmds | wc -w)
+	if [ "$RC" = 0 ] && [ "$n" = "$all" ] && [ -z "$ERR" ]; then ok "vpclab $h lists the $all commands on stdout"
+	else not_ok "vpclab $h lists the commands (expected $all and exit 0, got $n, exit $RC)"; fi
 done
 run --version
 if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -Eq '^vpclab [0-9A-Za-z][0-9A-Za-z.+~-]*$' && [ "$OUT" != "vpclab unknown" ]; then
@@ -108,6 +109,10 @@ usage_error "exec --bogus" "exec: unknown option '--bogus'" exec --bogus lab web
 usage_error "logs without NAME" "logs: NAME missing" logs
 usage_error "logs with three operands" "logs: unexpected argument 'c'" logs a b c
 usage_error "logs --bogus" "logs: unknown option '--bogus'" logs --bogus web
+usage_error "lb with three operands" "lb: unexpected argument 'c'" lb a b c
+usage_error "lb --jsn" "lb: unknown option '--jsn'" lb --jsn
+usage_error "lb LAB BAD_NAME" "lb: 'Web_1' is not a load balancer name" lb lab Web_1
+usage_error "lb --lab x with two operands" "lb: unexpected argument 'b'" lb --lab x a b
 usage_error "eip frobnicate" "eip: 'frobnicate' is not associate or disassociate" eip frobnicate x
 usage_error "eip associate without an instance" "eip: INSTANCE missing" eip associate web-eip --lab x
 usage_error "status ../x: not a lab name" "status: '../x' is not a lab name" status ../x
