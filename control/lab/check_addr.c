@@ -424,8 +424,18 @@ static void ck_node_public(struct ck *c, struct lab_lb_node *x, struct ck_set *u
 			   ck_nm(&x->subnet));
 }
 
+/* Whether x gets an auto-assigned public IP: the instance's public_ip, else its subnet's
+ * map_public_ip. */
+static bool ck_wants_public(const struct ck *c, const struct lab_instance *x)
+{
+	return x->public_ip.set ? x->public_ip.v
+	       : x->subnet_idx != VL_NONE && c->subnets[x->subnet_idx]->map_public_ip.v;
+}
+
 /* An elastic IP replaces the auto-assigned public IP (AWS); the subnet's map_public_ip decides
- * unless the instance says public_ip. */
+ * unless the instance says public_ip. A running instance (apply) that still gets one keeps the
+ * address it has (reserved in ck_public): the lab matches the file, and what runs keeps its
+ * address. */
 static void ck_instance_public(struct ck *c, struct lab_instance *x, struct ck_set *used)
 {
 	char b[20];
@@ -435,13 +445,13 @@ static void ck_instance_public(struct ck *c, struct lab_instance *x, struct ck_s
 			x->public_addr = c->m->eips[x->eip].addr;
 		return;
 	}
-	if (x->kept_public_set && (!x->kept_public || ck_set_has(used, x->kept_public))) {
-		x->public_addr = x->kept_public; /* reserved in ck_public, or none */
+	if (!ck_wants_public(c, x))
+		return;
+	if (x->kept_public_set && x->kept_public) {
+		x->public_addr = x->kept_public;
 		return;
 	}
-	bool want = x->public_ip.set ? x->public_ip.v
-		    : x->subnet_idx != VL_NONE && c->subnets[x->subnet_idx]->map_public_ip.v;
-	if (want && !ck_pool_take(c, used, &x->public_addr))
+	if (!ck_pool_take(c, used, &x->public_addr))
 		diag_error(c->d, x->name.s ? x->name.at : x->at, "the public pool %s is full: no "
 			   "public ip left for instance '%s'", prefix_fmt(c->m->pool, b), ck_nm(&x->name));
 }
@@ -459,7 +469,7 @@ void ck_public(struct ck *c)
 	/* Public IPs of running instances (apply) before any new address is handed out. */
 	for (size_t i = 0; i < m->n_instances; i++) {
 		struct lab_instance *x = c->instances[i];
-		if (x->kept_public_set && x->kept_public && x->eip == VL_NONE) {
+		if (x->kept_public_set && x->kept_public && x->eip == VL_NONE && ck_wants_public(c, x)) {
 			if (prefix_contains(m->pool, x->kept_public) && !ck_set_has(&used, x->kept_public))
 				ck_set_add(&used, x->kept_public);
 			else

@@ -28,8 +28,8 @@ struct lab_plan {
  * new that leaves its address out and is in old (same name; for instances and NAT gateways the
  * same subnet) keeps old's address, as in AWS a running interface keeps its IP when another is
  * added before it in the file. Without this, check's file-order assignment could renumber it
- * (a remove and an add). Such an instance without an elastic IP also keeps the public IP it was
- * launched with, or none (kept_public: AWS assigns one at launch only). 0 or -ENOMEM. */
+ * (a remove and an add). Such an instance without an elastic IP also keeps its auto-assigned
+ * public IP while the file still gives it one (kept_public). 0 or -ENOMEM. */
 int lab_keep_addresses(struct lab *new, const struct lab *old);
 
 struct vl_tables;

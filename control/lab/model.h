@@ -130,8 +130,8 @@ struct lab_instance {
 	uint16_t n_sgs;
 	uint32_t addr, public_addr;    /* check: private IP; public (EIP or auto) or 0 */
 	bool addr_ok;
-	/* apply (lab_keep_addresses): a running instance without an elastic IP keeps the public
-	 * IP it was launched with (or none): AWS assigns one at launch only. */
+	/* apply (lab_keep_addresses, pins): the auto-assigned public IP a running instance without
+	 * an elastic IP has (0: none); check gives it back while the file still gives it one. */
 	bool kept_public_set;
 	uint32_t kept_public;
 };

@@ -17,7 +17,7 @@ int lab_pins_write(const struct lab *m, FILE *out)
 			const struct lab_instance *x = &vp->instances[i];
 			if (x->addr_ok)
 				fprintf(out, "instance %s %s %s\n", vp->name.s, x->name.s, addr_fmt(x->addr, a));
-			if (x->eip == VL_NONE) /* 0.0.0.0: launched without one */
+			if (x->eip == VL_NONE) /* 0.0.0.0: none */
 				fprintf(out, "public_ip %s %s %s\n", vp->name.s, x->name.s,
 					addr_fmt(x->public_addr, a));
 		}

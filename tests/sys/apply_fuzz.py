@@ -778,6 +778,15 @@ def gen(seed, steps, outdir, name, token):
 PROTOS = [["--tcp", "22"], ["--tcp", "80"], ["--udp", "53"], ["--icmp"]]
 
 
+def auto_public(text):
+    """Auto-assigned public IPs (the pool's lowest addresses; the generator writes every elastic
+    IP at 203.0.113.100 and above) as AUTO: a running instance keeps the one it has (what runs
+    keeps its address), a fresh up hands them out in file order, so only their presence must
+    agree."""
+    return re.sub(r"203\.0\.113\.(\d+)",
+                  lambda m: "203.0.113.AUTO" if int(m.group(1)) < 100 else m.group(0), text)
+
+
 def trace(vpclab, where, frm, to, proto):
     if where.endswith(".yaml"):
         cmd = [vpclab, "trace", where]
@@ -799,7 +808,7 @@ def trace(vpclab, where, frm, to, proto):
         if w is None:
             continue
         out[way] = {"verdict": w.get("verdict"), "reason": w.get("reason"),
-                    "hops": [[re.sub(r":(\d+)", nat_port, h.get(k) or "") if k == "detail" else h.get(k)
+                    "hops": [[auto_public(re.sub(r":(\d+)", nat_port, h.get(k) or "")) if k == "detail" else h.get(k)
                               for k in ("stage", "component", "detail", "result", "reason")]
                              for h in w.get("hops", [])]}
     return " ".join(cmd), out
@@ -817,6 +826,10 @@ def ports(vpclab, lab):
         out[x["name"]] = {k: x.get(k) for k in ("kind", "vpc", "subnet", "ip", "public_ip",
                                                  "security_groups", "source_dest_check")}
         out[x["name"]]["security_groups"] = sorted(out[x["name"]]["security_groups"] or [])
+        # An auto-assigned public IP cannot be written in a file: a running instance keeps the
+        # one it has (what runs keeps its address), a fresh up hands them out in file order.
+        # Whether it has one must agree; elastic IPs are written in the full file.
+        out[x["name"]]["public_ip"] = auto_public(out[x["name"]]["public_ip"] or "") or None
     return out
 
 
