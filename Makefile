@@ -87,6 +87,7 @@ bench: deps
 	bash tests/bench/nat.sh
 	bash tests/bench/labsize.sh
 	bash tests/bench/apply.sh
+	bash tests/bench/nlb.sh
 
 # Issue 9's load and fault scenarios (root, ~5 minutes, not part of check): NAT exhaustion, a SYN
 # flood, concurrent ups, down of a stopped router, a soak, churn; one result line each, a table.
