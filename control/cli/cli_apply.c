@@ -22,56 +22,6 @@
 #include "control/lab/pins.h"
 #include "vpclab/ctl.h"
 
-/* The kept copy, read whole and loaded as if it were the file it was taken from (source), so
- * a lab named after its file keeps its name. NULL after saying why. */
-static struct lab *load_kept(const char *lab, const char *source)
-{
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s/%s", VL_RUN_DIR, lab, STATE_KEPT_FILE);
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		fprintf(stderr, "vpclab: apply: %s: %s (the lab was brought up by an older vpclab? "
-			"'vpclab down %s' and up again)\n", path, strerror(errno), lab);
-		return NULL;
-	}
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *o = open_memstream(&buf, &len);
-	char chunk[8192];
-	size_t n;
-	while (o && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, o);
-	fclose(f);
-	if (!o || fclose(o) != 0) {
-		fprintf(stderr, "vpclab: apply: out of memory\n");
-		free(buf);
-		return NULL;
-	}
-	struct diag *d = diag_create();
-	struct lab *m = d ? lab_load_buffer(source[0] ? source : path, buf, len, d) : NULL;
-	/* with the addresses the running lab gave (pins.h), as the router loads it */
-	char pins[256];
-	snprintf(pins, sizeof(pins), "%s/%s/%s", VL_RUN_DIR, lab, STATE_PINS_FILE);
-	FILE *pf = m ? fopen(pins, "re") : NULL;
-	if (pf && lab_pins_read(m, pf) < 0) {
-		lab_free(m);
-		m = NULL;
-	}
-	if (pf)
-		fclose(pf);
-	if (m && lab_check(m, d) != 0) {
-		lab_free(m);
-		m = NULL;
-	}
-	if (!m && d) {
-		fprintf(stderr, "vpclab: apply: the copy of the running lab (%s) no longer checks:\n", path);
-		diag_print(d, stderr);
-	}
-	diag_destroy(d);
-	free(buf);
-	return m;
-}
-
 /* The file read once: what is checked here is what the router applies. NULL after saying why. */
 static char *read_whole(const char *path, size_t *len)
 {
@@ -95,6 +45,43 @@ static char *read_whole(const char *path, size_t *len)
 	}
 	return buf;
 }
+
+/* The kept copy, read whole and loaded as if it were the file it was taken from (source), so
+ * a lab named after its file keeps its name. NULL after saying why. */
+static struct lab *load_kept(const char *lab, const char *source)
+{
+	char path[256], pins[256];
+	snprintf(path, sizeof(path), "%s/%s/%s", VL_RUN_DIR, lab, STATE_KEPT_FILE);
+	snprintf(pins, sizeof(pins), "%s/%s/%s", VL_RUN_DIR, lab, STATE_PINS_FILE);
+	if (access(path, R_OK) < 0) {
+		fprintf(stderr, "vpclab: apply: %s: %s (the lab was brought up by an older vpclab? "
+			"'vpclab down %s' and up again)\n", path, strerror(errno), lab);
+		return NULL;
+	}
+	size_t len;
+	char *buf = read_whole(path, &len);
+	if (!buf)
+		return NULL;
+	struct diag *d = diag_create();
+	struct lab *m = d ? lab_load_buffer(source[0] ? source : path, buf, len, d) : NULL;
+	/* with the addresses the running lab gave (pins.h), as the router loads it */
+	if (m && lab_pins_load(m, pins) < 0) {
+		lab_free(m);
+		m = NULL;
+	}
+	if (m && lab_check(m, d) != 0) {
+		lab_free(m);
+		m = NULL;
+	}
+	if (!m && d) {
+		fprintf(stderr, "vpclab: apply: the copy of the running lab (%s) no longer checks:\n", path);
+		diag_print(d, stderr);
+	}
+	diag_destroy(d);
+	free(buf);
+	return m;
+}
+
 
 /* buf, where the router will read it: a file of this request's own, /run/vpclab/LAB/apply.XXXXXX
  * (two applies at once must not write into one file: the second, refused, would garble the

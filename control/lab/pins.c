@@ -102,3 +102,13 @@ int lab_pins_read(struct lab *m, FILE *in)
 	}
 	return rc;
 }
+
+int lab_pins_load(struct lab *m, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	int rc = lab_pins_read(m, f);
+	fclose(f);
+	return rc;
+}

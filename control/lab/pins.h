@@ -21,5 +21,8 @@ int lab_pins_write(const struct lab *m, FILE *out);
  * that public IP, or none (kept_public, as lab_keep_addresses sets it). Lines naming nothing in m are skipped. 0 or
  * -ENOMEM. */
 int lab_pins_read(struct lab *m, FILE *in);
+/* The same from the file at path; a file that is not there pins nothing (a lab no apply has
+ * changed yet). 0 or -ENOMEM / -errno. */
+int lab_pins_load(struct lab *m, const char *path);
 
 #endif

@@ -112,14 +112,11 @@ static struct lab *load_as(struct apply *a, const char *path, const char *name, 
 	}
 	struct diag *d = diag_create();
 	struct lab *m = d ? lab_load_buffer(name, buf, len, d) : NULL;
-	FILE *pf = m && !old && state_path(pins, sizeof(pins), a->r->t->lab, STATE_PINS_FILE) == 0
-		   ? fopen(pins, "re") : NULL;
-	if (pf && lab_pins_read(m, pf) < 0) {
+	if (m && !old && state_path(pins, sizeof(pins), a->r->t->lab, STATE_PINS_FILE) == 0 &&
+	    lab_pins_load(m, pins) < 0) {
 		lab_free(m);
 		m = NULL;
 	}
-	if (pf)
-		fclose(pf);
 	if (m && ((old && lab_keep_addresses(m, old) < 0) || (running && lab_keep_running(m, running) < 0))) {
 		lab_free(m);
 		m = NULL;
