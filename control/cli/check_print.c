@@ -28,6 +28,11 @@ static void print_nodes(const struct vl_tables *t, const struct vl_lb *b, FILE *
 	}
 }
 
+static const char *const cond_name[] = {
+	[VL_LBC_HOST] = "host", [VL_LBC_PATH] = "path", [VL_LBC_METHOD] = "method",
+	[VL_LBC_HEADER] = "header", [VL_LBC_QUERY] = "query", [VL_LBC_SOURCE] = "source_ip",
+};
+
 static void print_listeners(const struct vl_tables *t, const struct vl_lb *b, FILE *out)
 {
 	for (uint32_t i = b->listener_first; i < b->listener_first + b->listener_count; i++) {
@@ -36,8 +41,10 @@ static void print_listeners(const struct vl_tables *t, const struct vl_lb *b, FI
 			l->port, tg_name(t, l->tg), l->idle_timeout_s);
 		for (uint32_t r = l->rule_first; r < l->rule_first + l->rule_count; r++) {
 			const struct vl_lb_rule *x = &t->lb_rules[r];
-			fprintf(out, "      rule %u%s%s%s%s: ", x->priority, x->host[0] ? " host " : "",
-				x->host, x->path[0] ? " path " : "", x->path);
+			fprintf(out, "      rule %u", x->priority);
+			for (uint8_t c = 0; c < x->n_conds && c < VL_LB_RULE_CONDS; c++)
+				fprintf(out, " %s %s", cond_name[x->conds[c].kind], x->conds[c].value);
+			fputs(": ", out);
 			if (x->action == VL_LBA_FIXED)
 				fprintf(out, "fixed_response %u\n", x->status);
 			else

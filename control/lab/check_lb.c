@@ -363,12 +363,11 @@ static void ck_rule(struct ck *c, struct lab_lb *b, struct lab_listener *x, size
 		}
 	if (!r->host.s && !r->path.s)
 		diag_error(c->d, r->at, "a listener rule needs a condition: host or path");
-	if (r->host.s && strlen(r->host.s) >= sizeof(((struct vl_lb_rule *)0)->host))
-		diag_error(c->d, r->host.at, "host is longer than %zu characters",
-			   sizeof(((struct vl_lb_rule *)0)->host) - 1);
-	if (r->path.s && strlen(r->path.s) >= sizeof(((struct vl_lb_rule *)0)->path))
-		diag_error(c->d, r->path.at, "path is longer than %zu characters",
-			   sizeof(((struct vl_lb_rule *)0)->path) - 1);
+	size_t cap = sizeof(((struct vl_lb_cond *)0)->value) - 1;
+	if (r->host.s && strlen(r->host.s) > cap)
+		diag_error(c->d, r->host.at, "host is longer than %zu characters", cap);
+	if (r->path.s && strlen(r->path.s) > cap)
+		diag_error(c->d, r->path.at, "path is longer than %zu characters", cap);
 	if (!!r->forward.s == r->fixed_response.set)
 		diag_error(c->d, r->at, "a listener rule needs one action: forward or fixed_response");
 	else if (r->forward.s)

@@ -43,6 +43,16 @@ static int cl_rule_cmp(const void *pa, const void *pb)
 	return (int)a->priority - (int)b->priority;
 }
 
+static void cl_cond(struct vl_lb_rule *d, enum vl_lb_cond_kind kind, const char *value)
+{
+	if (!value || d->n_conds >= VL_LB_RULE_CONDS)
+		return;
+	struct vl_lb_cond *c = &d->conds[d->n_conds++];
+	c->kind = (uint8_t)kind;
+	c->group = (uint8_t)kind;
+	snprintf(c->value, sizeof(c->value), "%s", value);
+}
+
 static void cl_rule(const struct lab_lb_rule *r, struct vl_lb_rule *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -53,10 +63,11 @@ static void cl_rule(const struct lab_lb_rule *r, struct vl_lb_rule *d)
 		d->action = VL_LBA_FIXED;
 		d->tg = VL_NONE;
 		d->status = (uint16_t)r->fixed_response.status.v;
+		snprintf(d->content_type, sizeof(d->content_type), "text/plain");
 		snprintf(d->body, sizeof(d->body), "%s", r->fixed_response.body.s ? r->fixed_response.body.s : "");
 	}
-	snprintf(d->host, sizeof(d->host), "%s", r->host.s ? r->host.s : "");
-	snprintf(d->path, sizeof(d->path), "%s", r->path.s ? r->path.s : "");
+	cl_cond(d, VL_LBC_HOST, r->host.s);
+	cl_cond(d, VL_LBC_PATH, r->path.s);
 }
 
 static void cl_listener(const struct lab_listener *x, struct vl_tables *t)

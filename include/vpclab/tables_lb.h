@@ -39,19 +39,48 @@ struct vl_tg {
 	uint32_t target_first, target_count;   /* into tables.targets */
 	uint32_t dereg_delay_s;      /* draining: how long a removed target keeps its connections */
 	uint32_t sticky_s;           /* application: lb_cookie duration, 0 = off */
+	uint8_t algorithm;           /* application: enum vl_lb_algo */
 	struct vl_health_check hc;
 };
 
 enum vl_lb_action { VL_LBA_FORWARD, VL_LBA_FIXED, VL_LBA_REDIRECT };
+enum vl_lb_algo { VL_ALGO_ROUND_ROBIN, VL_ALGO_LEAST_OUTSTANDING };
 
-/* An application listener's rule: lowest priority first; every condition given must match. */
+/* A listener rule's condition value (AWS: host-header, path-pattern, http-request-method,
+ * http-header, query-string, source-ip). Values with the same `group` are alternatives (one
+ * must match); every group must match. host, header values and query keys/values compare
+ * case-insensitively, path and method case-sensitively; all but method and source_ip take
+ * AWS's wildcards * and ?. */
+enum vl_lb_cond_kind { VL_LBC_HOST, VL_LBC_PATH, VL_LBC_METHOD, VL_LBC_HEADER, VL_LBC_QUERY,
+		       VL_LBC_SOURCE };
+#define VL_LB_RULE_CONDS 5       /* AWS's quota: condition values per rule */
+
+struct vl_lb_cond {
+	uint8_t kind;                /* enum vl_lb_cond_kind */
+	uint8_t group;
+	struct prefix4 source;       /* source_ip: the client's address (the TCP peer) */
+	char name[64];               /* header: its name; query: the key ("" = any key) */
+	char value[128];             /* host, path, method, header value, query value */
+};
+
+/* A redirect's parts; each may use #{protocol}, #{host}, #{port}, #{path}, #{query} (AWS),
+ * and each defaults to its own placeholder ("/#{path}" for the path). */
+struct vl_lb_redirect {
+	char protocol[8], port[8];
+	char host[128], path[128], query[128];
+};
+
+/* An application listener's rule: lowest priority first; every condition group must match. */
 struct vl_lb_rule {
 	uint16_t priority;
 	uint8_t action;              /* enum vl_lb_action */
+	uint8_t n_conds;
 	uint16_t tg;                 /* forward */
-	uint16_t status;             /* fixed_response / redirect */
-	char host[64], path[128];    /* "" = any; AWS wildcards * and ? */
-	char body[128];              /* fixed_response body, or the redirect's Location */
+	uint16_t status;             /* fixed_response: 200-599; redirect: 301 or 302 */
+	struct vl_lb_cond conds[VL_LB_RULE_CONDS];
+	char content_type[48];       /* fixed_response (AWS's default text/plain) */
+	char body[1024];             /* fixed_response (AWS: at most 1024 characters) */
+	struct vl_lb_redirect redirect;
 };
 
 struct vl_listener {
