@@ -1,10 +1,14 @@
 /* What `vpclab check` shows of a valid lab's load balancers, from the compiled tables: the DNS
- * name, each node (subnet, zone, private and public address) and each listener with its
- * default group and rules, so the user sees the addresses and defaults check chose. */
+ * name, each node (subnet, zone, private and public address), each listener with its default
+ * group and rules (conditions and action, lb_rule_text.c), each target group's algorithm,
+ * stickiness and health check, so the user sees the addresses and defaults check chose. */
 #include <stdio.h>
 
 #include "control/cli/cli.h"
+#include "control/lab/lb_rule_text.h"
 #include "vpclab/tables.h"
+
+#define BODY_SHOWN 40     /* characters of a fixed response's body on its rule's line */
 
 static const char *const proto_name[] = { "tcp", "udp", "tcp_udp", "http" };
 
@@ -28,11 +32,6 @@ static void print_nodes(const struct vl_tables *t, const struct vl_lb *b, FILE *
 	}
 }
 
-static const char *const cond_name[] = {
-	[VL_LBC_HOST] = "host", [VL_LBC_PATH] = "path", [VL_LBC_METHOD] = "method",
-	[VL_LBC_HEADER] = "header", [VL_LBC_QUERY] = "query", [VL_LBC_SOURCE] = "source_ip",
-};
-
 static void print_listeners(const struct vl_tables *t, const struct vl_lb *b, FILE *out)
 {
 	for (uint32_t i = b->listener_first; i < b->listener_first + b->listener_count; i++) {
@@ -41,14 +40,12 @@ static void print_listeners(const struct vl_tables *t, const struct vl_lb *b, FI
 			l->port, tg_name(t, l->tg), l->idle_timeout_s);
 		for (uint32_t r = l->rule_first; r < l->rule_first + l->rule_count; r++) {
 			const struct vl_lb_rule *x = &t->lb_rules[r];
-			fprintf(out, "      rule %u", x->priority);
-			for (uint8_t c = 0; c < x->n_conds && c < VL_LB_RULE_CONDS; c++)
-				fprintf(out, " %s %s", cond_name[x->conds[c].kind], x->conds[c].value);
+			fprintf(out, "      rule %u ", x->priority);
+			lb_rule_conds(x, out);
 			fputs(": ", out);
-			if (x->action == VL_LBA_FIXED)
-				fprintf(out, "fixed_response %u\n", x->status);
-			else
-				fprintf(out, "forward %s\n", tg_name(t, x->tg));
+			lb_rule_action(x, x->action == VL_LBA_FORWARD ? tg_name(t, x->tg) : NULL,
+				       BODY_SHOWN, out);
+			fputc('\n', out);
 		}
 	}
 }
@@ -66,9 +63,14 @@ void check_print_lbs(const struct vl_tables *t, FILE *out)
 	for (uint16_t i = 0; i < t->n_tgs; i++) {
 		const struct vl_tg *g = &t->tgs[i];
 		const struct vl_health_check *h = &g->hc;
-		fprintf(out, "  target group %s (%s %u, %u target%s): health check %s", g->name,
-			proto_name[g->proto], g->port, g->target_count, g->target_count == 1 ? "" : "s",
-			h->proto == VL_HC_HTTP ? "http" : "tcp");
+		fprintf(out, "  target group %s (%s %u, %u target%s", g->name, proto_name[g->proto],
+			g->port, g->target_count, g->target_count == 1 ? "" : "s");
+		if (g->proto == VL_LBP_HTTP)
+			fprintf(out, ", %s", g->algorithm == VL_ALGO_LEAST_OUTSTANDING
+						     ? "least_outstanding_requests" : "round_robin");
+		if (g->sticky_s)
+			fprintf(out, ", lb_cookie %u s", g->sticky_s);
+		fprintf(out, "): health check %s", h->proto == VL_HC_HTTP ? "http" : "tcp");
 		if (h->port)
 			fprintf(out, " port %u", h->port);
 		if (h->proto == VL_HC_HTTP && h->match_lo == h->match_hi)

@@ -59,4 +59,12 @@ void ck_warnings(struct ck *c);
 void ck_checks(struct ck *c);
 void ck_lbs(struct ck *c);
 
+/* check_lb.c, for check_lb_rules.c: v in [lo, hi], else "KEY V is out of range LO..HI" at v
+ * (unset: true); a forward action's target group (VL_NONE after reporting). */
+bool ck_range(struct ck *c, const struct lab_int *v, const char *key, long long lo, long long hi);
+uint16_t ck_lb_forward(struct ck *c, const struct lab_str *ref, struct lab_lb *b,
+		       const struct lab_listener *x);
+/* check_lb_rules.c: rule i of application listener x of b. */
+void ck_lb_rule(struct ck *c, struct lab_lb *b, struct lab_listener *x, size_t i);
+
 #endif

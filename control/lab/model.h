@@ -169,6 +169,8 @@ struct lab_tg {
 	struct lab_health_check health_check;
 	struct lab_bool preserve_client_ip;
 	struct lab_stickiness stickiness;
+	struct lab_str algorithm;
+	uint8_t algo;                  /* check: enum vl_lb_algo */
 	uint16_t vpc, gidx;            /* check: */
 	uint8_t proto;                 /* check: enum vl_lb_proto (valid when proto_ok) */
 	bool proto_ok;
@@ -179,16 +181,49 @@ struct lab_tg {
 struct lab_fixed_response {
 	struct loc at;
 	struct lab_int status;
-	struct lab_str body;
+	struct lab_str body, content_type;
 	bool set;
 };
 
+/* `redirect`: every part optional but status; AWS's placeholders fill the rest (compile). */
+struct lab_redirect {
+	struct loc at;
+	struct lab_str status, protocol, host, port, path, query;
+	bool set;
+	uint16_t code;                 /* check: 301 or 302 */
+	const char *proto;             /* check: "HTTP", "HTTPS" or "#{protocol}" */
+};
+
+/* `header: { name, value }`: value a string or a list of strings. */
+struct lab_lb_header {
+	struct loc at;
+	struct lab_str name;
+	struct lab_names value;
+	bool set;
+};
+
+/* One pair of `query`: a missing key matches any key. */
+struct lab_lb_query {
+	struct loc at;
+	struct lab_str key, value;
+};
+
+/* A listener rule. Each condition key holds one or more values (a string is a list of one):
+ * the values of one key are alternatives, every key given must match (AWS). */
 struct lab_lb_rule {
 	struct loc at;
 	struct lab_int priority;
-	struct lab_str host, path, forward;
+	struct lab_names host, path, method, source_ip;
+	struct lab_lb_header header;
+	struct lab_lb_query *query;
+	size_t n_query;
+	bool query_set;
+	struct loc query_at;
+	struct lab_str forward;
 	struct lab_fixed_response fixed_response;
+	struct lab_redirect redirect;
 	uint16_t tg;                   /* check: forward's tables.tgs index, or VL_NONE */
+	struct prefix4 sources[VL_LB_RULE_CONDS];   /* check: source_ip's prefixes */
 };
 
 struct lab_listener {
@@ -343,6 +378,9 @@ const char *lab_region(const struct lab *m);
 
 /* compile_lb.c, for lab_compile: fills the load balancing arrays of t, which it sized. */
 void lab_compile_lb(const struct lab *m, struct vl_tables *t);
+/* One checked listener rule in its compiled form, AWS's defaults filled in (also diff_lb.c,
+ * which compares rules in this form). */
+void lab_compile_rule(const struct lab_lb_rule *r, struct vl_lb_rule *d);
 
 /* Longest `run` command line, in bytes (a shell line, not a script: put scripts in files). */
 #define LAB_RUN_MAX 4096

@@ -208,7 +208,10 @@ START_TEST(load_balancers_listeners_and_rules)
 	ck_assert_uint_eq(x[1].tg, VL_NONE);
 	ck_assert_uint_eq(x[1].status, 404);
 	ck_assert_str_eq(x[1].body, "gone");
-	ck_assert_uint_eq(x[1].n_conds, 0);
+	ck_assert_uint_eq(x[1].n_conds, 1);
+	ck_assert_uint_eq(x[1].conds[0].kind, VL_LBC_PATH);
+	ck_assert_str_eq(x[1].conds[0].value, "/old");
+	ck_assert_str_eq(x[1].content_type, "text/plain");
 	ck_assert_uint_eq(inner->listener_count, 0);
 	vl_tables_free(t);
 	lt_done(&r);
@@ -555,11 +558,11 @@ static const struct bad bad[] = {
 	{ ALB "      rules: [ { priority: 5, path: /a, forward: t }, { priority: 5, path: /b, forward: t } ] } ] } ]\n",
 	  "15:67: error: priority 5 is already used by the rule at 15:16" },
 	{ ALB "      rules: [ { priority: 5, forward: t } ] } ] } ]\n",
-	  "15:16: error: a listener rule needs a condition: host or path" },
+	  "15:16: error: a listener rule needs a condition: host, path, method, header, query or source_ip" },
 	{ ALB "      rules: [ { priority: 5, path: /a } ] } ] } ]\n",
-	  "15:16: error: a listener rule needs one action: forward or fixed_response" },
+	  "15:16: error: a listener rule needs one action: forward, fixed_response or redirect" },
 	{ ALB "      rules: [ { priority: 5, path: /a, forward: t, fixed_response: { status: 200 } } ] } ] } ]\n",
-	  "15:16: error: a listener rule needs one action: forward or fixed_response" },
+	  "15:16: error: a listener rule needs one action: forward, fixed_response or redirect" },
 	{ ALB "      rules: [ { priority: 5, path: /a, fixed_response: { status: 302 } } ] } ] } ]\n",
 	  "15:67: error: fixed_response status 302 must be 2XX, 4XX or 5XX (AWS)" },
 	{ ALB "      rules: [ { priority: 5, path: /a, forward: nope } ] } ] } ]\n",
