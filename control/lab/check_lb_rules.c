@@ -3,6 +3,7 @@
  * per rule (5 condition values, 5 wildcards), and the one action: forward, fixed_response or
  * redirect (whose URL must differ from the request's: AWS refuses a redirect loop). Lengths are
  * bounded by the compiled fields (tables_lb.h), which hold AWS's limits. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,12 +229,13 @@ static void ck_redirect(struct ck *c, struct lab_redirect *x)
 			   "HTTP_302), not '%s' (AWS)", CK_SHOW(st));
 	/* AWS writes HTTP and HTTPS; the lab's other protocols are lower case, so both are taken. */
 	const char *p = x->protocol.s;
+	bool bad = false;
 	x->proto = "#{protocol}";
 	if (p && (!strcmp(p, "HTTP") || !strcmp(p, "http")))
 		x->proto = "HTTP";
 	else if (p && (!strcmp(p, "HTTPS") || !strcmp(p, "https")))
 		x->proto = "HTTPS";
-	else if (p && strcmp(p, "#{protocol}"))
+	else if ((bad = p && strcmp(p, "#{protocol}")))
 		diag_error(c->d, x->protocol.at, "redirect protocol must be HTTP, HTTPS or "
 			   "#{protocol}, not '%s'", CK_SHOW(p));
 	if (x->port.s && strcmp(x->port.s, "#{port}")) {
@@ -257,7 +259,7 @@ static void ck_redirect(struct ck *c, struct lab_redirect *x)
 		diag_error(c->d, x->query.at, "redirect query '%s' must not start with '?': the "
 			   "redirect adds it", CK_SHOW(x->query.s));
 	/* AWS: "you must modify at least one of protocol, port, hostname or path" (a loop). */
-	if (!strcmp(x->proto, "#{protocol}") && is_placeholder(&x->host, "#{host}") &&
+	if (!bad && !strcmp(x->proto, "#{protocol}") && is_placeholder(&x->host, "#{host}") &&
 	    is_placeholder(&x->port, "#{port}") && is_placeholder(&x->path, "/#{path}"))
 		diag_error(c->d, x->at, "a redirect must change the protocol, host, port or path: "
 			   "AWS refuses a redirect to the same URL (a loop)");
@@ -280,8 +282,21 @@ void ck_lb_rule(struct ck *c, struct lab_lb *b, struct lab_listener *x, size_t i
 		  "wildcards * and ?");
 	ck_values(c, &r->path, "path", VALUE_MAX, PATH_CHARS, "letters, digits, "
 		  "_ - . $ / ~ \" ' @ : + & and the wildcards * and ?");
-	ck_values(c, &r->method, "method", TOKEN_MAX, METHOD_CHARS, "A-Z, '-' and '_' (methods "
-		  "match case-sensitively: GET, POST)");
+	for (size_t k = 0; k < r->method.n; k++) {
+		char up[TOKEN_MAX + 1];
+		const struct lab_str *m = &r->method.v[k];
+		size_t n = strlen(m->s);
+		for (size_t j = 0; j < n && j < TOKEN_MAX; j++)
+			up[j] = (char)toupper((unsigned char)m->s[j]);
+		up[n < TOKEN_MAX ? n : TOKEN_MAX] = '\0';
+		if (n <= TOKEN_MAX && strcmp(up, m->s) && only(up, METHOD_CHARS))
+			diag_error(c->d, m->at, "method '%s' must be written %s: methods match "
+				   "case-sensitively (AWS)", CK_SHOW(m->s), up);
+		else
+			ck_value(c, m, "method", TOKEN_MAX, METHOD_CHARS, "A-Z, '-' and '_'");
+	}
+	if (r->method.set && r->method.n == 0)
+		diag_error(c->d, r->method.at, "method needs at least one value");
 	ck_values(c, &r->source_ip, "source_ip", VALUE_MAX, NULL, NULL);
 	for (size_t k = 0; k < r->source_ip.n; k++) {
 		struct prefix4 p;
@@ -291,8 +306,7 @@ void ck_lb_rule(struct ck *c, struct lab_lb *b, struct lab_listener *x, size_t i
 	ck_header(c, &r->header);
 	ck_query(c, r);
 	ck_quotas(c, r);
-	if (!r->host.set && !r->path.set && !r->method.set && !r->header.set && !r->query_set &&
-	    !r->source_ip.set)
+	if (!r->conds_given)
 		diag_error(c->d, r->at, "a listener rule needs a condition: host, path, method, "
 			   "header, query or source_ip");
 	int actions = !!r->forward.s + r->fixed_response.set + r->redirect.set;

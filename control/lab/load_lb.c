@@ -101,7 +101,8 @@ const struct ld_schema ld_tg_schema = { "target group", tg_fields, LD_N(tg_field
 
 /* Load balancers. */
 
-/* A string or a list of strings (a condition's values): a string is a list of one. */
+/* A string or a list of strings (a condition's values): a string is a list of one. `set` says
+ * the values were given, each well formed (none: check reports an empty list). */
 static void ld_strs(struct ld *l, yaml_node_t *n, const char *key, const char *in,
 		    struct lab_names *out)
 {
@@ -125,10 +126,14 @@ static void ld_strs(struct ld *l, yaml_node_t *n, const char *key, const char *i
 	}
 	for (size_t i = 0; i < len; i++) {
 		yaml_node_t *it = yaml_document_get_node(l->doc, n->data.sequence.items.start[i]);
-		if (it && it->type != YAML_SCALAR_NODE)
+		if (it && it->type != YAML_SCALAR_NODE) {
 			ld_type_error(l, it, key, in, "a string or a list of strings");
-		else if (it && ld_string(l, it, key, in, &out->v[out->n]))
+			out->set = false;
+		} else if (it && ld_string(l, it, key, in, &out->v[out->n])) {
 			out->n++;
+		} else {
+			out->set = false;
+		}
 	}
 }
 
@@ -178,6 +183,7 @@ static const struct ld_schema header_schema = { "header", header_fields, LD_N(he
 static void ld_rule_header(struct ld *l, yaml_node_t *n, void *obj)
 {
 	struct lab_lb_rule *r = obj;
+	r->conds_given = true;
 	if (n->type == YAML_SEQUENCE_NODE) {
 		diag_error(l->d, ld_loc(l, n), "a listener rule has one header condition: 'header' "
 			   "is a mapping { name, value } (its value may be a list)");
@@ -197,6 +203,7 @@ static void ld_rule_query(struct ld *l, yaml_node_t *n, void *obj)
 {
 	struct lab_lb_rule *r = obj;
 	r->query_at = ld_loc(l, n);
+	r->conds_given = true;
 	if (n->type == YAML_MAPPING_NODE) {
 		r->query = lab_alloc(l->m, sizeof(*r->query));
 		if (!r->query) {
@@ -212,28 +219,33 @@ static void ld_rule_query(struct ld *l, yaml_node_t *n, void *obj)
 			      "mapping");
 		return;
 	}
-	r->query_set = true;
 	r->query = ld_seq(l, n, "query", "listener rule", &query_schema, sizeof(*r->query),
 			  &r->n_query);
+	/* An item that is no mapping is reported; the list is then not "empty". */
+	r->query_set = r->n_query == (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 }
 
 static void ld_rule_host(struct ld *l, yaml_node_t *n, void *obj)
 {
+	((struct lab_lb_rule *)obj)->conds_given = true;
 	ld_strs(l, n, "host", "listener rule", &((struct lab_lb_rule *)obj)->host);
 }
 
 static void ld_rule_path(struct ld *l, yaml_node_t *n, void *obj)
 {
+	((struct lab_lb_rule *)obj)->conds_given = true;
 	ld_strs(l, n, "path", "listener rule", &((struct lab_lb_rule *)obj)->path);
 }
 
 static void ld_rule_method(struct ld *l, yaml_node_t *n, void *obj)
 {
+	((struct lab_lb_rule *)obj)->conds_given = true;
 	ld_strs(l, n, "method", "listener rule", &((struct lab_lb_rule *)obj)->method);
 }
 
 static void ld_rule_source(struct ld *l, yaml_node_t *n, void *obj)
 {
+	((struct lab_lb_rule *)obj)->conds_given = true;
 	ld_strs(l, n, "source_ip", "listener rule", &((struct lab_lb_rule *)obj)->source_ip);
 }
 

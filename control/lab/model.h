@@ -219,6 +219,7 @@ struct lab_lb_rule {
 	size_t n_query;
 	bool query_set;
 	struct loc query_at;
+	bool conds_given;              /* a condition key was written, even a wrong one */
 	struct lab_str forward;
 	struct lab_fixed_response fixed_response;
 	struct lab_redirect redirect;
