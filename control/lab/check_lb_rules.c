@@ -55,11 +55,42 @@ static void ck_values(struct ck *c, const struct lab_names *l, const char *what,
 		ck_value(c, &l->v[i], what, max, chars, which);
 }
 
+/* Methods are compared case-sensitively: "get" would never match, so say how to write it. */
+static void ck_methods(struct ck *c, const struct lab_names *l)
+{
+	ck_values(c, l, "method", TOKEN_MAX, NULL, NULL);
+	for (size_t k = 0; k < l->n; k++) {
+		char up[TOKEN_MAX + 1];
+		const struct lab_str *m = &l->v[k];
+		size_t n = strlen(m->s);
+		if (!n || n > TOKEN_MAX || only(m->s, METHOD_CHARS))
+			continue;
+		for (size_t j = 0; j <= n; j++)
+			up[j] = (char)toupper((unsigned char)m->s[j]);
+		if (only(up, METHOD_CHARS))
+			diag_error(c->d, m->at, "method '%s' must be written %s: methods match "
+				   "case-sensitively (AWS)", CK_SHOW(m->s), up);
+		else
+			diag_error(c->d, m->at, "method '%s' may contain only A-Z, '-' and '_' (AWS)",
+				   CK_SHOW(m->s));
+	}
+}
+
+static void ck_sources(struct ck *c, struct lab_lb_rule *r)
+{
+	ck_values(c, &r->source_ip, "source_ip", VALUE_MAX, NULL, NULL);
+	for (size_t k = 0; k < r->source_ip.n; k++) {
+		struct prefix4 p;
+		if (*r->source_ip.v[k].s && ck_cidr(c, &r->source_ip.v[k], &p) && k < VL_LB_RULE_CONDS)
+			r->sources[k] = p;
+	}
+}
+
 static void ck_header(struct ck *c, const struct lab_lb_header *h)
 {
 	if (!h->set)
 		return;
-	/* RFC 7230's token characters, as AWS requires of a header name. */
+	/* A header name is an RFC 7230 token (AWS). */
 	if (h->name.s && !strcasecmp(h->name.s, "host"))
 		diag_error(c->d, h->name.at, "header name '%s': a host condition matches the Host "
 			   "header (AWS)", CK_SHOW(h->name.s));
@@ -282,27 +313,8 @@ void ck_lb_rule(struct ck *c, struct lab_lb *b, struct lab_listener *x, size_t i
 		  "wildcards * and ?");
 	ck_values(c, &r->path, "path", VALUE_MAX, PATH_CHARS, "letters, digits, "
 		  "_ - . $ / ~ \" ' @ : + & and the wildcards * and ?");
-	for (size_t k = 0; k < r->method.n; k++) {
-		char up[TOKEN_MAX + 1];
-		const struct lab_str *m = &r->method.v[k];
-		size_t n = strlen(m->s);
-		for (size_t j = 0; j < n && j < TOKEN_MAX; j++)
-			up[j] = (char)toupper((unsigned char)m->s[j]);
-		up[n < TOKEN_MAX ? n : TOKEN_MAX] = '\0';
-		if (n <= TOKEN_MAX && strcmp(up, m->s) && only(up, METHOD_CHARS))
-			diag_error(c->d, m->at, "method '%s' must be written %s: methods match "
-				   "case-sensitively (AWS)", CK_SHOW(m->s), up);
-		else
-			ck_value(c, m, "method", TOKEN_MAX, METHOD_CHARS, "A-Z, '-' and '_'");
-	}
-	if (r->method.set && r->method.n == 0)
-		diag_error(c->d, r->method.at, "method needs at least one value");
-	ck_values(c, &r->source_ip, "source_ip", VALUE_MAX, NULL, NULL);
-	for (size_t k = 0; k < r->source_ip.n; k++) {
-		struct prefix4 p;
-		if (*r->source_ip.v[k].s && ck_cidr(c, &r->source_ip.v[k], &p) && k < VL_LB_RULE_CONDS)
-			r->sources[k] = p;
-	}
+	ck_methods(c, &r->method);
+	ck_sources(c, r);
 	ck_header(c, &r->header);
 	ck_query(c, r);
 	ck_quotas(c, r);
