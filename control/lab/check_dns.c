@@ -477,3 +477,8 @@ void ck_dns_all(struct ck *c)
 	free(keys);
 	free(at);
 }
+
+bool lab_has_zones(const struct lab *m)
+{
+	return m && (m->n_zones || m->n_r53_checks);
+}
