@@ -218,6 +218,8 @@ static void cp_vpc(struct cp *c, const struct lab_vpc *v)
 	cp_name(t->vpcs[v->gidx].name, v->name.s);
 	t->vpcs[v->gidx].cidr = v->prefix;
 	t->vpcs[v->gidx].has_igw = v->internet_gateway.v;
+	t->vpcs[v->gidx].dns_support = 1;   /* AWS's console default; the file's `dns:` follows */
+	t->vpcs[v->gidx].dns_hostnames = 1;
 	if (v->implicit_rt != VL_NONE)
 		cp_route_table(c, v, v->implicit_rt, NULL);
 	for (size_t i = 0; i < v->n_route_tables; i++)
@@ -258,6 +260,7 @@ struct vl_tables *lab_compile(const struct lab *m)
 	t->generation = 1;
 	memcpy(t->router_mac, (const uint8_t[6]){ 0x02, 0x56, 0x4c, 0xff, 0xff, 0xfe }, 6);
 	t->public_pool = m->pool;
+	snprintf(t->region, sizeof(t->region), "%s", lab_region(m));
 	t->n_vpcs = (uint16_t)m->n_vpcs;
 	t->n_subnets = m->n_subnets;
 	t->n_route_tables = m->n_rts;
