@@ -1,0 +1,214 @@
+/* Route 53 private hosted zones as the VPC resolver answers them (dns_impl.h): the record sets at
+ * a name, a CNAME in place of any other type, wildcards at the closest encloser (RFC 4592),
+ * failover pairs by health check, aliases to load balancers, and the zone's NXDOMAIN/NODATA with
+ * its SOA. dns_resolve.c chose the zone (most specific, associated with the asking VPC). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control/dns/dns_impl.h"
+#include "control/dns/dns_names.h"
+
+/* [*lo, *hi): the record sets of zone z owned by name (the zone keeps them sorted by owner). */
+static void name_range(const struct vl_tables *t, const struct vl_zone *z, const char *name,
+		       uint32_t *lo, uint32_t *hi)
+{
+	uint32_t a = z->record_first, b = z->record_first + z->record_count;
+	while (a < b) {
+		uint32_t mid = a + (b - a) / 2;
+		if (strcmp(t->records[mid].name, name) < 0)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	*lo = *hi = a;
+	while (*hi < z->record_first + z->record_count && !strcmp(t->records[*hi].name, name))
+		(*hi)++;
+}
+
+/* Whether name exists in the zone: it owns records, is the apex, or is an empty non-terminal
+ * (a record lies below it). A miss scans the zone once: Route 53 bounds a zone's records. */
+static int name_exists(const struct vl_tables *t, const struct vl_zone *z, const char *name)
+{
+	if (!strcmp(name, z->name))
+		return 1;
+	for (uint32_t i = z->record_first; i < z->record_first + z->record_count; i++)
+		if (dns_name_under(t->records[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* RFC 4592: walking up from name's parent to the apex, the first ancestor that exists is the
+ * closest encloser; its wildcard child `*.ANCESTOR` answers, if there is one. */
+static int wildcard(const struct vl_tables *t, const struct vl_zone *z, const char *name,
+		    uint32_t *lo, uint32_t *hi, char *star, size_t cap)
+{
+	for (const char *a = strchr(name, '.'); a && dns_name_under(a + 1, z->name); a = strchr(a + 1, '.')) {
+		if (snprintf(star, cap, "*.%s", a + 1) >= (int)cap)
+			return 0;
+		name_range(t, z, star, lo, hi);
+		if (*lo < *hi)
+			return 1;
+		if (name_exists(t, z, a + 1))
+			return 0;
+	}
+	return 0;
+}
+
+static int check_passes(const struct vl_tables *t, const struct dns_health *h, uint16_t hc)
+{
+	if (hc == VL_NONE || !h || !h->check_ok || hc >= t->n_r53_checks)
+		return 1;
+	return h->check_ok[hc] != 0;
+}
+
+static const char *check_name(const struct vl_tables *t, uint16_t hc)
+{
+	return hc < t->n_r53_checks ? t->r53_checks[hc].name : "-";
+}
+
+/* Of the record sets [i, end) with records[i]'s type, the one that answers: the only one, or
+ * the failover half Route 53 picks (primary while its check passes; else a secondary whose check
+ * passes; when both fail, the primary). Writes why; *next_type = first index of the next type. */
+static uint32_t pick(const struct vl_tables *t, const struct dns_health *h, uint32_t i, uint32_t end,
+		     uint32_t *next_type, char *why, size_t cap)
+{
+	uint32_t j = i, primary = UINT32_MAX, secondary = UINT32_MAX;
+	while (j < end && t->records[j].type == t->records[i].type) {
+		if (t->records[j].failover == VL_FO_PRIMARY)
+			primary = j;
+		else if (t->records[j].failover == VL_FO_SECONDARY)
+			secondary = j;
+		j++;
+	}
+	*next_type = j;
+	why[0] = '\0';
+	if (primary == UINT32_MAX || secondary == UINT32_MAX)
+		return primary != UINT32_MAX ? primary : secondary != UINT32_MAX ? secondary : i;
+	uint16_t phc = t->records[primary].health_check, shc = t->records[secondary].health_check;
+	if (check_passes(t, h, phc)) {
+		snprintf(why, cap, "failover: primary answers (health check %s passing)", check_name(t, phc));
+		return primary;
+	}
+	if (check_passes(t, h, shc)) {
+		snprintf(why, cap, "failover: secondary answers (primary's health check %s failing)",
+			 check_name(t, phc));
+		return secondary;
+	}
+	snprintf(why, cap, "failover: both health checks failing, Route 53 answers the primary");
+	return primary;
+}
+
+/* Appends record set rs under owner. Returns the number of records or -ENOMEM. */
+static int emit(const struct dns_db *db, uint32_t rs, const char *owner, const struct dns_health *h,
+		struct dns_result *r, char *why, size_t cap)
+{
+	const struct vl_tables *t = db->t;
+	const struct vl_dns_record *rec = &t->records[rs];
+	if (rec->alias != VL_NONE && rec->alias < t->n_lbs) {
+		unsigned up = 0;
+		int n = dns_lb_addresses(db, rec->alias, owner, h, r, &up);
+		if (n >= 0)
+			snprintf(why, cap, "alias to load balancer %s (%u of %u nodes up)", t->lbs[rec->alias].name,
+				 up, t->lbs[rec->alias].node_count);
+		return n;
+	}
+	for (uint32_t v = 0; v < rec->value_count && rec->value_first + v < t->n_dns_values; v++)
+		if (dns_result_add(r, 0, owner, vl_rr_wire(rec->type), rec->ttl,
+				   t->dns_values[rec->value_first + v].text) < 0)
+			return -ENOMEM;
+	return (int)rec->value_count;
+}
+
+static int soa(struct dns_result *r, const struct vl_zone *z, int authority)
+{
+	return dns_result_add(r, authority, z->name, DNS_T_SOA, DNS_ZONE_SOA_TTL, DNS_ZONE_SOA);
+}
+
+/* The short form of an owner for explanations: "app" for app.corp.internal, "@" for the apex. */
+static const char *rel(const char *owner, const struct vl_zone *z, char *buf, size_t cap)
+{
+	size_t n = strlen(owner), zl = strlen(z->name);
+	if (!strcmp(owner, z->name))
+		return "@";
+	if (n > zl + 1 && dns_name_under(owner, z->name)) {
+		snprintf(buf, cap, "%.*s", (int)(n - zl - 1), owner);
+		return buf;
+	}
+	return owner;
+}
+
+int dns_zone_lookup(const struct dns_db *db, uint16_t zi, const char *name, uint16_t qtype,
+		    const struct dns_health *h, struct dns_result *r, struct dns_step *st,
+		    char *next, size_t next_cap)
+{
+	const struct vl_tables *t = db->t;
+	const struct vl_zone *z = &t->zones[zi];
+	char star[VL_DNS_NAME_MAX], short_name[VL_DNS_NAME_MAX], fo[160] = "", tn[16];
+	const char *owner_rel;
+	uint32_t lo, hi;
+	st->src = DNS_SRC_ZONE;
+	st->zone = zi;
+	next[0] = '\0';
+	name_range(t, z, name, &lo, &hi);
+	owner_rel = rel(name, z, short_name, sizeof(short_name));
+	int exists = lo < hi || name_exists(t, z, name);
+	if (!exists && wildcard(t, z, name, &lo, &hi, star, sizeof(star)))
+		exists = 1;
+	if (lo == hi) {
+		st->rcode = exists ? DNS_NOERROR : DNS_NXDOMAIN;
+		if (exists && qtype == DNS_T_SOA && !strcmp(name, z->name)) {
+			dns_why(st, "private hosted zone %s: its SOA", z->name);
+			return soa(r, z, 0);
+		}
+		if (exists)
+			dns_why(st, "private hosted zone %s: %s has no %s record (NODATA)",
+				 z->name, owner_rel, dns_type_name(qtype, tn));
+		else
+			dns_why(st, "private hosted zone %s has no record named %s (NXDOMAIN)",
+				 z->name, owner_rel);
+		return soa(r, z, 1);
+	}
+	const char *via = strcmp(t->records[lo].name, name) ? t->records[lo].name : NULL;
+	st->rcode = DNS_NOERROR;
+	/* A CNAME stands alone at its name (the checker sees to it): it answers every type. */
+	for (uint32_t i = lo; i < hi; i++) {
+		if (t->records[i].type != VL_RR_CNAME)
+			continue;
+		st->record = i;
+		if (emit(db, i, name, h, r, fo, sizeof(fo)) < 0)
+			return -ENOMEM;
+		if (qtype != DNS_T_CNAME && qtype != DNS_T_ANY && t->records[i].value_count &&
+		    dns_name_canon(t->dns_values[t->records[i].value_first].text, next, next_cap) < 0)
+			next[0] = '\0';
+		dns_why(st, "private hosted zone %s: %s%s%s CNAME %s", z->name,
+			 owner_rel, via ? " via " : "", via ? via : "",
+			 t->records[i].value_count ? t->dns_values[t->records[i].value_first].text : "");
+		return 0;
+	}
+	int answered = 0;
+	size_t w = 0;
+	for (uint32_t i = lo, nt; i < hi; i = nt) {
+		uint32_t rs = pick(t, h, i, hi, &nt, fo, sizeof(fo));
+		if (qtype != DNS_T_ANY && vl_rr_wire(t->records[rs].type) != qtype)
+			continue;
+		char alias[160] = "";
+		if (emit(db, rs, name, h, r, alias, sizeof(alias)) < 0)
+			return -ENOMEM;
+		if (!answered++)
+			st->record = rs;
+		int n = snprintf(st->why + w, sizeof(st->why) - w, "%sprivate hosted zone %s: %s%s%s %s%s%s%s%s",
+				 w ? "; " : "", z->name, owner_rel, via ? " via " : "", via ? via : "",
+				 vl_rr_name(t->records[rs].type), fo[0] ? ", " : "", fo, alias[0] ? ", " : "", alias);
+		w = n < 0 ? w : w + (size_t)n >= sizeof(st->why) ? sizeof(st->why) - 1 : w + (size_t)n;
+	}
+	if (answered)
+		return 0;
+	if (qtype == DNS_T_SOA && !strcmp(name, z->name)) {
+		dns_why(st, "private hosted zone %s: its SOA", z->name);
+		return soa(r, z, 0);
+	}
+	dns_why(st, "private hosted zone %s: %s has no %s record (NODATA)", z->name,
+		 owner_rel, dns_type_name(qtype, tn));
+	return soa(r, z, 1);
+}
