@@ -79,3 +79,39 @@ void check_print_lbs(const struct vl_tables *t, FILE *out)
 			h->timeout_s, h->healthy, h->unhealthy);
 	}
 }
+
+/* Zones with their VPCs and record sets (owner, ttl, type, values or alias, failover role and
+ * health check), then the health checks with Route 53's defaults filled in. */
+void check_print_dns(const struct vl_tables *t, FILE *out)
+{
+	for (uint16_t i = 0; i < t->n_zones; i++) {
+		const struct vl_zone *z = &t->zones[i];
+		fprintf(out, "  hosted zone %s (private, vpcs", z->name);
+		for (uint16_t k = 0; k < z->n_vpcs; k++)
+			fprintf(out, "%s%s", k ? ", " : " ", t->vpcs[z->vpcs[k]].name);
+		fprintf(out, "): %u record set%s\n", z->record_count, z->record_count == 1 ? "" : "s");
+		for (uint32_t r = z->record_first; r < z->record_first + z->record_count; r++) {
+			const struct vl_dns_record *x = &t->records[r];
+			fprintf(out, "    %s %u %s", x->name, x->ttl, vl_rr_name(x->type));
+			if (x->alias != VL_NONE)
+				fprintf(out, " alias %s", t->lbs[x->alias].name);
+			for (uint32_t v = x->value_first; v < x->value_first + x->value_count; v++)
+				fprintf(out, " %s", t->dns_values[v].text);
+			if (x->failover != VL_FO_NONE)
+				fprintf(out, " (failover %s", x->failover == VL_FO_PRIMARY ? "primary" :
+					"secondary");
+			if (x->failover != VL_FO_NONE && x->health_check != VL_NONE)
+				fprintf(out, ", health check %s", t->r53_checks[x->health_check].name);
+			fputs(x->failover != VL_FO_NONE ? ")\n" : "\n", out);
+		}
+	}
+	for (uint16_t i = 0; i < t->n_r53_checks; i++) {
+		const struct vl_r53_check *h = &t->r53_checks[i];
+		char a[16];
+		fprintf(out, "  health check %s: %s %s:%u%s every %u s, unhealthy after %u failures, "
+			"from %s%s\n", h->name, h->proto == VL_HC_HTTP ? "http" : "tcp", addr_fmt(h->ip, a),
+			h->port, h->proto == VL_HC_HTTP ? h->path : "", h->interval_s,
+			h->failure_threshold, h->vpc == VL_NONE ? "the internet" : "inside vpc ",
+			h->vpc == VL_NONE ? "" : t->vpcs[h->vpc].name);
+	}
+}

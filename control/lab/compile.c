@@ -218,8 +218,6 @@ static void cp_vpc(struct cp *c, const struct lab_vpc *v)
 	cp_name(t->vpcs[v->gidx].name, v->name.s);
 	t->vpcs[v->gidx].cidr = v->prefix;
 	t->vpcs[v->gidx].has_igw = v->internet_gateway.v;
-	t->vpcs[v->gidx].dns_support = 1;   /* AWS's console default; the file's `dns:` follows */
-	t->vpcs[v->gidx].dns_hostnames = 1;
 	if (v->implicit_rt != VL_NONE)
 		cp_route_table(c, v, v->implicit_rt, NULL);
 	for (size_t i = 0; i < v->n_route_tables; i++)
@@ -294,6 +292,8 @@ struct vl_tables *lab_compile(const struct lab *m)
 		t->eips[i].natgw = e->natgw;
 	}
 	lab_compile_lb(m, t);
+	if (lab_compile_dns(m, t) < 0)
+		goto oom;
 	return t;
 oom:
 	vl_tables_free(t);

@@ -40,6 +40,8 @@ struct lab_names {
 	struct loc at;
 };
 
+#include "control/lab/model_dns.h" /* needs the scalars above */
+
 /* protocol/ports/icmp of a NACL or SG rule; check fills m as tables.h documents it. */
 struct lab_match {
 	struct lab_str protocol, ports;
@@ -247,6 +249,7 @@ struct lab_vpc {
 	struct loc at;
 	struct lab_str name, cidr;
 	struct lab_bool internet_gateway;
+	struct lab_vpc_dns dns;
 	struct lab_subnet *subnets;
 	struct lab_route_table *route_tables;
 	struct lab_acl *acls;
@@ -313,6 +316,10 @@ struct lab {
 	struct lab_str public_pool;
 	struct lab_str region;         /* as written; lab_region() gives the default */
 	struct prefix4 pool;           /* check: public_pool or 203.0.113.0/24 */
+	struct lab_zone *zones;        /* Route 53 (model_dns.h) */
+	struct lab_r53_check *r53_checks;
+	size_t n_zones, n_r53_checks;
+	uint32_t n_records, n_dns_values;   /* check: sizes for compile */
 	/* check: table sizes laid out for compile */
 	uint16_t n_subnets, n_rts, n_acls, n_sgs, n_natgws, n_instances;
 	uint16_t n_tgs, n_lbs, n_nodes;
@@ -343,6 +350,9 @@ const char *lab_region(const struct lab *m);
 
 /* compile_lb.c, for lab_compile: fills the load balancing arrays of t, which it sized. */
 void lab_compile_lb(const struct lab *m, struct vl_tables *t);
+
+/* compile_dns.c, for lab_compile: the VPCs' DNS attributes, zones, records, health checks. */
+int lab_compile_dns(const struct lab *m, struct vl_tables *t);
 
 /* Longest `run` command line, in bytes (a shell line, not a script: put scripts in files). */
 #define LAB_RUN_MAX 4096

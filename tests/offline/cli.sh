@@ -182,5 +182,55 @@ run trace "$T/lb.yaml" --from client --to nlb --tcp 80
 if printf '%s\n' "$OUT" | grep -q '^trace client -> nlb (203.0.113.2)'; then ok "trace from the internet to a load balancer's name: its node's public IP"
 else not_ok "trace to a load balancer (exit $RC: $OUT $ERR)"; fi
 
+# --- Route 53: check shows hosted zones, records and health checks; up, apply and test refuse
+# them until the resolver serves them (exit 3, nothing made); `dns:` attributes alone are run
+cat >"$T/dns.yaml" <<'LAB'
+name: offline-dns
+vpcs:
+  - name: main
+    cidr: 10.0.0.0/16
+    dns: { support: true, hostnames: true }
+    subnets: [ { name: a, cidr: 10.0.1.0/24 } ]
+    instances: [ { name: web, subnet: a, ip: 10.0.1.10 } ]
+  - name: bare
+    cidr: 10.1.0.0/16
+    dns: { support: true, hostnames: false }
+hosted_zones:
+  - name: corp.internal
+    vpcs: [main]
+    records:
+      - { name: db, type: A, values: [10.0.1.10] }
+      - { name: app, type: A, failover: primary, values: [10.0.1.10], health_check: app-hc }
+      - { name: app, type: A, failover: secondary, values: [10.0.1.11] }
+      - { name: "@", type: MX, values: ["10 mail.corp.internal"], ttl: 60 }
+health_checks:
+  - { name: app-hc, ip: 203.0.113.30, interval: 10 }
+checks:
+  - { from: web, to: web, protocol: tcp, port: 80, expect: allow }
+LAB
+run check "$T/dns.yaml"
+if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -qx '  hosted zone corp.internal (private, vpcs main): 4 record sets' &&
+	printf '%s\n' "$OUT" | grep -qx '    app.corp.internal 300 A 10.0.1.10 (failover primary, health check app-hc)' &&
+	printf '%s\n' "$OUT" | grep -qx '    corp.internal 60 MX 10 mail.corp.internal.' &&
+	printf '%s\n' "$OUT" | grep -qx '  health check app-hc: http 203.0.113.30:80/ every 10 s, unhealthy after 3 failures, from the internet'
+then ok "check of a lab with a hosted zone: zone, records, health check with Route 53's defaults"
+else not_ok "check of a lab with a hosted zone (exit $RC: $OUT $ERR)"; fi
+for cmd in up apply test; do
+	run $cmd "$T/dns.yaml"
+	if [ "$RC" = 3 ] && printf '%s\n' "$ERR" | grep -q "hosted zones are not served yet" && [ ! -e /run/vpclab/offline-dns ]; then
+		ok "$cmd of a lab with a hosted zone: refused, exit 3, nothing made"
+	else not_ok "$cmd of a lab with a hosted zone (expected exit 3, got exit $RC: $ERR)"; fi
+done
+sed -e '/^hosted_zones:/,/^checks:/{/^checks:/!d}' "$T/dns.yaml" >"$T/dnsattr.yaml"
+run apply "$T/dnsattr.yaml" --dry-run
+if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | grep -q "lab offline-dns is not running" && ! printf '%s\n' "$ERR" | grep -q "hosted zones"; then
+	ok "apply of a lab with dns attributes alone: not refused (the lab is not running)"
+else not_ok "apply of a lab with dns attributes alone (expected 'not running', exit 1; got exit $RC: $ERR)"; fi
+sed -e 's/vpcs: \[main\]$/vpcs: [main, bare]/' "$T/dns.yaml" >"$T/dnsbad.yaml"
+run check "$T/dnsbad.yaml"
+if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | grep -qF "dnsbad.yaml:13:18: error: private hosted zone 'corp.internal' needs 'dns: { support: true, hostnames: true }' in vpc 'bare'"; then
+	ok "check of a private zone in a VPC without DNS hostnames: the error at the vpc, exit 1"
+else not_ok "check of a private zone in a VPC without DNS hostnames (exit $RC: $ERR)"; fi
+
 echo "cli-offline: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
