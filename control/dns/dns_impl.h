@@ -7,6 +7,10 @@
 /* Route 53's SOA of a private hosted zone: its negative answers carry it (RFC 2308). */
 #define DNS_ZONE_SOA "ns-1536.awsdns-00.co.uk. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"
 #define DNS_ZONE_SOA_TTL 900
+/* and the name servers Route 53 lists at a private zone's apex */
+#define DNS_ZONE_NS {"ns-1536.awsdns-00.co.uk.", "ns-0.awsdns-00.com.", "ns-1024.awsdns-00.org.", \
+		     "ns-512.awsdns-00.net."}
+#define DNS_ZONE_NS_TTL 172800
 
 /* Appends the A records of load balancer lb's nodes that are up (all of them when none is) under
  * owner: public addresses for an internet-facing one, private ones for an internal one. Returns

@@ -125,6 +125,27 @@ static int soa(struct dns_result *r, const struct vl_zone *z, int authority)
 	return dns_result_add(r, authority, z->name, DNS_T_SOA, DNS_ZONE_SOA_TTL, DNS_ZONE_SOA);
 }
 
+/* The SOA and NS records Route 53 keeps at a zone's apex, for a question of those types (or
+ * ANY) there. Returns how many were added, or -ENOMEM. */
+static int apex(struct dns_result *r, const struct vl_zone *z, const char *name, uint16_t qtype)
+{
+	static const char *const ns[] = DNS_ZONE_NS;
+	int n = 0;
+	if (strcmp(name, z->name))
+		return 0;
+	if (qtype == DNS_T_SOA || qtype == DNS_T_ANY) {
+		if (soa(r, z, 0) < 0)
+			return -ENOMEM;
+		n++;
+	}
+	for (size_t i = 0; (qtype == DNS_T_NS || qtype == DNS_T_ANY) && i < sizeof(ns) / sizeof(ns[0]); i++) {
+		if (dns_result_add(r, 0, z->name, DNS_T_NS, DNS_ZONE_NS_TTL, ns[i]) < 0)
+			return -ENOMEM;
+		n++;
+	}
+	return n;
+}
+
 /* The short form of an owner for explanations: "app" for app.corp.internal, "@" for the apex. */
 static const char *rel(const char *owner, const struct vl_zone *z, char *buf, size_t cap)
 {
@@ -157,9 +178,11 @@ int dns_zone_lookup(const struct dns_db *db, uint16_t zi, const char *name, uint
 		exists = 1;
 	if (lo == hi) {
 		st->rcode = exists ? DNS_NOERROR : DNS_NXDOMAIN;
-		if (exists && qtype == DNS_T_SOA && !strcmp(name, z->name)) {
-			dns_why(st, "private hosted zone %s: its SOA", z->name);
-			return soa(r, z, 0);
+		int n = exists ? apex(r, z, name, qtype) : 0;
+		if (n != 0) {
+			dns_why(st, "private hosted zone %s: Route 53's %s records at its apex", z->name,
+				dns_type_name(qtype, tn));
+			return n < 0 ? n : 0;
 		}
 		if (exists)
 			dns_why(st, "private hosted zone %s: %s has no %s record (NODATA)",
@@ -202,11 +225,14 @@ int dns_zone_lookup(const struct dns_db *db, uint16_t zi, const char *name, uint
 				 vl_rr_name(t->records[rs].type), fo[0] ? ", " : "", fo, alias[0] ? ", " : "", alias);
 		w = n < 0 ? w : w + (size_t)n >= sizeof(st->why) ? sizeof(st->why) - 1 : w + (size_t)n;
 	}
-	if (answered)
+	int n = apex(r, z, name, qtype);
+	if (n < 0)
+		return n;
+	if (answered || n) {
+		if (!answered)
+			dns_why(st, "private hosted zone %s: Route 53's %s records at its apex", z->name,
+				dns_type_name(qtype, tn));
 		return 0;
-	if (qtype == DNS_T_SOA && !strcmp(name, z->name)) {
-		dns_why(st, "private hosted zone %s: its SOA", z->name);
-		return soa(r, z, 0);
 	}
 	dns_why(st, "private hosted zone %s: %s has no %s record (NODATA)", z->name,
 		 owner_rel, dns_type_name(qtype, tn));

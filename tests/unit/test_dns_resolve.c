@@ -265,6 +265,15 @@ START_TEST(nxdomain_versus_nodata)
 	expect("corp.internal", DNS_T_SOA, DF_MAIN, DNS_NOERROR,
 	       "ns-1536.awsdns-00.co.uk. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400");
 	ck_assert_uint_eq(R.n_ns, 0);
+	expect("corp.internal", DNS_T_NS, DF_MAIN, DNS_NOERROR, "ns-1536.awsdns-00.co.uk. ns-0.awsdns-00.com. "
+	       "ns-1024.awsdns-00.org. ns-512.awsdns-00.net.");
+	expect("corp.internal", DNS_T_ANY, DF_MAIN, DNS_NOERROR, "\"lab\" ns-1536.awsdns-00.co.uk. awsdns-hostmaster."
+	       "amazon.com. 1 7200 900 1209600 86400 ns-1536.awsdns-00.co.uk. ns-0.awsdns-00.com. "
+	       "ns-1024.awsdns-00.org. ns-512.awsdns-00.net.");
+	expect("a.corp.internal", DNS_T_SOA, DF_MAIN, DNS_NOERROR,
+	       "ns-1536.awsdns-00.co.uk. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400");
+	ck_assert_str_eq(R.an[0].owner, "a.corp.internal");
+	expect("db.corp.internal", DNS_T_NS, DF_MAIN, DNS_NOERROR, "");
 	expect("nothing.example.com", DNS_T_A, DF_MAIN, DNS_NXDOMAIN, "");
 	ck_assert_uint_eq(R.n_ns, 0);
 	ck_assert_uint_eq(R.steps[0].src, DNS_SRC_NONE);
