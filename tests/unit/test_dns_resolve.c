@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "control/dns/dns_json.h"
 #include "control/dns/dns_resolve.h"
 #include "tests/unit/dns_fixture.h"
 
@@ -366,6 +367,40 @@ START_TEST(explain_text)
 }
 END_TEST
 
+START_TEST(explain_json)
+{
+	check_ok[0] = 0;
+	ask_from("App.corp.internal", DNS_T_A, DF_MAIN);
+	json_t *j = dns_result_json(&R, t);
+	ck_assert_ptr_nonnull(j);
+	char *s = json_dumps(j, JSON_COMPACT);
+	ck_assert_str_eq(s, "{\"type\":\"A\",\"rcode\":\"NOERROR\",\"answers\":[{\"name\":\"app.corp.internal\","
+			 "\"type\":\"A\",\"ttl\":300,\"data\":\"10.0.1.31\"}],\"authority\":[],\"steps\":[{\"name\":"
+			 "\"app.corp.internal\",\"source\":\"zone\",\"rcode\":\"NOERROR\",\"why\":\"private hosted zone "
+			 "corp.internal: app A, failover: secondary answers (primary's health check app-hc failing)\","
+			 "\"zone\":\"corp.internal\",\"record\":{\"name\":\"app.corp.internal\",\"type\":\"A\","
+			 "\"failover\":\"secondary\"}}]}");
+	free(s);
+	json_decref(j);
+	ask_from("loop1.corp.internal", DNS_T_A, DF_MAIN);
+	j = dns_result_json(&R, t);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "note")), "CNAME loop back to loop1.corp.internal: SERVFAIL");
+	json_decref(j);
+	ask_from("web", DNS_T_A, DF_MAIN);
+	j = dns_result_json(&R, t);
+	json_t *st = json_array_get(json_object_get(j, "steps"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(st, "source")), "short_name");
+	ck_assert_str_eq(json_string_value(json_object_get(st, "instance")), "web");
+	json_decref(j);
+	ask_from("web-alb-1a2b3c4d5e6f7a8b.elb.us-east-1.amazonaws.com", DNS_T_A, DF_MAIN);
+	j = dns_result_json(&R, t);
+	st = json_array_get(json_object_get(j, "steps"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(st, "load_balancer")), "web-alb");
+	json_decref(j);
+	ck_assert_str_eq(dns_src_name(200), "none");
+}
+END_TEST
+
 START_TEST(db_index)
 {
 	ck_assert_uint_eq(dns_db_instance(db, DF_MAIN, df_ip("10.0.1.10")), DF_WEB);
@@ -408,6 +443,7 @@ Suite *suite_dns_resolve(void)
 	tcase_add_test(tc, cname_chains);
 	tcase_add_test(tc, failover_follows_health);
 	tcase_add_test(tc, explain_text);
+	tcase_add_test(tc, explain_json);
 	tcase_add_test(tc, db_index);
 	suite_add_tcase(s, tc);
 	return s;
