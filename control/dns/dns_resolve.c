@@ -295,6 +295,21 @@ int dns_resolve(const struct dns_db *db, const char *name, uint16_t qtype, uint1
 	}
 }
 
+int dns_instance_names(const struct vl_tables *t, uint16_t i, char priv[VL_DNS_NAME_MAX], char pub[VL_DNS_NAME_MAX])
+{
+	priv[0] = pub[0] = '\0';
+	if (i >= t->n_ports || !vl_port_used(&t->ports[i]) || t->ports[i].kind != VL_PORT_INSTANCE)
+		return -EINVAL;
+	const struct vl_port *p = &t->ports[i];
+	if (!hostnames(t, p->vpc))
+		return 0;
+	if (dns_private_name(p->ip, t->region, priv, VL_DNS_NAME_MAX) < 0)
+		priv[0] = '\0';
+	if (p->public_ip && dns_public_name(p->public_ip, t->region, pub, VL_DNS_NAME_MAX) < 0)
+		pub[0] = '\0';
+	return 0;
+}
+
 const char *dns_type_name(uint16_t type, char buf[16])
 {
 	static const struct { uint16_t t; const char *n; } names[] = {

@@ -86,6 +86,12 @@ void dns_result_fini(struct dns_result *r);
 int dns_result_add(struct dns_result *r, int authority, const char *owner, uint16_t type,
 		   uint32_t ttl, const char *rdata);
 
+/* The names instance port i has (what `status` and `vpclab dns` list): its private name and its
+ * public name, each "" when it has none (its VPC's hostnames off; no public IP). 0, or -EINVAL
+ * when i is no instance. */
+int dns_instance_names(const struct vl_tables *t, uint16_t i, char priv[VL_DNS_NAME_MAX],
+		       char pub[VL_DNS_NAME_MAX]);
+
 /* The explanation as text for people, one line per step then the outcome, into buf[cap]
  * (cut when short). Returns buf. */
 const char *dns_explain(const struct dns_result *r, char *buf, size_t cap);

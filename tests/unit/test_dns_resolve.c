@@ -401,6 +401,30 @@ START_TEST(explain_json)
 }
 END_TEST
 
+START_TEST(instance_names)
+{
+	char priv[VL_DNS_NAME_MAX], pub[VL_DNS_NAME_MAX];
+	ck_assert_int_eq(dns_instance_names(t, DF_WEB, priv, pub), 0);
+	ck_assert_str_eq(priv, "ip-10-0-1-10.ec2.internal");
+	ck_assert_str_eq(pub, "ec2-203-0-113-10.compute-1.amazonaws.com");
+	ck_assert_int_eq(dns_instance_names(t, DF_DB, priv, pub), 0);
+	ck_assert_str_eq(priv, "ip-10-0-2-10.ec2.internal");
+	ck_assert_str_eq(pub, "");
+	ck_assert_int_eq(dns_instance_names(t, DF_NH, priv, pub), 0); /* hostnames off */
+	ck_assert_str_eq(priv, "");
+	ck_assert_str_eq(pub, "");
+	ck_assert_int_eq(dns_instance_names(t, DF_EXT, priv, pub), -EINVAL);
+	ck_assert_int_eq(dns_instance_names(t, DF_HOLE, priv, pub), -EINVAL);
+	ck_assert_int_eq(dns_instance_names(t, DF_NPORTS, priv, pub), -EINVAL);
+	/* the names it gives resolve to the instance */
+	ck_assert_int_eq(dns_instance_names(t, DF_TWIN, priv, pub), 0);
+	ask_from(priv, DNS_T_A, DF_OTHER);
+	ck_assert_uint_eq(R.steps[0].port, DF_TWIN);
+	ask_from(pub, DNS_T_A, DNS_FROM_INTERNET);
+	ck_assert_uint_eq(R.steps[0].port, DF_TWIN);
+}
+END_TEST
+
 START_TEST(db_index)
 {
 	ck_assert_uint_eq(dns_db_instance(db, DF_MAIN, df_ip("10.0.1.10")), DF_WEB);
@@ -444,6 +468,7 @@ Suite *suite_dns_resolve(void)
 	tcase_add_test(tc, failover_follows_health);
 	tcase_add_test(tc, explain_text);
 	tcase_add_test(tc, explain_json);
+	tcase_add_test(tc, instance_names);
 	tcase_add_test(tc, db_index);
 	suite_add_tcase(s, tc);
 	return s;
