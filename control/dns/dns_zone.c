@@ -159,82 +159,104 @@ static const char *rel(const char *owner, const struct vl_zone *z, char *buf, si
 	return owner;
 }
 
+/* One question inside one zone, as the parts below share it. */
+struct zq {
+	const struct dns_db *db;
+	const struct vl_zone *z;
+	const char *name, *owner_rel, *via;  /* via: the wildcard that answers, else NULL */
+	uint16_t qtype;
+	const struct dns_health *h;
+	struct dns_result *r;
+	struct dns_step *st;
+};
+
+/* No record set answers: Route 53's apex records, else NODATA (the name exists) or NXDOMAIN,
+ * with the zone's SOA for negative caching. */
+static int negative(const struct zq *q, int exists)
+{
+	char tn[16];
+	int n = exists ? apex(q->r, q->z, q->name, q->qtype) : 0;
+	q->st->rcode = exists ? DNS_NOERROR : DNS_NXDOMAIN;
+	if (n != 0) {
+		dns_why(q->st, "private hosted zone %s: Route 53's %s records at its apex", q->z->name,
+			dns_type_name(q->qtype, tn));
+		return n < 0 ? n : 0;
+	}
+	if (exists)
+		dns_why(q->st, "private hosted zone %s: %s has no %s record (NODATA)", q->z->name, q->owner_rel,
+			dns_type_name(q->qtype, tn));
+	else
+		dns_why(q->st, "private hosted zone %s has no record named %s (NXDOMAIN)", q->z->name, q->owner_rel);
+	return soa(q->r, q->z, 1);
+}
+
+/* A CNAME answers every type; its target goes to next unless CNAME (or ANY) was asked. */
+static int cname(const struct zq *q, uint32_t i, char *next, size_t next_cap)
+{
+	const struct vl_tables *t = q->db->t;
+	const struct vl_dns_record *rec = &t->records[i];
+	const char *target = rec->value_count ? t->dns_values[rec->value_first].text : "";
+	char unused[8];
+	q->st->record = i;
+	if (emit(q->db, i, q->name, q->h, q->r, unused, sizeof(unused)) < 0)
+		return -ENOMEM;
+	if (q->qtype != DNS_T_CNAME && q->qtype != DNS_T_ANY && dns_name_canon(target, next, next_cap) < 0)
+		next[0] = '\0';
+	dns_why(q->st, "private hosted zone %s: %s%s%s CNAME %s", q->z->name, q->owner_rel, q->via ? " via " : "",
+		q->via ? q->via : "", target);
+	return 0;
+}
+
+/* The record sets [lo, hi) of the asked type (every type for ANY), one per type as failover
+ * picks; then the apex's records; NODATA when none. */
+static int sets(const struct zq *q, uint32_t lo, uint32_t hi)
+{
+	const struct vl_tables *t = q->db->t;
+	int answered = 0;
+	size_t w = 0;
+	for (uint32_t i = lo, nt; i < hi; i = nt) {
+		char fo[160], alias[160] = "";
+		uint32_t rs = pick(t, q->h, i, hi, &nt, fo, sizeof(fo));
+		if (q->qtype != DNS_T_ANY && vl_rr_wire(t->records[rs].type) != q->qtype)
+			continue;
+		if (emit(q->db, rs, q->name, q->h, q->r, alias, sizeof(alias)) < 0)
+			return -ENOMEM;
+		if (!answered++)
+			q->st->record = rs;
+		int n = snprintf(q->st->why + w, sizeof(q->st->why) - w, "%sprivate hosted zone %s: %s%s%s %s%s%s%s%s",
+				 w ? "; " : "", q->z->name, q->owner_rel, q->via ? " via " : "", q->via ? q->via : "",
+				 vl_rr_name(t->records[rs].type), fo[0] ? ", " : "", fo, alias[0] ? ", " : "", alias);
+		w = n < 0 ? w : w + (size_t)n >= sizeof(q->st->why) ? sizeof(q->st->why) - 1 : w + (size_t)n;
+	}
+	if (!answered)
+		return negative(q, 1);
+	return apex(q->r, q->z, q->name, q->qtype) < 0 ? -ENOMEM : 0;
+}
+
 int dns_zone_lookup(const struct dns_db *db, uint16_t zi, const char *name, uint16_t qtype,
 		    const struct dns_health *h, struct dns_result *r, struct dns_step *st,
 		    char *next, size_t next_cap)
 {
 	const struct vl_tables *t = db->t;
 	const struct vl_zone *z = &t->zones[zi];
-	char star[VL_DNS_NAME_MAX], short_name[VL_DNS_NAME_MAX], fo[160] = "", tn[16];
-	const char *owner_rel;
+	char star[VL_DNS_NAME_MAX], short_name[VL_DNS_NAME_MAX];
 	uint32_t lo, hi;
+	struct zq q = {db, z, name, rel(name, z, short_name, sizeof(short_name)), NULL, qtype, h, r, st};
 	st->src = DNS_SRC_ZONE;
 	st->zone = zi;
 	next[0] = '\0';
 	name_range(t, z, name, &lo, &hi);
-	owner_rel = rel(name, z, short_name, sizeof(short_name));
 	int exists = lo < hi || name_exists(t, z, name);
-	if (!exists && wildcard(t, z, name, &lo, &hi, star, sizeof(star)))
+	if (!exists && wildcard(t, z, name, &lo, &hi, star, sizeof(star))) {
 		exists = 1;
-	if (lo == hi) {
-		st->rcode = exists ? DNS_NOERROR : DNS_NXDOMAIN;
-		int n = exists ? apex(r, z, name, qtype) : 0;
-		if (n != 0) {
-			dns_why(st, "private hosted zone %s: Route 53's %s records at its apex", z->name,
-				dns_type_name(qtype, tn));
-			return n < 0 ? n : 0;
-		}
-		if (exists)
-			dns_why(st, "private hosted zone %s: %s has no %s record (NODATA)",
-				 z->name, owner_rel, dns_type_name(qtype, tn));
-		else
-			dns_why(st, "private hosted zone %s has no record named %s (NXDOMAIN)",
-				 z->name, owner_rel);
-		return soa(r, z, 1);
+		q.via = star;
 	}
-	const char *via = strcmp(t->records[lo].name, name) ? t->records[lo].name : NULL;
+	if (lo == hi)
+		return negative(&q, exists);
 	st->rcode = DNS_NOERROR;
-	/* A CNAME stands alone at its name (the checker sees to it): it answers every type. */
-	for (uint32_t i = lo; i < hi; i++) {
-		if (t->records[i].type != VL_RR_CNAME)
-			continue;
-		st->record = i;
-		if (emit(db, i, name, h, r, fo, sizeof(fo)) < 0)
-			return -ENOMEM;
-		if (qtype != DNS_T_CNAME && qtype != DNS_T_ANY && t->records[i].value_count &&
-		    dns_name_canon(t->dns_values[t->records[i].value_first].text, next, next_cap) < 0)
-			next[0] = '\0';
-		dns_why(st, "private hosted zone %s: %s%s%s CNAME %s", z->name,
-			 owner_rel, via ? " via " : "", via ? via : "",
-			 t->records[i].value_count ? t->dns_values[t->records[i].value_first].text : "");
-		return 0;
-	}
-	int answered = 0;
-	size_t w = 0;
-	for (uint32_t i = lo, nt; i < hi; i = nt) {
-		uint32_t rs = pick(t, h, i, hi, &nt, fo, sizeof(fo));
-		if (qtype != DNS_T_ANY && vl_rr_wire(t->records[rs].type) != qtype)
-			continue;
-		char alias[160] = "";
-		if (emit(db, rs, name, h, r, alias, sizeof(alias)) < 0)
-			return -ENOMEM;
-		if (!answered++)
-			st->record = rs;
-		int n = snprintf(st->why + w, sizeof(st->why) - w, "%sprivate hosted zone %s: %s%s%s %s%s%s%s%s",
-				 w ? "; " : "", z->name, owner_rel, via ? " via " : "", via ? via : "",
-				 vl_rr_name(t->records[rs].type), fo[0] ? ", " : "", fo, alias[0] ? ", " : "", alias);
-		w = n < 0 ? w : w + (size_t)n >= sizeof(st->why) ? sizeof(st->why) - 1 : w + (size_t)n;
-	}
-	int n = apex(r, z, name, qtype);
-	if (n < 0)
-		return n;
-	if (answered || n) {
-		if (!answered)
-			dns_why(st, "private hosted zone %s: Route 53's %s records at its apex", z->name,
-				dns_type_name(qtype, tn));
-		return 0;
-	}
-	dns_why(st, "private hosted zone %s: %s has no %s record (NODATA)", z->name,
-		 owner_rel, dns_type_name(qtype, tn));
-	return soa(r, z, 1);
+	/* A CNAME stands alone at its name (the checker sees to it) */
+	for (uint32_t i = lo; i < hi; i++)
+		if (t->records[i].type == VL_RR_CNAME)
+			return cname(&q, i, next, next_cap);
+	return sets(&q, lo, hi);
 }
