@@ -107,6 +107,7 @@ enum vl_port_kind {
 	VL_PORT_INSTANCE,        /* an instance's eth0 in namespace LAB-NAME */
 	VL_PORT_INET_HOST,       /* a simulated internet host, namespace LAB-NAME */
 	VL_PORT_LB_NODE,         /* a load balancer's node in one subnet (tables_lb.h) */
+	VL_PORT_RESOLVER,        /* the lab's DNS resolver, namespace LAB-amazon-dns (tables_dns.h) */
 };
 
 struct vl_port {
@@ -183,6 +184,7 @@ struct vl_tables {
 	 * hosted zones or health checks. region shapes the instances' names (default us-east-1). */
 	char region[32];
 	uint16_t n_zones, n_r53_checks;
+	uint16_t resolver_port;  /* the VL_PORT_RESOLVER port (the last one), VL_NONE without VPCs */
 	uint32_t n_records, n_dns_values;
 	struct vl_zone *zones;
 	struct vl_dns_record *records;

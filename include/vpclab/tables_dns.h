@@ -89,4 +89,48 @@ struct vl_r53_check {
 	char path[128];              /* HTTP: the request path ("/" by default) */
 };
 
+
+/* The resolver on the packet path (reference aws-elb §4). One port of kind VL_PORT_RESOLVER,
+ * named VL_RESOLVER_NAME (a reserved name), in namespace LAB-amazon-dns, holds the lab's
+ * resolver: an internet host at 192.0.2.53 (the internet's resolver: internet hosts and anything
+ * that routes to the internet reach it as any internet host) which also owns, by a local route,
+ * 169.254.253.0/24: one address per VPC and per address the VPC asks at. The router
+ *  - takes a UDP/TCP packet to port 53 from a VPC's interface (instance or load balancer node)
+ *    to the VPC's base+2 or 169.254.169.253, before security groups and ACLs (AWS filters
+ *    neither), and sends it to the resolver port with its destination rewritten to
+ *    vl_resolver_addr(vpc, at) (dropped DNS_DISABLED when the VPC's dns_support is off,
+ *    DNS_THROTTLED past VL_RESOLVER_PPS packets a second from one interface);
+ *  - takes a packet from the resolver port whose source is in VL_RESOLVER_NET: the VPC is
+ *    vl_resolver_vpc(src); a reply from port 53 gets its source back (base+2 or .253), and it
+ *    goes to the interface of that VPC owning the destination, with no security group or ACL;
+ *    any other packet from there (a Route 53 health check of a private address) keeps its
+ *    source, and the interface's answers to VL_RESOLVER_NET addresses go back to the resolver
+ *    port the same way (not filtered either: the lab's checkers stand in for Route 53's). */
+#define VL_RESOLVER_NAME "amazon-dns"
+#define VL_RESOLVER_PUBLIC 0xC0000235u   /* 192.0.2.53 */
+#define VL_RESOLVER_LINK 0xA9FEA9FDu     /* 169.254.169.253 */
+#define VL_RESOLVER_NET 0xA9FEFD00u      /* 169.254.253.0/24 */
+#define VL_RESOLVER_MAX_VPCS 125         /* VPCs the resolver serves (the first ones) */
+#define VL_RESOLVER_PPS 1024u            /* AWS: packets a second per interface to the resolver */
+
+enum vl_resolver_at { VL_AT_BASE2, VL_AT_LINK };
+
+/* 169.254.253.(2 vpc + 2 + at): even = base+2, odd = 169.254.169.253. */
+static inline uint32_t vl_resolver_addr(uint16_t vpc, enum vl_resolver_at at)
+{
+	return VL_RESOLVER_NET | (uint32_t)(2u * vpc + 2u + (unsigned)at);
+}
+
+/* The VPC a VL_RESOLVER_NET address stands for, VL_NONE when it stands for none; *at gets
+ * which address it stands for. */
+static inline uint16_t vl_resolver_vpc(uint32_t a, enum vl_resolver_at *at)
+{
+	uint32_t x = a & 0xffu;
+	if ((a & 0xffffff00u) != VL_RESOLVER_NET || x < 2 || (x - 2u) / 2u >= VL_RESOLVER_MAX_VPCS)
+		return 0xffffu;
+	if (at)
+		*at = (x & 1u) ? VL_AT_LINK : VL_AT_BASE2;
+	return (uint16_t)((x - 2u) / 2u);
+}
+
 #endif
