@@ -206,6 +206,7 @@ int tables_align(struct vl_tables *nt, const struct vl_tables *ot)
 		else if (rt->kind == VL_T_NATGW)
 			rt->target = remap(gdest, rt->target, nt->n_natgws);
 	}
+	nt->resolver_port = remap(pdest, nt->resolver_port, nt->n_ports);
 	for (uint32_t k = 0; k < nt->n_lb_nodes; k++)
 		nt->lb_nodes[k] = remap(pdest, nt->lb_nodes[k], nt->n_ports);
 	for (uint32_t k = 0; k < nt->n_targets; k++)

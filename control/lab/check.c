@@ -139,6 +139,9 @@ static void ck_unique(struct ck *c, struct ck_names *ns)
 	}
 }
 
+/* The resolver's port and namespace (LAB-amazon-dns) take this name (tables_dns.h). */
+#define CK_RESOLVER_WHY "for the lab's DNS resolver (its namespace is LAB-" VL_RESOLVER_NAME ")"
+
 static void ck_vpc_names(struct ck *c, struct ck_names *ns, const struct lab_vpc *v)
 {
 	static const char *const target = "(a route target)";
@@ -161,11 +164,15 @@ static void ck_vpc_names(struct ck *c, struct ck_names *ns, const struct lab_vpc
 	}
 	for (size_t i = 0; i < v->n_natgws; i++)
 		ck_named_add(ns, &v->natgws[i].name, "nat gateway", 5);
-	for (size_t i = 0; i < v->n_instances; i++)
+	for (size_t i = 0; i < v->n_instances; i++) {
 		ck_named_add(ns, &v->instances[i].name, "instance", 6);
+		ck_reserved(c, &v->instances[i].name, "instance", VL_RESOLVER_NAME, CK_RESOLVER_WHY);
+	}
 	/* A load balancer shares the instances' names: `to:` and trace name either. */
-	for (size_t i = 0; i < v->n_lbs; i++)
+	for (size_t i = 0; i < v->n_lbs; i++) {
 		ck_named_add(ns, &v->lbs[i].name, "load balancer", 6);
+		ck_reserved(c, &v->lbs[i].name, "load balancer", VL_RESOLVER_NAME, CK_RESOLVER_WHY);
+	}
 	for (size_t i = 0; i < v->n_tgs; i++)
 		ck_named_add(ns, &v->tgs[i].name, "target group", 8);
 	static const char *const words[] = { "igw", "local", "blackhole" };
@@ -187,8 +194,10 @@ static void ck_all_names(struct ck *c, size_t total)
 		ck_named_add(&ns, &m->vpcs[i].name, "vpc", 0);
 		ck_vpc_names(c, &ns, &m->vpcs[i]);
 	}
-	for (size_t i = 0; i < m->n_hosts; i++)
+	for (size_t i = 0; i < m->n_hosts; i++) {
 		ck_named_add(&ns, &m->hosts[i].name, "internet host", 6);
+		ck_reserved(c, &m->hosts[i].name, "internet host", VL_RESOLVER_NAME, CK_RESOLVER_WHY);
+	}
 	for (size_t i = 0; i < m->n_eips; i++)
 		ck_named_add(&ns, &m->eips[i].name, "elastic ip", 7);
 	for (size_t i = 0; i < ns.n; i++)
@@ -253,7 +262,7 @@ static bool ck_limits(struct ck *c, const struct ck_totals *t)
 		{ "network acls", t->acls }, { "security groups", t->sgs },
 		{ "nat gateways", t->natgws }, { "elastic ips", c->m->n_eips },
 		{ "instances, internet hosts and load balancer nodes",
-		  t->instances + c->m->n_hosts + t->nodes },
+		  t->instances + c->m->n_hosts + t->nodes + (c->m->n_vpcs > 0) }, /* + the resolver */
 		{ "target groups", t->tgs }, { "load balancers", t->lbs },
 		{ "targets", t->targets }, { "listeners", t->listeners },
 		{ "listener rules", t->lb_rules },

@@ -271,6 +271,11 @@ static void ck_hosts(struct ck *c, struct ck_set *used)
 		struct lab_host *h = &c->m->hosts[i];
 		uint32_t ip;
 		bool ok = ck_ip(c, &h->ip, &ip) && ck_unicast(c, &h->ip, ip);
+		if (ok && ip == VL_RESOLVER_PUBLIC) {
+			diag_error(c->d, h->ip.at, "internet host '%s' %s: the address is reserved for "
+				   "the lab's public DNS resolver", ck_nm(&h->name), addr_fmt(ip, a));
+			ok = false;
+		}
 		for (size_t v = 0; ok && v < c->m->n_vpcs; v++) {
 			const struct lab_vpc *vpc = &c->m->vpcs[v];
 			if (vpc->prefix_ok && prefix_contains(vpc->prefix, ip)) {

@@ -173,7 +173,7 @@ static void cp_sgs(struct cp *c, const struct lab_vpc *v)
 }
 
 /* Ports: instances (all VPCs, file order), then internet hosts, then load balancer nodes
- * (compile_lb.c). */
+ * (compile_lb.c), then the resolver when the lab has a VPC. */
 
 static void cp_instance(struct cp *c, const struct lab_instance *x)
 {
@@ -210,6 +210,25 @@ static void cp_host(struct cp *c, const struct lab_host *h)
 	p->eip = p->subnet = p->vpc = p->lb = VL_NONE;
 	p->sg_count = 0;
 	p->mtu = VL_IGW_MTU;
+}
+
+/* The lab's resolver (tables_dns.h): the last port, an internet host at 192.0.2.53 for the
+ * data plane; its namespace also owns 169.254.253.0/24 (control/router/ports.c). */
+static void cp_resolver(struct vl_tables *t, uint16_t i)
+{
+	struct vl_port *p = &t->ports[i];
+	cp_name(p->name, VL_RESOLVER_NAME);
+	p->kind = VL_PORT_RESOLVER;
+	p->src_dst_check = 1;
+	vl_port_mac(p->mac, i);
+	p->ip = VL_RESOLVER_PUBLIC;
+	p->prefix_len = 32;
+	p->gateway = 0;
+	p->public_ip = 0;
+	p->eip = p->subnet = p->vpc = p->lb = VL_NONE;
+	p->sg_count = 0;
+	p->mtu = VL_IGW_MTU;
+	t->resolver_port = i;
 }
 
 static void cp_vpc(struct cp *c, const struct lab_vpc *v)
@@ -259,13 +278,13 @@ struct vl_tables *lab_compile(const struct lab *m)
 	memcpy(t->router_mac, (const uint8_t[6]){ 0x02, 0x56, 0x4c, 0xff, 0xff, 0xfe }, 6);
 	t->public_pool = m->pool;
 	snprintf(t->region, sizeof(t->region), "%s", lab_region(m));
-	t->resolver_port = VL_NONE; /* the resolver port comes with the resolver (tables_dns.h) */
+	t->resolver_port = VL_NONE; /* set by cp_resolver when the lab has a VPC */
 	t->n_vpcs = (uint16_t)m->n_vpcs;
 	t->n_subnets = m->n_subnets;
 	t->n_route_tables = m->n_rts;
 	t->n_acls = m->n_acls;
 	t->n_sgs = m->n_sgs;
-	t->n_ports = (uint16_t)(m->n_instances + m->n_hosts + m->n_nodes);
+	t->n_ports = (uint16_t)(m->n_instances + m->n_hosts + m->n_nodes + (m->n_vpcs > 0));
 	t->n_natgws = m->n_natgws;
 	t->n_eips = (uint16_t)m->n_eips;
 	t->n_tgs = m->n_tgs;
@@ -293,6 +312,8 @@ struct vl_tables *lab_compile(const struct lab *m)
 		t->eips[i].natgw = e->natgw;
 	}
 	lab_compile_lb(m, t);
+	if (m->n_vpcs > 0)
+		cp_resolver(t, (uint16_t)(t->n_ports - 1));
 	if (lab_compile_dns(m, t) < 0)
 		goto oom;
 	return t;

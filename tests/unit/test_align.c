@@ -405,6 +405,8 @@ START_TEST(known_indices)
 	ck_assert_int_eq(port_at(ta, "c"), 2);
 	ck_assert_int_eq(port_at(ta, "fw"), 3);
 	ck_assert_int_eq(port_at(ta, "ext"), 4);
+	ck_assert_int_eq(port_at(ta, VL_RESOLVER_NAME), 5); /* the resolver comes last */
+	ck_assert_uint_eq(ta->resolver_port, 5);
 	struct vl_tables *tb = align_checked("A->B", b, ta);
 	/* kept: b, fw, ext; a and c (renumbered) leave holes 0 and 2, which this apply does not
 	 * reuse: d, e, c, new go past the old count in file order (instances, then hosts). */
@@ -413,11 +415,13 @@ START_TEST(known_indices)
 	ck_assert_int_eq(port_at(tb, "ext"), 4);
 	ck_assert(!vl_port_used(&tb->ports[0]));
 	ck_assert(!vl_port_used(&tb->ports[2]));
-	ck_assert_int_eq(port_at(tb, "d"), 5);
-	ck_assert_int_eq(port_at(tb, "e"), 6);
-	ck_assert_int_eq(port_at(tb, "c"), 7);
-	ck_assert_int_eq(port_at(tb, "new"), 8);
-	ck_assert_uint_eq(tb->n_ports, 9);
+	ck_assert_int_eq(port_at(tb, VL_RESOLVER_NAME), 5); /* kept at its index */
+	ck_assert_uint_eq(tb->resolver_port, 5);
+	ck_assert_int_eq(port_at(tb, "d"), 6);
+	ck_assert_int_eq(port_at(tb, "e"), 7);
+	ck_assert_int_eq(port_at(tb, "c"), 8);
+	ck_assert_int_eq(port_at(tb, "new"), 9);
+	ck_assert_uint_eq(tb->n_ports, 10);
 	ck_assert_int_eq(natgw_at(tb, "nat1"), 0);
 	ck_assert_int_eq(natgw_at(tb, "nat0"), 1);
 	struct lab *c = load_as_apply("c.yaml", LAB_C, b);
@@ -426,11 +430,13 @@ START_TEST(known_indices)
 	ck_assert_int_eq(port_at(tc, "x"), 0);
 	ck_assert_int_eq(port_at(tc, "b"), 1);
 	ck_assert_int_eq(port_at(tc, "y"), 2);
-	ck_assert_uint_eq(tc->n_ports, 9);
+	ck_assert_uint_eq(tc->n_ports, 10);
+	ck_assert_uint_eq(tc->resolver_port, 5); /* the resolver stays where it was */
+	ck_assert_int_eq(port_at(tc, VL_RESOLVER_NAME), 5);
 	ck_assert_uint_eq(tc->n_natgws, 2);
 	ck_assert(!vl_natgw_used(&tc->natgws[0]) && !vl_natgw_used(&tc->natgws[1]));
-	for (uint16_t i = 3; i < 9; i++)
-		ck_assert_msg(!vl_port_used(&tc->ports[i]), "index %u holds %s", i, tc->ports[i].name);
+	for (uint16_t i = 3; i < 10; i++)
+		ck_assert_msg(i == 5 || !vl_port_used(&tc->ports[i]), "index %u holds %s", i, tc->ports[i].name);
 	vl_tables_free(ta);
 	vl_tables_free(tb);
 	vl_tables_free(tc);

@@ -73,7 +73,15 @@ START_TEST(spec_header_and_counts)
 	ck_assert_uint_eq(t->n_acl_rules, 2 + 3);
 	ck_assert_uint_eq(t->n_sgs, 4);
 	ck_assert_uint_eq(t->n_sg_rules, 2 + 4 + 2 + 1);
-	ck_assert_uint_eq(t->n_ports, 4);
+	ck_assert_uint_eq(t->n_ports, 4 + 1);     /* + the resolver, last */
+	ck_assert_uint_eq(t->resolver_port, 4);
+	ck_assert_uint_eq(t->ports[4].kind, VL_PORT_RESOLVER);
+	ck_assert_str_eq(t->ports[4].name, VL_RESOLVER_NAME);
+	ck_assert_uint_eq(t->ports[4].ip, VL_RESOLVER_PUBLIC);
+	ck_assert_uint_eq(t->ports[4].prefix_len, 32);
+	ck_assert_uint_eq(t->ports[4].gateway, 0);
+	ck_assert_uint_eq(t->ports[4].vpc, VL_NONE);
+	ck_assert_uint_eq(t->ports[4].subnet, VL_NONE);
 	ck_assert_uint_eq(t->n_natgws, 1);
 	ck_assert_uint_eq(t->n_eips, 2);
 	ck_assert_ptr_null(t->lpm_nodes);
@@ -334,7 +342,7 @@ START_TEST(groups_and_ports)
 	ck_assert_uint_eq(closed->out_count, 0);   /* outbound: [] allows nothing */
 	ck_assert_str_eq(g2->name, "g2");
 	ck_assert_uint_eq(t->sg_rules[g2->in_first].peer_sg, 3);
-	ck_assert_uint_eq(t->n_ports, 3);
+	ck_assert_uint_eq(t->n_ports, 3 + 1);     /* + the resolver */
 	ck_assert_str_eq(t->ports[0].name, "x");
 	ck_assert_uint_eq(t->ports[0].sgs[0], 1);
 	ck_assert_str_eq(t->ports[1].name, "y");

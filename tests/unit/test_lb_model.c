@@ -364,8 +364,9 @@ START_TEST(nodes_are_ports_after_hosts)
 {
 	struct lt r = { 0 };
 	struct vl_tables *t = compile_text(&r, LAB);
-	/* Instances web1, web2, far; then 2 + 2 + 1 nodes. */
-	ck_assert_uint_eq(t->n_ports, 8);
+	/* Instances web1, web2, far; then 2 + 2 + 1 nodes; then the resolver. */
+	ck_assert_uint_eq(t->n_ports, 9);
+	ck_assert_uint_eq(t->resolver_port, 8);
 	ck_assert_uint_eq(t->n_lb_nodes, 5);
 	const struct vl_lb *nlb = &t->lbs[0], *alb = &t->lbs[1];
 	ck_assert_uint_eq(nlb->node_first, 0);
