@@ -504,3 +504,52 @@ int prov_configure(const char *ns, const struct prov_if *cfg)
 	return prov_in_netns(ns, prov_configure_call_here,
 			     &(struct prov_configure_call){ .cfg = cfg });
 }
+
+/* One request on a socket of the namespace the thread is in: a local route on lo. */
+int prov_local_route_here(uint32_t prefix, uint8_t len)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	int err;
+
+	prov_clear_error();
+	if (len > 32)
+		return prov_fail(-EINVAL, "prefix length %u", len);
+	unsigned int lo = if_nametoindex("lo");
+	if (!lo)
+		return prov_fail(-errno, "find lo");
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl)
+		return prov_fail(-errno, "netlink socket");
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = prov_fail(-errno, "bind the netlink socket");
+		goto out;
+	}
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+	nlh->nlmsg_seq = 1;
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = len;
+	rtm->rtm_table = RT_TABLE_LOCAL;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_type = RTN_LOCAL;
+	rtm->rtm_scope = RT_SCOPE_HOST;
+	mnl_attr_put_u32(nlh, RTA_DST, htonl(prefix));
+	mnl_attr_put_u32(nlh, RTA_OIF, lo);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		err = prov_fail(-errno, "send the local route");
+		goto out;
+	}
+	ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0) {
+		err = prov_fail(-errno, "read the netlink answer");
+		goto out;
+	}
+	err = mnl_cb_run(buf, (size_t)n, 1, mnl_socket_get_portid(nl), NULL, NULL);
+	err = err < 0 ? prov_fail(-errno, "add the local route") : 0;
+out:
+	mnl_socket_close(nl);
+	return err;
+}

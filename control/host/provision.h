@@ -41,6 +41,11 @@ int prov_configure(const char *ns, const struct prov_if *cfg);
 /* The same in the namespace the calling thread is in (from a prov_netns_new callback). */
 int prov_configure_here(const struct prov_if *cfg);
 
+/* In the namespace the calling thread is in: every address of prefix/len is local, as
+ * `ip route add local PREFIX/LEN dev lo table local` makes it (the lab's resolver owns
+ * 169.254.253.0/24 so: one address per VPC, any of them bindable). 0 or -errno. */
+int prov_local_route_here(uint32_t prefix, uint8_t len);
+
 /* Added by provision.c: the text of the last failure of a prov_ function in this thread, e.g.
  * "set mac, mtu and up: Invalid argument (mtu greater than device maximum)". It names the step,
  * not the namespace or device (the caller adds those). Cleared when a prov_ call starts. */

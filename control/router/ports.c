@@ -67,7 +67,11 @@ static int provision_inside(void *arg)
 	struct prov_if cfg = {.ifname = "eth0", .mtu = p->mtu, .ip = p->ip,
 			      .prefix_len = p->prefix_len, .gateway = p->gateway};
 	memcpy(cfg.mac, p->mac, 6);
-	return prov_configure_here(&cfg);
+	int rc = prov_configure_here(&cfg);
+	/* The resolver also answers at one address per VPC (tables_dns.h): the whole /24 is its. */
+	if (rc == 0 && p->kind == VL_PORT_RESOLVER)
+		rc = prov_local_route_here(VL_RESOLVER_NET, 24);
+	return rc;
 }
 
 static int provision_port(size_t k, void *arg)
