@@ -31,6 +31,7 @@
 #include "control/router/apply_count.h"
 #include "control/router/lb_health.h"
 #include "control/router/ports.h"
+#include "control/router/resolver.h"
 #include "control/router/router.h"
 #include "dataplane/ct.h"
 #include "dataplane/publish.h"
@@ -528,6 +529,7 @@ static void publish(struct apply *a)
 	vl_tables_free(old);
 	start_ports(a, a->made, a->n_made);
 	lbh_sync(r); /* targets' states at their new indices; checkers of changed nodes anew */
+	resolver_sync(r); /* the names and records of the new tables */
 }
 
 static int spawn(struct apply *a, enum apply_phase phase)
@@ -555,6 +557,7 @@ static void apply_ready(void *ctx, int fd)
 		/* The table already names them; their taps join now (a failure was said in err). */
 		start_ports(a, a->later, a->n_later);
 		lbh_sync(r); /* the checkers of nodes made late (their namespace was a removed one's) */
+		resolver_sync(r); /* the resolver's thread when its namespace came late */
 		json_t *o = plan_json(a, true);
 		if (a->err)
 			json_object_set_new(o, "warning", json_string(a->err));

@@ -12,6 +12,7 @@
 #include "dataplane/flowlog.h"
 #include "dataplane/tables.h"
 #include "control/router/eip.h"
+#include "control/router/resolver.h"
 #include "control/tools/trace.h"
 #include "control/router/router.h"
 #include "control/router/status.h"
@@ -63,6 +64,7 @@ static json_t *ctl_eip(struct router *r, char **w, int n)
 	r->t = nt;
 	r->s->t = nt; /* the one pointer store that publishes the snapshot */
 	vl_tables_free(old);
+	resolver_sync(r); /* the instances' public names follow the address */
 	flush_internet_flows(r, old_port);
 	flush_internet_flows(r, new_port);
 	char ip[16];

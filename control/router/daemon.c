@@ -33,6 +33,7 @@
 #include "control/router/ctl_dump.h"
 #include "control/router/lb_health.h"
 #include "control/router/ports.h"
+#include "control/router/resolver.h"
 #include "control/router/router.h"
 #include "control/host/state.h"
 #include "control/host/state_labs.h"
@@ -310,6 +311,7 @@ static int flowlog_open(struct router *r)
 
 static void router_free(struct router *r)
 {
+	resolver_free(r); /* its threads first: they read its snapshot, write to its pipe */
 	lbh_free(r); /* its threads first: they write to a pipe the loop owns */
 	ctl_dump_close_all(r);
 	for (uint16_t i = 0; r->tap_nl && i < r->t->n_ports; i++)
@@ -436,8 +438,10 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 		rc = run_start(r.t, o->runs, o->n_runs, r.err, sizeof(r.err));
 	/* Health checks once the targets' commands are started: a target is `initial` until its
 	 * first check, so no connection goes to a server not yet listening but by failing open. */
-	if (rc == 0)
+	if (rc == 0) {
 		lbh_sync(&r); /* a failure is said in the log; the lab runs on */
+		resolver_sync(&r); /* likewise: the lab runs on without names */
+	}
 	if (rc == 0 && parent) {
 		prctl(PR_SET_PDEATHSIG, 0); /* from "ok" on, the lab outlives its `up` */
 		if (router_stop_asked()) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,12 +84,30 @@ static void tcp_deadline(evutil_socket_t fd, short what, void *arg)
 	tcp_done(arg, LBC_TIMEOUT);
 }
 
+/* A socket bound to the check's source address (Route 53's checks of private addresses leave
+ * from the resolver's address for the VPC), or -1 for the kernel's choice. */
+static evutil_socket_t bound_socket(const struct lbc_job *j)
+{
+	if (!j->k.src)
+		return -1;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in me = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(j->k.src)};
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+		close(fd);
+		return -2;
+	}
+	return fd < 0 ? -2 : fd;
+}
+
 static void tcp_start(struct lbc_job *j)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(j->k.port),
 				 .sin_addr.s_addr = htonl(j->k.ip)};
 	j->busy = true;
-	j->bev = bufferevent_socket_new(j->c->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	evutil_socket_t fd = bound_socket(j);
+	j->bev = fd == -2 ? NULL : bufferevent_socket_new(j->c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!j->bev && fd >= 0)
+		close(fd);
 	if (!j->bev) {
 		tcp_done(j, LBC_FAILED);
 		return;
@@ -143,6 +162,11 @@ static void http_start(struct lbc_job *j)
 		}
 		/* connect, send and the wait for the answer: AWS's health check timeout */
 		evhttp_connection_set_timeout(j->evcon, j->k.timeout_s);
+		if (j->k.src) {
+			char src[INET_ADDRSTRLEN];
+			struct in_addr s = {.s_addr = htonl(j->k.src)};
+			evhttp_connection_set_local_address(j->evcon, inet_ntop(AF_INET, &s, src, sizeof(src)));
+		}
 	}
 	struct evhttp_request *req = evhttp_request_new(http_done, j);
 	if (!req) {
@@ -153,7 +177,9 @@ static void http_start(struct lbc_job *j)
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	snprintf(host, sizeof(host), "%s:%u", ip, j->k.port);
 	evhttp_add_header(h, "Host", host);
-	evhttp_add_header(h, "User-Agent", "ELB-HealthChecker/2.0"); /* AWS's, as servers log it */
+	/* AWS's, as servers log them */
+	evhttp_add_header(h, "User-Agent", j->k.route53 ? "Amazon-Route53-Health-Check-Service (ref vpclab; "
+			  "report http://amzn.to/1vsZADi)" : "ELB-HealthChecker/2.0");
 	evhttp_add_header(h, "Connection", "close");
 	j->busy = true;
 	j->timed_out = false;

@@ -17,6 +17,8 @@ struct lbc_check {
 	uint16_t interval_s, timeout_s;
 	uint16_t match_lo, match_hi;
 	char path[128];
+	uint32_t src;            /* the source address to bind (host order), 0: the kernel's choice */
+	uint8_t route53;         /* HTTP: Route 53's User-Agent instead of ELB's */
 };
 
 enum lbc_outcome {
