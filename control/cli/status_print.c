@@ -25,7 +25,8 @@ static void status_print_port(const json_t *p, FILE *out)
 	snprintf(tapd, sizeof(tapd), json_is_integer(tap) ? "%lld" : "-", (long long)json_integer_value(tap));
 	const char *kind = str_or_dash(p, "kind");
 	fprintf(out, "%-15s %-9s %-21s %-15s %-15s %-15s %-15s %-20s %8lld %8lld %6lld %8s\n",
-		str_or_dash(p, "name"), !strcmp(kind, "instance") || !strcmp(kind, "lb-node") ? kind : "internet",
+		str_or_dash(p, "name"), !strcmp(kind, "instance") || !strcmp(kind, "lb-node") ||
+		!strcmp(kind, "resolver") ? kind : "internet",
 		str_or_dash(p, "eni"), str_or_dash(p, "vpc"), str_or_dash(p, "subnet"), str_or_dash(p, "ip"),
 		str_or_dash(p, "public_ip"), groups[0] ? groups : "-",
 		(long long)json_integer_value(json_object_get(p, "rx_packets")),

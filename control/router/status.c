@@ -32,7 +32,8 @@ json_t *status_port(const struct vl_tables *t, const struct dp_state *s, uint16_
 	/* A node's ENI is named after its namespace's tail (LBNAME-SUBNET): nodes share a name. */
 	flowlog_eni_id(t->lab, node ? ns + strlen(t->lab) + 1 : p->name, eni);
 	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "name", p->name, "kind", inst ? "instance" : node ? "lb-node" : "internet-host",
+			 "name", p->name, "kind", inst ? "instance" : node ? "lb-node" :
+			 p->kind == VL_PORT_RESOLVER ? "resolver" : "internet-host",
 			 "vpc", inst || node ? json_string(t->vpcs[p->vpc].name) : json_null(),
 			 "subnet", inst || node ? json_string(t->subnets[p->subnet].name) : json_null(),
 			 "ip", addr_fmt(p->ip, ip), "public_ip", addr_or_null(p->public_ip),

@@ -54,7 +54,7 @@ EOF
 printf 'name: %s\nvpcs:\n  - name: main\n    cidr: [10.0.0.0/16\n' "$LAB" >"$T/broken.yaml"   # not YAML
 chmod 644 "$T"/*.yaml
 
-lab_ns() { ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB-" | tr '\n' ' '; }
+lab_ns() { ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB-" | sort | tr '\n' ' '; }
 
 # --- check, as an unprivileged user: no root needed
 asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
@@ -105,7 +105,7 @@ check "up as nobody creates no namespace" "" "$(lab_ns)"
 
 # --- and the good file still comes up and down after those refusals
 lab_up "$T/good.yaml"
-check "good file: one namespace" "$LAB-web " "$(lab_ns)"
+check "good file: one namespace (and the resolver's)" "$LAB-amazon-dns $LAB-web " "$(lab_ns)"
 timeout 10 "$VPCLAB" exec "$LAB" nosuch -- true >/dev/null 2>&1; rc=$?
 if [ "$rc" -ne 0 ]; then ok "vpclab exec of an unknown instance fails (exit $rc)"; else not_ok "vpclab exec of an unknown instance fails (expected nonzero exit, got 0)"; fi
 out=$(lab_down "$LAB" 2>&1); rc=$?

@@ -25,7 +25,7 @@ wait_dead() { wait_for "process $1 to exit" 2 pid_gone "$1"; }
 lab_up "$T/lab.yaml"
 
 # --- provisioning
-check "namespaces of the lab" "$LAB-db $LAB-web" "$(lab_ns)"
+check "namespaces of the lab" "$LAB-amazon-dns $LAB-db $LAB-web" "$(lab_ns)"
 check "web eth0 address" "10.0.1.10/24" "$(on web ip -4 -o addr show dev eth0 | awk '{print $4}')"
 check "db eth0 address (first free, reserved .0-.3 skipped)" "10.0.2.4/28" "$(on db ip -4 -o addr show dev eth0 | awk '{print $4}')"
 check "web eth0 mtu" "9001" "$(on web cat /sys/class/net/eth0/mtu)"
