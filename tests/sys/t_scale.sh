@@ -14,12 +14,12 @@ LABS+=("$LAB")
 out=$(timeout 60 "$VPCLAB" up "$T/lab.yaml" 2>&1); rc=$?
 check_rc "vpclab up of $N instances" 0 "$rc" "$(printf '%s' "$out" | head -c 300)"
 [ "$rc" -eq 0 ] || exit 1
-check "up, piped, prints its one line and no progress" "lab $LAB is up: $N namespaces; 'vpclab status $LAB' shows them" "$out"
+check "up, piped, prints its one line and no progress" "lab $LAB is up: $((N + 1)) namespaces; 'vpclab status $LAB' shows them" "$out"
 pid=$(status_get "$LAB" pid 2>/dev/null); [[ "$pid" =~ ^[0-9]+$ ]] && ROUTER_PIDS+=("$pid")
 
-want=$(for i in $(seq 0 $((N - 1))); do echo "$LAB-i$i"; done | sort)
+want=$( (echo "$LAB-amazon-dns"; for i in $(seq 0 $((N - 1))); do echo "$LAB-i$i"; done) | sort)
 have=$(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB-" | sort)
-check "every instance has its namespace ($N)" "$want" "$have"
+check "every instance has its namespace ($N), and the resolver" "$want" "$have"
 check "i0 eth0 address (subnet s0)" "10.0.1.10/24" "$(on i0 ip -4 -o addr show dev eth0 | awk '{print $4}')"
 check "i199 eth0 address (subnet s9)" "10.0.10.29/24" "$(on i199 ip -4 -o addr show dev eth0 | awk '{print $4}')"
 check "i123 default route via its subnet's router" "default via 10.0.4.1 dev eth0" \
