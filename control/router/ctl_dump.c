@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "control/router/ctl_dump.h"
+#include "control/router/resolver.h"
 #include "control/router/status.h"
 
 #define DUMP_BUCKETS 256         /* hash buckets (about as many flows) serialised per turn */
@@ -197,6 +198,9 @@ static void status_slice(struct router *r, struct ctl_dump *d)
 	}
 	if (d->phase == PH_TAIL) {
 		json_t *tail = status_tail(r->s, &r->flowlog_stats);
+		json_t *rsv = tail ? resolver_stats_json(r) : NULL;
+		if (rsv)
+			json_object_set_new(tail, "resolver", rsv);
 		char *text = tail ? json_dumps(tail, JSON_COMPACT) : NULL;
 		/* the tail object's members, after the ports: "],<members of tail>" */
 		if (text && strlen(text) > 2)

@@ -26,10 +26,10 @@ START=$(_now_ms)
 
 step() { printf '%s/step%02d.%s' "$T" "$1" "$2"; }
 
-# nodes_ok N: the namespaces are the file's nodes, eth0 as the router has it
+# nodes_ok N: the namespaces are the file's nodes and the resolver's, eth0 as the router has it
 nodes_ok() {
 	local want have out
-	want=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(sorted(d["instances"]+d["hosts"])))' "$(step "$1" json)")
+	want=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(sorted(d["instances"]+d["hosts"]+["amazon-dns"])))' "$(step "$1" json)")
 	have=$(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB-" | sed "s/^$LAB-//" | sort | tr '\n' ' ')
 	have=${have% }
 	[ "$want" = "$have" ] || { echo "namespaces [$have], the file's nodes [$want]"; return 1; }

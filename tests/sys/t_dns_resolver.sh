@@ -125,12 +125,15 @@ EOF
 check "TCP: two queries on one connection, answered in order" "7 9" \
 	"$(ip netns exec "$RNS" timeout 10 "$PY" "$T/dnsc.py" $V0 pipeline 2>&1)"
 PID=$(status_get "$LAB" pid)
+MAL0=$(counter resolver.malformed)
 check "garbage over UDP and TCP sent" "sent" "$(ip netns exec "$RNS" timeout 30 "$PY" "$T/dnsc.py" $V0 garbage 2>&1)"
 check "after garbage: the router runs" "0" "$(kill -0 "$PID" 2>/dev/null; echo $?)"
 check "after garbage: it still answers" "10.0.1.10" "$(q @$V0 web)"
+check_grew "status: the resolver counts malformed queries" "$MAL0" "$(counter resolver.malformed)"
 check "80 idle TCP connections: those past 64 are closed at once" "16" \
 	"$(ip netns exec "$RNS" timeout 20 "$PY" "$T/dnsc.py" $V0 conns 2>&1)"
 check "then a new connection is served" "10.0.1.20" "$(q +tcp @$V0 db)"
+check "status: the connections refused at accept" "16" "$(counter resolver.tcp_refused)"
 
 # --- apply: a new instance answers at once; a removed one is gone
 sed 's|      - { name: db, subnet: pub, ip: 10.0.1.20 }|      - { name: cache, subnet: pub, ip: 10.0.1.30 }|' \
