@@ -1,16 +1,12 @@
 /* Chained hash indices (chain_index.h): the link of element i is a uint32_t at a fixed offset in
  * the pool's element, so inserting, removing and rehashing need no knowledge of the table's
- * types; only a doubling asks the table for each element's hash. */
+ * types; only a doubling asks the table for each element's hash. What a table's insert and
+ * remove paths call is inline in the header; here is what allocates. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain_index.h"
-
-static uint32_t *chain_link(const struct chain_index *ix, const struct slab *pool, uint32_t i)
-{
-	return (uint32_t *)((uint8_t *)slab_at(pool, i) + ix->link);
-}
 
 void chain_index_init(struct chain_index *ix, size_t link)
 {
@@ -35,18 +31,15 @@ int chain_index_copy(struct chain_index *d, const struct chain_index *s)
 	return 0;
 }
 
-int chain_index_reserve(struct chain_index *ix, const struct slab *pool, uint32_t count,
-			chain_hash_fn *hash)
+int chain_index_grow(struct chain_index *ix, const struct slab *pool, chain_hash_fn *hash)
 {
-	if (ix->b && count <= ix->mask + 1)
-		return 0;
 	uint32_t nb = ix->b ? (ix->mask + 1) * 2 : CHAIN_INDEX_MIN;
 	uint32_t *b = calloc(nb, sizeof(*b));
 	if (!b)
 		return ix->b ? 0 : -ENOMEM;
 	for (uint32_t i = 0; ix->b && i <= ix->mask; i++) {
 		for (uint32_t at = ix->b[i]; at;) {
-			uint32_t *link = chain_link(ix, pool, at - 1), next = *link;
+			uint32_t *link = chain_index_link(ix, pool, at - 1), next = *link;
 			uint32_t *head = &b[hash(slab_at(pool, at - 1)) & (nb - 1)];
 			*link = *head;
 			*head = at;
@@ -57,20 +50,4 @@ int chain_index_reserve(struct chain_index *ix, const struct slab *pool, uint32_
 	ix->b = b;
 	ix->mask = nb - 1;
 	return 0;
-}
-
-void chain_index_insert(struct chain_index *ix, const struct slab *pool, uint32_t i, uint32_t h)
-{
-	uint32_t *head = &ix->b[h & ix->mask];
-	*chain_link(ix, pool, i) = *head;
-	*head = i + 1;
-}
-
-void chain_index_remove(struct chain_index *ix, const struct slab *pool, uint32_t i, uint32_t h)
-{
-	uint32_t *link = &ix->b[h & ix->mask];
-	while (*link && *link != i + 1)
-		link = chain_link(ix, pool, *link - 1);
-	if (*link)
-		*link = *chain_link(ix, pool, i);
 }

@@ -78,6 +78,8 @@ static uint32_t flow_rev_hash(const void *e)
 int32_t lb_table_find_fwd(const struct lb_table *n, uint16_t node, uint8_t proto, uint32_t client_ip,
 			  uint16_t client_port, uint16_t lport)
 {
+	if (chain_index_empty(&n->fwd))
+		return -1;
 	uint32_t h = fwd_hash(node, proto, client_ip, client_port, lport);
 	for (uint32_t i = chain_index_first(&n->fwd, h); i; i = flow_at(n, i - 1)->next_fwd) {
 		const struct lb_flow *f = flow_at(n, i - 1);
@@ -91,6 +93,8 @@ int32_t lb_table_find_fwd(const struct lb_table *n, uint16_t node, uint8_t proto
 int32_t lb_table_find_rev(const struct lb_table *n, uint8_t proto, uint32_t target_ip, uint16_t tport,
 			  uint32_t peer_ip, uint16_t peer_port)
 {
+	if (chain_index_empty(&n->rev))
+		return -1;
 	uint32_t h = rev_hash(proto, target_ip, tport, peer_ip, peer_port);
 	for (uint32_t i = chain_index_first(&n->rev, h); i; i = flow_at(n, i - 1)->next_rev) {
 		const struct lb_flow *f = flow_at(n, i - 1);

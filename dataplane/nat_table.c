@@ -68,7 +68,7 @@ uint64_t *nat_table_counters(struct nat_state *n, uint16_t gw)
 
 /* ------------------------------------------------------------------ hashing and indices */
 
-static uint32_t nat_hash(uint16_t gw, uint8_t proto, uint32_t a, uint16_t ap, uint32_t b, uint16_t bp)
+static inline uint32_t nat_hash(uint16_t gw, uint8_t proto, uint32_t a, uint16_t ap, uint32_t b, uint16_t bp)
 {
 	uint64_t h = ((uint64_t)a << 32 | b) * 0x9e3779b97f4a7c15ull;
 	h ^= ((uint64_t)gw << 40 | (uint64_t)proto << 32 | (uint64_t)ap << 16 | bp) * 0xc2b2ae3d27d4eb4full;
@@ -76,17 +76,17 @@ static uint32_t nat_hash(uint16_t gw, uint8_t proto, uint32_t a, uint16_t ap, ui
 	return (uint32_t)h ^ (uint32_t)(h >> 32);
 }
 
-static uint32_t fwd_hash(const struct nat_map *m)
+static inline uint32_t fwd_hash(const struct nat_map *m)
 {
 	return nat_hash(m->natgw, m->proto, m->int_ip, m->int_port, m->ext_ip, m->ext_port);
 }
 
-static uint32_t rev_hash(uint16_t gw, uint8_t proto, uint32_t ext_ip, uint16_t ext_port, uint16_t nat_port)
+static inline uint32_t rev_hash(uint16_t gw, uint8_t proto, uint32_t ext_ip, uint16_t ext_port, uint16_t nat_port)
 {
 	return nat_hash(gw, proto, ext_ip, ext_port, 0, nat_port);
 }
 
-static uint32_t dest_hash(uint16_t gw, uint8_t proto, uint32_t ext_ip, uint16_t ext_port)
+static inline uint32_t dest_hash(uint16_t gw, uint8_t proto, uint32_t ext_ip, uint16_t ext_port)
 {
 	return nat_hash(gw, proto, ext_ip, ext_port, 0xffffffffu, 0xffff);
 }
@@ -111,6 +111,8 @@ static uint32_t dest_key_hash(const void *e)
 
 int32_t nat_table_find_fwd(struct nat_state *n, const struct nat_map *k)
 {
+	if (chain_index_empty(&n->fwd))
+		return -1;
 	for (uint32_t i = chain_index_first(&n->fwd, fwd_hash(k)); i; i = map_at(n, i - 1)->next_fwd) {
 		const struct nat_map *m = map_at(n, i - 1);
 		if (m->natgw == k->natgw && m->proto == k->proto && m->int_ip == k->int_ip &&
@@ -123,6 +125,8 @@ int32_t nat_table_find_fwd(struct nat_state *n, const struct nat_map *k)
 int32_t nat_table_find_rev(struct nat_state *n, uint16_t gw, uint8_t proto, uint32_t ext_ip,
 			   uint16_t ext_port, uint16_t nat_port)
 {
+	if (chain_index_empty(&n->rev))
+		return -1;
 	uint32_t h = rev_hash(gw, proto, ext_ip, ext_port, nat_port);
 	for (uint32_t i = chain_index_first(&n->rev, h); i; i = map_at(n, i - 1)->next_rev) {
 		const struct nat_map *m = map_at(n, i - 1);
@@ -136,6 +140,8 @@ int32_t nat_table_find_rev(struct nat_state *n, uint16_t gw, uint8_t proto, uint
 static int32_t dest_find(const struct nat_state *n, uint16_t gw, uint8_t proto, uint32_t ext_ip,
 			 uint16_t ext_port)
 {
+	if (chain_index_empty(&n->dix))
+		return -1;
 	for (uint32_t i = chain_index_first(&n->dix, dest_hash(gw, proto, ext_ip, ext_port)); i;
 	     i = dest_at(n, i - 1)->next) {
 		const struct nat_dest *d = dest_at(n, i - 1);

@@ -176,6 +176,8 @@ static int64_t find(const struct chain_index *ix, const struct slab *s, uint32_t
 		    uint32_t *steps)
 {
 	*steps = 0;
+	if (chain_index_empty(ix))
+		return -1;
 	for (uint32_t i = chain_index_first(ix, h); i; i = at(s, i - 1)->next) {
 		++*steps;
 		if (at(s, i - 1)->key == key)
