@@ -673,9 +673,6 @@ int labtest_run(const struct labtest_opts *opts)
 			fprintf(stderr, "vpclab: test: --only selects none of the %zu checks\n",
 				m->n_checks);
 		rc = LT_FAILED;
-	} else if (lab_has_alb(m)) {
-		fprintf(stderr, "vpclab: test: %s: application load balancers are not built yet\n", o.lab);
-		rc = LT_SYSTEM;
 	} else if (geteuid() != 0) {
 		fprintf(stderr, "vpclab: test needs root (it creates namespaces and taps)\n");
 		rc = LT_SYSTEM;
