@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# The application load balancer's proxy with real HTTP (issue 11, ALB.md): an internet-facing ALB
+# over web1 (az a) and web2 (az b) whose security group admits only the ALB's group. Answers
+# alternate (round robin per node), the target sees the node's private IP as the source and
+# X-Forwarded-For/-Proto/-Port and X-Amzn-Trace-Id, a client connection's requests are routed
+# one by one, the AWSALB cookie sticks, host and path rules route, a fixed response and a
+# redirect answer with Server: awselb/2.0, an empty group answers 503 and a refusing target 502
+# with AWS's pages, a killed target turns unhealthy (`vpclab lb --json`) and requests go to the
+# other, and the counters move with AWS's names.
+TID=albpx; . "$(dirname "$0")/lib.sh"
+
+# The targets: answer every request with who they are and what they were sent (HTTP/1.1,
+# keep-alive, so that the proxy's connections to them are reused).
+cat >"$T/srv.py" <<'EOF'
+import http.server, sys, time
+name, port = sys.argv[1], int(sys.argv[2])
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        if self.path.startswith("/sleep"):
+            time.sleep(4)
+        h = self.headers
+        body = ("%s src=%s xff=%s proto=%s port=%s trace=%s host=%s path=%s\n" % (
+            name, self.client_address[0], h.get("X-Forwarded-For"), h.get("X-Forwarded-Proto"),
+            h.get("X-Forwarded-Port"), h.get("X-Amzn-Trace-Id"), h.get("Host"), self.path)).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Served-By", name)
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, fmt, *args):
+        sys.stderr.write("%s %s\n" % (self.client_address[0], fmt % args))
+http.server.ThreadingHTTPServer(("0.0.0.0", port), H).serve_forever()
+EOF
+
+# A redirect rule only when this build's lab model has them (the albmodel part).
+REDIRECT=""
+cat >"$T/probe.yaml" <<EOF
+name: ${PFX}probe
+vpcs:
+  - name: main
+    cidr: 10.0.0.0/16
+    subnets: [ { name: pa, cidr: 10.0.1.0/24, az: a }, { name: pb, cidr: 10.0.2.0/24, az: b } ]
+    instances: [ { name: web1, subnet: pa } ]
+    target_groups: [ { name: tg, protocol: http, port: 80, targets: [web1] } ]
+    load_balancers:
+      - name: alb
+        type: application
+        subnets: [pa, pb]
+        listeners:
+          - protocol: http
+            port: 80
+            default: tg
+            rules: [ { priority: 5, path: /old, redirect: { status: 301, path: /new } } ]
+EOF
+if "$VPCLAB" check "$T/probe.yaml" >/dev/null 2>&1; then
+	REDIRECT="              - { priority: 5, path: /old/*, redirect: { status: 301, host: www.example.com, path: /new/#{path} } }"
+fi
+
+cat >"$T/lab.yaml" <<EOF
+name: $LAB
+vpcs:
+  - name: main
+    cidr: 10.0.0.0/16
+    internet_gateway: true
+    subnets:
+      - { name: pa, cidr: 10.0.1.0/24, az: a, route_table: pub }
+      - { name: pb, cidr: 10.0.2.0/24, az: b, route_table: pub }
+    route_tables:
+      - { name: pub, routes: [ { destination: 0.0.0.0/0, target: igw } ] }
+    security_groups:
+      - name: alb-sg
+        inbound: [ { protocol: tcp, ports: 80, cidr: 0.0.0.0/0 }, { protocol: tcp, ports: 8080, cidr: 0.0.0.0/0 } ]
+      - { name: web, inbound: [ { protocol: tcp, ports: 80-81, group: alb-sg } ] }
+    instances:
+      - { name: web1, subnet: pa, security_groups: [web], run: "exec $PY -u $T/srv.py web1 80" }
+      - { name: web2, subnet: pb, security_groups: [web], run: "exec $PY -u $T/srv.py web2 80" }
+      - { name: api1, subnet: pa, security_groups: [web], run: "exec $PY -u $T/srv.py api1 80" }
+    target_groups:
+      - name: web-tg
+        protocol: http
+        port: 80
+        targets: [web1, web2]
+        health_check: { interval: 5, timeout: 2, healthy: 2, unhealthy: 2 }
+        stickiness: { type: lb_cookie, duration: 3600 }
+      - name: api-tg
+        protocol: http
+        port: 80
+        targets: [api1]
+        health_check: { interval: 5, timeout: 2, healthy: 2, unhealthy: 2 }
+      - { name: empty-tg, protocol: http, port: 80, targets: [] }
+      - name: refuse-tg
+        protocol: http
+        port: 80
+        targets: [ { instance: api1, port: 81 } ]
+        health_check: { interval: 5, timeout: 2, healthy: 2, unhealthy: 2 }
+    load_balancers:
+      - name: web-alb
+        type: application
+        scheme: internet-facing
+        subnets: [pa, pb]
+        security_groups: [alb-sg]
+        listeners:
+          - protocol: http
+            port: 80
+            default: web-tg
+            rules:
+$REDIRECT
+              - { priority: 10, host: api.example.com, forward: api-tg }
+              - { priority: 20, path: /api/*, forward: api-tg }
+              - { priority: 30, path: /gone, fixed_response: { status: 404, body: "gone for good" } }
+              - { priority: 40, path: /empty/*, forward: empty-tg }
+              - { priority: 50, path: /refuse, forward: refuse-tg }
+          - { protocol: http, port: 8080, idle_timeout: 2, default: api-tg }
+internet:
+  hosts:
+    - { name: ext, ip: 198.51.100.10 }
+EOF
+OUT=$("$VPCLAB" check "$T/lab.yaml" 2>&1); RC=$?
+check_rc "vpclab check of the ALB lab" 0 $RC "$OUT"
+[ "$RC" -eq 0 ] || exit 1
+lab_up "$T/lab.yaml"
+ROUTER_PIDS+=("$(status_get "$LAB" pid)")
+
+lbj() { timeout 10 "$VPCLAB" lb "$LAB" web-alb --json 2>/dev/null; }
+# lbq EXPR: EXPR over `vpclab lb --json`'s web-alb (lb), t(group, instance) a target's object,
+# c a counter.
+lbq() {
+	lbj | "$PY" -c '
+import json, sys
+try:
+    lb = json.load(sys.stdin)["load_balancers"][0]
+except Exception:
+    print("?"); sys.exit(0)
+def t(g, i):
+    for x in lb["target_groups"]:
+        if x["name"] == g:
+            for y in x["targets"]:
+                if y["instance"] == i:
+                    return y
+    return {"state": "?", "reason": "?"}
+c = lb["counters"]
+print(eval(sys.argv[1]))' "$1"
+}
+is_state() { [ "$(lbq "t('$1', '$2')['state']")" = "$3" ]; }
+VIP=$(lbq "lb['nodes'][0]['public_ip']")
+NODE_IP=$(lbq "lb['nodes'][0]['private_ip']")
+check_match "the node in pa has a public IP" '^203\.0\.113\.[0-9]+$' "$VIP"
+check_match "the node in pa's private IP" '^10\.0\.1\.[0-9]+$' "$NODE_IP"
+get() { on ext curl -s -m 15 "$@"; }
+
+wait_for "web1 healthy" 20 is_state web-tg web1 healthy
+wait_for "web2 healthy" 20 is_state web-tg web2 healthy
+wait_for "api1 healthy" 20 is_state api-tg api1 healthy
+wait_for "the node to listen on 80" 10 listening "$LAB-web-alb-pa" tcp 80
+
+# --- round robin: one client, sequential requests: answers alternate
+seq_names=""
+for i in 1 2 3 4 5 6; do seq_names+="$(get "http://$VIP/rr$i" | cut -d' ' -f1) "; done
+case "$seq_names" in
+"web1 web2 web1 web2 web1 web2 "|"web2 web1 web2 web1 web2 web1 ") ok "answers alternate between web1 and web2 ($seq_names)" ;;
+*) not_ok "answers alternate between web1 and web2 (got: $seq_names)" ;;
+esac
+# several requests on one client connection are routed one by one (keep-alive)
+ka=$(get "http://$VIP/ka1" "http://$VIP/ka2" "http://$VIP/ka3" "http://$VIP/ka4" | cut -d' ' -f1 | sort | uniq -c | awk '{print $2"="$1}' | tr '\n' ' ')
+check "four requests on one connection: two each" "web1=2 web2=2 " "$ka"
+
+# --- what the target sees
+A=$(get -H 'X-Forwarded-For: 192.0.2.7' "http://$VIP/see?x=1")
+check_match "the target sees the node's private IP as the source" "src=$NODE_IP " "$A"
+check_match "X-Forwarded-For: the client's appended to what it sent" "xff=192\.0\.2\.7, 198\.51\.100\.10 " "$A"
+check_match "X-Forwarded-Proto http, X-Forwarded-Port 80" "proto=http port=80 " "$A"
+check_match "X-Amzn-Trace-Id Root=1-XXXXXXXX-XXXXXXXXXXXXXXXXXXXXXXXX" "trace=Root=1-[0-9a-f]{8}-[0-9a-f]{24} " "$A"
+check_match "the request's Host and path as sent" "host=$VIP path=/see\?x=1$" "$A"
+A=$(get "http://$VIP/plain")
+check_match "X-Forwarded-For without one from the client: the client" "xff=198\.51\.100\.10 " "$A"
+H=$(get -D - -o /dev/null "http://$VIP/hdr")
+check_match "the target's headers come back" "^X-Served-By: web[12]" "$(printf '%s' "$H" | tr -d '\r')"
+
+# --- host and path rules
+check_match "host api.example.com -> api-tg" "^api1 " "$(get -H 'Host: api.example.com' "http://$VIP/")"
+check_match "host API.Example.COM:80 (case, port) -> api-tg" "^api1 " "$(get -H 'Host: API.Example.COM:80' "http://$VIP/")"
+check_match "path /api/* -> api-tg" "^api1 .*path=/api/v1/x" "$(get "http://$VIP/api/v1/x")"
+check_match "path /API/x (path is case-sensitive) -> default" "^web[12] " "$(get "http://$VIP/API/x")"
+
+# --- stickiness: AWSALB names the target; sent back, the same target answers
+H=$(get -D - "http://$VIP/s" | tr -d '\r')
+check_match "Set-Cookie AWSALB with Expires and Path=/" "^Set-Cookie: AWSALB=[0-9A-F]+; Expires=[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT; Path=/$" "$H"
+check_match "Set-Cookie AWSALBCORS with SameSite=None" "^Set-Cookie: AWSALBCORS=[0-9A-F]+; Expires=.*; Path=/; SameSite=None" "$H"
+WHO=$(printf '%s\n' "$H" | grep -o '^web[12] ' | tr -d ' ')
+COOKIE=$(printf '%s\n' "$H" | sed -n 's/^Set-Cookie: \(AWSALB=[0-9A-F]*\);.*/\1/p')
+sticky=""
+for i in 1 2 3 4 5 6; do sticky+="$(get -H "Cookie: $COOKIE" "http://$VIP/st$i" | cut -d' ' -f1) "; done
+check "with the cookie, every answer from $WHO" "$WHO $WHO $WHO $WHO $WHO $WHO " "$sticky"
+check_nomatch "no cookie from a group without stickiness" "AWSALB" "$(get -D - -o /dev/null -H 'Host: api.example.com' "http://$VIP/nc")"
+
+# --- fixed response, redirect
+H=$(get -D - "http://$VIP/gone" | tr -d '\r')
+check_match "fixed_response: 404" "^HTTP/1.1 404" "$H"
+check_match "fixed_response: its body" "^gone for good$" "$H"
+check_match "fixed_response: its content type" "^Content-Type: text/plain" "$H"
+check_match "fixed_response: Server: awselb/2.0" "^Server: awselb/2.0$" "$H"
+if [ -n "$REDIRECT" ]; then
+	H=$(get -D - -o /dev/null "http://$VIP/old/a/b?q=1" | tr -d '\r')
+	check_match "redirect: 301" "^HTTP/1.1 301" "$H"
+	check_match "redirect: Location built from the parts" "^Location: http://www\.example\.com/new/old/a/b\?q=1$" "$H"
+else
+	diag "SKIP: redirect rules are not in this build's lab model yet (alb_route's unit tests cover them)"
+fi
+
+# --- an empty group: 503; a refusing target: 502 (AWS's pages)
+B=$(get -D - "http://$VIP/empty/x" | tr -d '\r')
+check_match "empty group: 503" "^HTTP/1.1 503" "$B"
+check_match "empty group: AWS's page" "^<head><title>503 Service Temporarily Unavailable</title></head>$" "$B"
+check_match "empty group: Server: awselb/2.0" "^Server: awselb/2.0$" "$B"
+B=$(get -D - "http://$VIP/refuse" | tr -d '\r')
+check_match "refusing target: 502" "^HTTP/1.1 502" "$B"
+check_match "refusing target: AWS's page" "^<center><h1>502 Bad Gateway</h1></center>$" "$B"
+
+# --- an answer slower than the listener's idle timeout (2 s on 8080): 504
+T0=$(_now_ms)
+B=$(get -D - "http://$VIP:8080/sleep" | tr -d '\r')
+MS=$(( $(_now_ms) - T0 ))
+check_match "slow target: 504" "^HTTP/1.1 504" "$B"
+check_match "slow target: AWS's page" "^<center><h1>504 Gateway Time-out</h1></center>$" "$B"
+if [ "$MS" -ge 1500 ] && [ "$MS" -lt 3900 ]; then ok "504 after the idle timeout ($MS ms)"
+else not_ok "504 after the idle timeout, 2 s (took $MS ms)"; fi
+check_match "the fast path on 8080 answers" "^api1 .*port=8080 " "$(get "http://$VIP:8080/fast")"
+
+# --- the counters
+check_grew "RequestCount" 10 "$(lbq "c['RequestCount']")"
+check_grew "HTTPCode_Target_2XX_Count" 10 "$(lbq "c['HTTPCode_Target_2XX_Count']")"
+check "HTTPCode_ELB_503_Count" "1" "$(lbq "c['HTTPCode_ELB_503_Count']")"
+check "HTTPCode_ELB_502_Count" "1" "$(lbq "c['HTTPCode_ELB_502_Count']")"
+check "HTTPCode_ELB_504_Count" "1" "$(lbq "c['HTTPCode_ELB_504_Count']")"
+check "HTTPCode_ELB_5XX_Count" "3" "$(lbq "c['HTTPCode_ELB_5XX_Count']")"
+check "HTTP_Fixed_Response_Count" "1" "$(lbq "c['HTTP_Fixed_Response_Count']")"
+check_grew "TargetConnectionErrorCount" 0 "$(lbq "c['TargetConnectionErrorCount']")"
+check_grew "NewConnectionCount" 10 "$(lbq "c['NewConnectionCount']")"
+check_grew "RuleEvaluations" 10 "$(lbq "c['RuleEvaluations']")"
+check_grew "ProcessedBytes" 1000 "$(lbq "c['ProcessedBytes']")"
+check_grew "RequestCountPerTarget of web-tg" 2 "$(lbq "[g for g in lb['target_groups'] if g['name'] == 'web-tg'][0]['RequestCountPerTarget']")"
+check "HealthyHostCount (web1, web2, api1)" "3" "$(lbq "c['HealthyHostCount']")"
+
+# --- web1's server killed: unhealthy, and every request goes to web2
+for p in $(ip netns pids "$LAB-web1"); do kill "$p" 2>/dev/null; done
+wait_for "web1's server to stop listening" 5 eval '! listening "$LAB-web1" tcp 80'
+if wait_for "web1 unhealthy" 16 is_state web-tg web1 unhealthy; then ok "web1 unhealthy after its server died"
+else not_ok "web1 unhealthy after its server died (still: $(lbq "t('web-tg', 'web1')"))"; fi
+check "lb --json: its reason" "unhealthy Target.FailedHealthChecks" "$(lbq "t('web-tg', 'web1')['state'] + ' ' + t('web-tg', 'web1')['reason']")"
+seq_names=""
+for i in 1 2 3 4 5 6; do seq_names+="$(get "http://$VIP/after$i" | cut -d' ' -f1) "; done
+check "every request to web2" "web2 web2 web2 web2 web2 web2 " "$seq_names"
+
+# --- the other node (az b) proxies too, with its own address as the source
+VIP2=$(lbq "lb['nodes'][1]['public_ip']")
+check_match "through the node in pb: web2, from 10.0.2.x" "^web2 src=10\.0\.2\.[0-9]+ " "$(get "http://$VIP2/b")"
+
+# --- down: the nodes' proxies stop with the lab
+lab_down "$LAB" >/dev/null 2>&1
+check "down removes the node namespaces" "" "$(ls /run/netns 2>/dev/null | grep "^$LAB-web-alb" || true)"
