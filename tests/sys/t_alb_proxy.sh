@@ -260,3 +260,19 @@ check_match "through the node in pb: web2, from 10.0.2.x" "^web2 src=10\.0\.2\.[
 # --- down: the nodes' proxies stop with the lab
 lab_down "$LAB" >/dev/null 2>&1
 check "down removes the node namespaces" "" "$(ls /run/netns 2>/dev/null | grep "^$LAB-web-alb" || true)"
+
+# --- `vpclab test`: checks whose `to` is the application load balancer (the connection ends at
+# the node, as trace shows; its proxy owns the port, so the probe watches there)
+sed -e "s/^name: .*/name: ${PFX}albck/" "$T/lab.yaml" >"$T/checks.yaml"
+cat >>"$T/checks.yaml" <<EOF
+checks:
+  - { from: ext, to: web-alb, protocol: tcp, port: 80, expect: allow }
+  - { from: ext, to: web-alb, protocol: tcp, port: 8080, expect: allow }
+  - { from: ext, to: web-alb, protocol: tcp, port: 81, expect: deny }
+  - { from: ext, to: web1, protocol: tcp, port: 80, expect: deny }
+EOF
+LABS+=("${PFX}albck")
+OUT=$(timeout 90 "$VPCLAB" test "$T/checks.yaml" 2>&1); RC=$?
+check_rc "vpclab test with checks to an application load balancer" 0 $RC "$(printf '%s' "$OUT" | tail -n 5 | tr '\n' '|')"
+check "all four pass" "4 passed, 0 failed" "$(printf '%s\n' "$OUT" | tail -n 1)"
+check_nomatch "trace and traffic agree" "INTERNAL ERROR" "$OUT"
