@@ -134,6 +134,7 @@ struct fwd {
 	struct event *ctimer;
 	struct timespec started;
 	int err;                         /* the error callback's, -1 none */
+	uint32_t idle_s;                 /* the listener's: the connection's timeout */
 	struct fwd *next, **pprev;
 };
 
@@ -345,7 +346,8 @@ static void on_up_done(struct evhttp_request *ureq, void *arg)
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long ms = (now.tv_sec - f->started.tv_sec) * 1000L + (now.tv_nsec - f->started.tv_nsec) / 1000000L;
-		bool timeout = f->err == EVREQ_HTTP_TIMEOUT || (f->err < 0 && ms + 100 >= CONNECT_TIMEOUT_S * 1000L);
+		long limit = (f->idle_s < CONNECT_TIMEOUT_S ? (long)f->idle_s : CONNECT_TIMEOUT_S) * 1000L;
+		bool timeout = f->err == EVREQ_HTTP_TIMEOUT || (f->err < 0 && ms + 100 >= limit);
 		if (f->err < 0)
 			count(p->ctr, ALBC_TargetConnectionErrorCount, 1);
 		reply_error(p, f->creq, timeout ? 504 : 502);
@@ -434,7 +436,7 @@ static void forward(struct alb_proxy *p, struct evhttp_request *creq, struct alb
 		return;
 	}
 	*f = (struct fwd){.p = p, .snap = alb_snap_ref(s), .creq = creq, .uc = uc, .ts = tsx[k],
-			  .target = tg->first + (uint32_t)k, .g = g, .err = -1};
+			  .target = tg->first + (uint32_t)k, .g = g, .err = -1, .idle_s = l->idle_s};
 	f->next = p->fwds;
 	if (f->next)
 		f->next->pprev = &f->next;

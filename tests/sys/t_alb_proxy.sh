@@ -257,6 +257,17 @@ check "every request to web2" "web2 web2 web2 web2 web2 web2 " "$seq_names"
 VIP2=$(lbq "lb['nodes'][1]['public_ip']")
 check_match "through the node in pb: web2, from 10.0.2.x" "^web2 src=10\.0\.2\.[0-9]+ " "$(get "http://$VIP2/b")"
 
+# --- apply: a new rule routes at once; a target deregistered (draining) gets no new request
+sed -e 's/targets: \[api1\]/targets: []/' \
+	-e 's|^              - { priority: 10, host: api.example.com, forward: api-tg }|&\n              - { priority: 15, path: /new/*, fixed_response: { status: 200, body: "new rule" } }|' \
+	"$T/lab.yaml" >"$T/lab2.yaml"
+OUT=$("$VPCLAB" apply "$T/lab2.yaml" 2>&1); RC=$?
+check_rc "apply: a new rule, api1 out of api-tg" 0 $RC "$OUT"
+check "the new rule answers at once" "new rule" "$(get "http://$VIP/new/x")"
+check "api1 draining" "draining" "$(lbq "t('api-tg', 'api1')['state']")"
+check "api-tg's only target draining: no new request, 503" "503" "$(get -o /dev/null -w '%{http_code}' -H 'Host: api.example.com' "http://$VIP/")"
+check_match "the default group still answers" "^web2 " "$(get "http://$VIP/still")"
+
 # --- down: the nodes' proxies stop with the lab
 lab_down "$LAB" >/dev/null 2>&1
 check "down removes the node namespaces" "" "$(ls /run/netns 2>/dev/null | grep "^$LAB-web-alb" || true)"
