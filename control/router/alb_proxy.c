@@ -86,6 +86,7 @@ struct upconn {
 	uint32_t ip;
 	uint16_t port;
 	bool busy;
+	uint32_t served;                 /* answers it brought */
 };
 
 struct lsock {
@@ -135,6 +136,10 @@ struct fwd {
 	struct timespec started;
 	int err;                         /* the error callback's, -1 none */
 	uint32_t idle_s;                 /* the listener's: the connection's timeout */
+	uint32_t client;
+	uint16_t lport;
+	bool reused, retried;            /* sent on a kept connection; sent a second time */
+	char trace[64];                  /* X-Amzn-Trace-Id to add ("" when the client sent one) */
 	struct fwd *next, **pprev;
 };
 
@@ -251,9 +256,9 @@ static void reply_error(struct alb_proxy *p, struct evhttp_request *req, int cod
 
 /* ------------------------------------------------------------------ targets' connections */
 
-static struct upconn *conn_get(struct alb_proxy *p, uint32_t ip, uint16_t port, uint32_t idle_s)
+static struct upconn *conn_get(struct alb_proxy *p, uint32_t ip, uint16_t port, uint32_t idle_s, bool fresh)
 {
-	for (size_t i = 0; i < p->n_up; i++) {
+	for (size_t i = 0; i < p->n_up && !fresh; i++) {
 		struct upconn *u = p->up[i];
 		if (!u->busy && u->ip == ip && u->port == port && u->evcon) {
 			u->busy = true;
@@ -328,6 +333,8 @@ static void set_cookies(struct fwd *f, struct evkeyvalq *oh)
 	evhttp_add_header(oh, "Set-Cookie", line);
 }
 
+static int fwd_send(struct fwd *f, bool fresh);
+
 static void on_up_error(enum evhttp_request_error e, void *arg)
 {
 	struct fwd *f = arg;
@@ -348,12 +355,21 @@ static void on_up_done(struct evhttp_request *ureq, void *arg)
 		long ms = (now.tv_sec - f->started.tv_sec) * 1000L + (now.tv_nsec - f->started.tv_nsec) / 1000000L;
 		long limit = (f->idle_s < CONNECT_TIMEOUT_S ? (long)f->idle_s : CONNECT_TIMEOUT_S) * 1000L;
 		bool timeout = f->err == EVREQ_HTTP_TIMEOUT || (f->err < 0 && ms + 100 >= limit);
+		/* A kept connection the target closed meanwhile (an HTTP/1.0 server closes after
+		 * each answer without saying so; libevent may not have seen the FIN yet): nothing
+		 * was answered, so the request goes once more, on a new connection. */
+		if (f->err == EVREQ_HTTP_EOF && f->reused && !f->retried) {
+			f->retried = true;
+			if (fwd_send(f, true) == 0)
+				return;
+		}
 		if (f->err < 0)
 			count(p->ctr, ALBC_TargetConnectionErrorCount, 1);
 		reply_error(p, f->creq, timeout ? 504 : 502);
 		fwd_end(f);
 		return;
 	}
+	f->uc->served++;
 	count(p->ctr, code >= 500 ? ALBC_HTTPCode_Target_5XX_Count : code >= 400 ? ALBC_HTTPCode_Target_4XX_Count
 			: code >= 300 ? ALBC_HTTPCode_Target_3XX_Count : ALBC_HTTPCode_Target_2XX_Count, 1);
 	struct evkeyvalq *ih = evhttp_request_get_input_headers(ureq);
@@ -389,8 +405,62 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 
 static bool skip_request_header(const char *k)
 {
-	return alb_hop_by_hop(k) || !strcasecmp(k, "X-Forwarded-For") || !strcasecmp(k, "X-Forwarded-Proto") ||
+	/* Expect: the body is here already (evhttp answered 100 Continue to the client). */
+	return alb_hop_by_hop(k) || !strcasecmp(k, "Expect") || !strcasecmp(k, "X-Forwarded-For") || !strcasecmp(k, "X-Forwarded-Proto") ||
 	       !strcasecmp(k, "X-Forwarded-Port");
+}
+
+/* Sends f's request to its target: on a kept connection, or a new one when fresh. 0, or
+ * -errno with nothing in flight. */
+static int fwd_send(struct fwd *f, bool fresh)
+{
+	struct alb_proxy *p = f->p;
+	const struct alb_snap_target *t = &f->snap->targets[f->target];
+	struct upconn *uc = conn_get(p, t->ip, t->port, f->idle_s, fresh);
+	struct evhttp_request *ureq = uc ? evhttp_request_new(on_up_done, f) : NULL;
+	if (!ureq) {
+		if (uc)
+			uc->busy = false;
+		return -ENOMEM;
+	}
+	f->uc = uc;
+	f->reused = uc->served > 0;
+	f->err = -1;
+	clock_gettime(CLOCK_MONOTONIC, &f->started);
+	evhttp_request_set_error_cb(ureq, on_up_error);
+	struct evkeyvalq *ih = evhttp_request_get_input_headers(f->creq);
+	struct evkeyvalq *oh = evhttp_request_get_output_headers(ureq);
+	for (const struct evkeyval *h = ih->tqh_first; h; h = h->next.tqe_next)
+		if (!skip_request_header(h->key))
+			evhttp_add_header(oh, h->key, h->value);
+	char buf[1024], a[16];
+	if (!evhttp_find_header(ih, "Host"))
+		evhttp_add_header(oh, "Host", addr_fmt(t->ip, a));
+	if (alb_xff(evhttp_find_header(ih, "X-Forwarded-For"), f->client, buf, sizeof(buf)) == 0)
+		evhttp_add_header(oh, "X-Forwarded-For", buf);
+	evhttp_add_header(oh, "X-Forwarded-Proto", "http");
+	snprintf(buf, sizeof(buf), "%u", f->lport);
+	evhttp_add_header(oh, "X-Forwarded-Port", buf);
+	if (f->trace[0])
+		evhttp_add_header(oh, "X-Amzn-Trace-Id", f->trace);
+	/* The body is copied, not moved: a retry sends it again. */
+	struct evbuffer *in = evhttp_request_get_input_buffer(f->creq);
+	size_t len = evbuffer_get_length(in);
+	if (len)
+		evbuffer_add(evhttp_request_get_output_buffer(ureq), evbuffer_pullup(in, -1), len);
+	if (f->idle_s > CONNECT_TIMEOUT_S) {
+		struct timeval tv = {.tv_sec = CONNECT_TIMEOUT_S};
+		if (!f->ctimer)
+			f->ctimer = evtimer_new(p->base, on_connect_timeout, f);
+		if (f->ctimer)
+			evtimer_add(f->ctimer, &tv);
+	}
+	const char *uri = evhttp_request_get_uri(f->creq);
+	if (evhttp_make_request(uc->evcon, ureq, evhttp_request_get_command(f->creq), uri ? uri : "/") < 0) {
+		uc->busy = false; /* the request was freed, without its callback */
+		return -EIO;
+	}
+	return 0;
 }
 
 static void forward(struct alb_proxy *p, struct evhttp_request *creq, struct alb_snap *s, uint16_t g,
@@ -423,20 +493,15 @@ static void forward(struct alb_proxy *p, struct evhttp_request *creq, struct alb
 		reply_error(p, creq, 503);
 		return;
 	}
-	const struct alb_snap_target *t = &s->targets[tg->first + (size_t)k];
 	atomic_fetch_add_explicit(tg->requests, 1, memory_order_relaxed);
 	struct fwd *f = calloc(1, sizeof(*f));
-	struct upconn *uc = f ? conn_get(p, t->ip, t->port, l->idle_s) : NULL;
-	struct evhttp_request *ureq = uc ? evhttp_request_new(on_up_done, f) : NULL;
-	if (!ureq) {
-		if (uc)
-			uc->busy = false;
-		free(f);
+	if (!f) {
 		reply_error(p, creq, 500);
 		return;
 	}
-	*f = (struct fwd){.p = p, .snap = alb_snap_ref(s), .creq = creq, .uc = uc, .ts = tsx[k],
-			  .target = tg->first + (uint32_t)k, .g = g, .err = -1, .idle_s = l->idle_s};
+	*f = (struct fwd){.p = p, .snap = alb_snap_ref(s), .creq = creq, .ts = tsx[k],
+			  .target = tg->first + (uint32_t)k, .g = g, .err = -1, .idle_s = l->idle_s,
+			  .lport = l->port, .client = client};
 	f->next = p->fwds;
 	if (f->next)
 		f->next->pprev = &f->next;
@@ -444,40 +509,16 @@ static void forward(struct alb_proxy *p, struct evhttp_request *creq, struct alb
 	p->fwds = f;
 	if (f->ts < p->n_ts)
 		p->ts[f->ts].inflight++;
-	clock_gettime(CLOCK_MONOTONIC, &f->started);
-	evhttp_request_set_error_cb(ureq, on_up_error);
-	struct evkeyvalq *oh = evhttp_request_get_output_headers(ureq);
-	for (const struct evkeyval *h = ih->tqh_first; h; h = h->next.tqe_next)
-		if (!skip_request_header(h->key))
-			evhttp_add_header(oh, h->key, h->value);
-	char buf[1024], a[16];
-	if (!evhttp_find_header(ih, "Host"))
-		evhttp_add_header(oh, "Host", addr_fmt(t->ip, a));
-	if (alb_xff(evhttp_find_header(ih, "X-Forwarded-For"), client, buf, sizeof(buf)) == 0)
-		evhttp_add_header(oh, "X-Forwarded-For", buf);
-	evhttp_add_header(oh, "X-Forwarded-Proto", "http");
-	snprintf(buf, sizeof(buf), "%u", l->port);
-	evhttp_add_header(oh, "X-Forwarded-Port", buf);
-	if (!evhttp_find_header(ih, "X-Amzn-Trace-Id")) {
+	const char *trace = evhttp_find_header(ih, "X-Amzn-Trace-Id");
+	if (!trace) {
 		uint64_t r1 = rnd64(p), r2 = rnd64(p);
 		uint32_t rnd[3] = {(uint32_t)r1, (uint32_t)(r1 >> 32), (uint32_t)r2};
-		alb_trace_id((uint32_t)time(NULL), rnd, buf, sizeof(buf));
-		evhttp_add_header(oh, "X-Amzn-Trace-Id", buf);
+		alb_trace_id((uint32_t)time(NULL), rnd, f->trace, sizeof(f->trace));
 	}
-	struct evbuffer *in = evhttp_request_get_input_buffer(creq);
-	count(p->ctr, ALBC_ProcessedBytes, evbuffer_get_length(in) + hdr_bytes(ih) + 16);
-	evbuffer_add_buffer(evhttp_request_get_output_buffer(ureq), in);
-	if (l->idle_s > CONNECT_TIMEOUT_S) {
-		struct timeval tv = {.tv_sec = CONNECT_TIMEOUT_S};
-		f->ctimer = evtimer_new(p->base, on_connect_timeout, f);
-		if (f->ctimer)
-			evtimer_add(f->ctimer, &tv);
-	}
-	const char *uri = evhttp_request_get_uri(creq);
-	if (evhttp_make_request(uc->evcon, ureq, evhttp_request_get_command(creq), uri ? uri : "/") < 0) {
-		/* the request was freed, without its callback */
-		uc->busy = false;
-		reply_error(p, creq, 502);
+	count(p->ctr, ALBC_ProcessedBytes, evbuffer_get_length(evhttp_request_get_input_buffer(creq)) + hdr_bytes(ih) + 16);
+	int rc = fwd_send(f, false);
+	if (rc < 0) {
+		reply_error(p, creq, rc == -ENOMEM ? 500 : 502);
 		fwd_end(f);
 	}
 }
