@@ -77,6 +77,7 @@ vpcs:
       - { name: web1, subnet: pa, security_groups: [web], run: "exec $PY -u $T/srv.py web1 80" }
       - { name: web2, subnet: pb, security_groups: [web], run: "exec $PY -u $T/srv.py web2 80" }
       - { name: api1, subnet: pa, security_groups: [web], run: "exec $PY -u $T/srv.py api1 80" }
+      - { name: old1, subnet: pb, security_groups: [web], run: "cd $T/www && exec $PY -m http.server 80" }
     target_groups:
       - name: web-tg
         protocol: http
@@ -90,6 +91,11 @@ vpcs:
         targets: [api1]
         health_check: { interval: 5, timeout: 2, healthy: 2, unhealthy: 2 }
       - { name: empty-tg, protocol: http, port: 80, targets: [] }
+      - name: old-tg
+        protocol: http
+        port: 80
+        targets: [old1]
+        health_check: { interval: 5, timeout: 2, healthy: 2, unhealthy: 2 }
       - name: refuse-tg
         protocol: http
         port: 80
@@ -112,11 +118,13 @@ $REDIRECT
               - { priority: 30, path: /gone, fixed_response: { status: 404, body: "gone for good" } }
               - { priority: 40, path: /empty/*, forward: empty-tg }
               - { priority: 50, path: /refuse, forward: refuse-tg }
+              - { priority: 60, path: /www/*, forward: old-tg }
           - { protocol: http, port: 8080, idle_timeout: 2, default: api-tg }
 internet:
   hosts:
     - { name: ext, ip: 198.51.100.10 }
 EOF
+mkdir -p "$T/www/www" && echo "old server" >"$T/www/www/index.txt"
 OUT=$("$VPCLAB" check "$T/lab.yaml" 2>&1); RC=$?
 check_rc "vpclab check of the ALB lab" 0 $RC "$OUT"
 [ "$RC" -eq 0 ] || exit 1
@@ -153,6 +161,7 @@ get() { on ext curl -s -m 15 "$@"; }
 wait_for "web1 healthy" 20 is_state web-tg web1 healthy
 wait_for "web2 healthy" 20 is_state web-tg web2 healthy
 wait_for "api1 healthy" 20 is_state api-tg api1 healthy
+wait_for "old1 healthy" 20 is_state old-tg old1 healthy
 wait_for "the node to listen on 80" 10 listening "$LAB-web-alb-pa" tcp 80
 
 # --- round robin: one client, sequential requests: answers alternate
@@ -165,6 +174,12 @@ esac
 # several requests on one client connection are routed one by one (keep-alive)
 ka=$(get "http://$VIP/ka1" "http://$VIP/ka2" "http://$VIP/ka3" "http://$VIP/ka4" | cut -d' ' -f1 | sort | uniq -c | awk '{print $2"="$1}' | tr '\n' ' ')
 check "four requests on one connection: two each" "web1=2 web2=2 " "$ka"
+
+# an HTTP/1.0 server that closes after each answer: 200 requests, 16 at a time, all answered by it
+# (the proxy does not keep using a connection the server closed)
+urls=(); for i in $(seq 1 200); do urls+=(-o /dev/null "http://$VIP/www/index.txt"); done
+codes=$(get --parallel --parallel-max 16 -w '%{http_code}\n' "${urls[@]}" 2>/dev/null | sort | uniq -c | awk '{print $2"x"$1}' | tr '\n' ' ')
+check "200 requests to an HTTP/1.0 target, 16 at a time: 200 answers 200" "200x200 " "$codes"
 
 # --- what the target sees
 A=$(get -H 'X-Forwarded-For: 192.0.2.7' "http://$VIP/see?x=1")
@@ -241,7 +256,7 @@ check_grew "NewConnectionCount" 10 "$(lbq "c['NewConnectionCount']")"
 check_grew "RuleEvaluations" 10 "$(lbq "c['RuleEvaluations']")"
 check_grew "ProcessedBytes" 1000 "$(lbq "c['ProcessedBytes']")"
 check_grew "RequestCountPerTarget of web-tg" 2 "$(lbq "[g for g in lb['target_groups'] if g['name'] == 'web-tg'][0]['RequestCountPerTarget']")"
-check "HealthyHostCount (web1, web2, api1)" "3" "$(lbq "c['HealthyHostCount']")"
+check "HealthyHostCount (web1, web2, api1, old1)" "4" "$(lbq "c['HealthyHostCount']")"
 
 # --- web1's server killed: unhealthy, and every request goes to web2
 for p in $(ip netns pids "$LAB-web1"); do kill "$p" 2>/dev/null; done
