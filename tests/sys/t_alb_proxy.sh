@@ -91,6 +91,11 @@ vpcs:
         targets: [api1]
         health_check: { interval: 5, timeout: 2, healthy: 2, unhealthy: 2 }
       - { name: empty-tg, protocol: http, port: 80, targets: [] }
+      - name: black-tg
+        protocol: http
+        port: 80
+        targets: [ { instance: api1, port: 82 } ]
+        health_check: { interval: 5, timeout: 2, healthy: 2, unhealthy: 2 }
       - name: old-tg
         protocol: http
         port: 80
@@ -119,6 +124,7 @@ $REDIRECT
               - { priority: 40, path: /empty/*, forward: empty-tg }
               - { priority: 50, path: /refuse, forward: refuse-tg }
               - { priority: 60, path: /www/*, forward: old-tg }
+              - { priority: 70, path: /blackhole, forward: black-tg }
           - { protocol: http, port: 8080, idle_timeout: 2, default: api-tg }
 internet:
   hosts:
@@ -163,6 +169,11 @@ wait_for "web2 healthy" 20 is_state web-tg web2 healthy
 wait_for "api1 healthy" 20 is_state api-tg api1 healthy
 wait_for "old1 healthy" 20 is_state old-tg old1 healthy
 wait_for "the node to listen on 80" 10 listening "$LAB-web-alb-pa" tcp 80
+
+# a target whose security group drops the SYNs (port 82): 504 after 10 s; asked now, read below
+BH0=$(_now_ms)
+( get -D - "http://$VIP/blackhole" | tr -d '\r' >"$T/bh.out"; echo $(( $(_now_ms) - BH0 )) >"$T/bh.ms" ) &
+BH=$!
 
 # --- round robin: one client, sequential requests: answers alternate
 seq_names=""
@@ -243,13 +254,19 @@ if [ "$MS" -ge 1500 ] && [ "$MS" -lt 3900 ]; then ok "504 after the idle timeout
 else not_ok "504 after the idle timeout, 2 s (took $MS ms)"; fi
 check_match "the fast path on 8080 answers" "^api1 .*port=8080 " "$(get "http://$VIP:8080/fast")"
 
+wait "$BH"
+B=$(cat "$T/bh.out"); MS=$(cat "$T/bh.ms")
+check_match "a target that never accepts the connection: 504" "^HTTP/1.1 504" "$B"
+if [ "$MS" -ge 9500 ] && [ "$MS" -lt 14000 ]; then ok "504 after the 10 s connect timeout ($MS ms)"
+else not_ok "504 after the 10 s connect timeout (took $MS ms)"; fi
+
 # --- the counters
 check_grew "RequestCount" 10 "$(lbq "c['RequestCount']")"
 check_grew "HTTPCode_Target_2XX_Count" 10 "$(lbq "c['HTTPCode_Target_2XX_Count']")"
 check "HTTPCode_ELB_503_Count" "1" "$(lbq "c['HTTPCode_ELB_503_Count']")"
 check "HTTPCode_ELB_502_Count" "1" "$(lbq "c['HTTPCode_ELB_502_Count']")"
-check "HTTPCode_ELB_504_Count" "1" "$(lbq "c['HTTPCode_ELB_504_Count']")"
-check "HTTPCode_ELB_5XX_Count" "3" "$(lbq "c['HTTPCode_ELB_5XX_Count']")"
+check "HTTPCode_ELB_504_Count" "2" "$(lbq "c['HTTPCode_ELB_504_Count']")"
+check "HTTPCode_ELB_5XX_Count" "4" "$(lbq "c['HTTPCode_ELB_5XX_Count']")"
 check "HTTP_Fixed_Response_Count" "1" "$(lbq "c['HTTP_Fixed_Response_Count']")"
 check_grew "TargetConnectionErrorCount" 0 "$(lbq "c['TargetConnectionErrorCount']")"
 check_grew "NewConnectionCount" 10 "$(lbq "c['NewConnectionCount']")"
