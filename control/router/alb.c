@@ -141,7 +141,7 @@ static void node_free(struct alb_node *nd)
 	free(nd->desc);
 }
 
-/* What a node's proxy binds: a change starts it anew. */
+/* Where a node's proxy runs: a change starts it anew (its listeners follow the snapshots). */
 static char *node_desc(const struct vl_tables *t, uint16_t i)
 {
 	char *d = NULL, ns[128];
@@ -152,8 +152,6 @@ static char *node_desc(const struct vl_tables *t, uint16_t i)
 	const struct vl_lb *lb = &t->lbs[t->ports[i].lb];
 	vl_port_netns(t, i, ns, sizeof(ns));
 	fprintf(f, "%s %08x %s", ns, t->ports[i].ip, lb->name);
-	for (uint32_t l = lb->listener_first; l < lb->listener_first + lb->listener_count && l < t->n_listeners; l++)
-		fprintf(f, " %u:%u", t->listeners[l].port, t->listeners[l].idle_timeout_s);
 	if (fclose(f) != 0) {
 		free(d);
 		return NULL;

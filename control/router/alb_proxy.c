@@ -109,8 +109,9 @@ struct alb_proxy {
 	struct alb_counters *ctr;        /* the load balancer's (the router's, for the lab's life) */
 	/* the thread's own: */
 	struct event_base *base;
-	struct lsock *ls;
-	size_t n_ls;
+	int wake_fd;             /* eventfd: a new snapshot (its listeners may differ) */
+	struct lsock **ls;               /* the listeners served, each where evhttp can point */
+	size_t n_ls, cap_ls;
 	struct event *retry;
 	struct tstate *ts;
 	size_t n_ts, cap_ts;
@@ -138,6 +139,7 @@ struct fwd {
 	uint32_t idle_s;                 /* the listener's: the connection's timeout */
 	uint32_t client;
 	uint16_t lport;
+	const struct lsock *ls;          /* where its client came (a listener removed ends it) */
 	bool reused, retried;            /* sent on a kept connection; sent a second time */
 	char trace[64];                  /* X-Amzn-Trace-Id to add ("" when the client sent one) */
 	struct fwd *next, **pprev;
@@ -501,7 +503,7 @@ static void forward(struct alb_proxy *p, struct evhttp_request *creq, struct alb
 	}
 	*f = (struct fwd){.p = p, .snap = alb_snap_ref(s), .creq = creq, .ts = tsx[k],
 			  .target = tg->first + (uint32_t)k, .g = g, .err = -1, .idle_s = l->idle_s,
-			  .lport = l->port, .client = client};
+			  .lport = l->port, .client = client, .ls = l};
 	f->next = p->fwds;
 	if (f->next)
 		f->next->pprev = &f->next;
@@ -647,7 +649,7 @@ static void bind_all(evutil_socket_t fd, short what, void *arg)
 	char a[16];
 	bool again = false;
 	for (size_t i = 0; i < p->n_ls; i++) {
-		struct lsock *l = &p->ls[i];
+		struct lsock *l = p->ls[i];
 		if (l->bound || !l->http)
 			continue;
 		if (evhttp_bind_socket_with_handle(l->http, addr_fmt(p->ip, a), l->port)) {
@@ -663,6 +665,78 @@ static void bind_all(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv = {0, BIND_RETRY_MS * 1000};
 	if (again && p->retry)
 		evtimer_add(p->retry, &tv);
+}
+
+/* A listener gone with an apply: its requests in flight end (their connections to targets
+ * closed), then its clients' connections. */
+static void listener_free(struct alb_proxy *p, struct lsock *l)
+{
+	for (struct fwd *f = p->fwds, *next; f; f = next) {
+		next = f->next;
+		if (f->ls != l)
+			continue;
+		conn_drop(p, f->uc); /* frees its request without calling it back */
+		fwd_end(f);
+	}
+	if (l->http)
+		evhttp_free(l->http);
+	free(l);
+}
+
+/* The listeners as the current snapshot has them: new ports served, gone ones closed, idle
+ * timeouts updated; the others go on undisturbed. */
+static void sync_listeners(struct alb_proxy *p)
+{
+	struct alb_snap *s = snap_get(p);
+	size_t kept = 0;
+	for (size_t i = 0; i < p->n_ls; i++) {
+		struct lsock *l = p->ls[i];
+		const struct alb_snap_listener *want = NULL;
+		for (size_t k = 0; k < s->n_ls && !want; k++)
+			if (s->ls[k].port == l->port)
+				want = &s->ls[k];
+		if (!want) {
+			listener_free(p, l);
+			continue;
+		}
+		if (want->idle_s != l->idle_s && l->http)
+			evhttp_set_timeout(l->http, (int)want->idle_s);
+		l->idle_s = want->idle_s;
+		p->ls[kept++] = l;
+	}
+	p->n_ls = kept;
+	for (size_t k = 0; k < s->n_ls; k++) {
+		bool have = false;
+		for (size_t i = 0; i < p->n_ls && !have; i++)
+			have = p->ls[i]->port == s->ls[k].port;
+		if (have || !grow((void **)&p->ls, &p->cap_ls, p->n_ls, sizeof(*p->ls)))
+			continue;
+		struct lsock *l = calloc(1, sizeof(*l));
+		struct evhttp *http = l ? evhttp_new(p->base) : NULL;
+		if (!http) {
+			free(l);
+			continue;
+		}
+		*l = (struct lsock){.p = p, .port = s->ls[k].port, .idle_s = s->ls[k].idle_s, .http = http};
+		evhttp_set_timeout(http, (int)(l->idle_s ? l->idle_s : 60));
+		evhttp_set_default_content_type(http, NULL);
+		evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+						 EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+		evhttp_set_bevcb(http, on_accept, p);
+		evhttp_set_gencb(http, on_request, l);
+		p->ls[p->n_ls++] = l;
+	}
+	alb_snap_unref(s);
+	bind_all(-1, 0, p);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	uint64_t v;
+	if (read(fd, &v, sizeof(v)) < 0)
+		return;
+	sync_listeners(arg);
 }
 
 static int enter_ns(const char *ns)
@@ -697,25 +771,13 @@ static void *proxy_main(void *arg)
 	}
 	p->base = event_base_new();
 	struct event *stop = p->base ? event_new(p->base, p->stop_fd, EV_READ, on_stop, p->base) : NULL;
+	struct event *wake = p->base ? event_new(p->base, p->wake_fd, EV_READ | EV_PERSIST, on_wake, p) : NULL;
 	p->retry = p->base ? evtimer_new(p->base, bind_all, p) : NULL;
-	if (!stop || !p->retry || event_add(stop, NULL) < 0) {
+	if (!stop || !wake || !p->retry || event_add(stop, NULL) < 0 || event_add(wake, NULL) < 0) {
 		fprintf(stderr, "vpclab: router: load balancer node %s: no event loop\n", p->ns);
 		goto out;
 	}
-	for (size_t i = 0; i < p->n_ls; i++) {
-		struct lsock *l = &p->ls[i];
-		l->http = evhttp_new(p->base);
-		if (!l->http)
-			continue;
-		evhttp_set_timeout(l->http, (int)(l->idle_s ? l->idle_s : 60));
-		evhttp_set_default_content_type(l->http, NULL);
-		evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-						     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-						     EVHTTP_REQ_PATCH);
-		evhttp_set_bevcb(l->http, on_accept, p);
-		evhttp_set_gencb(l->http, on_request, l);
-	}
-	bind_all(-1, 0, p);
+	sync_listeners(p);
 	event_base_dispatch(p->base);
 	/* Targets' connections first (their requests go without callbacks), then the listeners
 	 * (their connections and the clients' requests), then what was in flight. */
@@ -724,9 +786,11 @@ static void *proxy_main(void *arg)
 		free(p->up[i]);
 	}
 	p->n_up = 0;
-	for (size_t i = 0; i < p->n_ls; i++)
-		if (p->ls[i].http)
-			evhttp_free(p->ls[i].http);
+	for (size_t i = 0; i < p->n_ls; i++) {
+		evhttp_free(p->ls[i]->http);
+		free(p->ls[i]);
+	}
+	p->n_ls = 0;
 	while (p->fwds)
 		fwd_end(p->fwds);
 	atomic_fetch_sub(&p->ctr->c[ALBC_ActiveConnectionCount], p->n_cl);
@@ -736,6 +800,8 @@ out:
 		event_free(p->retry);
 	if (stop)
 		event_free(stop);
+	if (wake)
+		event_free(wake);
 	if (p->base)
 		event_base_free(p->base);
 	return NULL;
@@ -750,23 +816,21 @@ struct alb_proxy *alb_proxy_start(const char *ns, uint32_t ip, struct alb_snap *
 	p->ip = ip;
 	p->ctr = snap->ctr;
 	p->snap = alb_snap_ref(snap);
-	p->n_ls = snap->n_ls;
-	p->ls = calloc(p->n_ls ? p->n_ls : 1, sizeof(*p->ls));
 	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (getrandom(&p->rnd, sizeof(p->rnd), GRND_NONBLOCK) != sizeof(p->rnd) || !p->rnd)
 		p->rnd = 0x9e3779b97f4a7c15ull ^ (uint64_t)time(NULL);
 	pthread_mutex_init(&p->mu, NULL);
-	int e = !p->ls ? ENOMEM : p->stop_fd < 0 ? errno : 0;
-	for (size_t i = 0; !e && i < p->n_ls; i++)
-		p->ls[i] = (struct lsock){.p = p, .port = snap->ls[i].port, .idle_s = snap->ls[i].idle_s};
+	int e = p->stop_fd < 0 || p->wake_fd < 0 ? errno : 0;
 	if (!e)
 		e = pthread_create(&p->th, NULL, proxy_main, p);
 	if (e) {
 		if (p->stop_fd >= 0)
 			close(p->stop_fd);
+		if (p->wake_fd >= 0)
+			close(p->wake_fd);
 		alb_snap_unref(p->snap);
 		pthread_mutex_destroy(&p->mu);
-		free(p->ls);
 		free(p);
 		errno = e;
 		return NULL;
@@ -782,6 +846,9 @@ void alb_proxy_publish(struct alb_proxy *p, struct alb_snap *snap)
 	p->snap = snap;
 	pthread_mutex_unlock(&p->mu);
 	alb_snap_unref(old);
+	uint64_t one = 1;
+	if (old != snap && write(p->wake_fd, &one, sizeof(one)) < 0)
+		perror("vpclab: router: load balancer node");
 }
 
 void alb_proxy_stop(struct alb_proxy *p)
@@ -793,6 +860,7 @@ void alb_proxy_stop(struct alb_proxy *p)
 		perror("vpclab: router: load balancer node");
 	pthread_join(p->th, NULL);
 	close(p->stop_fd);
+	close(p->wake_fd);
 	alb_snap_unref(p->snap);
 	pthread_mutex_destroy(&p->mu);
 	free(p->ts);

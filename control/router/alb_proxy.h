@@ -78,7 +78,8 @@ struct alb_proxy;
  * listener port of snap (which it takes a reference of). NULL with errno. */
 struct alb_proxy *alb_proxy_start(const char *ns, uint32_t ip, struct alb_snap *snap);
 /* Hands it new rules and target states (a reference taken); the old snapshot goes when its
- * requests in flight are done. The listeners it binds stay those it started with. */
+ * requests in flight are done. Listeners added are served, removed ones closed (their
+ * requests in flight end), the others go on undisturbed. */
 void alb_proxy_publish(struct alb_proxy *p, struct alb_snap *snap);
 /* Stops its thread (requests in flight are abandoned, connections closed) and frees it. */
 void alb_proxy_stop(struct alb_proxy *p);

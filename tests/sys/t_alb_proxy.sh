@@ -317,8 +317,10 @@ check "every request to web2" "web2 web2 web2 web2 web2 web2 " "$seq_names"
 VIP2=$(lbq "lb['nodes'][1]['public_ip']")
 check_match "through the node in pb: web2, from 10.0.2.x" "^web2 src=10\.0\.2\.[0-9]+ " "$(get "http://$VIP2/b")"
 
-# --- apply: a new rule routes at once; a target deregistered (draining) gets no new request
-sed -e 's/targets: \[api1\]/targets: []/' \
+# --- apply: a new rule routes at once; a target deregistered (draining) gets no new request; a
+# new listener is served
+sed -e 's/targets: \[api1\]/targets: []/' -e 's/ports: 8080, cidr/ports: 8080-8081, cidr/' \
+	-e 's|^          - { protocol: http, port: 8080, idle_timeout: 2, default: api-tg }|&\n          - { protocol: http, port: 8081, default: web-tg }|' \
 	-e 's|^              - { priority: 10, host: api.example.com, forward: api-tg }|&\n              - { priority: 15, path: /new/*, fixed_response: { status: 200, body: "new rule" } }|' \
 	"$T/lab.yaml" >"$T/lab2.yaml"
 OUT=$("$VPCLAB" apply "$T/lab2.yaml" 2>&1); RC=$?
@@ -327,6 +329,14 @@ check "the new rule answers at once" "new rule" "$(get "http://$VIP/new/x")"
 check "api1 draining" "draining" "$(lbq "t('api-tg', 'api1')['state']")"
 check "api-tg's only target draining: no new request, 503" "503" "$(get -o /dev/null -w '%{http_code}' -H 'Host: api.example.com' "http://$VIP/")"
 check_match "the default group still answers" "^web2 " "$(get "http://$VIP/still")"
+wait_for "the node to listen on the new listener's port" 10 listening "$LAB-web-alb-pa" tcp 8081
+check_match "a listener added by apply answers" "^web2 .*port=8081 " "$(get "http://$VIP:8081/added")"
+grep -v 'port: 8080, idle_timeout: 2' "$T/lab2.yaml" >"$T/lab3.yaml"
+OUT=$("$VPCLAB" apply "$T/lab3.yaml" 2>&1); RC=$?
+check_rc "apply: the 8080 listener removed" 0 $RC "$OUT"
+if wait_for "8080 to close" 10 eval '! listening "$LAB-web-alb-pa" tcp 8080'; then ok "a listener removed by apply stops listening"
+else not_ok "a listener removed by apply stops listening"; fi
+check_match "the other listeners go on" "^web2 .*port=80 " "$(get "http://$VIP/kept")"
 
 # --- down: the nodes' proxies stop with the lab
 lab_down "$LAB" >/dev/null 2>&1
