@@ -317,6 +317,18 @@ check "every request to web2" "web2 web2 web2 web2 web2 web2 " "$seq_names"
 VIP2=$(lbq "lb['nodes'][1]['public_ip']")
 check_match "through the node in pb: web2, from 10.0.2.x" "^web2 src=10\.0\.2\.[0-9]+ " "$(get "http://$VIP2/b")"
 
+# --- web1's server back: healthy after 2 passes, and it gets requests again
+on_bg web1 "$PY" -u "$T/srv.py" web1 80 >"$T/web1b.log" 2>&1
+wait_for "web1's new server to listen" 5 listening "$LAB-web1" tcp 80
+if wait_for "web1 healthy again" 16 is_state web-tg web1 healthy; then ok "web1 healthy again after its server came back"
+else not_ok "web1 healthy again (still: $(lbq "t('web-tg', 'web1')"))"; fi
+seq_names=""
+for i in 1 2 3 4; do seq_names+="$(get "http://$VIP/back$i" | cut -d' ' -f1) "; done
+case "$seq_names" in
+"web1 web2 web1 web2 "|"web2 web1 web2 web1 ") ok "answers alternate again ($seq_names)" ;;
+*) not_ok "answers alternate again (got: $seq_names)" ;;
+esac
+
 # --- apply: a new rule routes at once; a target deregistered (draining) gets no new request; a
 # new listener is served
 sed -e 's/targets: \[api1\]/targets: []/' -e 's/ports: 8080, cidr/ports: 8080-8081, cidr/' \
@@ -328,15 +340,15 @@ check_rc "apply: a new rule, api1 out of api-tg" 0 $RC "$OUT"
 check "the new rule answers at once" "new rule" "$(get "http://$VIP/new/x")"
 check "api1 draining" "draining" "$(lbq "t('api-tg', 'api1')['state']")"
 check "api-tg's only target draining: no new request, 503" "503" "$(get -o /dev/null -w '%{http_code}' -H 'Host: api.example.com' "http://$VIP/")"
-check_match "the default group still answers" "^web2 " "$(get "http://$VIP/still")"
+check_match "the default group still answers" "^web[12] " "$(get "http://$VIP/still")"
 wait_for "the node to listen on the new listener's port" 10 listening "$LAB-web-alb-pa" tcp 8081
-check_match "a listener added by apply answers" "^web2 .*port=8081 " "$(get "http://$VIP:8081/added")"
+check_match "a listener added by apply answers" "^web[12] .*port=8081 " "$(get "http://$VIP:8081/added")"
 grep -v 'port: 8080, idle_timeout: 2' "$T/lab2.yaml" >"$T/lab3.yaml"
 OUT=$("$VPCLAB" apply "$T/lab3.yaml" 2>&1); RC=$?
 check_rc "apply: the 8080 listener removed" 0 $RC "$OUT"
 if wait_for "8080 to close" 10 eval '! listening "$LAB-web-alb-pa" tcp 8080'; then ok "a listener removed by apply stops listening"
 else not_ok "a listener removed by apply stops listening"; fi
-check_match "the other listeners go on" "^web2 .*port=80 " "$(get "http://$VIP/kept")"
+check_match "the other listeners go on" "^web[12] .*port=80 " "$(get "http://$VIP/kept")"
 
 # --- down: the nodes' proxies stop with the lab
 lab_down "$LAB" >/dev/null 2>&1
