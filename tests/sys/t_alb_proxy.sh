@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # The application load balancer's proxy with real HTTP (issue 11, ALB.md): an internet-facing ALB
 # over web1 (az a) and web2 (az b) whose security group admits only the ALB's group. Answers
-# alternate (round robin per node), the target sees the node's private IP as the source and
-# X-Forwarded-For/-Proto/-Port and X-Amzn-Trace-Id, a client connection's requests are routed
-# one by one, the AWSALB cookie sticks, host and path rules route, a fixed response and a
-# redirect answer with Server: awselb/2.0, an empty group answers 503 and a refusing target 502
-# with AWS's pages, a killed target turns unhealthy (`vpclab lb --json`) and requests go to the
-# other, and the counters move with AWS's names.
+# alternate (round robin per node), the target sees the node's IP and X-Forwarded-*, the AWSALB
+# cookie sticks, rules route (host, path; the other kinds once the lab model has them), fixed
+# responses, 502/503/504 with AWS's pages, an HTTP/1.0 target under load, a killed target drops
+# out and comes back, counters move, apply changes rules, targets and listeners live, and
+# `vpclab test` checks to the ALB pass.
 TID=albpx; . "$(dirname "$0")/lib.sh"
 
 # The targets: answer every request with who they are and what they were sent (HTTP/1.1,
