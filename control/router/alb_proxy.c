@@ -122,6 +122,9 @@ struct alb_proxy {
 	struct evhttp_connection **cl;   /* client connections seen (ActiveConnectionCount) */
 	size_t n_cl, cap_cl;
 	struct fwd *fwds;                /* requests in flight to targets */
+	struct alb_cand *cand;           /* a pick's scratch: the group's targets */
+	size_t *tsx;                     /* and their tstate indices */
+	size_t cap_pick;
 	uint64_t rnd;
 };
 
@@ -469,9 +472,21 @@ static void forward(struct alb_proxy *p, struct evhttp_request *creq, struct alb
 		    const struct lsock *l, uint32_t client)
 {
 	const struct alb_snap_tg *tg = &s->tgs[g];
-	struct alb_cand cand[64];
-	size_t n = tg->count < 64 ? tg->count : 64;
+	size_t n = tg->count;
 	int sticky = -1;
+	if (n > p->cap_pick) {
+		struct alb_cand *c = realloc(p->cand, n * sizeof(*c));
+		size_t *x = c ? realloc(p->tsx, n * sizeof(*x)) : NULL;
+		p->cand = c ? c : p->cand;
+		p->tsx = x ? x : p->tsx;
+		if (!c || !x) {
+			reply_error(p, creq, 500);
+			return;
+		}
+		p->cap_pick = n;
+	}
+	struct alb_cand *cand = p->cand;
+	size_t *tsx = p->tsx;
 	struct evkeyvalq *ih = evhttp_request_get_input_headers(creq);
 	char cookie[256], ctg[VL_NAME_MAX], cinst[VL_NAME_MAX];
 	uint16_t cport = 0;
@@ -481,7 +496,6 @@ static void forward(struct alb_proxy *p, struct evhttp_request *creq, struct alb
 		     alb_cookie_find(ch, "AWSALBCORS", cookie, sizeof(cookie))) &&
 		    alb_cookie_decode(cookie, ctg, sizeof(ctg), cinst, sizeof(cinst), &cport) == 0 &&
 		    !strcmp(ctg, tg->name);
-	size_t tsx[64];
 	for (size_t i = 0; i < n; i++) {
 		const struct alb_snap_target *t = &s->targets[tg->first + i];
 		tsx[i] = tstate_of(p, tg->name, t->instance, t->port);
@@ -865,6 +879,8 @@ void alb_proxy_stop(struct alb_proxy *p)
 	pthread_mutex_destroy(&p->mu);
 	free(p->ts);
 	free(p->gs);
+	free(p->cand);
+	free(p->tsx);
 	free(p->up);
 	free(p->cl);
 	free(p->ls);
