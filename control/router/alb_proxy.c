@@ -23,6 +23,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h> /* the request's HTTP version: 2.1 has no getter */
 #include <event2/keyvalq_struct.h>
 
 #include "control/router/alb_proxy.h"
@@ -596,6 +597,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 		if (!peer || addr_parse(peer, &client) < 0)
 			client = 0;
 	}
+	struct evkeyvalq *ih = evhttp_request_get_input_headers(req);
+	if ((req->major > 1 || (req->major == 1 && req->minor >= 1)) && !evhttp_find_header(ih, "Host")) {
+		reply_error(p, req, 400); /* AWS, as HTTP/1.1 says: a request without Host */
+		return;
+	}
 	struct alb_snap *s = snap_get(p);
 	const struct alb_snap_listener *ls = NULL;
 	for (size_t i = 0; s && i < s->n_ls && !ls; i++)
@@ -606,7 +612,6 @@ static void on_request(struct evhttp_request *req, void *arg)
 		alb_snap_unref(s);
 		return;
 	}
-	struct evkeyvalq *ih = evhttp_request_get_input_headers(req);
 	char host[256];
 	alb_host_strip(evhttp_find_header(ih, "Host"), host, sizeof(host));
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);

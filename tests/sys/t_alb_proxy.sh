@@ -262,6 +262,28 @@ else
 	diag "SKIP: redirect rules are not in this build's lab model yet (alb_route's unit tests cover them)"
 fi
 
+# --- an HTTP/1.1 request without Host: 400 from the load balancer (AWS's page)
+raw() { on ext "$PY" -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 80), timeout=10)
+s.sendall(sys.argv[2].encode())
+out = b""
+while True:
+    try:
+        b = s.recv(65536)
+    except socket.timeout:
+        break
+    if not b:
+        break
+    out += b
+    if b"</html>" in out:
+        break
+sys.stdout.write(out.decode(errors="replace").replace("\r", ""))' "$VIP" "$1"; }
+B=$(raw $'GET / HTTP/1.1\r\n\r\n')
+check_match "no Host: 400" "^HTTP/1.1 400" "$B"
+check_match "no Host: AWS's page, Server: awselb/2.0" "^Server: awselb/2.0$" "$B"
+check_match "HTTP/1.0 without Host goes to the default group" "^web[12] " "$(raw $'GET /h10 HTTP/1.0\r\n\r\n' | tail -n 1)"
+
 # --- an empty group: 503; a refusing target: 502 (AWS's pages)
 B=$(get -D - "http://$VIP/empty/x" | tr -d '\r')
 check_match "empty group: 503" "^HTTP/1.1 503" "$B"
@@ -294,6 +316,7 @@ check "HTTPCode_ELB_503_Count" "1" "$(lbq "c['HTTPCode_ELB_503_Count']")"
 check "HTTPCode_ELB_502_Count" "1" "$(lbq "c['HTTPCode_ELB_502_Count']")"
 check "HTTPCode_ELB_504_Count" "2" "$(lbq "c['HTTPCode_ELB_504_Count']")"
 check "HTTPCode_ELB_5XX_Count" "4" "$(lbq "c['HTTPCode_ELB_5XX_Count']")"
+check "HTTPCode_ELB_4XX_Count (no Host)" "1" "$(lbq "c['HTTPCode_ELB_4XX_Count']")"
 check "HTTP_Fixed_Response_Count" "1" "$(lbq "c['HTTP_Fixed_Response_Count']")"
 check_grew "TargetConnectionErrorCount" 0 "$(lbq "c['TargetConnectionErrorCount']")"
 check_grew "NewConnectionCount" 10 "$(lbq "c['NewConnectionCount']")"
