@@ -180,6 +180,7 @@ else
 			for r in $(seq 1 "$ROUNDS"); do
 				[ "${ALB_TMP_HAPROXY_ONLY:-0}" = 1 ] || wrk_run "$NODE" alb "$r"
 				wrk_run "$HAP" hap "$r"
+				echo "bench-alb: round $r: alb $(tail -n1 "$T/alb.res" 2>/dev/null | cut -d' ' -f1) requests/s, haproxy $(tail -n1 "$T/hap.res" | cut -d' ' -f1) requests/s"
 			done
 			a_res=$(best alb)
 			h_res=$(best hap)
