@@ -7,19 +7,19 @@
 # X-Forwarded-For/-Proto/-Port and an X-Amzn-Trace-Id added, one thread (an ALB node's proxy is
 # one event loop), HTTP health checks like the target group's.
 #   requests/s and latency   wrk, one thread, BENCH_HTTP_CONNS (16) keep-alive connections,
-#                            BENCH_SECONDS (5) s, the same for both; ALB_ROUNDS (2) rounds
+#                            BENCH_SECONDS (5) s, the same for both; ALB_ROUNDS (3) rounds
 #                            alternating alb and haproxy, each side's best round shown (the
 #                            machine is shared: the best round is the least disturbed one)
-# The targets are haproxy too (`http-request return`, one thread): a target much faster than the
-# proxies, so the proxies are what is measured. Requests/s counts 2xx answers only; any other
+# The targets are haproxy too (`http-request return`, one thread): one target alone answers the
+# client about three times as fast as either proxy path, so the proxies are what is measured. Requests/s counts 2xx answers only; any other
 # answer or socket error is told on stderr. Before measuring, both paths must reach both targets.
-# Prints a table test / alb / haproxy / ratio (alb/haproxy). Installs nothing (make deps brings
-# haproxy and wrk). Every namespace starts with h$$-; everything is removed on exit.
+# Prints a table test / alb / haproxy / ratio (alb/haproxy). Installs nothing (make bench
+# installs haproxy and wrk). Every namespace starts with h$$-; everything is removed on exit.
 NAME=bench-alb PREFIX=h NEEDS="haproxy wrk curl"
 . "$(dirname "$0")/lib.sh"
 LAB="$P-alb"
 CONNS=${BENCH_HTTP_CONNS:-16}
-ROUNDS=${ALB_ROUNDS:-2}
+ROUNDS=${ALB_ROUNDS:-3}
 NODE=10.0.1.50 HAP=10.0.1.60 T1=10.0.1.21 T2=10.0.2.22
 
 # haproxy's common part: foreground (the `run:` process is haproxy itself), one thread, the
