@@ -3,6 +3,7 @@
  * data plane's, with HealthyHostCount and UnHealthyHostCount counted here). */
 #include <string.h>
 
+#include "control/router/alb.h"
 #include "control/router/lb_health.h"
 #include "control/router/router.h"
 #include "dataplane/lb.h"
@@ -86,8 +87,22 @@ static json_t *tg_json(struct router *r, uint16_t g, uint64_t *healthy, uint64_t
 	}
 	struct drain_ctx d = {.arr = targets};
 	lbh_foreach_draining(r, tg->name, drain_one, &d);
-	return json_pack("{s:s, s:s, s:i, s:o, s:o}", "name", tg->name, "protocol", proto_name(tg->proto),
-			 "port", tg->port, "health_check", health_check_json(tg), "targets", targets);
+	json_t *o = json_pack("{s:s, s:s, s:i, s:o, s:o}", "name", tg->name, "protocol", proto_name(tg->proto),
+			      "port", tg->port, "health_check", health_check_json(tg), "targets", targets);
+	if (tg->proto == VL_LBP_HTTP) {
+		/* AWS's RequestCountPerTarget: the group's requests over its healthy targets (all
+		 * registered ones when none is healthy, as the proxy then fails open). */
+		uint64_t n = 0, h = 0;
+		for (uint32_t k = 0; k < tg->target_count; k++) {
+			enum lb_target_state st = lb_target_state(r->s, g, k);
+			h += st == LB_T_HEALTHY;
+			n += st != LB_T_UNUSED;
+		}
+		uint64_t req = alb_tg_requests(r, tg->name), div = h ? h : n ? n : 1;
+		json_object_set_new(o, "RequestCount", json_integer((json_int_t)req));
+		json_object_set_new(o, "RequestCountPerTarget", json_integer((json_int_t)(req / div)));
+	}
+	return o;
 }
 
 static json_t *lb_json(struct router *r, uint16_t b)
@@ -134,9 +149,14 @@ static json_t *lb_json(struct router *r, uint16_t b)
 		}
 	}
 	json_t *c = json_object();
-	for (int k = 0; k < LBC__COUNT; k++)
-		json_object_set_new(c, lb_counter_name((enum lb_counter)k),
-				    json_integer((json_int_t)lb_counter_get(dp_lb(r->s), b, (enum lb_counter)k)));
+	if (lb->type == VL_LB_APPLICATION) /* the proxies' (alb.h), by AWS/ApplicationELB names */
+		for (int k = 0; k < ALBC__COUNT; k++)
+			json_object_set_new(c, alb_counter_name((enum alb_counter)k),
+					    json_integer((json_int_t)alb_counter_get(r, lb->name, (enum alb_counter)k)));
+	else
+		for (int k = 0; k < LBC__COUNT; k++)
+			json_object_set_new(c, lb_counter_name((enum lb_counter)k),
+					    json_integer((json_int_t)lb_counter_get(dp_lb(r->s), b, (enum lb_counter)k)));
 	json_object_set_new(c, "HealthyHostCount", json_integer((json_int_t)healthy));
 	json_object_set_new(c, "UnHealthyHostCount", json_integer((json_int_t)unhealthy));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "name", lb->name, "type",
