@@ -109,9 +109,6 @@ vpcs:
           - { protocol: http, port: 80, idle_timeout: 60, default: web }
 EOF
 
-# TEMP (until the proxy is on main): ALB_TMP_HAPROXY_ONLY=1 leaves the load balancer out
-if [ "${ALB_TMP_HAPROXY_ONLY:-0}" = 1 ]; then sed -i '/^    target_groups:/,$d' "$T/alb.yaml"; fi
-
 # healthy: every target of the load balancer healthy
 healthy() {
 	timeout 10 "$VPCLAB" lb "$LAB" alb --json 2>/dev/null | "$PY" -c '
@@ -167,10 +164,10 @@ elif ! out=$(timeout 30 "$VPCLAB" up "$T/alb.yaml" 2>&1); then
 	echo "bench-alb: vpclab up failed: $out"; rc=1
 else
 	# two passing checks 5 s apart: about 10 s; haproxy's checks run meanwhile
-	for i in $(seq 1 100); do healthy && break; [ "${ALB_TMP_HAPROXY_ONLY:-0}" = 1 ] && break; sleep 0.3; done
-	if ! healthy && [ "${ALB_TMP_HAPROXY_ONLY:-0}" != 1 ]; then
+	for i in $(seq 1 100); do healthy && break; sleep 0.3; done
+	if ! healthy; then
 		echo "bench-alb: the load balancer's targets are not all healthy after 30 s"; rc=1
-	elif [ "${ALB_TMP_HAPROXY_ONLY:-0}" != 1 ] && ! both_targets "$NODE"; then
+	elif ! both_targets "$NODE"; then
 		echo "bench-alb: the load balancer does not answer from both targets"; rc=1
 	else
 		for i in $(seq 1 50); do both_targets "$HAP" && break; sleep 0.2; done
@@ -178,9 +175,9 @@ else
 			echo "bench-alb: haproxy does not answer from both targets"; rc=1
 		else
 			for r in $(seq 1 "$ROUNDS"); do
-				[ "${ALB_TMP_HAPROXY_ONLY:-0}" = 1 ] || wrk_run "$NODE" alb "$r"
+				wrk_run "$NODE" alb "$r"
 				wrk_run "$HAP" hap "$r"
-				echo "bench-alb: round $r: alb $(tail -n1 "$T/alb.res" 2>/dev/null | cut -d' ' -f1) requests/s, haproxy $(tail -n1 "$T/hap.res" | cut -d' ' -f1) requests/s"
+				echo "bench-alb: round $r: alb $(tail -n1 "$T/alb.res" | cut -d' ' -f1) requests/s, haproxy $(tail -n1 "$T/hap.res" | cut -d' ' -f1) requests/s"
 			done
 			a_res=$(best alb)
 			h_res=$(best hap)
