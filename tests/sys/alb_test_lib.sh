@@ -148,7 +148,7 @@ try:
 except Exception as e:
     v = "error: %s" % e
 print("null" if v is None else v)
-' "$1"
+' "$2"
 }
 # tstate LB GROUP INSTANCE / is_tstate LB GROUP INSTANCE STATE
 tstate() { lbj "$1" "t('$2', '$3')['state']"; }

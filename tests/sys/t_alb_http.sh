@@ -135,14 +135,16 @@ check_match "the target's answer comes back with its headers" '^X-Served-By: web
 
 # ---------------------------------------------------------------- keep-alive
 NC0=$(counter_of $ALB NewConnectionCount); RC0=$(counter_of $ALB RequestCount)
-KA=$(on ext curl -s -m 10 -w ' %{num_connects} %{http_code}\n' "http://$PUB_A/ka1" "http://$PUB_A/ka2" \
+# each answer is its body line ("web1") then the -w line ("1 200": connections made, status)
+KA=$(on ext curl -s -m 10 -w '%{num_connects} %{http_code}\n' "http://$PUB_A/ka1" "http://$PUB_A/ka2" \
 	"http://$PUB_A/ka3" "http://$PUB_A/ka4" "http://$PUB_A/ka5" "http://$PUB_A/ka6" 2>&1)
 diag "keep-alive: $(tr '\n' '|' <<<"$KA")"
-check "six requests on one connection: one connect, then none" "1 0 0 0 0 0" "$(awk 'NF == 3 {print $2}' <<<"$KA" | tr '\n' ' ' | sed 's/ $//')"
-check "all six answered 200" 6 "$(awk 'NF == 3 && $3 == 200' <<<"$KA" | wc -l)"
-B=$(awk 'NF == 3 {print $1}' <<<"$KA")
+check "six requests on one connection: one connect, then none" "1 0 0 0 0 0" "$(awk 'NR % 2 == 0 {print $1}' <<<"$KA" | tr '\n' ' ' | sed 's/ $//')"
+check "all six answered 200" 6 "$(awk 'NR % 2 == 0 && $2 == 200' <<<"$KA" | wc -l)"
+B=$(awk 'NR % 2 == 1' <<<"$KA")
 check "each request is routed on its own: three each" "3 3" "$(count_of web1 "$B") $(count_of web2 "$B")"
 if alternates "$B"; then ok "and they alternate on the one connection"; else not_ok "they alternate on the one connection: $(tr '\n' ' ' <<<"$B")"; fi
+check "the server saw the six" 6 "$(( $(srv_count web1 '^/ka[1-6]$') + $(srv_count web2 '^/ka[1-6]$') ))"
 check_delta "NewConnectionCount: one client connection" $ALB NewConnectionCount "$NC0" 1
 check_delta "RequestCount: six requests" $ALB RequestCount "$RC0" 6
 
@@ -154,7 +156,7 @@ check_match "and AWSALBCORS with SameSite=None" '^[Ss]et-[Cc]ookie: AWSALBCORS=[
 check_nomatch "the non-sticky group sets no cookie" '^[Ss]et-[Cc]ookie: AWSALB' "$(hhead ext "http://$PUB_A/")"
 for jar in j1 j2 j3; do
 	A=$(names ext "http://$PUB_A/st-$jar" 10 "${SH[@]}" -c "$T/$jar" -b "$T/$jar")
-	check "cookie jar $jar: all 10 requests on one target" 1 "$(sort -u <<<"$A" | grep -c '^web[12]$')"
+	check "cookie jar $jar: all 10 requests on one target" 10 "$(count_of "$(head -n 1 <<<"$A")" "$A")"
 	diag "jar $jar: $(sort -u <<<"$A" | tr '\n' ' ')"
 done
 A=$(names ext "http://$PUB_A/st-nojar" 6 "${SH[@]}")
