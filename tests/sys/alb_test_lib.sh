@@ -3,12 +3,14 @@
 # The server logs one JSON line per request event, so a test sees what each target received
 # (peer address, headers) and when, rather than guessing it from the answers.
 
-# The targets' server. Usage: albsrv.py NAME LOG [--http PORT]... [--silent PORT]... [--sick FILE]
+# The targets' server. Usage: albsrv.py NAME LOG [--http PORT]... [--silent PORT]...
+#    [--garbage PORT]... [--sick FILE]
 #  --http PORT: HTTP/1.1 with keep-alive (ThreadingHTTPServer); any method; answers 200 with
 #     body "NAME\n" and `X-Served-By: NAME`; /slow?s=N waits N seconds first; /echo answers a
 #     JSON object {"name", "peer", "method", "path", "headers": [[k, v], ...], "body"};
 #     /health answers 503 while FILE (--sick) exists, else 200.
 #  --silent PORT: accepts connections, reads what comes and never answers (the 504 case).
+#  --garbage PORT: answers whatever comes with a line that is not HTTP, and closes (a 502).
 #  Log lines: {"ev": "start"|"end", "name", "port", "peer", "method", "path", "headers": {...}}.
 cat >"$T/albsrv.py" <<'EOF'
 import http.server, json, os, socket, socketserver, sys, threading, time, urllib.parse
@@ -16,11 +18,12 @@ name, logf = sys.argv[1], sys.argv[2]
 args = sys.argv[3:]
 lock = threading.Lock()
 sick = None
-https, silents = [], []
+https, silents, garbages = [], [], []
 while args:
     k, v = args[0], args[1]; args = args[2:]
     if k == "--http": https.append(int(v))
     elif k == "--silent": silents.append(int(v))
+    elif k == "--garbage": garbages.append(int(v))
     elif k == "--sick": sick = v
 def log(ev, port, h, body=None):
     d = {"ev": ev, "name": name, "port": port, "peer": h.client_address[0], "method": h.command,
@@ -74,8 +77,23 @@ def silent(port):
         c, _ = s.accept()
         held.append(c)                      # kept open, never answered
         threading.Thread(target=lambda c=c: [c.recv(65536) for _ in range(1000)], daemon=True).start()
+def garbage(port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port)); s.listen(64)
+    while True:
+        c, _ = s.accept()
+        try:
+            c.settimeout(2)
+            c.recv(65536)
+            c.sendall(b"THIS IS NOT HTTP\r\n\r\n")
+        except OSError:
+            pass
+        c.close()
 for p in silents:
     threading.Thread(target=silent, args=(p,), daemon=True).start()
+for p in garbages:
+    threading.Thread(target=garbage, args=(p,), daemon=True).start()
 servers = [S(("0.0.0.0", p), H) for p in https]
 for s in servers[1:]:
     threading.Thread(target=s.serve_forever, daemon=True).start()

@@ -35,9 +35,9 @@ vpcs:
           - { protocol: tcp, ports: 8081, cidr: 0.0.0.0/0 }
           # 8082 has a listener and no rule here: the group keeps the clients out
       - name: web
-        inbound: [ { protocol: tcp, ports: 80-82, group: alb-sg } ]
+        inbound: [ { protocol: tcp, ports: 80-82, group: alb-sg }, { protocol: tcp, ports: 84, group: alb-sg } ]   # not 83
     instances:
-      - { name: web1, subnet: priv-a, ip: 10.0.11.10, security_groups: [web], run: "exec $ALBSRV web1 $T/$2web1.log --http 80 --silent 82" }
+      - { name: web1, subnet: priv-a, ip: 10.0.11.10, security_groups: [web], run: "exec $ALBSRV web1 $T/$2web1.log --http 80 --silent 82 --garbage 84" }
       - { name: web2, subnet: priv-b, ip: 10.0.12.10, security_groups: [web], run: "exec $ALBSRV web2 $T/$2web2.log --http 80 --silent 82" }
       - { name: cli, subnet: priv-a, ip: 10.0.11.20 }
     target_groups:
@@ -55,6 +55,8 @@ vpcs:
       - { name: empty-tg, protocol: http, port: 80 }
       - { name: refuse-tg, protocol: http, port: 81, targets: [web1] }     # nothing listens on 81
       - { name: silent-tg, protocol: http, port: 82, targets: [web2] }     # accepts, never answers
+      - { name: drop-tg, protocol: http, port: 83, targets: [web2] }       # web's group drops the SYN
+      - { name: garbage-tg, protocol: http, port: 84, targets: [web1] }    # answers what is not HTTP
     load_balancers:
       - name: web-alb
         type: application
@@ -69,6 +71,8 @@ vpcs:
               - { priority: 10, path: /empty*, forward: empty-tg }
               - { priority: 20, path: /refuse*, forward: refuse-tg }
               - { priority: 30, host: sticky.example.com, forward: sticky-tg }
+              - { priority: 40, path: /drop*, forward: drop-tg }
+              - { priority: 50, path: /garbage*, forward: garbage-tg }
           - { protocol: http, port: 8081, idle_timeout: 3, default: silent-tg }
           - { protocol: http, port: 8082, default: web-tg }
 internet:
@@ -183,6 +187,23 @@ check_delta "HTTPCode_ELB_502_Count" $ALB HTTPCode_ELB_502_Count "$E502" 2
 check_delta "HTTPCode_ELB_5XX_Count" $ALB HTTPCode_ELB_5XX_Count "$E5" 2
 check_grew "TargetConnectionErrorCount" "$TCE" "$(counter_of $ALB TargetConnectionErrorCount)"
 
+E502=$(counter_of $ALB HTTPCode_ELB_502_Count)
+H=$(hhead ext "http://$PUB_A/garbage")
+check_match "a target that answers something that is not HTTP: 502" '^HTTP/1\.1 502' "$H"
+check_match "from the load balancer" '^[Ss]erver: awselb/2\.0$' "$H"
+check_delta "HTTPCode_ELB_502_Count" $ALB HTTPCode_ELB_502_Count "$E502" 1
+
+E504=$(counter_of $ALB HTTPCode_ELB_504_Count); TCE=$(counter_of $ALB TargetConnectionErrorCount)
+t0=$(_now_ms)
+H=$(on ext curl -s -m 25 -o /dev/null -D - "http://$PUB_A/drop" 2>/dev/null | tr -d '\r')
+ms=$(( $(_now_ms) - t0 ))
+check_match "a target whose group drops the load balancer's SYN: 504" '^HTTP/1\.1 504' "$H"
+check_match "from the load balancer" '^[Ss]erver: awselb/2\.0$' "$H"
+if [ "$ms" -ge 9500 ] && [ "$ms" -lt 16000 ]; then ok "after AWS's 10 s connection timeout ($ms ms)"
+else not_ok "504 after AWS's 10 s connection timeout (took $ms ms)"; fi
+check_delta "HTTPCode_ELB_504_Count" $ALB HTTPCode_ELB_504_Count "$E504" 1
+check_grew "TargetConnectionErrorCount counts the connection not made" "$TCE" "$(counter_of $ALB TargetConnectionErrorCount)"
+
 E504=$(counter_of $ALB HTTPCode_ELB_504_Count)
 t0=$(_now_ms)
 H=$(on ext curl -s -m 15 -o "$T/504.body" -D - "http://$PUB_A:8081/" 2>/dev/null | tr -d '\r')
@@ -194,10 +215,17 @@ if [ "$ms" -ge 2500 ] && [ "$ms" -lt 10000 ]; then ok "after the listener's idle
 else not_ok "504 after the listener's idle timeout, 3 s (took $ms ms)"; fi
 check_delta "HTTPCode_ELB_504_Count" $ALB HTTPCode_ELB_504_Count "$E504" 1
 
+# raw REQUEST: what the node answers a request written by hand (status line and headers)
+raw() { printf '%b' "$1" | on ext timeout 5 nc -n -w 3 "$PUB_A" 80 2>/dev/null | tr -d '\r' | sed '/^$/q'; }
 E4=$(counter_of $ALB HTTPCode_ELB_4XX_Count)
-R=$(printf 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n' | on ext timeout 5 nc -n -w 3 "$PUB_A" 80 2>/dev/null | head -n 1 | tr -d '\r')
+R=$(raw 'GARBAGE\r\n\r\n')
+check_match "a request that is not HTTP: 400" '^HTTP/1\.1 400' "$R"
+check_match "answered as the load balancer (Server: awselb/2.0)" '^[Ss]erver: awselb/2\.0$' "$R"
+R=$(raw 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n')
 check_match "HTTP/1.1 without Host: 400 from the load balancer" '^HTTP/1\.1 400' "$R"
-check_delta "HTTPCode_ELB_4XX_Count" $ALB HTTPCode_ELB_4XX_Count "$E4" 1
+check_delta "HTTPCode_ELB_4XX_Count counts both" $ALB HTTPCode_ELB_4XX_Count "$E4" 2
+check "HTTP/1.0 without Host is a request like any other" 200 \
+	"$(raw 'GET / HTTP/1.0\r\n\r\n' | sed -n 's/^HTTP\/1\.[01] \([0-9]*\).*/\1/p')"
 
 # ---------------------------------------------------------------- security groups
 check "cli -> web1:80 directly: the targets admit only alb-sg" silent "$(tcp_probe cli 10.0.11.10 80)"
