@@ -33,6 +33,7 @@ vpcs:
         inbound:
           - { protocol: tcp, ports: 80, cidr: 0.0.0.0/0 }
           - { protocol: tcp, ports: 8081, cidr: 0.0.0.0/0 }
+          - { protocol: tcp, ports: 8083, cidr: 0.0.0.0/0 }   # no listener there
           # 8082 has a listener and no rule here: the group keeps the clients out
       - name: web
         inbound: [ { protocol: tcp, ports: 80-82, group: alb-sg }, { protocol: tcp, ports: 84, group: alb-sg } ]   # not 83
@@ -270,11 +271,12 @@ checks:
   - { from: cli, to: web-alb, protocol: tcp, port: 80, expect: allow }
   - { from: ext, to: web-alb, protocol: tcp, port: 22, expect: deny }
   - { from: ext, to: web-alb, protocol: tcp, port: 8082, expect: deny }
+  - { from: ext, to: web-alb, protocol: tcp, port: 8083, expect: deny }
   - { from: cli, to: web1, protocol: tcp, port: 80, expect: deny }
 EOF
 } >"$T/checks.yaml"
 LABS+=("${LAB}c")
 OUT=$(timeout 90 "$VPCLAB" test "$T/checks.yaml" 2>&1); RC=$?
 check_rc "vpclab test with checks to an application load balancer" 0 $RC "$(printf '%s' "$OUT" | tail -n 7 | tr '\n' '|')"
-check "all five pass" "5 passed, 0 failed" "$(printf '%s\n' "$OUT" | tail -n 1)"
+check "all six pass (a port without listener is deny, as for network load balancers)" "6 passed, 0 failed" "$(printf '%s\n' "$OUT" | tail -n 1)"
 check_nomatch "trace and traffic agree" "INTERNAL ERROR" "$OUT"
