@@ -1,10 +1,14 @@
 /* What `vpclab check` shows of a valid lab's load balancers, from the compiled tables: the DNS
- * name, each node (subnet, zone, private and public address) and each listener with its
- * default group and rules, so the user sees the addresses and defaults check chose. */
+ * name, each node (subnet, zone, private and public address), each listener with its default
+ * group and rules (conditions and action, lb_rule_text.c), each target group's algorithm,
+ * stickiness and health check, so the user sees the addresses and defaults check chose. */
 #include <stdio.h>
 
 #include "control/cli/cli.h"
+#include "control/lab/lb_rule_text.h"
 #include "vpclab/tables.h"
+
+#define BODY_SHOWN 40     /* characters of a fixed response's body on its rule's line */
 
 static const char *const proto_name[] = { "tcp", "udp", "tcp_udp", "http" };
 
@@ -28,11 +32,6 @@ static void print_nodes(const struct vl_tables *t, const struct vl_lb *b, FILE *
 	}
 }
 
-static const char *const cond_name[] = {
-	[VL_LBC_HOST] = "host", [VL_LBC_PATH] = "path", [VL_LBC_METHOD] = "method",
-	[VL_LBC_HEADER] = "header", [VL_LBC_QUERY] = "query", [VL_LBC_SOURCE] = "source_ip",
-};
-
 static void print_listeners(const struct vl_tables *t, const struct vl_lb *b, FILE *out)
 {
 	for (uint32_t i = b->listener_first; i < b->listener_first + b->listener_count; i++) {
@@ -41,14 +40,12 @@ static void print_listeners(const struct vl_tables *t, const struct vl_lb *b, FI
 			l->port, tg_name(t, l->tg), l->idle_timeout_s);
 		for (uint32_t r = l->rule_first; r < l->rule_first + l->rule_count; r++) {
 			const struct vl_lb_rule *x = &t->lb_rules[r];
-			fprintf(out, "      rule %u", x->priority);
-			for (uint8_t c = 0; c < x->n_conds && c < VL_LB_RULE_CONDS; c++)
-				fprintf(out, " %s %s", cond_name[x->conds[c].kind], x->conds[c].value);
+			fprintf(out, "      rule %u ", x->priority);
+			lb_rule_conds(x, out);
 			fputs(": ", out);
-			if (x->action == VL_LBA_FIXED)
-				fprintf(out, "fixed_response %u\n", x->status);
-			else
-				fprintf(out, "forward %s\n", tg_name(t, x->tg));
+			lb_rule_action(x, x->action == VL_LBA_FORWARD ? tg_name(t, x->tg) : NULL,
+				       BODY_SHOWN, out);
+			fputc('\n', out);
 		}
 	}
 }
@@ -66,9 +63,14 @@ void check_print_lbs(const struct vl_tables *t, FILE *out)
 	for (uint16_t i = 0; i < t->n_tgs; i++) {
 		const struct vl_tg *g = &t->tgs[i];
 		const struct vl_health_check *h = &g->hc;
-		fprintf(out, "  target group %s (%s %u, %u target%s): health check %s", g->name,
-			proto_name[g->proto], g->port, g->target_count, g->target_count == 1 ? "" : "s",
-			h->proto == VL_HC_HTTP ? "http" : "tcp");
+		fprintf(out, "  target group %s (%s %u, %u target%s", g->name, proto_name[g->proto],
+			g->port, g->target_count, g->target_count == 1 ? "" : "s");
+		if (g->proto == VL_LBP_HTTP)
+			fprintf(out, ", %s", g->algorithm == VL_ALGO_LEAST_OUTSTANDING
+						     ? "least_outstanding_requests" : "round_robin");
+		if (g->sticky_s)
+			fprintf(out, ", lb_cookie %u s", g->sticky_s);
+		fprintf(out, "): health check %s", h->proto == VL_HC_HTTP ? "http" : "tcp");
 		if (h->port)
 			fprintf(out, " port %u", h->port);
 		if (h->proto == VL_HC_HTTP && h->match_lo == h->match_hi)
@@ -77,5 +79,41 @@ void check_print_lbs(const struct vl_tables *t, FILE *out)
 			fprintf(out, " %s matcher %u-%u", h->path, h->match_lo, h->match_hi);
 		fprintf(out, " every %u s, timeout %u s, healthy %u, unhealthy %u\n", h->interval_s,
 			h->timeout_s, h->healthy, h->unhealthy);
+	}
+}
+
+/* Zones with their VPCs and record sets (owner, ttl, type, values or alias, failover role and
+ * health check), then the health checks with Route 53's defaults filled in. */
+void check_print_dns(const struct vl_tables *t, FILE *out)
+{
+	for (uint16_t i = 0; i < t->n_zones; i++) {
+		const struct vl_zone *z = &t->zones[i];
+		fprintf(out, "  hosted zone %s (private, vpcs", z->name);
+		for (uint16_t k = 0; k < z->n_vpcs; k++)
+			fprintf(out, "%s%s", k ? ", " : " ", t->vpcs[z->vpcs[k]].name);
+		fprintf(out, "): %u record set%s\n", z->record_count, z->record_count == 1 ? "" : "s");
+		for (uint32_t r = z->record_first; r < z->record_first + z->record_count; r++) {
+			const struct vl_dns_record *x = &t->records[r];
+			fprintf(out, "    %s %u %s", x->name, x->ttl, vl_rr_name(x->type));
+			if (x->alias != VL_NONE)
+				fprintf(out, " alias %s", t->lbs[x->alias].name);
+			for (uint32_t v = x->value_first; v < x->value_first + x->value_count; v++)
+				fprintf(out, " %s", t->dns_values[v].text);
+			if (x->failover != VL_FO_NONE)
+				fprintf(out, " (failover %s", x->failover == VL_FO_PRIMARY ? "primary" :
+					"secondary");
+			if (x->failover != VL_FO_NONE && x->health_check != VL_NONE)
+				fprintf(out, ", health check %s", t->r53_checks[x->health_check].name);
+			fputs(x->failover != VL_FO_NONE ? ")\n" : "\n", out);
+		}
+	}
+	for (uint16_t i = 0; i < t->n_r53_checks; i++) {
+		const struct vl_r53_check *h = &t->r53_checks[i];
+		char a[16];
+		fprintf(out, "  health check %s: %s %s:%u%s every %u s, unhealthy after %u failures, "
+			"from %s%s\n", h->name, h->proto == VL_HC_HTTP ? "http" : "tcp", addr_fmt(h->ip, a),
+			h->port, h->proto == VL_HC_HTTP ? h->path : "", h->interval_s,
+			h->failure_threshold, h->vpc == VL_NONE ? "the internet" : "inside vpc ",
+			h->vpc == VL_NONE ? "" : t->vpcs[h->vpc].name);
 	}
 }

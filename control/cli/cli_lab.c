@@ -43,6 +43,15 @@ int cli_need_root(const char *what)
 	return EXIT_OK;
 }
 
+int cli_refuse_zones(struct lab *m, const char *cmd, const char *path)
+{
+	if (!lab_has_zones(m))
+		return EXIT_OK;
+	fprintf(stderr, "vpclab: %s: %s: hosted zones are not served yet; nothing was changed\n", cmd,
+		path);
+	return EXIT_SYSTEM;
+}
+
 static const struct option help_only[] = {CLI_OPT_HELP, {0}};
 
 static int cmd_check(int argc, char **argv)
@@ -65,6 +74,10 @@ static int cmd_check(int argc, char **argv)
 	struct vl_tables *t = lab_has_lb(m) ? lab_compile(m) : NULL;
 	if (t)
 		check_print_lbs(t, stdout);
+	if (lab_has_zones(m) && !t)
+		t = lab_compile(m);
+	if (t)
+		check_print_dns(t, stdout);
 	vl_tables_free(t);
 	lab_free(m);
 	return EXIT_OK;
@@ -111,13 +124,11 @@ static int cmd_up(int argc, char **argv)
 	struct lab *m = cli_load_checked(path, &errors);
 	if (!m)
 		return EXIT_INPUT;
-	if (lab_has_alb(m)) {
-		fprintf(stderr, "vpclab: up: %s: application load balancers are not built yet; "
-			"nothing was changed\n", path);
+	if (cli_need_root("up")) {
 		lab_free(m);
 		return EXIT_SYSTEM;
 	}
-	if (cli_need_root("up")) {
+	if (cli_refuse_zones(m, "up", path)) {
 		lab_free(m);
 		return EXIT_SYSTEM;
 	}
@@ -160,8 +171,7 @@ const struct cli_cmd cli_up = {
 	"                             rotation discards is counted in status\n"
 	"  Interrupted, or its router dying, before the lab is ready: nothing of the lab is left.\n"
 	"exit: 0 up, 1 invalid file, 2 usage, 3 the system refused (no root, no /dev/net/tun,\n"
-	"  the lab already running, application load balancers: not built yet) or the up was\n"
-	"  interrupted\n",
+	"  the lab already running) or the up was interrupted\n",
 };
 
 static int cmd_down(int argc, char **argv)

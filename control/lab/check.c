@@ -624,6 +624,7 @@ int lab_check(struct lab *m, struct diag *d)
 		ck_public(&c);
 		ck_warnings(&c);
 		ck_checks(&c);
+		ck_dns_all(&c);
 	}
 	if (c.oom)
 		diag_error(d, m->at, "out of memory while checking the lab");

@@ -58,5 +58,19 @@ void ck_public(struct ck *c);
 void ck_warnings(struct ck *c);
 void ck_checks(struct ck *c);
 void ck_lbs(struct ck *c);
+/* check_dns.c: VPC DNS attributes, hosted zones, records, Route 53 health checks (after ck_lbs). */
+void ck_dns_all(struct ck *c);
+/* check_dns_value.c: a DNS name s -> out (lower-case, no final dot): NULL, or why it is not one. */
+const char *ck_dns_name(const char *s, char *out, size_t cap);
+/* One value of a record of type (enum vl_rr_type) -> out, reporting at v; false if reported. */
+bool ck_dns_value(struct ck *c, uint8_t type, const struct lab_str *v, struct lab_dns_value *out);
+
+/* check_lb.c, for check_lb_rules.c: v in [lo, hi], else "KEY V is out of range LO..HI" at v
+ * (unset: true); a forward action's target group (VL_NONE after reporting). */
+bool ck_range(struct ck *c, const struct lab_int *v, const char *key, long long lo, long long hi);
+uint16_t ck_lb_forward(struct ck *c, const struct lab_str *ref, struct lab_lb *b,
+		       const struct lab_listener *x);
+/* check_lb_rules.c: rule i of application listener x of b. */
+void ck_lb_rule(struct ck *c, struct lab_lb *b, struct lab_listener *x, size_t i);
 
 #endif

@@ -1,7 +1,7 @@
 /* Checking Elastic Load Balancing (rule-file.md "Load balancers and target groups"): target
  * groups (protocol, targets, health checks in AWS's ranges with AWS's defaults per protocol),
- * load balancers (type, scheme, one subnet per zone, security groups), listeners and their
- * rules, the region, DNS names and node namespaces. Node addresses are check_addr.c's, like
+ * load balancers (type, scheme, one subnet per zone, security groups), listeners (their
+ * rules are check_lb_rules.c's), the region, DNS names and node namespaces. Node addresses are check_addr.c's, like
  * every other interface's. Runs after names, layout and the VPCs' own references. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@ static bool is(const struct lab_str *s, const char *word)
 }
 
 /* v in [lo, hi], else "KEY V is out of range LO..HI (AWS)" at v. Unset: true. */
-static bool ck_range(struct ck *c, const struct lab_int *v, const char *key, long long lo,
+bool ck_range(struct ck *c, const struct lab_int *v, const char *key, long long lo,
 		     long long hi)
 {
 	if (!v->set || (v->v >= lo && v->v <= hi))
@@ -196,6 +196,16 @@ static void ck_tg(struct ck *c, struct lab_tg *g)
 	else if (pc->set && !pc->v && g->proto != VL_LBP_TCP)
 		diag_error(c->d, pc->at, "preserve_client_ip cannot be turned off for %s target "
 			   "groups (AWS)", proto_names[g->proto]);
+	/* AWS: round_robin unless least_outstanding_requests (application groups only). */
+	g->algo = VL_ALGO_ROUND_ROBIN;
+	if (g->algorithm.s && network)
+		diag_error(c->d, g->algorithm.at, "algorithm is for application load balancers' (http) "
+			   "target groups (a network load balancer picks a target by flow hash)");
+	else if (is(&g->algorithm, "least_outstanding_requests"))
+		g->algo = VL_ALGO_LEAST_OUTSTANDING;
+	else if (g->algorithm.s && !is(&g->algorithm, "round_robin"))
+		diag_error(c->d, g->algorithm.at, "algorithm must be round_robin or "
+			   "least_outstanding_requests, not '%s'", CK_SHOW(g->algorithm.s));
 	const struct lab_stickiness *s = &g->stickiness;
 	if (!s->set)
 		return;
@@ -316,8 +326,8 @@ static void ck_lb_sgs(struct ck *c, struct lab_lb *b, const struct lab_vpc *v)
 
 /* A forward action's group: in the load balancer's VPC, of the listener's protocol, used by this
  * load balancer only. VL_NONE after reporting. */
-static uint16_t ck_forward(struct ck *c, const struct lab_str *ref, struct lab_lb *b,
-			   const struct lab_listener *x)
+uint16_t ck_lb_forward(struct ck *c, const struct lab_str *ref, struct lab_lb *b,
+		       const struct lab_listener *x)
 {
 	struct lab_tg *g = lab_find_tg(c->m, ref->s);
 	uint16_t t = ck_resolve(c, ref, "target group", b->vpc, g ? g->vpc : -1, g ? g->gidx : VL_NONE);
@@ -337,43 +347,6 @@ static uint16_t ck_forward(struct ck *c, const struct lab_str *ref, struct lab_l
 	}
 	g->lb = b->gidx;
 	return t;
-}
-
-static void ck_fixed(struct ck *c, const struct lab_fixed_response *f)
-{
-	long long s = f->status.v;
-	if (f->status.set && !(s >= 200 && s <= 599 && (s < 300 || s >= 400)))
-		diag_error(c->d, f->status.at, "fixed_response status %lld must be 2XX, 4XX or 5XX (AWS)",
-			   s);
-	if (f->body.s && strlen(f->body.s) >= sizeof(((struct vl_lb_rule *)0)->body))
-		diag_error(c->d, f->body.at, "fixed_response body is longer than %zu characters",
-			   sizeof(((struct vl_lb_rule *)0)->body) - 1);
-}
-
-static void ck_rule(struct ck *c, struct lab_lb *b, struct lab_listener *x, size_t i)
-{
-	struct lab_lb_rule *r = &x->rules[i];
-	r->tg = VL_NONE;
-	ck_range(c, &r->priority, "rule priority", 1, 50000);
-	for (size_t j = 0; j < i; j++)
-		if (r->priority.set && x->rules[j].priority.set && x->rules[j].priority.v == r->priority.v) {
-			diag_error(c->d, r->priority.at, "priority %lld is already used by the rule at "
-				   "%d:%d", r->priority.v, x->rules[j].at.line, x->rules[j].at.col);
-			break;
-		}
-	if (!r->host.s && !r->path.s)
-		diag_error(c->d, r->at, "a listener rule needs a condition: host or path");
-	size_t cap = sizeof(((struct vl_lb_cond *)0)->value) - 1;
-	if (r->host.s && strlen(r->host.s) > cap)
-		diag_error(c->d, r->host.at, "host is longer than %zu characters", cap);
-	if (r->path.s && strlen(r->path.s) > cap)
-		diag_error(c->d, r->path.at, "path is longer than %zu characters", cap);
-	if (!!r->forward.s == r->fixed_response.set)
-		diag_error(c->d, r->at, "a listener rule needs one action: forward or fixed_response");
-	else if (r->forward.s)
-		r->tg = ck_forward(c, &r->forward, b, x);
-	if (r->fixed_response.set)
-		ck_fixed(c, &r->fixed_response);
 }
 
 static void ck_listener(struct ck *c, struct lab_lb *b, size_t i)
@@ -403,7 +376,7 @@ static void ck_listener(struct ck *c, struct lab_lb *b, size_t i)
 		diag_error(c->d, x->at, "missing required key '%s' in listener (the target group "
 			   "it forwards to)", app ? "default" : "forward");
 	else
-		x->tg = ck_forward(c, fwd, b, x);
+		x->tg = ck_lb_forward(c, fwd, b, x);
 	/* AWS: network TCP idle timeout 60-6000 s (350), UDP fixed at 120 s; application 1-4000 s
 	 * (60, a load balancer attribute that the lab writes per listener). */
 	x->idle_s = app ? 60 : x->proto == VL_LBP_UDP ? 120 : 350;
@@ -417,7 +390,7 @@ static void ck_listener(struct ck *c, struct lab_lb *b, size_t i)
 		diag_error(c->d, x->rules[0].at, "listener rules are for application load balancers");
 	else
 		for (size_t r = 0; r < x->n_rules; r++)
-			ck_rule(c, b, x, r);
+			ck_lb_rule(c, b, x, r);
 }
 
 static void ck_lb(struct ck *c, struct lab_lb *b, const struct lab_vpc *v)

@@ -258,6 +258,8 @@ struct vl_tables *lab_compile(const struct lab *m)
 	t->generation = 1;
 	memcpy(t->router_mac, (const uint8_t[6]){ 0x02, 0x56, 0x4c, 0xff, 0xff, 0xfe }, 6);
 	t->public_pool = m->pool;
+	snprintf(t->region, sizeof(t->region), "%s", lab_region(m));
+	t->resolver_port = VL_NONE; /* the resolver port comes with the resolver (tables_dns.h) */
 	t->n_vpcs = (uint16_t)m->n_vpcs;
 	t->n_subnets = m->n_subnets;
 	t->n_route_tables = m->n_rts;
@@ -291,6 +293,8 @@ struct vl_tables *lab_compile(const struct lab *m)
 		t->eips[i].natgw = e->natgw;
 	}
 	lab_compile_lb(m, t);
+	if (lab_compile_dns(m, t) < 0)
+		goto oom;
 	return t;
 oom:
 	vl_tables_free(t);

@@ -1,7 +1,8 @@
 /* Compiling Elastic Load Balancing (tables_lb.h): target groups with their targets, load
  * balancers with their listeners (rules in priority order) and nodes. A node is a port of kind
  * VL_PORT_LB_NODE named after its load balancer, in its subnet as an instance would be, with the
- * load balancer's security groups. Part of lab_compile (compile.c), which sized the arrays. */
+ * load balancer's security groups. A listener rule's values become its conditions, one group
+ * per key. Part of lab_compile (compile.c), which sized the arrays. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ static void cl_tg(const struct lab_tg *g, struct vl_tables *t)
 	d->dereg_delay_s = g->deregistration_delay.set ? (uint32_t)g->deregistration_delay.v : 300;
 	d->sticky_s = !g->stickiness.set ? 0
 		      : g->stickiness.duration.set ? (uint32_t)g->stickiness.duration.v : 86400;
+	d->algorithm = g->algo;
 	d->hc = g->hc;
 	d->target_first = t->n_targets;
 	for (size_t i = 0; i < g->n_targets; i++) {
@@ -43,31 +45,80 @@ static int cl_rule_cmp(const void *pa, const void *pb)
 	return (int)a->priority - (int)b->priority;
 }
 
-static void cl_cond(struct vl_lb_rule *d, enum vl_lb_cond_kind kind, const char *value)
+/* A condition value of the rule's current group (d->n_conds bounded: check allows 5). */
+static struct vl_lb_cond *cl_cond(struct vl_lb_rule *d, enum vl_lb_cond_kind kind, uint8_t group,
+				  const char *name, const char *value)
 {
-	if (!value || d->n_conds >= VL_LB_RULE_CONDS)
-		return;
+	if (d->n_conds >= VL_LB_RULE_CONDS)
+		return NULL;
 	struct vl_lb_cond *c = &d->conds[d->n_conds++];
 	c->kind = (uint8_t)kind;
-	c->group = (uint8_t)kind;
-	snprintf(c->value, sizeof(c->value), "%s", value);
+	c->group = group;
+	snprintf(c->name, sizeof(c->name), "%s", name ? name : "");
+	snprintf(c->value, sizeof(c->value), "%s", value ? value : "");
+	return c;
 }
 
-static void cl_rule(const struct lab_lb_rule *r, struct vl_lb_rule *d)
+/* All values of one key: one group, numbered in the order the groups come. */
+static void cl_group(struct vl_lb_rule *d, enum vl_lb_cond_kind kind, uint8_t *group,
+		     const struct lab_names *v, const char *name)
+{
+	for (size_t i = 0; i < v->n; i++)
+		cl_cond(d, kind, *group, name, v->v[i].s);
+	*group += v->n > 0;
+}
+
+static void cl_conds(const struct lab_lb_rule *r, struct vl_lb_rule *d)
+{
+	uint8_t g = 0;
+	cl_group(d, VL_LBC_HOST, &g, &r->host, NULL);
+	cl_group(d, VL_LBC_PATH, &g, &r->path, NULL);
+	cl_group(d, VL_LBC_METHOD, &g, &r->method, NULL);
+	if (r->header.set)
+		cl_group(d, VL_LBC_HEADER, &g, &r->header.value, r->header.name.s);
+	for (size_t i = 0; i < r->n_query; i++)
+		cl_cond(d, VL_LBC_QUERY, g, r->query[i].key.s, r->query[i].value.s);
+	g += r->n_query > 0;
+	for (size_t i = 0; i < r->source_ip.n && i < VL_LB_RULE_CONDS; i++) {
+		struct vl_lb_cond *c = cl_cond(d, VL_LBC_SOURCE, g, NULL, NULL);
+		if (!c)
+			break;
+		c->source = r->sources[i];
+		prefix_fmt(c->source, c->value);
+	}
+}
+
+/* AWS's defaults: each part its own placeholder, the path "/#{path}". */
+static void cl_redirect(const struct lab_redirect *x, struct vl_lb_redirect *d)
+{
+	snprintf(d->protocol, sizeof(d->protocol), "%s", x->proto ? x->proto : "#{protocol}");
+	snprintf(d->host, sizeof(d->host), "%s", x->host.s ? x->host.s : "#{host}");
+	snprintf(d->port, sizeof(d->port), "%s", x->port.s ? x->port.s : "#{port}");
+	snprintf(d->path, sizeof(d->path), "%s", x->path.s ? x->path.s : "/#{path}");
+	snprintf(d->query, sizeof(d->query), "%s", x->query.s ? x->query.s : "#{query}");
+}
+
+void lab_compile_rule(const struct lab_lb_rule *r, struct vl_lb_rule *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->priority = (uint16_t)r->priority.v;
 	d->tg = r->tg;
 	d->action = VL_LBA_FORWARD;
 	if (r->fixed_response.set) {
+		const struct lab_fixed_response *f = &r->fixed_response;
 		d->action = VL_LBA_FIXED;
 		d->tg = VL_NONE;
-		d->status = (uint16_t)r->fixed_response.status.v;
-		snprintf(d->content_type, sizeof(d->content_type), "text/plain");
-		snprintf(d->body, sizeof(d->body), "%s", r->fixed_response.body.s ? r->fixed_response.body.s : "");
+		d->status = (uint16_t)f->status.v;
+		snprintf(d->content_type, sizeof(d->content_type), "%s",
+			 f->content_type.s ? f->content_type.s : "text/plain");
+		snprintf(d->body, sizeof(d->body), "%s", f->body.s ? f->body.s : "");
+	} else if (r->redirect.set) {
+		d->action = VL_LBA_REDIRECT;
+		d->tg = VL_NONE;
+		d->status = r->redirect.code;
+		cl_redirect(&r->redirect, &d->redirect);
 	}
-	cl_cond(d, VL_LBC_HOST, r->host.s);
-	cl_cond(d, VL_LBC_PATH, r->path.s);
+	cl_conds(r, d);
 }
 
 static void cl_listener(const struct lab_listener *x, struct vl_tables *t)
@@ -79,7 +130,7 @@ static void cl_listener(const struct lab_listener *x, struct vl_tables *t)
 	d->idle_timeout_s = x->idle_s;
 	d->rule_first = t->n_lb_rules;
 	for (size_t i = 0; i < x->n_rules; i++)
-		cl_rule(&x->rules[i], &t->lb_rules[t->n_lb_rules++]);
+		lab_compile_rule(&x->rules[i], &t->lb_rules[t->n_lb_rules++]);
 	d->rule_count = t->n_lb_rules - d->rule_first;
 	qsort(&t->lb_rules[d->rule_first], d->rule_count, sizeof(struct vl_lb_rule), cl_rule_cmp);
 }

@@ -699,6 +699,7 @@ struct lab_plan *lab_diff(const struct lab *old, const struct lab *new)
 		     prefix_fmt(new->pool, b));
 	}
 	hosts(&d, old, new);
+	diff_dns(&d, old, new);
 	if (d.err) {
 		lab_plan_free(d.p);
 		errno = d.err;

@@ -1,5 +1,5 @@
-/* lab_diff's insides, shared by diff.c (the VPC's own objects, the lab-wide ones) and diff_lb.c
- * (load balancers and target groups). Private to those two files. */
+/* lab_diff's insides, shared by diff.c (the VPC's own objects, the lab-wide ones), diff_lb.c
+ * (load balancers and target groups) and diff_dns.c (Route 53). Private to those files. */
 #ifndef VPCLAB_LAB_DIFF_IMPL_H
 #define VPCLAB_LAB_DIFF_IMPL_H
 
@@ -55,5 +55,8 @@ void named_diff(struct df *d, const struct named_kind *k, const void *oa, size_t
 /* diff_lb.c: target groups, their targets, load balancers, listeners and listener rules of one
  * VPC pair (either may be NULL: added or removed with everything in it). */
 void diff_lbs(struct df *d, const struct lab_vpc *o, const struct lab_vpc *n);
+
+/* diff_dns.c: kept VPCs' DNS attributes, Route 53 health checks, hosted zones and records. */
+void diff_dns(struct df *d, const struct lab *o, const struct lab *n);
 
 #endif

@@ -1,14 +1,18 @@
 /* lab_diff for Elastic Load Balancing: target groups and load balancers matched by name (AWS
  * cannot change a group's protocol or port, nor a load balancer's type or scheme: those are a
  * removal plus an addition), targets by instance:port, listeners by port, listener rules by
- * content. Compared on the checked model, so defaults written or left out are the same. */
+ * content (their compiled text: lb_rule_text.c). Compared on the checked model, so defaults written or left out are the same. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "control/lab/diff_impl.h"
+#include "control/lab/lb_rule_text.h"
 
 static const char *const proto_names[] = { "tcp", "udp", "tcp_udp", "http" };
+
+static const char *const algo_names[] = { "round_robin", "least_outstanding_requests" };
 
 static const char *onoff(bool b)
 {
@@ -84,6 +88,9 @@ static void tg_change(struct df *d, const void *xo, const void *xn, const void *
 	if (tg_preserve(o) != tg_preserve(n))
 		emit(d, LAB_CHANGE, "target_group", o->name.s, "preserve_client_ip %s -> %s",
 		     onoff(tg_preserve(o)), onoff(tg_preserve(n)));
+	if (o->proto == VL_LBP_HTTP && n->proto == VL_LBP_HTTP && o->algo != n->algo)
+		emit(d, LAB_CHANGE, "target_group", o->name.s, "algorithm %s -> %s",
+		     algo_names[o->algo], algo_names[n->algo]);
 	if (tg_sticky(o) != tg_sticky(n))
 		emit(d, LAB_CHANGE, "target_group", o->name.s, "stickiness %s -> %s",
 		     sticky_fmt(tg_sticky(o), a, sizeof(a)), sticky_fmt(tg_sticky(n), b, sizeof(b)));
@@ -235,36 +242,68 @@ static void listener_desc(const struct lab_listener *x, char *buf, size_t size)
 	snprintf(buf, size, "(%s %lld -> %s)", proto_names[x->proto], x->port.v, listener_group(x));
 }
 
-static void rule_keys(struct df *d, const struct lab_listener *x, struct keys *k)
+/* A rule as text, "PRIORITY CONDITIONS -> ACTION" in its compiled form (so defaults written or
+ * left out read the same), whole however long; malloc'd, NULL when memory runs out. */
+static char *rule_text(const struct lab_lb_rule *r)
 {
-	if (!x || keys_alloc(d, k, x->n_rules) < 0)
-		return;
-	for (size_t i = 0; i < x->n_rules; i++) {
-		const struct lab_lb_rule *r = &x->rules[i];
-		char act[160];
-		if (r->fixed_response.set)
-			snprintf(act, sizeof(act), "fixed_response %lld%s%s", r->fixed_response.status.v,
-				 r->fixed_response.body.s ? " " : "", orv(r->fixed_response.body.s, ""));
-		else
-			snprintf(act, sizeof(act), "forward %s", orv(r->forward.s, "?"));
-		char key[512];
-		snprintf(key, sizeof(key), "%lld%s%s%s%s -> %s", r->priority.v, r->host.s ? " host " : "",
-			 orv(r->host.s, ""), r->path.s ? " path " : "", orv(r->path.s, ""), act);
-		memcpy(k->v[k->n], key, sizeof(k->v[0]) - 1);   /* keys are bounded; texts are */
-		k->v[k->n++][sizeof(k->v[0]) - 1] = '\0';
+	struct vl_lb_rule *x = malloc(sizeof(*x));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = x ? open_memstream(&buf, &len) : NULL;
+	if (!f) {
+		free(x);
+		return NULL;
 	}
+	lab_compile_rule(r, x);
+	fprintf(f, "%u ", x->priority);
+	lb_rule_conds(x, f);
+	fputs(" -> ", f);
+	lb_rule_action(x, r->forward.s, 0, f);
+	free(x);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
+static char **rule_texts(struct df *d, const struct lab_listener *x)
+{
+	size_t n = x ? x->n_rules : 0;
+	char **v = calloc(n + 1, sizeof(*v));
+	for (size_t i = 0; v && i < n; i++)
+		if (!(v[i] = rule_text(&x->rules[i])))
+			d->err = ENOMEM;
+	if (!v)
+		d->err = ENOMEM;
+	return v;
+}
+
+static bool has_text(char *const *v, const char *s)
+{
+	for (; v && *v; v++)
+		if (!strcmp(*v, s))
+			return true;
+	return false;
+}
+
+/* Rules are matched by content, like SG rules: a changed rule is a removal and an addition. */
 static void rules_of(struct df *d, const char *name, const struct lab_listener *o,
 		     const struct lab_listener *n)
 {
-	struct keys ko = { 0 }, kn = { 0 };
-	rule_keys(d, o, &ko);
-	rule_keys(d, n, &kn);
-	if (!d->err)
-		keys_diff(d, &ko, &kn, "listener rule", name);
-	keys_free(&ko);
-	keys_free(&kn);
+	char **ro = rule_texts(d, o), **rn = rule_texts(d, n);
+	for (size_t i = 0; !d->err && ro[i]; i++)
+		if (!has_text(rn, ro[i]))
+			emit(d, LAB_REMOVE, "listener rule", name, "%s", ro[i]);
+	for (size_t i = 0; !d->err && rn[i]; i++)
+		if (!has_text(ro, rn[i]))
+			emit(d, LAB_ADD, "listener rule", name, "%s", rn[i]);
+	for (size_t i = 0; ro && ro[i]; i++)
+		free(ro[i]);
+	for (size_t i = 0; rn && rn[i]; i++)
+		free(rn[i]);
+	free(ro);
+	free(rn);
 }
 
 static const struct lab_listener *find_listener(const struct lab_lb *b, long long port)

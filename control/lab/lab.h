@@ -55,6 +55,8 @@ bool lab_has_alb(const struct lab *m);
 
 /* Model (checked, zero errors) -> tables. NULL with errno set. Caller frees with vl_tables_free. */
 struct vl_tables *lab_compile(const struct lab *m);
+/* Whether it has hosted zones or Route 53 health checks (which `up` does not serve yet). */
+bool lab_has_zones(const struct lab *m);
 
 void lab_free(struct lab *m);
 

@@ -434,6 +434,8 @@ static const struct ld_field lab_fields[] = {
 	{ "elastic_ips", LD_CALL, false, 0, ld_lab_eips },
 	{ "internet", LD_CALL, false, 0, ld_lab_internet },
 	{ "checks", LD_CALL, false, 0, ld_lab_checks },
+	{ "hosted_zones", LD_CALL, false, 0, ld_lab_zones },
+	{ "health_checks", LD_CALL, false, 0, ld_lab_r53_checks },
 };
 static const struct ld_schema lab_schema = { "lab", lab_fields, LD_N(lab_fields) };
 

@@ -47,6 +47,10 @@ struct ld_schema {
 extern const struct ld_schema ld_vpc_schema;
 extern const struct ld_schema ld_check_schema;   /* one entry of `checks:` */
 extern const struct ld_schema ld_tg_schema, ld_lb_schema;   /* load_lb.c */
+/* load_dns.c: a VPC's `dns:`, the lab's `hosted_zones:` and `health_checks:`. */
+void ld_vpc_dns(struct ld *l, yaml_node_t *n, void *obj);
+void ld_lab_zones(struct ld *l, yaml_node_t *n, void *obj);
+void ld_lab_r53_checks(struct ld *l, yaml_node_t *n, void *obj);
 
 /* Reading a file into libyaml (load.c; also load_checks.c, which reads checks-only files the
  * same way): the reader bounds depth and size, errors come out as diagnostics at m->file.

@@ -1,7 +1,9 @@
 /* The loader's schemas for Elastic Load Balancing inside a VPC: `target_groups:` and
  * `load_balancers:` (rule-file.md "Load balancers and target groups"). Structure only, like
  * load_vpc.c; lists whose items are a name or a mapping (targets, a load balancer's subnets) and
- * the `elastic_ips` map are walked here. Meanings and defaults are check_lb.c's. */
+ * the `elastic_ips` map are walked here, and so are a listener rule's conditions (each a string
+ * or a list of strings; `query` a list of pairs or one pair). Meanings and defaults are
+ * check_lb.c's. */
 #include <stddef.h>
 
 #include "control/lab/load.h"
@@ -93,14 +95,52 @@ static const struct ld_field tg_fields[] = {
 	{ "deregistration_delay", LD_INT, false, offsetof(struct lab_tg, deregistration_delay), NULL },
 	{ "preserve_client_ip", LD_BOOL, false, offsetof(struct lab_tg, preserve_client_ip), NULL },
 	{ "stickiness", LD_CALL, false, 0, ld_tg_sticky },
+	{ "algorithm", LD_STR, false, offsetof(struct lab_tg, algorithm), NULL },
 };
 const struct ld_schema ld_tg_schema = { "target group", tg_fields, LD_N(tg_fields) };
 
 /* Load balancers. */
 
+/* A string or a list of strings (a condition's values): a string is a list of one. `set` says
+ * the values were given, each well formed (none: check reports an empty list). */
+static void ld_strs(struct ld *l, yaml_node_t *n, const char *key, const char *in,
+		    struct lab_names *out)
+{
+	size_t len = n->type == YAML_SEQUENCE_NODE
+			     ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
+			     : 1;
+	out->at = ld_loc(l, n);
+	if (n->type == YAML_MAPPING_NODE) {
+		ld_type_error(l, n, key, in, "a string or a list of strings");
+		return;
+	}
+	out->v = lab_alloc(l->m, (len ? len : 1) * sizeof(*out->v));
+	if (!out->v) {
+		ld_oom(l);
+		return;
+	}
+	out->set = true;
+	if (n->type != YAML_SEQUENCE_NODE) {
+		out->n = ld_string(l, n, key, in, &out->v[0]);
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = yaml_document_get_node(l->doc, n->data.sequence.items.start[i]);
+		if (it && it->type != YAML_SCALAR_NODE) {
+			ld_type_error(l, it, key, in, "a string or a list of strings");
+			out->set = false;
+		} else if (it && ld_string(l, it, key, in, &out->v[out->n])) {
+			out->n++;
+		} else {
+			out->set = false;
+		}
+	}
+}
+
 static const struct ld_field fixed_fields[] = {
 	{ "status", LD_INT, true, offsetof(struct lab_fixed_response, status), NULL },
 	{ "body", LD_STR, false, offsetof(struct lab_fixed_response, body), NULL },
+	{ "content_type", LD_STR, false, offsetof(struct lab_fixed_response, content_type), NULL },
 };
 static const struct ld_schema fixed_schema = { "fixed_response", fixed_fields, LD_N(fixed_fields) };
 
@@ -110,12 +150,116 @@ static void ld_rule_fixed(struct ld *l, yaml_node_t *n, void *obj)
 	r->fixed_response.set = ld_object(l, n, &fixed_schema, &r->fixed_response);
 }
 
+/* The status is a string: AWS writes HTTP_301, the lab also takes 301. */
+static const struct ld_field redirect_fields[] = {
+	{ "status", LD_STR, true, offsetof(struct lab_redirect, status), NULL },
+	{ "protocol", LD_STR, false, offsetof(struct lab_redirect, protocol), NULL },
+	{ "host", LD_STR, false, offsetof(struct lab_redirect, host), NULL },
+	{ "port", LD_STR, false, offsetof(struct lab_redirect, port), NULL },
+	{ "path", LD_STR, false, offsetof(struct lab_redirect, path), NULL },
+	{ "query", LD_STR, false, offsetof(struct lab_redirect, query), NULL },
+};
+static const struct ld_schema redirect_schema = { "redirect", redirect_fields,
+						  LD_N(redirect_fields) };
+
+static void ld_rule_redirect(struct ld *l, yaml_node_t *n, void *obj)
+{
+	struct lab_lb_rule *r = obj;
+	r->redirect.set = ld_object(l, n, &redirect_schema, &r->redirect);
+}
+
+static void ld_header_value(struct ld *l, yaml_node_t *n, void *obj)
+{
+	ld_strs(l, n, "value", "header", &((struct lab_lb_header *)obj)->value);
+}
+
+static const struct ld_field header_fields[] = {
+	{ "name", LD_STR, true, offsetof(struct lab_lb_header, name), NULL },
+	{ "value", LD_CALL, true, 0, ld_header_value },
+};
+static const struct ld_schema header_schema = { "header", header_fields, LD_N(header_fields) };
+
+/* One header condition per rule: a list of them is refused here, where it is written. */
+static void ld_rule_header(struct ld *l, yaml_node_t *n, void *obj)
+{
+	struct lab_lb_rule *r = obj;
+	r->conds_given = true;
+	if (n->type == YAML_SEQUENCE_NODE) {
+		diag_error(l->d, ld_loc(l, n), "a listener rule has one header condition: 'header' "
+			   "is a mapping { name, value } (its value may be a list)");
+		return;
+	}
+	r->header.set = ld_object(l, n, &header_schema, &r->header);
+}
+
+static const struct ld_field query_fields[] = {
+	{ "key", LD_STR, false, offsetof(struct lab_lb_query, key), NULL },
+	{ "value", LD_STR, true, offsetof(struct lab_lb_query, value), NULL },
+};
+static const struct ld_schema query_schema = { "query", query_fields, LD_N(query_fields) };
+
+/* A list of { key, value } pairs, or one such mapping. */
+static void ld_rule_query(struct ld *l, yaml_node_t *n, void *obj)
+{
+	struct lab_lb_rule *r = obj;
+	r->query_at = ld_loc(l, n);
+	r->conds_given = true;
+	if (n->type == YAML_MAPPING_NODE) {
+		r->query = lab_alloc(l->m, sizeof(*r->query));
+		if (!r->query) {
+			ld_oom(l);
+			return;
+		}
+		r->query_set = true;
+		r->n_query = ld_object(l, n, &query_schema, r->query);
+		return;
+	}
+	if (n->type != YAML_SEQUENCE_NODE) {
+		ld_type_error(l, n, "query", "listener rule", "a list of { key, value } or one such "
+			      "mapping");
+		return;
+	}
+	r->query = ld_seq(l, n, "query", "listener rule", &query_schema, sizeof(*r->query),
+			  &r->n_query);
+	/* An item that is no mapping is reported; the list is then not "empty". */
+	r->query_set = r->n_query == (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+}
+
+static void ld_rule_host(struct ld *l, yaml_node_t *n, void *obj)
+{
+	((struct lab_lb_rule *)obj)->conds_given = true;
+	ld_strs(l, n, "host", "listener rule", &((struct lab_lb_rule *)obj)->host);
+}
+
+static void ld_rule_path(struct ld *l, yaml_node_t *n, void *obj)
+{
+	((struct lab_lb_rule *)obj)->conds_given = true;
+	ld_strs(l, n, "path", "listener rule", &((struct lab_lb_rule *)obj)->path);
+}
+
+static void ld_rule_method(struct ld *l, yaml_node_t *n, void *obj)
+{
+	((struct lab_lb_rule *)obj)->conds_given = true;
+	ld_strs(l, n, "method", "listener rule", &((struct lab_lb_rule *)obj)->method);
+}
+
+static void ld_rule_source(struct ld *l, yaml_node_t *n, void *obj)
+{
+	((struct lab_lb_rule *)obj)->conds_given = true;
+	ld_strs(l, n, "source_ip", "listener rule", &((struct lab_lb_rule *)obj)->source_ip);
+}
+
 static const struct ld_field rule_fields[] = {
 	{ "priority", LD_INT, true, offsetof(struct lab_lb_rule, priority), NULL },
-	{ "host", LD_STR, false, offsetof(struct lab_lb_rule, host), NULL },
-	{ "path", LD_STR, false, offsetof(struct lab_lb_rule, path), NULL },
+	{ "host", LD_CALL, false, 0, ld_rule_host },
+	{ "path", LD_CALL, false, 0, ld_rule_path },
+	{ "method", LD_CALL, false, 0, ld_rule_method },
+	{ "source_ip", LD_CALL, false, 0, ld_rule_source },
+	{ "header", LD_CALL, false, 0, ld_rule_header },
+	{ "query", LD_CALL, false, 0, ld_rule_query },
 	{ "forward", LD_STR, false, offsetof(struct lab_lb_rule, forward), NULL },
 	{ "fixed_response", LD_CALL, false, 0, ld_rule_fixed },
+	{ "redirect", LD_CALL, false, 0, ld_rule_redirect },
 };
 static const struct ld_schema rule_schema = { "listener rule", rule_fields, LD_N(rule_fields) };
 

@@ -176,6 +176,7 @@ static const struct ld_field vpc_fields[] = {
 	{ "name", LD_STR, true, offsetof(struct lab_vpc, name), NULL },
 	{ "cidr", LD_STR, true, offsetof(struct lab_vpc, cidr), NULL },
 	{ "internet_gateway", LD_BOOL, false, offsetof(struct lab_vpc, internet_gateway), NULL },
+	{ "dns", LD_CALL, false, 0, ld_vpc_dns },
 	{ "subnets", LD_CALL, false, 0, ld_vpc_subnets },
 	{ "route_tables", LD_CALL, false, 0, ld_vpc_rts },
 	{ "network_acls", LD_CALL, false, 0, ld_vpc_acls },

@@ -40,6 +40,8 @@ struct lab_names {
 	struct loc at;
 };
 
+#include "control/lab/model_dns.h" /* needs the scalars above */
+
 /* protocol/ports/icmp of a NACL or SG rule; check fills m as tables.h documents it. */
 struct lab_match {
 	struct lab_str protocol, ports;
@@ -169,6 +171,8 @@ struct lab_tg {
 	struct lab_health_check health_check;
 	struct lab_bool preserve_client_ip;
 	struct lab_stickiness stickiness;
+	struct lab_str algorithm;
+	uint8_t algo;                  /* check: enum vl_lb_algo */
 	uint16_t vpc, gidx;            /* check: */
 	uint8_t proto;                 /* check: enum vl_lb_proto (valid when proto_ok) */
 	bool proto_ok;
@@ -179,16 +183,50 @@ struct lab_tg {
 struct lab_fixed_response {
 	struct loc at;
 	struct lab_int status;
-	struct lab_str body;
+	struct lab_str body, content_type;
 	bool set;
 };
 
+/* `redirect`: every part optional but status; AWS's placeholders fill the rest (compile). */
+struct lab_redirect {
+	struct loc at;
+	struct lab_str status, protocol, host, port, path, query;
+	bool set;
+	uint16_t code;                 /* check: 301 or 302 */
+	const char *proto;             /* check: "HTTP", "HTTPS" or "#{protocol}" */
+};
+
+/* `header: { name, value }`: value a string or a list of strings. */
+struct lab_lb_header {
+	struct loc at;
+	struct lab_str name;
+	struct lab_names value;
+	bool set;
+};
+
+/* One pair of `query`: a missing key matches any key. */
+struct lab_lb_query {
+	struct loc at;
+	struct lab_str key, value;
+};
+
+/* A listener rule. Each condition key holds one or more values (a string is a list of one):
+ * the values of one key are alternatives, every key given must match (AWS). */
 struct lab_lb_rule {
 	struct loc at;
 	struct lab_int priority;
-	struct lab_str host, path, forward;
+	struct lab_names host, path, method, source_ip;
+	struct lab_lb_header header;
+	struct lab_lb_query *query;
+	size_t n_query;
+	bool query_set;
+	struct loc query_at;
+	bool conds_given;              /* a condition key was written, even a wrong one */
+	struct lab_str forward;
 	struct lab_fixed_response fixed_response;
+	struct lab_redirect redirect;
 	uint16_t tg;                   /* check: forward's tables.tgs index, or VL_NONE */
+	struct prefix4 sources[VL_LB_RULE_CONDS];   /* check: source_ip's prefixes */
 };
 
 struct lab_listener {
@@ -247,6 +285,7 @@ struct lab_vpc {
 	struct loc at;
 	struct lab_str name, cidr;
 	struct lab_bool internet_gateway;
+	struct lab_vpc_dns dns;
 	struct lab_subnet *subnets;
 	struct lab_route_table *route_tables;
 	struct lab_acl *acls;
@@ -313,6 +352,10 @@ struct lab {
 	struct lab_str public_pool;
 	struct lab_str region;         /* as written; lab_region() gives the default */
 	struct prefix4 pool;           /* check: public_pool or 203.0.113.0/24 */
+	struct lab_zone *zones;        /* Route 53 (model_dns.h) */
+	struct lab_r53_check *r53_checks;
+	size_t n_zones, n_r53_checks;
+	uint32_t n_records, n_dns_values;   /* check: sizes for compile */
 	/* check: table sizes laid out for compile */
 	uint16_t n_subnets, n_rts, n_acls, n_sgs, n_natgws, n_instances;
 	uint16_t n_tgs, n_lbs, n_nodes;
@@ -343,6 +386,12 @@ const char *lab_region(const struct lab *m);
 
 /* compile_lb.c, for lab_compile: fills the load balancing arrays of t, which it sized. */
 void lab_compile_lb(const struct lab *m, struct vl_tables *t);
+/* One checked listener rule in its compiled form, AWS's defaults filled in (also diff_lb.c,
+ * which compares rules in this form). */
+void lab_compile_rule(const struct lab_lb_rule *r, struct vl_lb_rule *d);
+
+/* compile_dns.c, for lab_compile: the VPCs' DNS attributes, zones, records, health checks. */
+int lab_compile_dns(const struct lab *m, struct vl_tables *t);
 
 /* Longest `run` command line, in bytes (a shell line, not a script: put scripts in files). */
 #define LAB_RUN_MAX 4096

@@ -43,6 +43,10 @@ struct vl_tables *tables_clone(const struct vl_tables *t)
 	c->lb_rules = dup_array(t->lb_rules, t->n_lb_rules, sizeof(*t->lb_rules), &fail);
 	c->targets = dup_array(t->targets, t->n_targets, sizeof(*t->targets), &fail);
 	c->lb_nodes = dup_array(t->lb_nodes, t->n_lb_nodes, sizeof(*t->lb_nodes), &fail);
+	c->zones = dup_array(t->zones, t->n_zones, sizeof(*t->zones), &fail);
+	c->records = dup_array(t->records, t->n_records, sizeof(*t->records), &fail);
+	c->dns_values = dup_array(t->dns_values, t->n_dns_values, sizeof(*t->dns_values), &fail);
+	c->r53_checks = dup_array(t->r53_checks, t->n_r53_checks, sizeof(*t->r53_checks), &fail);
 	c->lpm_nodes = NULL;
 	c->n_lpm_nodes = 0;
 	c->addr_map = NULL;

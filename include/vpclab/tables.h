@@ -21,6 +21,7 @@
 #define VL_IGW_MTU 1500      /* AWS: 1500 through an internet gateway */
 
 #include "vpclab/tables_lb.h" /* needs the limits above */
+#include "vpclab/tables_dns.h"
 
 /* One match clause, shared by NACL and SG rules. proto -1 = all (then ports/icmp ignored).
  * Ports apply to tcp(6)/udp(17) only and compare the packet's destination port.
@@ -98,12 +99,15 @@ struct vl_vpc {
 	char name[VL_NAME_MAX];
 	struct prefix4 cidr;
 	uint8_t has_igw;
+	uint8_t dns_support;     /* enableDnsSupport: the resolver answers at base+2 and .253 */
+	uint8_t dns_hostnames;   /* enableDnsHostnames: instances have names (needs support) */
 };
 
 enum vl_port_kind {
 	VL_PORT_INSTANCE,        /* an instance's eth0 in namespace LAB-NAME */
 	VL_PORT_INET_HOST,       /* a simulated internet host, namespace LAB-NAME */
 	VL_PORT_LB_NODE,         /* a load balancer's node in one subnet (tables_lb.h) */
+	VL_PORT_RESOLVER,        /* the lab's DNS resolver, namespace LAB-amazon-dns (tables_dns.h) */
 };
 
 struct vl_port {
@@ -175,6 +179,17 @@ struct vl_tables {
 	struct vl_lb_rule *lb_rules;
 	struct vl_lb_target *targets;
 	uint16_t *lb_nodes;
+
+	/* Route 53 and the resolver (tables_dns.h); counts 0 and arrays NULL in a lab without
+	 * hosted zones or health checks. region shapes the instances' names (default us-east-1). */
+	char region[32];
+	uint16_t n_zones, n_r53_checks;
+	uint16_t resolver_port;  /* the VL_PORT_RESOLVER port (the last one), VL_NONE without VPCs */
+	uint32_t n_records, n_dns_values;
+	struct vl_zone *zones;
+	struct vl_dns_record *records;
+	struct vl_dns_value *dns_values;
+	struct vl_r53_check *r53_checks;
 
 	/* Derived indexes, filled by dp_tables_prepare (dataplane/tables.c). */
 	struct vl_lpm_node *lpm_nodes;
@@ -248,6 +263,10 @@ static inline void vl_tables_free(struct vl_tables *t)
 	free(t->lb_rules);
 	free(t->targets);
 	free(t->lb_nodes);
+	free(t->zones);
+	free(t->records);
+	free(t->dns_values);
+	free(t->r53_checks);
 	free(t->lpm_nodes);
 	free(t->addr_map);
 	free(t);

@@ -66,7 +66,7 @@ struct vl_lb_cond {
 /* A redirect's parts; each may use #{protocol}, #{host}, #{port}, #{path}, #{query} (AWS),
  * and each defaults to its own placeholder ("/#{path}" for the path). */
 struct vl_lb_redirect {
-	char protocol[8], port[8];
+	char protocol[12], port[8];  /* "HTTP", "HTTPS" or "#{protocol}"; "1".."65535" or "#{port}" */
 	char host[128], path[128], query[128];
 };
 
@@ -79,7 +79,7 @@ struct vl_lb_rule {
 	uint16_t status;             /* fixed_response: 200-599; redirect: 301 or 302 */
 	struct vl_lb_cond conds[VL_LB_RULE_CONDS];
 	char content_type[48];       /* fixed_response (AWS's default text/plain) */
-	char body[1024];             /* fixed_response (AWS: at most 1024 characters) */
+	char body[1025];             /* fixed_response (AWS: at most 1024 characters) */
 	struct vl_lb_redirect redirect;
 };
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the fuzzers' seeds: tests/fuzz/corpus_pipeline with tests/fuzz/mkseeds.c (the replay
 # pcaps' frames and crafted conversations through tests/fuzz/lab.yaml), and in corpus_load the
-# example labs (rules/*.yaml) and every yaml block of rules/REFERENCE.md (ref-N.yaml). Run it when
-# fuzz_pipeline.c's record format, the lab or the examples change; commit the result. No root.
+# example labs (rules/*.yaml) and every yaml block of rules/REFERENCE.md (ref-N.yaml), in corpus_dns
+# queries to the resolver (tests/fuzz/mkseeds_dns.c). Run it when fuzz_pipeline.c's or fuzz_dns.c's
+# record format, the lab or the examples change; commit the result. No root.
 # Usage: bash tests/fuzz/mkseeds.sh
 set -eu
 cd "$(dirname "$0")/../.."
@@ -23,3 +24,9 @@ cp rules/*.yaml "$load"/
 awk -v dir="$load" '/^```yaml$/ { n++; f = sprintf("%s/ref-%02d.yaml", dir, n); next }
 	/^```$/ { f = ""; next } f { print > f }' rules/REFERENCE.md
 echo "mkseeds: $(find "$load" -type f | wc -l) seeds in $load"
+dns=tests/fuzz/corpus_dns
+rm -rf "$dns"
+mkdir -p "$dns"
+cc -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE tests/fuzz/mkseeds_dns.c $(pkg-config --libs ldns) \
+	-o build/tests/fuzz/mkseeds_dns
+build/tests/fuzz/mkseeds_dns "$dns"

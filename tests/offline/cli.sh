@@ -166,21 +166,72 @@ if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -q '^  load balancer nlb (networ
 	printf '%s\n' "$OUT" | grep -q '^  target group tg (tcp 80, 1 target): health check tcp every 30 s, timeout 10 s, healthy 5, unhealthy 2$'
 then ok "check of a lab with a load balancer: DNS name, node, target group"
 else not_ok "check of a lab with a load balancer (exit $RC: $OUT $ERR)"; fi
-# an application load balancer is not run yet: up, apply and test refuse it (exit 3, nothing made)
+# an application load balancer is accepted: check passes and shows it, apply goes past it to
+# "not running" (up and test bring labs up: the namespace tests run them, t_alb_*.sh)
 sed -e 's/^name: offline-lb/name: offline-alb/' -e 's/protocol: tcp, port: 80, targets/protocol: http, port: 80, targets/' \
 	-e 's/{ name: nlb, type: network, scheme: internet-facing, subnets: \[a\], listeners: \[ { protocol: tcp, port: 80, forward: tg } \] }/{ name: alb, type: application, scheme: internet-facing, subnets: [a, b], listeners: [ { protocol: http, port: 80, default: tg } ] }/' \
 	-e 's/^      - { name: a, cidr: 10.0.1.0\/24, az: a, route_table: pub }/&\n      - { name: b, cidr: 10.0.2.0\/24, az: b, route_table: pub }/' "$T/lb.yaml" >"$T/alb.yaml"
 run check "$T/alb.yaml"
-[ "$RC" = 0 ] || not_ok "check of the application load balancer lab (exit $RC: $ERR)"
-for cmd in up apply test; do
-	run $cmd "$T/alb.yaml"
-	if [ "$RC" = 3 ] && printf '%s\n' "$ERR" | grep -q "application load balancers are not built yet" && [ ! -e /run/vpclab/offline-alb ]; then
-		ok "$cmd of a lab with an application load balancer: refused, exit 3, nothing made"
-	else not_ok "$cmd of a lab with an application load balancer (expected exit 3, got exit $RC: $ERR)"; fi
-done
+if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -q '^  load balancer alb (application, internet-facing): alb-[0-9a-f]\{10\}\.us-east-1\.elb\.amazonaws\.com$' && printf '%s\n' "$OUT" | grep -q '^    node b (az b): 10.0.2.4, public 203.0.113.3$'
+then ok "check of a lab with an application load balancer: accepted, shown"
+else not_ok "check of the application load balancer lab (exit $RC: $OUT $ERR)"; fi
+run apply "$T/alb.yaml"
+if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | grep -q "lab offline-alb is not running" && ! printf '%s\n' "$ERR" | grep -q "not built"; then
+	ok "apply of a lab with an application load balancer: accepted (the lab is not running)"
+else not_ok "apply of a lab with an application load balancer (expected exit 1, not running; got exit $RC: $ERR)"; fi
 run trace "$T/lb.yaml" --from client --to nlb --tcp 80
 if printf '%s\n' "$OUT" | grep -q '^trace client -> nlb (203.0.113.2)'; then ok "trace from the internet to a load balancer's name: its node's public IP"
 else not_ok "trace to a load balancer (exit $RC: $OUT $ERR)"; fi
+
+# --- Route 53: check shows hosted zones, records and health checks; up, apply and test refuse
+# them until the resolver serves them (exit 3, nothing made); `dns:` attributes alone are run
+cat >"$T/dns.yaml" <<'LAB'
+name: offline-dns
+vpcs:
+  - name: main
+    cidr: 10.0.0.0/16
+    dns: { support: true, hostnames: true }
+    subnets: [ { name: a, cidr: 10.0.1.0/24 } ]
+    instances: [ { name: web, subnet: a, ip: 10.0.1.10 } ]
+  - name: bare
+    cidr: 10.1.0.0/16
+    dns: { support: true, hostnames: false }
+hosted_zones:
+  - name: corp.internal
+    vpcs: [main]
+    records:
+      - { name: db, type: A, values: [10.0.1.10] }
+      - { name: app, type: A, failover: primary, values: [10.0.1.10], health_check: app-hc }
+      - { name: app, type: A, failover: secondary, values: [10.0.1.11] }
+      - { name: "@", type: MX, values: ["10 mail.corp.internal"], ttl: 60 }
+health_checks:
+  - { name: app-hc, ip: 203.0.113.30, interval: 10 }
+checks:
+  - { from: web, to: web, protocol: tcp, port: 80, expect: allow }
+LAB
+run check "$T/dns.yaml"
+if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -qx '  hosted zone corp.internal (private, vpcs main): 4 record sets' &&
+	printf '%s\n' "$OUT" | grep -qx '    app.corp.internal 300 A 10.0.1.10 (failover primary, health check app-hc)' &&
+	printf '%s\n' "$OUT" | grep -qx '    corp.internal 60 MX 10 mail.corp.internal.' &&
+	printf '%s\n' "$OUT" | grep -qx '  health check app-hc: http 203.0.113.30:80/ every 10 s, unhealthy after 3 failures, from the internet'
+then ok "check of a lab with a hosted zone: zone, records, health check with Route 53's defaults"
+else not_ok "check of a lab with a hosted zone (exit $RC: $OUT $ERR)"; fi
+for cmd in up apply test; do
+	run $cmd "$T/dns.yaml"
+	if [ "$RC" = 3 ] && printf '%s\n' "$ERR" | grep -q "hosted zones are not served yet" && [ ! -e /run/vpclab/offline-dns ]; then
+		ok "$cmd of a lab with a hosted zone: refused, exit 3, nothing made"
+	else not_ok "$cmd of a lab with a hosted zone (expected exit 3, got exit $RC: $ERR)"; fi
+done
+sed -e '/^hosted_zones:/,/^checks:/{/^checks:/!d}' "$T/dns.yaml" >"$T/dnsattr.yaml"
+run apply "$T/dnsattr.yaml" --dry-run
+if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | grep -q "lab offline-dns is not running" && ! printf '%s\n' "$ERR" | grep -q "hosted zones"; then
+	ok "apply of a lab with dns attributes alone: not refused (the lab is not running)"
+else not_ok "apply of a lab with dns attributes alone (expected 'not running', exit 1; got exit $RC: $ERR)"; fi
+sed -e 's/vpcs: \[main\]$/vpcs: [main, bare]/' "$T/dns.yaml" >"$T/dnsbad.yaml"
+run check "$T/dnsbad.yaml"
+if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | grep -qF "dnsbad.yaml:13:18: error: private hosted zone 'corp.internal' needs 'dns: { support: true, hostnames: true }' in vpc 'bare'"; then
+	ok "check of a private zone in a VPC without DNS hostnames: the error at the vpc, exit 1"
+else not_ok "check of a private zone in a VPC without DNS hostnames (exit $RC: $ERR)"; fi
 
 echo "cli-offline: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

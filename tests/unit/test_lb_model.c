@@ -1,12 +1,15 @@
 /* Load balancers and target groups in the lab model (load_lb.c, check_lb.c, compile_lb.c):
  * a lab with both kinds compiles into tables_lb.h with AWS's defaults filled in, node ports
  * placed by the instances' allocator, and stable DNS names in AWS's forms; every check reports
- * its error at the right FILE:LINE:COL. The plan of a change is tests/unit/labs/diff/lb.*. */
+ * its error at the right FILE:LINE:COL. Application listener rules: every key compiles into its
+ * conditions and action, and `vpclab check` shows them (their errors: test_lb_checks.c). The
+ * plan of a change is tests/unit/labs/diff/lb.* and alb-rules.*. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/cli/cli.h"
 #include "control/lab/diff.h"
 #include "labtest.h"
 
@@ -208,8 +211,150 @@ START_TEST(load_balancers_listeners_and_rules)
 	ck_assert_uint_eq(x[1].tg, VL_NONE);
 	ck_assert_uint_eq(x[1].status, 404);
 	ck_assert_str_eq(x[1].body, "gone");
-	ck_assert_uint_eq(x[1].n_conds, 0);
+	ck_assert_uint_eq(x[1].n_conds, 1);
+	ck_assert_uint_eq(x[1].conds[0].kind, VL_LBC_PATH);
+	ck_assert_str_eq(x[1].conds[0].value, "/old");
+	ck_assert_str_eq(x[1].content_type, "text/plain");
 	ck_assert_uint_eq(inner->listener_count, 0);
+	vl_tables_free(t);
+	lt_done(&r);
+}
+END_TEST
+
+/* Every key of a listener rule and a target group's algorithm, as rules/REFERENCE.md shows
+ * them: loaded, checked and compiled into tables_lb.h's form with AWS's defaults. */
+#define RULES_LAB                                                                 \
+	"name: shop\n" BASE                                                       \
+	"    target_groups:\n"                                                    \
+	"      - { name: web-tg, protocol: http, port: 80, targets: [web1, web2],\n" \
+	"          algorithm: least_outstanding_requests, stickiness: { type: lb_cookie } }\n" \
+	"      - { name: api-tg, protocol: http, port: 8080, targets: [web2], algorithm: round_robin }\n" \
+	"      - { name: nlb-tg, protocol: tcp, port: 80 }\n"                     \
+	"    load_balancers:\n"                                                   \
+	"      - name: alb\n"                                                     \
+	"        subnets: [a, b]\n"                                               \
+	"        listeners:\n"                                                    \
+	"          - protocol: http\n"                                            \
+	"            port: 80\n"                                                  \
+	"            default: web-tg\n"                                           \
+	"            rules:\n"                                                    \
+	"              - { priority: 10, host: api.example.com, path: [/v1/*, /v2/*], forward: api-tg }\n" \
+	"              - { priority: 30, method: [POST, PUT], source_ip: [203.0.113.0/24, 192.0.2.7/32], forward: api-tg }\n" \
+	"              - { priority: 50, header: { name: X-Env, value: [beta, \"gamma ray\"] }, forward: api-tg }\n" \
+	"              - { priority: 60, query: [ { key: version, value: v2 }, { value: \"*x\" } ], forward: api-tg }\n" \
+	"              - { priority: 65, query: { key: lang, value: en }, header: { name: X-A, value: b }, forward: api-tg }\n" \
+	"              - { priority: 70, path: /old, redirect: { status: 301, path: /new } }\n" \
+	"              - { priority: 75, host: \"*.example.org\", redirect: { status: HTTP_302, protocol: https,\n" \
+	"                  host: \"www.#{host}\", port: 443, path: \"/x/#{path}\", query: \"#{query}&v=2\" } }\n" \
+	"              - { priority: 80, path: /gone, fixed_response: { status: 410, body: gone } }\n" \
+	"              - { priority: 90, path: /json, fixed_response: { status: 503, content_type: application/json,\n" \
+	"                  body: \"{\\\"ok\\\": false, \\\"why\\\": \\\"maintenance until the end of the week\\\"}\" } }\n" \
+	"    \n"
+
+static void assert_cond(const struct vl_lb_cond *c, uint8_t kind, uint8_t group, const char *name,
+			const char *value)
+{
+	ck_assert_uint_eq(c->kind, kind);
+	ck_assert_uint_eq(c->group, group);
+	ck_assert_str_eq(c->name, name);
+	ck_assert_str_eq(c->value, value);
+}
+
+START_TEST(every_rule_key_compiles)
+{
+	struct lt r = { 0 };
+	struct vl_tables *t = compile_text(&r, RULES_LAB);
+	ck_assert_uint_eq(t->tgs[tg_index(t, "web-tg")].algorithm, VL_ALGO_LEAST_OUTSTANDING);
+	ck_assert_uint_eq(t->tgs[tg_index(t, "web-tg")].sticky_s, 86400);
+	ck_assert_uint_eq(t->tgs[tg_index(t, "api-tg")].algorithm, VL_ALGO_ROUND_ROBIN);
+	ck_assert_uint_eq(t->tgs[tg_index(t, "nlb-tg")].algorithm, VL_ALGO_ROUND_ROBIN);
+	ck_assert_uint_eq(t->n_lb_rules, 9);
+	const struct vl_lb_rule *x = t->lb_rules;
+	int api = tg_index(t, "api-tg");
+	/* Host and path: a group each, the path's two values alternatives. */
+	ck_assert_uint_eq(x[0].action, VL_LBA_FORWARD);
+	ck_assert_uint_eq(x[0].tg, api);
+	ck_assert_uint_eq(x[0].n_conds, 3);
+	assert_cond(&x[0].conds[0], VL_LBC_HOST, 0, "", "api.example.com");
+	assert_cond(&x[0].conds[1], VL_LBC_PATH, 1, "", "/v1/*");
+	assert_cond(&x[0].conds[2], VL_LBC_PATH, 1, "", "/v2/*");
+	/* Method and source: the prefixes parsed. */
+	ck_assert_uint_eq(x[1].n_conds, 4);
+	assert_cond(&x[1].conds[0], VL_LBC_METHOD, 0, "", "POST");
+	assert_cond(&x[1].conds[1], VL_LBC_METHOD, 0, "", "PUT");
+	assert_cond(&x[1].conds[2], VL_LBC_SOURCE, 1, "", "203.0.113.0/24");
+	ck_assert_uint_eq(x[1].conds[2].source.addr, ip("203.0.113.0"));
+	ck_assert_uint_eq(x[1].conds[2].source.len, 24);
+	ck_assert_uint_eq(x[1].conds[3].source.addr, ip("192.0.2.7"));
+	ck_assert_uint_eq(x[1].conds[3].source.len, 32);
+	/* A header's values, each with its name. */
+	ck_assert_uint_eq(x[2].n_conds, 2);
+	assert_cond(&x[2].conds[0], VL_LBC_HEADER, 0, "X-Env", "beta");
+	assert_cond(&x[2].conds[1], VL_LBC_HEADER, 0, "X-Env", "gamma ray");
+	/* Query pairs: one group; no key, any key. */
+	ck_assert_uint_eq(x[3].n_conds, 2);
+	assert_cond(&x[3].conds[0], VL_LBC_QUERY, 0, "version", "v2");
+	assert_cond(&x[3].conds[1], VL_LBC_QUERY, 0, "", "*x");
+	/* One mapping is one pair; the header's group comes before the query's. */
+	ck_assert_uint_eq(x[4].n_conds, 2);
+	assert_cond(&x[4].conds[0], VL_LBC_HEADER, 0, "X-A", "b");
+	assert_cond(&x[4].conds[1], VL_LBC_QUERY, 1, "lang", "en");
+	/* Redirect: AWS's placeholders for what is left out. */
+	ck_assert_uint_eq(x[5].action, VL_LBA_REDIRECT);
+	ck_assert_uint_eq(x[5].tg, VL_NONE);
+	ck_assert_uint_eq(x[5].status, 301);
+	ck_assert_str_eq(x[5].redirect.protocol, "#{protocol}");
+	ck_assert_str_eq(x[5].redirect.host, "#{host}");
+	ck_assert_str_eq(x[5].redirect.port, "#{port}");
+	ck_assert_str_eq(x[5].redirect.path, "/new");
+	ck_assert_str_eq(x[5].redirect.query, "#{query}");
+	ck_assert_uint_eq(x[6].status, 302);
+	ck_assert_str_eq(x[6].redirect.protocol, "HTTPS");
+	ck_assert_str_eq(x[6].redirect.host, "www.#{host}");
+	ck_assert_str_eq(x[6].redirect.port, "443");
+	ck_assert_str_eq(x[6].redirect.path, "/x/#{path}");
+	ck_assert_str_eq(x[6].redirect.query, "#{query}&v=2");
+	/* Fixed responses: text/plain unless given. */
+	ck_assert_uint_eq(x[7].action, VL_LBA_FIXED);
+	ck_assert_uint_eq(x[7].status, 410);
+	ck_assert_str_eq(x[7].content_type, "text/plain");
+	ck_assert_str_eq(x[7].body, "gone");
+	ck_assert_str_eq(x[8].content_type, "application/json");
+	ck_assert_str_eq(x[8].body, "{\"ok\": false, \"why\": \"maintenance until the end of the week\"}");
+	vl_tables_free(t);
+	lt_done(&r);
+}
+END_TEST
+
+/* `vpclab check` shows each rule's conditions and action, and each http group's algorithm. */
+START_TEST(check_shows_rules_readably)
+{
+	struct lt r = { 0 };
+	struct vl_tables *t = compile_text(&r, RULES_LAB);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	ck_assert_ptr_nonnull(f);
+	check_print_lbs(t, f);
+	fclose(f);
+	static const char *const want[] = {
+		"      rule 10 host api.example.com path [/v1/*, /v2/*]: forward api-tg\n",
+		"      rule 30 method [POST, PUT] source_ip [203.0.113.0/24, 192.0.2.7/32]: forward api-tg\n",
+		"      rule 50 header X-Env [beta, \"gamma ray\"]: forward api-tg\n",
+		"      rule 60 query [version=v2, *=*x]: forward api-tg\n",
+		"      rule 65 header X-A b query lang=en: forward api-tg\n",
+		"      rule 70 path /old: redirect 301 #{protocol}://#{host}:#{port}/new?#{query}\n",
+		"      rule 75 host *.example.org: redirect 302 HTTPS://www.#{host}:443/x/#{path}?#{query}&v=2\n",
+		"      rule 80 path /gone: fixed_response 410 text/plain gone\n",
+		"      rule 90 path /json: fixed_response 503 application/json \"{\\\"ok\\\": false, "
+		"\\\"why\\\": \\\"maintenance until ...\" (61 characters)\n",
+		"  target group web-tg (http 80, 2 targets, least_outstanding_requests, lb_cookie 86400 s): ",
+		"  target group api-tg (http 8080, 1 target, round_robin): ",
+		"  target group nlb-tg (tcp 80, 0 targets): ",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(strstr(out, want[i]) != NULL, "want\n%s\nin\n%s", want[i], out);
+	free(out);
 	vl_tables_free(t);
 	lt_done(&r);
 }
@@ -433,6 +578,12 @@ static const struct bad bad[] = {
 	  "13:70: error: stickiness is for application load balancers' (http) target groups" },
 	{ "    target_groups: [ { name: t, protocol: http, port: 80, stickiness: { type: app_cookie } } ]\n",
 	  "13:79: error: stickiness type must be lb_cookie, not 'app_cookie'" },
+	{ "    target_groups: [ { name: t, protocol: tcp, port: 80, algorithm: round_robin } ]\n",
+	  "13:69: error: algorithm is for application load balancers' (http) target groups (a "
+	  "network load balancer picks a target by flow hash)" },
+	{ "    target_groups: [ { name: t, protocol: http, port: 80, algorithm: weighted_random } ]\n",
+	  "13:70: error: algorithm must be round_robin or least_outstanding_requests, not "
+	  "'weighted_random'" },
 	{ "    target_groups: [ { name: t, protocol: http, port: 80, stickiness: { type: lb_cookie, duration: 0 } } ]\n",
 	  "13:100: error: stickiness duration 0 is out of range 1..604800" },
 	/* Health checks: AWS's ranges. */
@@ -555,11 +706,11 @@ static const struct bad bad[] = {
 	{ ALB "      rules: [ { priority: 5, path: /a, forward: t }, { priority: 5, path: /b, forward: t } ] } ] } ]\n",
 	  "15:67: error: priority 5 is already used by the rule at 15:16" },
 	{ ALB "      rules: [ { priority: 5, forward: t } ] } ] } ]\n",
-	  "15:16: error: a listener rule needs a condition: host or path" },
+	  "15:16: error: a listener rule needs a condition: host, path, method, header, query or source_ip" },
 	{ ALB "      rules: [ { priority: 5, path: /a } ] } ] } ]\n",
-	  "15:16: error: a listener rule needs one action: forward or fixed_response" },
+	  "15:16: error: a listener rule needs one action: forward, fixed_response or redirect" },
 	{ ALB "      rules: [ { priority: 5, path: /a, forward: t, fixed_response: { status: 200 } } ] } ] } ]\n",
-	  "15:16: error: a listener rule needs one action: forward or fixed_response" },
+	  "15:16: error: a listener rule needs one action: forward, fixed_response or redirect" },
 	{ ALB "      rules: [ { priority: 5, path: /a, fixed_response: { status: 302 } } ] } ] } ]\n",
 	  "15:67: error: fixed_response status 302 must be 2XX, 4XX or 5XX (AWS)" },
 	{ ALB "      rules: [ { priority: 5, path: /a, forward: nope } ] } ] } ]\n",
@@ -655,6 +806,8 @@ Suite *suite_lb_model(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, target_groups_get_aws_defaults);
 	tcase_add_test(tc, load_balancers_listeners_and_rules);
+	tcase_add_test(tc, every_rule_key_compiles);
+	tcase_add_test(tc, check_shows_rules_readably);
 	tcase_add_test(tc, nodes_are_ports_after_hosts);
 	tcase_add_test(tc, an_application_load_balancer_defaults_to_the_default_group);
 	tcase_add_test(tc, dns_names_are_stable_and_in_aws_form);
