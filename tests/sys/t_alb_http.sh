@@ -274,10 +274,12 @@ checks:
   - { from: ext, to: web-alb, protocol: tcp, port: 8082, expect: deny }
   - { from: ext, to: web-alb, protocol: tcp, port: 8083, expect: deny }
   - { from: cli, to: web1, protocol: tcp, port: 80, expect: deny }
+  - { from: ext, to: web-alb, protocol: tcp, port: 80, expect: allow, seen_as: 198.51.100.10 }
+  - { from: cli, to: web-alb, protocol: tcp, port: 80, expect: allow, seen_as: 10.0.11.20 }
 EOF
 } >"$T/checks.yaml"
 LABS+=("${LAB}c")
 OUT=$(timeout 90 "$VPCLAB" test "$T/checks.yaml" 2>&1); RC=$?
 check_rc "vpclab test with checks to an application load balancer" 0 $RC "$(printf '%s' "$OUT" | tail -n 7 | tr '\n' '|')"
-check "all six pass (a port without listener is deny, as for network load balancers)" "6 passed, 0 failed" "$(printf '%s\n' "$OUT" | tail -n 1)"
+check "all eight pass (a port without listener is deny, as for network load balancers; seen_as: the client at the node)" "8 passed, 0 failed" "$(printf '%s\n' "$OUT" | tail -n 1)"
 check_nomatch "trace and traffic agree" "INTERNAL ERROR" "$OUT"
