@@ -1,7 +1,4 @@
 #!/usr/bin/env bash
-# NEEDS THE albmodel LOADER (method, header, query and source_ip conditions, lists of hosts and
-# paths, the redirect action, fixed_response content_type, algorithm): until albmodel is merged,
-# `vpclab check` refuses this lab and the test stops at its first assertion.
 # Application load balancer conditions and actions with real HTTP (issue 11, AWS's listener
 # rules): http-request-method (case-sensitive, a list), http-header (name and value not
 # case-sensitive, values alternatives), query-string (key=value pairs, key optional, anywhere in
@@ -76,7 +73,7 @@ internet:
     - { name: ext2, ip: 192.0.2.10 }
 EOF
 OUT=$("$VPCLAB" check "$T/lab.yaml" 2>&1); RC=$?
-check_rc "vpclab check (every condition kind, redirect, algorithm; needs albmodel)" 0 $RC "$OUT"
+check_rc "vpclab check (every condition kind, redirect, algorithm)" 0 $RC "$OUT"
 [ "$RC" -eq 0 ] || exit 1
 lab_up "$T/lab.yaml"
 ALB=web-alb
