@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "control/tools/trace.h"
 #include "dataplane/dns.h"
 #include "dataplane/flowlog.h"
 #include "fixture.h"
@@ -479,6 +480,38 @@ START_TEST(buckets_survive_a_clone)
 }
 END_TEST
 
+static char *trace_text(const char *from, const char *to, uint8_t proto, uint16_t port)
+{
+	struct trace_req r = {.from = from, .to = to, .proto = proto, .port = port, .icmp_type = -1,
+			      .with_return = true};
+	struct trace_result res;
+	char err[200] = "";
+	ck_assert_msg(trace_flow(w.t, &r, &res, err, sizeof(err)) == 0, "trace: %s", err);
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	ck_assert_ptr_nonnull(out);
+	trace_print(w.t, &r, &res, false, out);
+	fclose(out);
+	return text;
+}
+
+/* vpclab trace (offline: the same pipeline with the explain recorder) names the resolver. */
+START_TEST(trace_shows_the_resolver)
+{
+	world(true);
+	char *text = trace_text("a1", "10.0.0.2", 17, 53);
+	ck_assert_msg(strstr(text, "resolver a") && strstr(text, "10.0.1.10:40000 -> 169.254.253.2:53") &&
+		      strstr(text, "eni amazon-dns") && strstr(text, "10.0.0.2:53 -> 10.0.1.10:40000"), "%s", text);
+	ck_assert_msg(!strstr(text, "sg ") && !strstr(text, "nacl"), "%s", text);
+	free(text);
+	text = trace_text("c1", "10.1.0.2", 17, 53);
+	ck_assert_msg(strstr(text, "resolver c") && strstr(text, "enableDnsSupport is off") &&
+		      strstr(text, "dns_disabled"), "%s", text);
+	free(text);
+}
+END_TEST
+
 Suite *suite_dns_path(void)
 {
 	Suite *s = suite_create("dns_path");
@@ -499,6 +532,7 @@ Suite *suite_dns_path(void)
 	tcase_add_test(tc, fragmented_answer_follows);
 	tcase_add_test(tc, not_in_flow_logs);
 	tcase_add_test(tc, buckets_survive_a_clone);
+	tcase_add_test(tc, trace_shows_the_resolver);
 	suite_add_tcase(s, tc);
 	return s;
 }
