@@ -480,6 +480,44 @@ START_TEST(buckets_survive_a_clone)
 }
 END_TEST
 
+/* Random frames near the resolver's addresses and port, truncated anywhere, from every port:
+ * a verdict each time, a drop always named, never a crash (ASan runs this too). */
+START_TEST(random_frames_never_crash)
+{
+	world(true);
+	struct rng r;
+	rng_seed(&r, 53);
+	const uint32_t dsts[] = {fx_ip("10.0.0.2"), VL_RESOLVER_LINK, fx_ip("169.254.253.2"), fx_ip("169.254.253.5"),
+				 fx_ip("169.254.253.255"), fx_ip("10.0.1.10"), VL_RESOLVER_PUBLIC, fx_ip("198.51.100.10")};
+	const uint8_t protos[] = {6, 17, 1, 47};
+	const uint16_t from[] = {w.a1, w.a2, w.b1, w.c1, w.h1, w.res};
+	for (unsigned i = 0; i < 20000; i++) {
+		uint16_t in = from[rng_below(&r, 6)];
+		struct fx_frame f = fx_from_port(w.t, in);
+		f.proto = protos[rng_below(&r, 4)];
+		f.src = rng_below(&r, 3) ? ip_of(in) : dsts[rng_below(&r, 8)];
+		f.dst = dsts[rng_below(&r, 8)];
+		f.sport = rng_below(&r, 2) ? 53 : (uint16_t)rng_u32(&r);
+		f.dport = rng_below(&r, 2) ? 53 : (uint16_t)rng_u32(&r);
+		f.icmp_type = (uint8_t)rng_below(&r, 12);
+		f.tcp_flags = (uint8_t)rng_u32(&r);
+		f.frag = rng_below(&r, 4) == 0 ? (uint16_t)(rng_u32(&r) & 0x3fff) : 0;
+		f.payload = (uint16_t)rng_below(&r, 200);
+		w.len = fx_build(w.buf, sizeof(w.buf), &f);
+		uint32_t len = rng_below(&r, 4) == 0 ? rng_below(&r, (uint32_t)w.len + 1) : (uint32_t)w.len;
+		struct verdict v = pipeline_process(w.s, w.buf, len, (uint32_t)sizeof(w.buf), NULL, in,
+						    FX_S(1) + i * 1000ull);
+		if (v.action == VERDICT_DROP)
+			ck_assert_uint_lt(v.reason, DROP__COUNT);
+		else
+			ck_assert_uint_lt(v.out_port, w.t->n_ports);
+	}
+	ck_assert_uint_gt(dp_forwarded(w.s), 0);
+	ck_assert_uint_gt(dp_drop_count(w.s, DROP_DNS_DISABLED), 0);
+	ck_assert_uint_gt(dp_drop_count(w.s, DROP_DNS_WRONG_VPC), 0);
+}
+END_TEST
+
 static char *trace_text(const char *from, const char *to, uint8_t proto, uint16_t port)
 {
 	struct trace_req r = {.from = from, .to = to, .proto = proto, .port = port, .icmp_type = -1,
@@ -533,6 +571,7 @@ Suite *suite_dns_path(void)
 	tcase_add_test(tc, not_in_flow_logs);
 	tcase_add_test(tc, buckets_survive_a_clone);
 	tcase_add_test(tc, trace_shows_the_resolver);
+	tcase_add_test(tc, random_frames_never_crash);
 	suite_add_tcase(s, tc);
 	return s;
 }
