@@ -61,28 +61,35 @@ struct step dns_out(struct dp_state *s, struct pkt *p, uint64_t now, struct step
 	if (!has_resolver(t) || vpc >= t->n_vpcs)
 		return next; /* a lab without the resolver: as before it existed */
 	enum vl_resolver_at at;
-	if (dns_in_net(p->dst)) {
-		/* An interface's answer to the lab's Route 53 checker, which stands in for AWS's:
-		 * not filtered. AWS never routes into 169.254.168.0/22: another VPC's is dropped. */
+	bool query = (p->flags & PKT_L4) && p->dport == 53 &&
+		     (p->proto == IPPROTO_UDP_ || p->proto == IPPROTO_TCP_);
+	bool direct = dns_in_net(p->dst);
+	if (direct) {
+		/* AWS never routes into 169.254.168.0/22: another VPC's resolver address is
+		 * nobody's. Its own: a query sent there directly (the same limits as at base+2),
+		 * or an interface's answer to the lab's Route 53 checker, which stands in for
+		 * AWS's: not filtered. */
 		if (vl_resolver_vpc(p->dst, &at) != vpc)
 			return dns_drop_at(p, DROP_DNS_WRONG_VPC, vpc);
-		return to_port(p, t->resolver_port, vpc, at);
-	}
-	if (!(p->flags & PKT_L4) || (p->proto != IPPROTO_UDP_ && p->proto != IPPROTO_TCP_))
+		if (!query)
+			return to_port(p, t->resolver_port, vpc, at);
+	} else if (!query) {
 		return next;
-	if (p->dst == VL_RESOLVER_LINK)
+	} else if (p->dst == VL_RESOLVER_LINK) {
 		at = VL_AT_LINK;
-	else if (p->dst == t->vpcs[vpc].cidr.addr + 2)
+	} else if (p->dst == t->vpcs[vpc].cidr.addr + 2) {
 		at = VL_AT_BASE2;
-	else
+	} else {
 		return next; /* port 53 elsewhere: anybody's DNS server, the usual path */
+	}
 	if (vpc >= VL_RESOLVER_MAX_VPCS)
 		return dns_drop_at(p, DROP_DNS_VPC_LIMIT, vpc);
 	if (!t->vpcs[vpc].dns_support)
 		return dns_drop_at(p, DROP_DNS_DISABLED, vpc);
 	if (!dns_bucket_take(&s->dns[p->in_port], now))
 		return dns_drop_at(p, DROP_DNS_THROTTLED, vpc);
-	rewrite_addr(p, false, vl_resolver_addr(vpc, at));
+	if (!direct)
+		rewrite_addr(p, false, vl_resolver_addr(vpc, at));
 	return to_port(p, t->resolver_port, vpc, at);
 }
 

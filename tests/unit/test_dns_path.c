@@ -518,6 +518,47 @@ START_TEST(random_frames_never_crash)
 }
 END_TEST
 
+/* The resolver serves the first VL_RESOLVER_MAX_VPCS VPCs (its addresses run out); past them,
+ * a named drop. The fixture has room for 64 VPCs: the tables get more by hand. */
+START_TEST(vpcs_past_the_resolver_limit)
+{
+	world(true);
+	uint16_t n = VL_RESOLVER_MAX_VPCS + 2;
+	struct vl_vpc *v = realloc(w.t->vpcs, n * sizeof(*v));
+	ck_assert_ptr_nonnull(v);
+	for (uint16_t i = w.t->n_vpcs; i < n; i++)
+		v[i] = v[w.va];
+	w.t->vpcs = v;
+	w.t->n_vpcs = n;
+	w.t->ports[w.a2].vpc = VL_RESOLVER_MAX_VPCS;
+	expect_drop(query(w.a2, 17, fx_ip("10.0.0.2"), 53, FX_S(1)), DROP_DNS_VPC_LIMIT, EX_DNS);
+	expect_drop(query(w.a2, 17, VL_RESOLVER_LINK, 53, FX_S(1)), DROP_DNS_VPC_LIMIT, EX_DNS);
+	/* it has no resolver address either */
+	expect_drop(query(w.a2, 6, fx_ip("169.254.253.2"), 40000, FX_S(1)), DROP_DNS_WRONG_VPC, EX_DNS);
+	w.t->ports[w.a2].vpc = VL_RESOLVER_MAX_VPCS - 1;
+	expect_to(query(w.a2, 17, fx_ip("10.0.0.2"), 53, FX_S(1)), w.res, ip_of(w.a2), fx_ip("169.254.253.250"),
+		  VL_RESOLVER_MAX_VPCS - 1, VL_AT_BASE2);
+	expect_to(query(w.a2, 17, VL_RESOLVER_LINK, 53, FX_S(1)), w.res, ip_of(w.a2), fx_ip("169.254.253.251"),
+		  VL_RESOLVER_MAX_VPCS - 1, VL_AT_LINK);
+}
+END_TEST
+
+/* A query sent to the VPC's own resolver address directly meets the same limits, unchanged. */
+START_TEST(query_to_the_resolver_address_directly)
+{
+	world(true);
+	expect_to(query(w.a1, 17, fx_ip("169.254.253.2"), 53, FX_S(1)), w.res, ip_of(w.a1), fx_ip("169.254.253.2"),
+		  w.va, VL_AT_BASE2);
+	expect_drop(query(w.c1, 17, vl_resolver_addr(w.vc, VL_AT_BASE2), 53, FX_S(1)), DROP_DNS_DISABLED, EX_DNS);
+	for (unsigned i = 1; i < VL_RESOLVER_PPS; i++)
+		ck_assert_int_eq(query(w.a1, 17, fx_ip("169.254.253.3"), 53, FX_S(1)).action, VERDICT_FORWARD);
+	expect_drop(query(w.a1, 17, fx_ip("169.254.253.2"), 53, FX_S(1)), DROP_DNS_THROTTLED, EX_DNS);
+	expect_drop(query(w.a1, 17, fx_ip("10.0.0.2"), 53, FX_S(1)), DROP_DNS_THROTTLED, EX_DNS);
+	/* other traffic to it (the checker's answers) is not counted */
+	ck_assert_int_eq(query(w.a1, 6, fx_ip("169.254.253.2"), 40000, FX_S(1)).action, VERDICT_FORWARD);
+}
+END_TEST
+
 static char *trace_text(const char *from, const char *to, uint8_t proto, uint16_t port)
 {
 	struct trace_req r = {.from = from, .to = to, .proto = proto, .port = port, .icmp_type = -1,
@@ -572,6 +613,8 @@ Suite *suite_dns_path(void)
 	tcase_add_test(tc, buckets_survive_a_clone);
 	tcase_add_test(tc, trace_shows_the_resolver);
 	tcase_add_test(tc, random_frames_never_crash);
+	tcase_add_test(tc, vpcs_past_the_resolver_limit);
+	tcase_add_test(tc, query_to_the_resolver_address_directly);
 	suite_add_tcase(s, tc);
 	return s;
 }
