@@ -22,6 +22,9 @@ SUITES    := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRCS))
 DEB_PKGS := build-essential pkg-config libyaml-dev libmnl-dev \
             libpcap-dev libjansson-dev libevent-dev libldns-dev check libsubunit-dev iproute2 iputils-ping netcat-openbsd \
             curl iperf3 nftables tcpdump python3 clang bind9-dnsutils knot-dnsutils
+# `make bench` only (the application load balancer's reference proxy and load generator): `make
+# check`, and so CI, does not install them
+BENCH_PKGS := haproxy wrk
 
 .PHONY: all deps check check-offline check-unit check-sys asan bench stress demo clean fuzz fuzz-build
 all: $(BIN)
@@ -82,12 +85,15 @@ demo: deps
 	bash rules/demo.sh
 
 bench: deps
+	@if [ "$$(id -u)" = 0 ] && ! dpkg -s $(BENCH_PKGS) >/dev/null 2>&1; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(BENCH_PKGS); fi
 	$(MAKE) all
 	bash tests/bench/run.sh
 	bash tests/bench/nat.sh
 	bash tests/bench/labsize.sh
 	bash tests/bench/apply.sh
 	bash tests/bench/nlb.sh
+	bash tests/bench/alb.sh
 
 # Issue 9's load and fault scenarios (root, ~5 minutes, not part of check): NAT exhaustion, a SYN
 # flood, concurrent ups, down of a stopped router, a soak, churn; one result line each, a table.

@@ -16,10 +16,13 @@ static bool arp_should_answer(const struct vl_tables *t, const struct vl_port *p
 		return false; /* probes and gratuitous ARP for its own address */
 	/* An appliance (check off) may ask with another source address, as Linux does by default
 	 * (arp_announce 0) for a packet from a secondary or loopback address. */
-	if (sender != port->ip && sender != 0 && port->src_dst_check)
+	bool resolver = port->kind == VL_PORT_RESOLVER;
+	/* The resolver also answers from its VL_RESOLVER_NET addresses (a local route). */
+	if (sender != port->ip && sender != 0 && port->src_dst_check &&
+	    !(resolver && (sender & 0xffffff00u) == VL_RESOLVER_NET))
 		return false;
-	if (port->kind == VL_PORT_INET_HOST)
-		return true;
+	if (port->kind == VL_PORT_INET_HOST || resolver)
+		return true; /* a device route: it asks for every address */
 	const struct vl_subnet *sn = &t->subnets[port->subnet];
 	return prefix_contains(sn->cidr, target);
 }

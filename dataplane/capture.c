@@ -46,6 +46,8 @@ int capture_stage_parse(const char *name)
 	for (int i = 0; i <= EX_FRAGMENT; i++)
 		if (strcmp(name, explain_stage_name((enum explain_stage)i)) == 0)
 			return i;
+	if (strcmp(name, explain_stage_name(EX_DNS)) == 0)
+		return EX_DNS;
 	return strcmp(name, explain_stage_name(EX_LB)) == 0 ? EX_LB : -1;
 }
 
@@ -289,7 +291,8 @@ static void cap_stage(struct dp_state *s, struct capture_session *cs, const uint
 	for (unsigned i = 0; i < ex->n && cs->fd >= 0 && !cs->done; i++) {
 		const struct explain_hop *h = &ex->hop[i];
 		bool mine = h->stage == cs->spec.stage && (cs->spec.obj == VL_NONE || h->obj == cs->spec.obj);
-		bool rewrite = h->stage == EX_NAT || h->stage == EX_IGW || h->stage == EX_LB;
+		bool rewrite = h->stage == EX_NAT || h->stage == EX_IGW || h->stage == EX_LB ||
+			       h->stage == EX_DNS;
 		if (mine) {
 			hop_comment(s->t, h, rewrite ? "before" : "", com, sizeof(com));
 			cap_emit(c, cs, c->scratch, cap_synth(c, orig, len, prev), com);

@@ -511,7 +511,8 @@ static int64_t listener_find(const struct vl_tables *t, const struct vl_lb *lb, 
 	/* bounded by AWS's quota of listeners per load balancer (50) */
 	for (uint32_t i = lb->listener_first; i < lb->listener_first + lb->listener_count && i < t->n_listeners; i++) {
 		const struct vl_listener *ls = &t->listeners[i];
-		bool proto = ls->proto == VL_LBP_TCP_UDP || (ls->proto == VL_LBP_TCP && p->proto == IPPROTO_TCP_) ||
+		bool tcp = ls->proto == VL_LBP_TCP || ls->proto == VL_LBP_HTTP;
+		bool proto = ls->proto == VL_LBP_TCP_UDP || (tcp && p->proto == IPPROTO_TCP_) ||
 			     (ls->proto == VL_LBP_UDP && p->proto == IPPROTO_UDP_);
 		if (proto && ls->port == p->dport)
 			return i;
@@ -531,15 +532,19 @@ struct step lb_deliver(struct dp_state *s, struct pkt *p, uint16_t node, uint64_
 	const struct vl_tables *t = s->t;
 	const struct vl_port *np = &t->ports[node];
 	struct step st = step_next(STEP_SG_IN, VL_NONE, node);
-	if (!s->lb || np->lb >= t->n_lbs || t->lbs[np->lb].type != VL_LB_NETWORK)
-		return st; /* an application load balancer's proxy listens in the node's namespace */
+	if (!s->lb || np->lb >= t->n_lbs)
+		return st;
 	int64_t ls = listener_find(t, &t->lbs[np->lb], p);
 	if (ls >= 0) {
-		st.flow = (uint32_t)ls + 1;
+		/* network: the router forwards it; application: the proxy listens in the node's
+		 * namespace, through the node's security groups */
+		if (t->lbs[np->lb].type == VL_LB_NETWORK)
+			st.flow = (uint32_t)ls + 1;
 		return st;
 	}
-	/* Nothing listens in a network load balancer's namespace: only the replies to its own
-	 * connections (health checks) are handed to it. */
+	/* A load balancer answers on its listeners only: the rest reaching a node is dropped,
+	 * but the replies to its own connections (health checks, an application proxy's
+	 * connections to its targets) are handed to it. */
 	enum ct_dir dir;
 	int32_t ci = ct_lookup(ct_port(s->ct, node), p, now, &dir);
 	if (ci >= 0 && dir == CT_REPLY && ct_entry_at(ct_port(s->ct, node), ci)->rule_dir == 1)

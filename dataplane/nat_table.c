@@ -1,6 +1,7 @@
 /* The NAT translation table (nat_table.h). Translations and destinations live in pools of chunks
  * that are allocated with the first translation and never move (referred to by index), up to the
  * lab's limit; three hash indices (instance side, far side, destination) double as they fill.
+ * (The pools are slab.h's, the indices chain_index.h's: keys, hashes and lookups stay here.)
  * A destination (gateway, address, port, protocol) knows how many of its ports are in use, so a
  * full one is refused at once; its free ports are found by a few probes of the far-side index
  * while it has few, and from a two-level bitmap once it has many: never a scan of the range. */
@@ -9,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain_index.h"
 #include "nat_table.h"
+#include "slab.h"
 
-#define NAT_BUCKETS_MIN 64u
+_Static_assert(NAT_CHUNK == SLAB_CHUNK, "natgw.h's NAT_CHUNK is the pools' chunk");
+
 #define NAT_PROBES 8u          /* sparse: ports tried from the hashed start, then the bitmap */
 #define NAT_DENSE_AT 256u      /* a destination with this many ports in use gets a bitmap (8 KB) */
 #define NAT_SPARSE_AT 128u     /* and gives it back below this many: every bitmap serves >= 128 */
@@ -30,100 +34,26 @@ struct nat_dest {
 	uint64_t *bits;
 };
 
-/* Elements of one type in chunks of NAT_CHUNK; a freed element is reused first. */
-struct nat_slab {
-	size_t size;               /* bytes per element */
-	size_t link;               /* offset of its uint32_t free-list link */
-	uint32_t top;              /* elements [0, top) have been handed out at least once */
-	uint32_t free_head;        /* index + 1; 0 = none (then top grows) */
-	uint32_t n_chunks;         /* room in chunks[]: limit / NAT_CHUNK, rounded up */
-	uint8_t **chunks;          /* NULL until the first translation */
-};
-
-struct nat_index {
-	uint32_t *b;               /* buckets: index + 1; NULL until the first translation */
-	uint32_t mask;
-};
-
 struct nat_state {
-	uint32_t limit, used, dests, dense;
+	uint32_t dense;
 	uint16_t port_lo, port_hi, n_natgws;
 	uint32_t sweep_pos;
 	uint64_t refused, work;
-	struct nat_slab maps, dst;
-	struct nat_index fwd, rev, dix;
+	struct slab maps, dst;           /* translations (limit: the lab's), their destinations */
+	struct chain_index fwd, rev, dix;
 	uint64_t (*counters)[NATC__COUNT]; /* per NAT gateway */
 };
 
 /* ------------------------------------------------------------------ pools */
 
-static void *slab_at(const struct nat_slab *s, uint32_t i)
-{
-	return s->chunks[i / NAT_CHUNK] + (size_t)(i % NAT_CHUNK) * s->size;
-}
-
-static uint32_t *slab_link(const struct nat_slab *s, uint32_t i)
-{
-	return (uint32_t *)((uint8_t *)slab_at(s, i) + s->link);
-}
-
-/* A zeroed element: a freed one, else the next past top (a new chunk at each NAT_CHUNK).
- * -ENOSPC past the limit or without memory for the chunk. */
-static int64_t slab_take(struct nat_slab *s)
-{
-	if (s->free_head) {
-		uint32_t i = s->free_head - 1;
-		s->free_head = *slab_link(s, i);
-		memset(slab_at(s, i), 0, s->size);
-		return i;
-	}
-	uint32_t c = s->top / NAT_CHUNK;
-	if (c >= s->n_chunks)
-		return -ENOSPC;
-	if (!s->chunks[c] && !(s->chunks[c] = calloc(NAT_CHUNK, s->size)))
-		return -ENOSPC;
-	return s->top++;
-}
-
-static void slab_put(struct nat_slab *s, uint32_t i)
-{
-	memset(slab_at(s, i), 0, s->size);
-	*slab_link(s, i) = s->free_head;
-	s->free_head = i + 1;
-}
-
-static void slab_free(struct nat_slab *s)
-{
-	for (uint32_t c = 0; s->chunks && c < s->n_chunks; c++)
-		free(s->chunks[c]);
-	free(s->chunks);
-	s->chunks = NULL;
-}
-
-static int slab_copy(struct nat_slab *d, const struct nat_slab *s)
-{
-	*d = *s;
-	d->chunks = NULL;
-	if (!s->chunks)
-		return 0;
-	if (!(d->chunks = calloc(s->n_chunks, sizeof(*d->chunks))))
-		return -ENOMEM;
-	for (uint32_t c = 0; c < s->n_chunks && s->chunks[c]; c++) {
-		if (!(d->chunks[c] = malloc(NAT_CHUNK * s->size)))
-			return -ENOMEM;
-		memcpy(d->chunks[c], s->chunks[c], NAT_CHUNK * s->size);
-	}
-	return 0;
-}
-
 static struct nat_map *map_at(const struct nat_state *n, uint32_t i)
 {
-	return slab_at(&n->maps, i);
+	return SLAB_AT(&n->maps, struct nat_map, i);
 }
 
 static struct nat_dest *dest_at(const struct nat_state *n, uint32_t i)
 {
-	return slab_at(&n->dst, i);
+	return SLAB_AT(&n->dst, struct nat_dest, i);
 }
 
 struct nat_map *nat_table_at(struct nat_state *n, uint32_t idx)
@@ -138,7 +68,7 @@ uint64_t *nat_table_counters(struct nat_state *n, uint16_t gw)
 
 /* ------------------------------------------------------------------ hashing and indices */
 
-static uint32_t nat_hash(uint16_t gw, uint8_t proto, uint32_t a, uint16_t ap, uint32_t b, uint16_t bp)
+static inline uint32_t nat_hash(uint16_t gw, uint8_t proto, uint32_t a, uint16_t ap, uint32_t b, uint16_t bp)
 {
 	uint64_t h = ((uint64_t)a << 32 | b) * 0x9e3779b97f4a7c15ull;
 	h ^= ((uint64_t)gw << 40 | (uint64_t)proto << 32 | (uint64_t)ap << 16 | bp) * 0xc2b2ae3d27d4eb4full;
@@ -146,99 +76,44 @@ static uint32_t nat_hash(uint16_t gw, uint8_t proto, uint32_t a, uint16_t ap, ui
 	return (uint32_t)h ^ (uint32_t)(h >> 32);
 }
 
-static uint32_t fwd_hash(const struct nat_map *m)
+static inline uint32_t fwd_hash(const struct nat_map *m)
 {
 	return nat_hash(m->natgw, m->proto, m->int_ip, m->int_port, m->ext_ip, m->ext_port);
 }
 
-static uint32_t rev_hash(uint16_t gw, uint8_t proto, uint32_t ext_ip, uint16_t ext_port, uint16_t nat_port)
+static inline uint32_t rev_hash(uint16_t gw, uint8_t proto, uint32_t ext_ip, uint16_t ext_port, uint16_t nat_port)
 {
 	return nat_hash(gw, proto, ext_ip, ext_port, 0, nat_port);
 }
 
-static uint32_t dest_hash(uint16_t gw, uint8_t proto, uint32_t ext_ip, uint16_t ext_port)
+static inline uint32_t dest_hash(uint16_t gw, uint8_t proto, uint32_t ext_ip, uint16_t ext_port)
 {
 	return nat_hash(gw, proto, ext_ip, ext_port, 0xffffffffu, 0xffff);
 }
 
-/* Which index an element is chained in: its hash and its link. */
-enum ix_kind { IX_FWD, IX_REV, IX_DEST };
-
-static uint32_t ix_hash(const struct nat_state *n, enum ix_kind k, uint32_t i)
+/* An element's hash in each index (chain_hash_fn, for doubling). */
+static uint32_t map_fwd_hash(const void *e)
 {
-	if (k == IX_DEST) {
-		const struct nat_dest *d = dest_at(n, i);
-		return dest_hash(d->natgw, d->proto, d->ext_ip, d->ext_port);
-	}
-	const struct nat_map *m = map_at(n, i);
-	return k == IX_FWD ? fwd_hash(m) : rev_hash(m->natgw, m->proto, m->ext_ip, m->ext_port, m->nat_port);
+	return fwd_hash(e);
 }
 
-static uint32_t *ix_link(const struct nat_state *n, enum ix_kind k, uint32_t i)
+static uint32_t map_rev_hash(const void *e)
 {
-	if (k == IX_DEST)
-		return &dest_at(n, i)->next;
-	return k == IX_FWD ? &map_at(n, i)->next_fwd : &map_at(n, i)->next_rev;
+	const struct nat_map *m = e;
+	return rev_hash(m->natgw, m->proto, m->ext_ip, m->ext_port, m->nat_port);
 }
 
-/* Makes room for count elements in ix: created at NAT_BUCKETS_MIN, doubled (rehashed) once
- * it holds as many as buckets. Amortised O(1); on failure to double the chains just grow
- * longer. -ENOMEM only when there is no index at all. */
-static int ix_reserve(struct nat_state *n, struct nat_index *ix, enum ix_kind k, uint32_t count)
+static uint32_t dest_key_hash(const void *e)
 {
-	if (ix->b && count <= ix->mask + 1)
-		return 0;
-	uint32_t nb = ix->b ? (ix->mask + 1) * 2 : NAT_BUCKETS_MIN;
-	uint32_t *b = calloc(nb, sizeof(*b));
-	if (!b)
-		return ix->b ? 0 : -ENOMEM;
-	for (uint32_t i = 0; ix->b && i <= ix->mask; i++) {
-		for (uint32_t at = ix->b[i]; at;) {
-			uint32_t *link = ix_link(n, k, at - 1), next = *link;
-			uint32_t *head = &b[ix_hash(n, k, at - 1) & (nb - 1)];
-			*link = *head;
-			*head = at;
-			at = next;
-		}
-	}
-	free(ix->b);
-	ix->b = b;
-	ix->mask = nb - 1;
-	return 0;
-}
-
-static void ix_insert(struct nat_state *n, struct nat_index *ix, enum ix_kind k, uint32_t i)
-{
-	uint32_t *head = &ix->b[ix_hash(n, k, i) & ix->mask];
-	*ix_link(n, k, i) = *head;
-	*head = i + 1;
-}
-
-static void ix_remove(struct nat_state *n, struct nat_index *ix, enum ix_kind k, uint32_t i)
-{
-	uint32_t *link = &ix->b[ix_hash(n, k, i) & ix->mask];
-	while (*link && *link != i + 1)
-		link = ix_link(n, k, *link - 1);
-	if (*link)
-		*link = *ix_link(n, k, i);
-}
-
-static int ix_copy(struct nat_index *d, const struct nat_index *s)
-{
-	*d = *s;
-	if (!s->b)
-		return 0;
-	if (!(d->b = malloc((s->mask + 1) * sizeof(*d->b))))
-		return -ENOMEM;
-	memcpy(d->b, s->b, (s->mask + 1) * sizeof(*d->b));
-	return 0;
+	const struct nat_dest *d = e;
+	return dest_hash(d->natgw, d->proto, d->ext_ip, d->ext_port);
 }
 
 int32_t nat_table_find_fwd(struct nat_state *n, const struct nat_map *k)
 {
-	if (!n->fwd.b)
+	if (chain_index_empty(&n->fwd))
 		return -1;
-	for (uint32_t i = n->fwd.b[fwd_hash(k) & n->fwd.mask]; i; i = map_at(n, i - 1)->next_fwd) {
+	for (uint32_t i = chain_index_first(&n->fwd, fwd_hash(k)); i; i = map_at(n, i - 1)->next_fwd) {
 		const struct nat_map *m = map_at(n, i - 1);
 		if (m->natgw == k->natgw && m->proto == k->proto && m->int_ip == k->int_ip &&
 		    m->int_port == k->int_port && m->ext_ip == k->ext_ip && m->ext_port == k->ext_port)
@@ -250,10 +125,10 @@ int32_t nat_table_find_fwd(struct nat_state *n, const struct nat_map *k)
 int32_t nat_table_find_rev(struct nat_state *n, uint16_t gw, uint8_t proto, uint32_t ext_ip,
 			   uint16_t ext_port, uint16_t nat_port)
 {
-	if (!n->rev.b)
+	if (chain_index_empty(&n->rev))
 		return -1;
 	uint32_t h = rev_hash(gw, proto, ext_ip, ext_port, nat_port);
-	for (uint32_t i = n->rev.b[h & n->rev.mask]; i; i = map_at(n, i - 1)->next_rev) {
+	for (uint32_t i = chain_index_first(&n->rev, h); i; i = map_at(n, i - 1)->next_rev) {
 		const struct nat_map *m = map_at(n, i - 1);
 		if (m->natgw == gw && m->proto == proto && m->ext_ip == ext_ip &&
 		    m->ext_port == ext_port && m->nat_port == nat_port)
@@ -265,9 +140,9 @@ int32_t nat_table_find_rev(struct nat_state *n, uint16_t gw, uint8_t proto, uint
 static int32_t dest_find(const struct nat_state *n, uint16_t gw, uint8_t proto, uint32_t ext_ip,
 			 uint16_t ext_port)
 {
-	if (!n->dix.b)
+	if (chain_index_empty(&n->dix))
 		return -1;
-	for (uint32_t i = n->dix.b[dest_hash(gw, proto, ext_ip, ext_port) & n->dix.mask]; i;
+	for (uint32_t i = chain_index_first(&n->dix, dest_hash(gw, proto, ext_ip, ext_port)); i;
 	     i = dest_at(n, i - 1)->next) {
 		const struct nat_dest *d = dest_at(n, i - 1);
 		if (d->natgw == gw && d->proto == proto && d->ext_ip == ext_ip && d->ext_port == ext_port)
@@ -394,26 +269,20 @@ static uint32_t dest_cap(const struct nat_state *n)
 
 /* ------------------------------------------------------------------ translations */
 
-/* The pools' directories and indices, made with the first translation. */
+/* The pools' directories, made with the first translation. */
 static int nat_table_ready(struct nat_state *n)
 {
-	if (n->maps.chunks)
-		return 0;
-	uint32_t nc = (n->limit + NAT_CHUNK - 1) / NAT_CHUNK;
-	n->maps.chunks = calloc(nc, sizeof(*n->maps.chunks));
-	n->dst.chunks = calloc(nc, sizeof(*n->dst.chunks));
-	if (!n->maps.chunks || !n->dst.chunks) {
-		slab_free(&n->maps);
-		slab_free(&n->dst);
+	if (slab_ready(&n->maps) < 0 || slab_ready(&n->dst) < 0) {
+		slab_fini(&n->maps);
+		slab_fini(&n->dst);
 		return -ENOSPC;
 	}
-	n->maps.n_chunks = n->dst.n_chunks = nc;
 	return 0;
 }
 
 int32_t nat_table_alloc(struct nat_state *n, const struct nat_map *k, uint64_t now)
 {
-	if (n->used >= n->limit || nat_table_ready(n) < 0) {
+	if (slab_full(&n->maps) || nat_table_ready(n) < 0) {
 		n->refused++;
 		return -ENOSPC;
 	}
@@ -421,8 +290,9 @@ int32_t nat_table_alloc(struct nat_state *n, const struct nat_map *k, uint64_t n
 	struct nat_dest *d = di >= 0 ? dest_at(n, (uint32_t)di) : NULL;
 	if (d && d->used >= dest_cap(n))
 		return -EADDRINUSE; /* full: known without looking at a single port */
-	if (ix_reserve(n, &n->fwd, IX_FWD, n->used + 1) < 0 || ix_reserve(n, &n->rev, IX_REV, n->used + 1) < 0 ||
-	    ix_reserve(n, &n->dix, IX_DEST, n->dests + 1) < 0) {
+	if (chain_index_reserve(&n->fwd, &n->maps, n->maps.used + 1, map_fwd_hash) < 0 ||
+	    chain_index_reserve(&n->rev, &n->maps, n->maps.used + 1, map_rev_hash) < 0 ||
+	    chain_index_reserve(&n->dix, &n->dst, n->dst.used + 1, dest_key_hash) < 0) {
 		n->refused++;
 		return -ENOSPC;
 	}
@@ -434,6 +304,8 @@ int32_t nat_table_alloc(struct nat_state *n, const struct nat_map *k, uint64_t n
 	if (got < 0 || dgot < 0) {
 		if (got >= 0)
 			slab_put(&n->maps, (uint32_t)got);
+		if (!d && dgot >= 0)
+			slab_put(&n->dst, (uint32_t)dgot);
 		n->refused++;
 		return -ENOSPC;
 	}
@@ -444,8 +316,7 @@ int32_t nat_table_alloc(struct nat_state *n, const struct nat_map *k, uint64_t n
 		d->ext_ip = k->ext_ip;
 		d->ext_port = k->ext_port;
 		d->in_use = 1;
-		ix_insert(n, &n->dix, IX_DEST, (uint32_t)dgot);
-		n->dests++;
+		chain_index_insert(&n->dix, &n->dst, (uint32_t)dgot, dest_key_hash(d));
 	}
 	uint32_t idx = (uint32_t)got;
 	struct nat_map *m = map_at(n, idx);
@@ -454,8 +325,8 @@ int32_t nat_table_alloc(struct nat_state *n, const struct nat_map *k, uint64_t n
 	m->created = m->last_seen = now;
 	m->state = k->proto == IPPROTO_TCP_ ? NAT_M_OPENING : NAT_M_OTHER;
 	m->next_fwd = m->next_rev = m->dst_prev = 0;
-	ix_insert(n, &n->fwd, IX_FWD, idx);
-	ix_insert(n, &n->rev, IX_REV, idx);
+	chain_index_insert(&n->fwd, &n->maps, idx, map_fwd_hash(m));
+	chain_index_insert(&n->rev, &n->maps, idx, map_rev_hash(m));
 	m->dst_next = d->head;
 	if (d->head)
 		map_at(n, d->head - 1)->dst_prev = idx + 1;
@@ -465,7 +336,6 @@ int32_t nat_table_alloc(struct nat_state *n, const struct nat_map *k, uint64_t n
 	d->used++;
 	if (!d->bits && d->used >= NAT_DENSE_AT)
 		dense_build(n, d); /* without memory it stays sparse: slower, still bounded */
-	n->used++;
 	return (int32_t)idx;
 }
 
@@ -474,8 +344,8 @@ void nat_table_free(struct nat_state *n, uint32_t idx)
 	struct nat_map *m = map_at(n, idx);
 	if (m->state == NAT_M_ESTABLISHED)
 		n->counters[m->natgw][NATC_ActiveConnectionCount]--;
-	ix_remove(n, &n->fwd, IX_FWD, idx);
-	ix_remove(n, &n->rev, IX_REV, idx);
+	chain_index_remove(&n->fwd, &n->maps, idx, map_fwd_hash(m));
+	chain_index_remove(&n->rev, &n->maps, idx, map_rev_hash(m));
 	int32_t di = dest_find(n, m->natgw, m->proto, m->ext_ip, m->ext_port);
 	if (di >= 0) {
 		struct nat_dest *d = dest_at(n, (uint32_t)di);
@@ -490,13 +360,11 @@ void nat_table_free(struct nat_state *n, uint32_t idx)
 		if (--d->used < NAT_SPARSE_AT)
 			dense_drop(n, d);
 		if (d->used == 0) {
-			ix_remove(n, &n->dix, IX_DEST, (uint32_t)di);
+			chain_index_remove(&n->dix, &n->dst, (uint32_t)di, dest_key_hash(d));
 			slab_put(&n->dst, (uint32_t)di);
-			n->dests--;
 		}
 	}
 	slab_put(&n->maps, idx);
-	n->used--;
 }
 
 static uint64_t nat_timeout_ns(const struct nat_map *m)
@@ -533,12 +401,15 @@ struct nat_state *nat_table_create(uint16_t n_natgws)
 	struct nat_state *n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
-	n->limit = NAT_LIMIT_DEFAULT;
 	n->port_lo = NAT_PORT_LO;
 	n->port_hi = NAT_PORT_HI;
 	n->n_natgws = n_natgws;
-	n->maps = (struct nat_slab){.size = sizeof(struct nat_map), .link = offsetof(struct nat_map, next_fwd)};
-	n->dst = (struct nat_slab){.size = sizeof(struct nat_dest), .link = offsetof(struct nat_dest, next)};
+	/* a destination has a translation: the translations' limit bounds them too */
+	slab_init(&n->maps, sizeof(struct nat_map), offsetof(struct nat_map, next_fwd), NAT_LIMIT_DEFAULT);
+	slab_init(&n->dst, sizeof(struct nat_dest), offsetof(struct nat_dest, next), NAT_LIMIT_DEFAULT);
+	chain_index_init(&n->fwd, offsetof(struct nat_map, next_fwd));
+	chain_index_init(&n->rev, offsetof(struct nat_map, next_rev));
+	chain_index_init(&n->dix, offsetof(struct nat_dest, next));
 	n->counters = calloc(n_natgws ? n_natgws : 1, sizeof(*n->counters));
 	if (!n->counters) {
 		free(n);
@@ -554,11 +425,11 @@ void nat_table_destroy(struct nat_state *n)
 		return;
 	for (uint32_t i = 0; n->dst.chunks && i < n->dst.top; i++)
 		free(dest_at(n, i)->bits);
-	slab_free(&n->maps);
-	slab_free(&n->dst);
-	free(n->fwd.b);
-	free(n->rev.b);
-	free(n->dix.b);
+	slab_fini(&n->maps);
+	slab_fini(&n->dst);
+	chain_index_fini(&n->fwd);
+	chain_index_fini(&n->rev);
+	chain_index_fini(&n->dix);
 	free(n->counters);
 	free(n);
 }
@@ -580,7 +451,7 @@ struct nat_state *nat_table_clone(const struct nat_state *n)
 	if (rc == 0)
 		rc = slab_copy(&c->dst, &n->dst);
 	/* the copied destinations still point at n's bitmaps: give each its own (or none) */
-	for (uint32_t i = 0; c->dst.chunks && i < c->dst.top && c->dst.chunks[i / NAT_CHUNK]; i++) {
+	for (uint32_t i = 0; c->dst.chunks && i < c->dst.top && c->dst.chunks[i / SLAB_CHUNK]; i++) {
 		struct nat_dest *d = dest_at(c, i);
 		const uint64_t *bits = d->bits;
 		d->bits = NULL;
@@ -590,8 +461,8 @@ struct nat_state *nat_table_clone(const struct nat_state *n)
 		else if (bits)
 			rc = -ENOMEM;
 	}
-	if (rc == 0 && (ix_copy(&c->fwd, &n->fwd) < 0 || ix_copy(&c->rev, &n->rev) < 0 ||
-			ix_copy(&c->dix, &n->dix) < 0))
+	if (rc == 0 && (chain_index_copy(&c->fwd, &n->fwd) < 0 || chain_index_copy(&c->rev, &n->rev) < 0 ||
+			chain_index_copy(&c->dix, &n->dix) < 0))
 		rc = -ENOMEM;
 	if (rc < 0) {
 		nat_table_destroy(c);
@@ -608,9 +479,8 @@ int nat_configure(struct dp_state *s, const struct nat_limits *l)
 		return -EINVAL;
 	if (!n)
 		return 0;
-	if (n->maps.chunks)
+	if (slab_set_limit(&n->maps, l->limit) < 0 || slab_set_limit(&n->dst, l->limit) < 0)
 		return -EBUSY;
-	n->limit = l->limit;
 	n->port_lo = l->port_lo;
 	n->port_hi = l->port_hi;
 	return 0;
@@ -621,11 +491,8 @@ void nat_stats(const struct nat_state *n, struct nat_stats *st)
 	memset(st, 0, sizeof(*st));
 	if (!n)
 		return;
-	uint32_t chunks = 0;
-	for (uint32_t c = 0; n->maps.chunks && c < n->maps.n_chunks && n->maps.chunks[c]; c++)
-		chunks++;
-	*st = (struct nat_stats){.used = n->used, .limit = n->limit, .allocated = chunks * NAT_CHUNK,
-				 .dests = n->dests, .dense = n->dense, .refused = n->refused, .work = n->work,
+	*st = (struct nat_stats){.used = n->maps.used, .limit = n->maps.limit,
+				 .allocated = slab_allocated(&n->maps), .dests = n->dst.used, .dense = n->dense, .refused = n->refused, .work = n->work,
 				 .port_lo = n->port_lo, .port_hi = n->port_hi};
 }
 

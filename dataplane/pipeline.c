@@ -10,6 +10,7 @@
 #include "acl.h"
 #include "arp.h"
 #include "capture.h"
+#include "dns.h"
 #include "flowlog.h"
 #include "igw.h"
 #include "lb.h"
@@ -88,12 +89,15 @@ static struct step step_start(struct dp_state *s, struct pkt *p)
 		step_hop(&st, EX_ARP, v, p->in_port, -1, 0);
 		return st;
 	}
-	if (t->ports[p->in_port].kind == VL_PORT_INET_HOST)
-		return igw_from_internet(s, p);
 	const struct vl_port *in = &t->ports[p->in_port];
+	if (in->kind == VL_PORT_INET_HOST)
+		return igw_from_internet(s, p);
+	if (in->kind == VL_PORT_RESOLVER)
+		return dns_in(s, p);
 	if (in->src_dst_check && p->src != in->ip)
 		return step_drop_at(EX_SRCDST_OUT, DROP_SRCDST_CHECK, p->in_port);
-	struct step st = step_next(STEP_SG_OUT, in->subnet, p->in_port);
+	/* The resolver comes before security groups and ACLs (AWS filters neither). */
+	struct step st = step_next(dns_maybe(p) ? STEP_DNS : STEP_SG_OUT, in->subnet, p->in_port);
 	step_hop(&st, EX_SRCDST_OUT, STAGE_PASS, p->in_port, -1, 0);
 	return st;
 }
@@ -237,6 +241,7 @@ static struct step step_run(struct dp_state *s, struct pkt *p, const struct step
 	const struct vl_tables *t = s->t;
 	switch (st->kind) {
 	case STEP_SG_OUT: return sg_step(s, st->port, SG_EGRESS, p, now, sg_out_next(s, p, st));
+	case STEP_DNS: return dns_out(s, p, now, step_next(STEP_SG_OUT, st->subnet, st->port));
 	case STEP_LB_BACK: return lb_back(s, p, st->subnet, now);
 	case STEP_ROUTE: return step_route(s, p, st->subnet);
 	case STEP_LOCAL: return step_local(s, p, st->subnet);
@@ -381,6 +386,9 @@ static void flowlog_note(struct dp_state *s, const struct flowlog_key *sent, con
 	bool dropped = v->action == VERDICT_DROP;
 	bool at_target = dropped && v->target != VL_NONE &&
 			 (v->reason == DROP_SG_INGRESS || v->reason == DROP_NACL_IN || v->reason == DROP_SRCDST_CHECK);
+	/* AWS's flow logs leave out traffic to and from the resolver (and 169.254/16). */
+	if (dns_in_net(p->dst) || dns_in_net(sent->src) || (dropped && dns_drop(v->reason)))
+		return;
 	if (t->ports[p->in_port].kind == VL_PORT_INSTANCE) {
 		struct flowlog_key k = *sent;
 		k.reject = dropped && !at_target &&
@@ -492,6 +500,8 @@ static struct dp_state *dp_state_build(const struct vl_tables *t, const struct d
 		goto fail;
 	if ((src ? lb_state_copy(s, src) : lb_state_init(s)) < 0)
 		goto fail;
+	if (dns_state_init(s, src) < 0)
+		goto fail;
 	return s;
 fail:
 	dp_state_destroy(s);
@@ -515,6 +525,7 @@ void dp_state_destroy(struct dp_state *s)
 		return;
 	nat_state_fini(s);
 	lb_state_fini(s);
+	dns_state_fini(s);
 	capture_stop_all(s);
 	flowlog_destroy(s->flowlog);
 	ct_pool_destroy(s->ct);
@@ -530,8 +541,9 @@ const char *explain_stage_name(enum explain_stage st)
 		[EX_NACL_IN] = "nacl-in", [EX_SG_IN] = "sg-in",     [EX_SRCDST_IN] = "eni-in",
 		[EX_IGW] = "igw",         [EX_NAT] = "nat",         [EX_DELIVER] = "deliver",
 		[EX_FRAGMENT] = "fragment", [EX_DISPATCH] = "dispatch", [EX_LB] = "lb",
+		[EX_DNS] = "dns",
 	};
-	return (unsigned)st <= EX_LB ? names[st] : "?";
+	return (unsigned)st <= EX_DNS ? names[st] : "?";
 }
 
 uint64_t dp_drop_count(const struct dp_state *s, enum drop_reason r)

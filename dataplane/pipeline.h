@@ -37,6 +37,8 @@ struct dp_state {
 	void *send_ctx;
 	struct nat_state *nat;           /* NAT gateways' translations (natgw.c) */
 	struct lb_state *lb;             /* network load balancers' flows and health (lb.c) */
+	struct dns_bucket *dns;          /* per port: packets to the resolver (dns.c) */
+	uint16_t n_dns;                  /* its length (ports it has room for) */
 	struct capture_state *capture;   /* running captures (capture.c), NULL when none */
 	struct flowlog *flowlog;         /* flow logs (flowlog.c), NULL when off */
 	void (*flowlog_emit)(void *ctx, uint16_t port, const char *line);
@@ -64,6 +66,7 @@ enum step_kind {
 	STEP_LB_BACK,    /* p->in_port's packet past its SG egress: a load balancer's reply? */
 	STEP_LB,         /* at node `port` past its SG ingress: to listener flow - 1 (lb.c) */
 	STEP_LB_REPLY,   /* at node `port` past its SG ingress: reply of LB flow flow - 1 */
+	STEP_DNS,        /* p->in_port's packet past its source check: the resolver's? (dns.c) */
 };
 
 /* What is on the far side of a CROSS (and so which edge continues). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ct.h"
+#include "dns.h"
 #include "flowlog.h"
 #include "lb.h"
 #include "nat_table.h"
@@ -53,6 +54,8 @@ int dp_state_reserve(struct dp_state *s, const struct vl_tables *nt, const struc
 	}
 	if (s->nat && nat_table_grow(s->nat, nt->n_natgws) < 0)
 		return -ENOMEM;
+	if (dns_state_reserve(s, nt) < 0)
+		return -ENOMEM;
 	return lb_state_reserve(s, nt);
 }
 
@@ -88,6 +91,7 @@ void dp_state_publish(struct dp_state *s, const struct vl_tables *nt, struct dp_
 		ct_flush(ct);
 		s->stats[i] = (struct dp_port_stats){0};
 		flowlog_forget(s->flowlog, i);
+		dns_state_forget(s, i);
 		if (gone)
 			gone[i] = 1;
 		any_gone = true;

@@ -200,13 +200,6 @@ static int cmd_apply(int argc, char **argv)
 		free(buf);
 		return EXIT_INPUT;
 	}
-	if (lab_has_alb(new)) {
-		fprintf(stderr, "vpclab: apply: %s: application load balancers are not built yet; "
-			"nothing was changed\n", path);
-		lab_free(new);
-		free(buf);
-		return EXIT_SYSTEM;
-	}
 	lab_free(new);
 	if (!running) {
 		fprintf(stderr, "vpclab: apply: lab %s is not running ('vpclab up %s' first)\n", lab, path);

@@ -124,12 +124,6 @@ static int cmd_up(int argc, char **argv)
 	struct lab *m = cli_load_checked(path, &errors);
 	if (!m)
 		return EXIT_INPUT;
-	if (lab_has_alb(m)) {
-		fprintf(stderr, "vpclab: up: %s: application load balancers are not built yet; "
-			"nothing was changed\n", path);
-		lab_free(m);
-		return EXIT_SYSTEM;
-	}
 	if (cli_need_root("up")) {
 		lab_free(m);
 		return EXIT_SYSTEM;
@@ -177,8 +171,7 @@ const struct cli_cmd cli_up = {
 	"                             rotation discards is counted in status\n"
 	"  Interrupted, or its router dying, before the lab is ready: nothing of the lab is left.\n"
 	"exit: 0 up, 1 invalid file, 2 usage, 3 the system refused (no root, no /dev/net/tun,\n"
-	"  the lab already running, application load balancers: not built yet) or the up was\n"
-	"  interrupted\n",
+	"  the lab already running) or the up was interrupted\n",
 };
 
 static int cmd_down(int argc, char **argv)

@@ -49,9 +49,16 @@ static void print_listeners(const json_t *lb, FILE *out)
 	char proto[16], port[16], fwd[64], idle[16];
 	size_t i;
 	json_t *l;
-	json_array_foreach(json_object_get(lb, "listeners"), i, l)
+	json_array_foreach(json_object_get(lb, "listeners"), i, l) {
 		fprintf(out, "  listener %s %s -> %s (idle timeout %s s)\n", FIELD(l, "protocol", proto),
 			FIELD(l, "port", port), FIELD(l, "forward", fwd), FIELD(l, "idle_timeout", idle));
+		size_t k;
+		json_t *x;
+		char prio[16], cond[512], act[512];
+		json_array_foreach(json_object_get(l, "rules"), k, x)
+			fprintf(out, "    rule %s %s: %s\n", FIELD(x, "priority", prio),
+				FIELD(x, "conditions", cond), FIELD(x, "action", act));
+	}
 }
 
 /* "tcp traffic-port every 30 s, ..." or "http port 8080 /health matcher 200-399 every ...". */

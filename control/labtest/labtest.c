@@ -128,7 +128,7 @@ struct lt_item {
 
 struct lt_job {
 	const struct lt_item *first;         /* the listeners, protocol and port are its */
-	char dst[PROBE_MAX_LISTEN][128];
+	char dst[PROBE_MAX_LISTEN][144];
 	struct probe_client *clients;
 	struct probe_req req;
 	int state;
@@ -200,6 +200,9 @@ static int lt_item_init(const struct vl_tables *t, const struct lab_check *k, st
 		it->listen[it->n_listen++] = t->eips[k->to_idx].port;
 	else if (k->to_kind == LAB_REF_ADDR)
 		lt_holders(t, k->to_addr, it);
+	else if (k->to_kind == LAB_REF_LB && k->proto != 1 && k->to_idx < t->n_lbs &&
+		 t->lbs[k->to_idx].type == VL_LB_APPLICATION)
+		lt_holders(t, it->dst, it); /* the proxy ends the connection at the node, as trace shows */
 	else if (k->to_kind == LAB_REF_LB && k->proto != 1)
 		lt_targets(t, k, it);
 	if (!it->lport)
@@ -278,10 +281,12 @@ static int lt_jobs_init(const struct vl_tables *t, const struct lab *m, struct l
 			.port = (uint16_t)f->k->port.v, .listen_port = f->lport, .timeout_ms = o->timeout_ms, .stop = &labtest_stop,
 			.clients = job->clients, .n_clients = sizes[j], .n_dst = f->n_listen };
 		for (size_t i = 0; i < f->n_listen; i++) {
-			snprintf(job->dst[i], sizeof(job->dst[i]), "/run/netns/%s-%s", t->lab,
-				 t->ports[f->listen[i]].name);
+			char ns[128];
+			vl_port_netns(t, f->listen[i], ns, sizeof(ns)); /* a node's is LAB-LBNAME-SUBNET */
+			snprintf(job->dst[i], sizeof(job->dst[i]), "/run/netns/%s", ns);
 			job->req.dst_ns[i] = job->dst[i];
-			job->req.watch_only[i] = runs[f->listen[i]];   /* its ports are its own */
+			/* its ports are its own (an application node's: its proxy's) */
+			job->req.watch_only[i] = runs[f->listen[i]] || t->ports[f->listen[i]].kind == VL_PORT_LB_NODE;
 		}
 	}
 	for (size_t i = 0; i < r->n_items; i++) {
@@ -673,9 +678,6 @@ int labtest_run(const struct labtest_opts *opts)
 			fprintf(stderr, "vpclab: test: --only selects none of the %zu checks\n",
 				m->n_checks);
 		rc = LT_FAILED;
-	} else if (lab_has_alb(m)) {
-		fprintf(stderr, "vpclab: test: %s: application load balancers are not built yet\n", o.lab);
-		rc = LT_SYSTEM;
 	} else if (geteuid() != 0) {
 		fprintf(stderr, "vpclab: test needs root (it creates namespaces and taps)\n");
 		rc = LT_SYSTEM;

@@ -1,8 +1,12 @@
 /* The `lb` control request (include/vpclab/ctl.h): each load balancer with its nodes, listeners,
  * target groups with every target's health as AWS names it, and its CloudWatch counters (the
  * data plane's, with HealthyHostCount and UnHealthyHostCount counted here). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "control/lab/lb_rule_text.h"
+#include "control/router/alb.h"
 #include "control/router/lb_health.h"
 #include "control/router/router.h"
 #include "dataplane/lb.h"
@@ -86,8 +90,48 @@ static json_t *tg_json(struct router *r, uint16_t g, uint64_t *healthy, uint64_t
 	}
 	struct drain_ctx d = {.arr = targets};
 	lbh_foreach_draining(r, tg->name, drain_one, &d);
-	return json_pack("{s:s, s:s, s:i, s:o, s:o}", "name", tg->name, "protocol", proto_name(tg->proto),
-			 "port", tg->port, "health_check", health_check_json(tg), "targets", targets);
+	json_t *o = json_pack("{s:s, s:s, s:i, s:o, s:o}", "name", tg->name, "protocol", proto_name(tg->proto),
+			      "port", tg->port, "health_check", health_check_json(tg), "targets", targets);
+	if (tg->proto == VL_LBP_HTTP) {
+		/* AWS's RequestCountPerTarget: the group's requests over its healthy targets (all
+		 * registered ones when none is healthy, as the proxy then fails open). */
+		uint64_t n = 0, h = 0;
+		for (uint32_t k = 0; k < tg->target_count; k++) {
+			enum lb_target_state st = lb_target_state(r->s, g, k);
+			h += st == LB_T_HEALTHY;
+			n += st != LB_T_UNUSED;
+		}
+		uint64_t req = alb_tg_requests(r, tg->name), div = h ? h : n ? n : 1;
+		json_object_set_new(o, "RequestCount", json_integer((json_int_t)req));
+		json_object_set_new(o, "RequestCountPerTarget", json_integer((json_int_t)(req / div)));
+	}
+	return o;
+}
+
+/* An application listener's rules in priority order: {"priority", "conditions", "action"} as
+ * `vpclab check` writes them (lb_rule_text.h). */
+static json_t *rules_json(const struct vl_tables *t, const struct vl_listener *ls)
+{
+	json_t *a = json_array();
+	for (uint32_t q = ls->rule_first; q < ls->rule_first + ls->rule_count && q < t->n_lb_rules; q++) {
+		const struct vl_lb_rule *x = &t->lb_rules[q];
+		char *cond = NULL, *act = NULL;
+		size_t nc = 0, na = 0;
+		FILE *fc = open_memstream(&cond, &nc), *fa = open_memstream(&act, &na);
+		if (fc)
+			lb_rule_conds(x, fc);
+		if (fa)
+			lb_rule_action(x, x->tg < t->n_tgs ? t->tgs[x->tg].name : "", 40, fa);
+		if (fc)
+			fclose(fc);
+		if (fa)
+			fclose(fa);
+		json_array_append_new(a, json_pack("{s:i, s:s, s:s}", "priority", x->priority,
+						   "conditions", cond ? cond : "", "action", act ? act : ""));
+		free(cond);
+		free(act);
+	}
+	return a;
 }
 
 static json_t *lb_json(struct router *r, uint16_t b)
@@ -113,10 +157,11 @@ static json_t *lb_json(struct router *r, uint16_t b)
 	uint64_t healthy = 0, unhealthy = 0;
 	for (uint32_t l = lb->listener_first; l < lb->listener_first + lb->listener_count && l < t->n_listeners; l++) {
 		const struct vl_listener *ls = &t->listeners[l];
-		json_array_append_new(listeners, json_pack("{s:s, s:i, s:o, s:I}", "protocol", proto_name(ls->proto),
+		json_array_append_new(listeners, json_pack("{s:s, s:i, s:o, s:I, s:o}", "protocol", proto_name(ls->proto),
 							   "port", ls->port, "forward",
 							   ls->tg < t->n_tgs ? json_string(t->tgs[ls->tg].name) : json_null(),
-							   "idle_timeout", (json_int_t)ls->idle_timeout_s));
+							   "idle_timeout", (json_int_t)ls->idle_timeout_s,
+							   "rules", rules_json(t, ls)));
 		uint16_t want[1 + 64];
 		size_t n_want = 0;
 		want[n_want++] = ls->tg;
@@ -134,9 +179,14 @@ static json_t *lb_json(struct router *r, uint16_t b)
 		}
 	}
 	json_t *c = json_object();
-	for (int k = 0; k < LBC__COUNT; k++)
-		json_object_set_new(c, lb_counter_name((enum lb_counter)k),
-				    json_integer((json_int_t)lb_counter_get(dp_lb(r->s), b, (enum lb_counter)k)));
+	if (lb->type == VL_LB_APPLICATION) /* the proxies' (alb.h), by AWS/ApplicationELB names */
+		for (int k = 0; k < ALBC__COUNT; k++)
+			json_object_set_new(c, alb_counter_name((enum alb_counter)k),
+					    json_integer((json_int_t)alb_counter_get(r, lb->name, (enum alb_counter)k)));
+	else
+		for (int k = 0; k < LBC__COUNT; k++)
+			json_object_set_new(c, lb_counter_name((enum lb_counter)k),
+					    json_integer((json_int_t)lb_counter_get(dp_lb(r->s), b, (enum lb_counter)k)));
 	json_object_set_new(c, "HealthyHostCount", json_integer((json_int_t)healthy));
 	json_object_set_new(c, "UnHealthyHostCount", json_integer((json_int_t)unhealthy));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "name", lb->name, "type",

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control/router/alb.h"
 #include "control/router/lb_health.h"
 #include "control/router/router.h"
 #include "dataplane/lb.h"
@@ -202,6 +203,7 @@ static void on_results(void *ctx, int fd)
 	struct lb_health *h = r->lbh;
 	struct lbc_result res[64];
 	ssize_t got;
+	bool changed = false;
 	while ((got = read(fd, res, sizeof(res))) > 0) {
 		for (size_t i = 0; i < (size_t)got / sizeof(res[0]); i++) {
 			const struct lbh_node *nd = NULL;
@@ -219,6 +221,7 @@ static void on_results(void *ctx, int fd)
 			uint8_t before = e->state;
 			lbh_step(e, &r->t->tgs[g].hc, (enum lbc_outcome)res[i].outcome, res[i].code);
 			if (e->state != before) {
+				changed = true;
 				lb_target_set_state(r->s, g, k, (enum lb_target_state)e->state);
 				fprintf(stderr, "vpclab: router: target %s:%u of %s: %s%s%s\n", e->instance,
 					e->port, e->tg, lb_target_state_name((enum lb_target_state)e->state),
@@ -227,6 +230,8 @@ static void on_results(void *ctx, int fd)
 			}
 		}
 	}
+	if (changed)
+		alb_sync(r); /* the proxies route by the new states */
 }
 
 static struct lb_health *create(struct router *r)
@@ -371,7 +376,7 @@ int lbh_sync(struct router *r)
 	const struct vl_tables *t = r->t;
 	struct lb_health *h = r->lbh;
 	if (!h && !t->n_tgs)
-		return 0;
+		return alb_sync(r); /* fixed responses and redirects need no group */
 	if (!h && !(h = create(r))) {
 		fprintf(stderr, "vpclab: router: health checks: %s\n", strerror(errno));
 		return -errno;
@@ -430,6 +435,10 @@ int lbh_sync(struct router *r)
 	int crc = sync_checkers(r);
 	if (crc < 0 && rc == 0)
 		rc = crc;
+	/* The proxies after the states are written: a deregistered target gets no new request. */
+	crc = alb_sync(r);
+	if (crc < 0 && rc == 0)
+		rc = crc;
 	if (rc < 0)
 		fprintf(stderr, "vpclab: router: health checks: %s\n", strerror(-rc));
 	return rc;
@@ -438,6 +447,7 @@ int lbh_sync(struct router *r)
 void lbh_free(struct router *r)
 {
 	struct lb_health *h = r->lbh;
+	alb_free(r); /* the proxies with the checkers: both are threads in the nodes' namespaces */
 	if (!h)
 		return;
 	for (size_t k = 0; k < h->n_nodes; k++)

@@ -63,6 +63,8 @@ struct router {
 	struct apply *apply;     /* the apply in progress (apply.c), NULL when none */
 	struct lb_health *lbh;   /* target health and its checkers (lb_health.h), NULL when the
 				  * lab never had a target group */
+	struct alb *alb;         /* application load balancers' proxies and counters (alb.h),
+				  * NULL when the lab never had one */
 	struct resolver *resolver; /* the DNS resolver (resolver.h), NULL in a lab without VPC */
 	char err[256];
 };

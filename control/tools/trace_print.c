@@ -174,6 +174,16 @@ static void hop_text(const struct vl_tables *t, const struct explain_hop *h, cha
 			hdr_text(h, det);
 		break;
 	case EX_LB: hop_lb(t, h, comp, det); break;
+	case EX_DNS:
+		/* The VPC's resolver: the header as the resolver (or the instance) gets it. */
+		snprintf(comp, 96, "resolver %s", h->obj < t->n_vpcs ? t->vpcs[h->obj].name : "");
+		if (h->verdict == DROP_DNS_DISABLED)
+			snprintf(det, 160, "enableDnsSupport is off");
+		else if (h->verdict == DROP_DNS_THROTTLED)
+			snprintf(det, 160, "over %u packets a second from this interface", VL_RESOLVER_PPS);
+		else if (h->has_hdr)
+			hdr_text(h, det);
+		break;
 	case EX_DELIVER:
 		if (h->verdict == STAGE_PASS) {
 			snprintf(comp, 96, "eni %s", pname);

@@ -40,7 +40,12 @@
 	X(LB_LOOPBACK, "lb_loopback", "")                          /* no hairpin (AWS: timeout) */ \
 	X(LB_NO_FLOW, "lb_no_flow", "")                            /* TCP segment, no flow: RST */ \
 	X(LB_PORT_ALLOC, "lb_port_alloc", "")                      /* no free port to the target */ \
-	X(LB_FULL, "lb_full", "")                                  /* LB flows at the lab limit */
+	X(LB_FULL, "lb_full", "")                                  /* LB flows at the lab limit */ \
+	X(DNS_DISABLED, "dns_disabled", "")                        /* VPC's enableDnsSupport off */ \
+	X(DNS_THROTTLED, "dns_throttled", "")                      /* > 1024 packets/s, one ENI  */ \
+	X(DNS_VPC_LIMIT, "dns_vpc_limit", "")                      /* VPC past the resolver's max */ \
+	X(DNS_WRONG_VPC, "dns_wrong_vpc", "")                      /* another VPC's resolver addr */ \
+	X(DNS_FRAGMENT, "dns_fragment", "")                        /* from the resolver, no first */
 
 /* What a stage returns, and an explain hop records, when it drops nothing. */
 #define STAGE_PASS (-1)

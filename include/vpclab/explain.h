@@ -25,6 +25,8 @@ enum explain_stage {
 	EX_DISPATCH,     /* the dispatcher itself (hop budget) */
 	EX_LB,           /* a network load balancer: obj = load balancer, rule = tables.targets
 			  * index of the chosen target (-1 none), the header after the rewrite */
+	EX_DNS,          /* the VPC resolver (dataplane/dns.c): obj = VPC, rule = enum
+			  * vl_resolver_at, the header after the rewrite */
 	EX_NONE = 0xff,  /* a step that found nothing worth a hop */
 };
 

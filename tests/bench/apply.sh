@@ -23,7 +23,6 @@ ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
 # stats V...: "median max" of the numbers
 stats() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "- -"; exit }
 	m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f %.2f\n", m, v[NR] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a/b; else print "-" }'; }
 fail() { echo "bench-apply: $*"; rc=1; }
 
 # The lab: genlab's, every instance in group bench (the rule that changes: tcp 22 from 0.0.0.0/0

@@ -97,7 +97,6 @@ for n in $SIZES; do
 	t1=$(now); R[b_down_$n]=$(elapsed "$t0" "$t1")
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a/b; else print "-" }'; }
 echo
 printf '%-24s %10s %10s %10s %12s %12s\n' "lab size (seconds)" "vpclab" "shell" "ip -batch" "vpclab/shell" "vpclab/batch"
 for n in $SIZES; do

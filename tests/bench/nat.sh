@@ -6,48 +6,14 @@
 #   tcp throughput   iperf3, one TCP stream, client -> internet host, BENCH_SECONDS (5) s
 #   connection rate  new TCP connections per second for BENCH_SECONDS s: python3 clients
 #                    (BENCH_CLIENTS, default 2, in parallel) connect, wait for the server's close,
-#                    close; the server accepts and closes at once (its side keeps the TIME_WAIT)
+#                    close; the server accepts and closes at once (its side keeps the TIME_WAIT):
+#                    lib.sh's rate.py and rate_clients, shared with nlb.sh
 # MTUs as in AWS: 9001 inside the VPC, 1500 towards the internet, on both sides of the comparison.
 # Prints a table test / vpclab / kernel / ratio (vpclab/kernel). Installs nothing (make deps
 # brings iperf3 and nftables). Every namespace starts with n$$-; everything is removed on exit.
 NAME=bench-nat PREFIX=n
 . "$(dirname "$0")/lib.sh"
 LAB="$P-nat"
-CLIENTS=${BENCH_CLIENTS:-2}
-
-cat >"$T/rate.py" <<'EOF'
-import socket, sys, time
-def server(port, secs):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port)); s.listen(4096); s.settimeout(0.5)
-    end = time.time() + secs
-    while time.time() < end:
-        try:
-            c, _ = s.accept()
-        except socket.timeout:
-            continue
-        c.close()
-def client(ip, port, secs):
-    n = err = 0
-    t0 = time.time(); end = t0 + secs
-    while time.time() < end:
-        c = socket.socket(); c.settimeout(2)
-        try:
-            c.connect((ip, port)); c.recv(1); n += 1
-        except OSError:
-            err += 1
-        c.close()
-    print(n, err, "%.3f" % (time.time() - t0), flush=True)
-if sys.argv[1] == "server": server(int(sys.argv[2]), float(sys.argv[3]))
-else: client(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
-EOF
-
-wait_port() { # NS PORT
-	local i
-	for i in $(seq 1 50); do ip netns exec "$1" ss -ltnH "sport = :$2" | grep -q . && return 0; sleep 0.1; done
-	return 1
-}
-
 # tcp_gbps NS_SERVER NS_CLIENT IP: iperf3 single stream, Gbit/s received
 tcp_gbps() {
 	local srv=$1 cli=$2 ip=$3 spid
@@ -56,35 +22,17 @@ tcp_gbps() {
 	wait_port "$srv" 5201
 	ip netns exec "$cli" timeout $((SECS + 20)) iperf3 -c "$ip" -p 5201 -t "$SECS" -J >"$T/tcp.json" 2>"$T/tcp.err"
 	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
-	"$PY" - "$T/tcp.json" <<'EOF'
-import json, sys
-try:
-    print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))
-except Exception:
-    print("error")
-EOF
+	iperf_gbps "$T/tcp.json"
 }
 
 # conn_rate NS_SERVER NS_CLIENT IP: new connections per second, all clients together
 conn_rate() {
-	local srv=$1 cli=$2 ip=$3 spid i cp=() n=0 e=0 a b c
-	ip netns exec "$srv" "$PY" "$T/rate.py" server 5300 $((SECS + 10)) &
+	local srv=$1 cli=$2 ip=$3 spid rate
+	ip netns exec "$srv" "$PY" "$T/rate.py" server $((SECS + 10)) 5300 &
 	spid=$!; PIDS+=("$spid")
 	wait_port "$srv" 5300
-	for i in $(seq 1 "$CLIENTS"); do
-		ip netns exec "$cli" "$PY" "$T/rate.py" client "$ip" 5300 "$SECS" >"$T/rate.$i" 2>&1 &
-		cp+=($!)
-	done
-	wait "${cp[@]}"
+	rate=$(rate_clients "$cli" "$ip" 5300 "$cli")
 	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
-	local rate=0
-	for i in $(seq 1 "$CLIENTS"); do
-		read -r a b c <"$T/rate.$i" || { echo error; return; }
-		[[ "$a" =~ ^[0-9]+$ ]] || { echo error; return; }
-		n=$((n + a)); e=$((e + b))
-		rate=$(awk -v r="$rate" -v a="$a" -v c="$c" 'BEGIN { printf "%.0f", r + a / c }')
-	done
-	[ "$e" -gt 0 ] && echo "bench-nat: $e failed connection attempts ($2)" >&2
 	echo "$rate"
 }
 
@@ -172,7 +120,6 @@ else
 	k_rate=$(conn_rate "$KB" "$KA" 198.51.100.10)
 fi
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a/b; else print "-" }'; }
 echo
 [ -n "$v_nat" ] && echo "vpclab $v_nat"
 printf '%-36s %12s %12s %8s\n' "test" "vpclab" "kernel" "ratio"

@@ -13,44 +13,9 @@
 NAME=bench-nlb PREFIX=e
 . "$(dirname "$0")/lib.sh"
 LAB="$P-nlb"
-CLIENTS=${BENCH_CLIENTS:-2}
 TRIES=${NLB_TRIES:-8}
 NODE=10.0.1.50 T1=10.0.1.21 T2=10.0.2.22
 
-# The targets' server for the connection rate and the health checks: accepts and closes at once
-# on every port given, until killed (`down`). The client as in nat.sh.
-cat >"$T/rate.py" <<'EOF'
-import selectors, socket, sys, time
-def server(ports):
-    sel = selectors.DefaultSelector()
-    for port in ports:
-        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("0.0.0.0", port)); s.listen(4096)
-        sel.register(s, selectors.EVENT_READ)
-    while True:
-        for key, _ in sel.select():
-            c, _ = key.fileobj.accept()
-            c.close()
-def client(ip, port, secs):
-    n = err = 0
-    t0 = time.time(); end = t0 + secs
-    while time.time() < end:
-        c = socket.socket(); c.settimeout(2)
-        try:
-            c.connect((ip, port)); c.recv(1); n += 1
-        except OSError:
-            err += 1
-        c.close()
-    print(n, err, "%.3f" % (time.time() - t0), flush=True)
-if sys.argv[1] == "server": server([int(p) for p in sys.argv[2:]])
-else: client(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
-EOF
-
-wait_port() { # NS PORT
-	local i
-	for i in $(seq 1 50); do ip netns exec "$1" ss -ltnH "sport = :$2" | grep -q . && return 0; sleep 0.1; done
-	return 1
-}
 # established connections to port 5201 in a namespace (iperf3's control and data)
 conns() { ip netns exec "$1" ss -tnH state established "sport = :5201" | wc -l; }
 
@@ -85,36 +50,16 @@ tcp_gbps() {
 		[ "$split" = no ] && break
 		echo "bench-nlb: iperf3 try $try: control and data went to different targets; again" >&2
 	done
-	"$PY" - "$T/tcp.json" <<'EOF'
-import json, sys
-try:
-    print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))
-except Exception:
-    print("error")
-EOF
+	iperf_gbps "$T/tcp.json"
 }
 
 # conn_rate IP PORT: new connections per second from cl to IP:PORT, all clients together
-conn_rate() {
-	local ip=$1 port=$2 i cp=() e=0 a b c rate=0
-	for i in $(seq 1 "$CLIENTS"); do
-		ip netns exec "$LAB-cl" "$PY" "$T/rate.py" client "$ip" "$port" "$SECS" >"$T/rate.$i" 2>&1 &
-		cp+=($!); PIDS+=($!)
-	done
-	wait "${cp[@]}"
-	for i in $(seq 1 "$CLIENTS"); do
-		read -r a b c <"$T/rate.$i" || { echo error; return; }
-		[[ "$a" =~ ^[0-9]+$ ]] || { echo error; return; }
-		e=$((e + b))
-		rate=$(awk -v r="$rate" -v a="$a" -v c="$c" 'BEGIN { printf "%.0f", r + a / c }')
-	done
-	[ "$e" -gt 0 ] && echo "bench-nlb: $e failed connection attempts (to $ip)" >&2
-	echo "$rate"
-}
+conn_rate() { rate_clients "$LAB-cl" "$1" "$2" "to $1"; }
 
 # The lab: targets in two zones behind an internal load balancer with a node in each (cross-zone:
 # node a sends to both), listeners 5201 (iperf3) and 5300 (connection rate); health checks on
-# 5300, where the targets' `run` server answers. The client lives in a third subnet. The direct
+# 5300, where the targets' `run` server (lib.sh's rate.py, accepting and closing at once on
+# every port until `down`) answers. The client lives in a third subnet. The direct
 # connection rate goes to t1's port 5301: with the client's address preserved, a connection
 # straight to t1:5300 reusing a source port of an earlier one through the load balancer has the
 # same addresses and ports at t1 (AWS warns of such socket reuse), and its replies can be taken
@@ -132,8 +77,8 @@ vpcs:
       - name: tgt
         inbound: [ { protocol: tcp, ports: 5201-5301, cidr: 10.0.0.0/16 } ]
     instances:
-      - { name: t1, subnet: a, ip: $T1, security_groups: [tgt], run: "exec $PY $T/rate.py server 5300 5301" }
-      - { name: t2, subnet: b, ip: $T2, security_groups: [tgt], run: "exec $PY $T/rate.py server 5300 5301" }
+      - { name: t1, subnet: a, ip: $T1, security_groups: [tgt], run: "exec $PY $T/rate.py server 0 5300 5301" }
+      - { name: t2, subnet: b, ip: $T2, security_groups: [tgt], run: "exec $PY $T/rate.py server 0 5300 5301" }
       - { name: cl, subnet: c, ip: 10.0.3.10 }
     target_groups:
       - name: iperf
@@ -190,7 +135,6 @@ print("load balancer counters: " + ", ".join("%s %s" % (k, c[k]) for k in
 	timeout 20 "$VPCLAB" down "$LAB" >/dev/null 2>&1
 fi
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a/b; else print "-" }'; }
 echo
 [ -n "$n_cnt" ] && echo "$n_cnt"
 printf '%-36s %12s %12s %8s\n' "test" "nlb" "direct" "ratio"

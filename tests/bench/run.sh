@@ -120,7 +120,6 @@ if ! ip netns exec "$KR" nft -f "$T/vpc.nft"; then echo "bench: nft -f failed"; 
 k_tcp=$(iperf "$KB" "$KA" 10.0.2.10 tcp)
 k_udp=$(iperf "$KB" "$KA" 10.0.2.10 udp)
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a/b; else print "-" }'; }
 echo
 printf '%-32s %12s %12s %8s\n' "test" "vpclab" "kernel" "ratio"
 printf '%-32s %12s %12s %8s\n' "tcp 1 stream (Gbit/s)" "$v_tcp" "$k_tcp" "$(ratio "$v_tcp" "$k_tcp")"

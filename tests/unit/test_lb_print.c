@@ -22,7 +22,8 @@ static const char canned[] =
 	"   \"private_ip\": \"10.0.1.4\", \"public_ip\": \"203.0.113.20\"},"
 	"  {\"subnet\": \"public-b\", \"az\": \"us-east-1b\", \"namespace\": \"nlb-web-nlb-public-b\","
 	"   \"private_ip\": \"10.0.2.4\", \"public_ip\": null}],"
-	" \"listeners\": [{\"protocol\": \"tcp\", \"port\": 80, \"forward\": \"web-tg\", \"idle_timeout\": 350}],"
+	" \"listeners\": [{\"protocol\": \"tcp\", \"port\": 80, \"forward\": \"web-tg\", \"idle_timeout\": 350,"
+	"  \"rules\": [{\"priority\": 10, \"conditions\": \"host api.example.com\", \"action\": \"forward api-tg\"}]}],"
 	" \"target_groups\": [{\"name\": \"web-tg\", \"protocol\": \"tcp\", \"port\": 8080,"
 	"  \"health_check\": {\"protocol\": \"http\", \"port\": null, \"path\": \"/health\","
 	"   \"interval\": 5, \"timeout\": 2, \"healthy\": 2, \"unhealthy\": 2, \"matcher\": \"200-399\"},"
@@ -78,6 +79,7 @@ static bool has_line(const char *out, const char *const *want, size_t n)
 START_TEST(everything_shown)
 {
 	char *out = printed(canned);
+	LINE(out, "rule", "10", "host api.example.com", "forward api-tg");
 	LINE(out, "load balancer web-nlb", "network", "internet-facing", "vpc main", "cross-zone off");
 	LINE(out, "dns web-nlb-0123456789abcdef.elb.us-east-1.amazonaws.com");
 	LINE(out, "public-a", "us-east-1a", "10.0.1.4", "203.0.113.20", "nlb-web-nlb-public-a");
