@@ -1,9 +1,8 @@
-/* The lab's DNS resolver in the router (reference aws-elb §4): the snapshot it answers from,
- * rebuilt after up, each apply and each elastic IP move; its serving thread in LAB-amazon-dns
- * (resolver_serve.h); its health inputs: load balancer nodes up from the targets' health (looked
- * at every second) and Route 53's health checks, run from the resolver's namespace by a checker
- * (lb_check.h) as Route 53's checkers would (private addresses from the VPC's resolver address).
- * Everything here runs on the router's thread. */
+/* The lab's DNS resolver in the router (reference aws-elb §4), all on the router's thread: the
+ * snapshot it answers from (rebuilt after up, apply, elastic IP moves), its serving thread
+ * (resolver_serve.h), its health inputs: load balancer nodes up from their targets' health (each
+ * second) and Route 53's checks, run by lb_check.h from the resolver's namespace (a private
+ * address from the VPC's resolver address, as Route 53's checkers would reach it). */
 #ifndef VPCLAB_RESOLVER_H
 #define VPCLAB_RESOLVER_H
 

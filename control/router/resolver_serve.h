@@ -1,9 +1,8 @@
-/* The resolver's sockets (reference aws-elb §4): a thread of the router inside the resolver's
- * namespace LAB-amazon-dns with an event_base of its own, serving DNS on UDP and TCP port 53 of
- * every address there. The address a query was sent to tells who asks: 192.0.2.53 the
- * internet, 169.254.253.x the VPC vl_resolver_vpc(x) (the data plane rewrote base+2 and
- * 169.254.169.253 to it); the answer leaves from that same address. Answers come from
- * control/dns (dns_answer) on the snapshot the router published last (resolver_snap.h). */
+/* The resolver's sockets (reference aws-elb §4): a router thread in LAB-amazon-dns with its own
+ * event_base serves DNS on UDP and TCP 53. The address asked tells who asks: 192.0.2.53 the
+ * internet, 169.254.253.x the VPC vl_resolver_vpc(x) (the data plane's rewrite of base+2 and
+ * 169.254.169.253); the answer leaves from it. Answers: control/dns's dns_answer on the snapshot
+ * the router published last (resolver_snap.h). */
 #ifndef VPCLAB_RESOLVER_SERVE_H
 #define VPCLAB_RESOLVER_SERVE_H
 

@@ -166,8 +166,8 @@ if wait_for "s3's client to end" 5 pid_gone "${SESS_PID[s3]}"; then
 	ok "the session client inside mv1's old namespace went with it (pid ${SESS_PID[s3]})"
 else not_ok "the session client inside mv1's old namespace went with it (pid ${SESS_PID[s3]} runs)"; fi
 sess_alive s1 "the session cli -> srv lives across the replacement"
-check "no namespace left over (one per instance)" \
-	"$(printf '%s\n' cli early mv1 mv2 new srv | sed "s/^/$LAB-/")" "$(netns_view)"
+check "no namespace left over (one per instance, and the resolver's)" \
+	"$(printf '%s\n' amazon-dns cli early mv1 mv2 new srv | sed "s/^/$LAB-/")" "$(netns_view)"
 
 # ------------------------------------------------ a later down leaves nothing
 out=$(lab_down 2>&1); rc=$?
