@@ -21,7 +21,7 @@ SUITES    := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRCS))
 
 DEB_PKGS := build-essential pkg-config libyaml-dev libmnl-dev \
             libpcap-dev libjansson-dev libevent-dev libldns-dev check libsubunit-dev iproute2 iputils-ping netcat-openbsd \
-            curl iperf3 nftables tcpdump python3 clang
+            curl iperf3 nftables tcpdump python3 clang bind9-dnsutils knot-dnsutils
 
 .PHONY: all deps check check-offline check-unit check-sys asan bench stress demo clean fuzz fuzz-build
 all: $(BIN)
