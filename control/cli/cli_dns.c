@@ -35,41 +35,49 @@ static bool reverse_name(const char *s, char *out, size_t cap)
 	return true;
 }
 
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+
+static void rr_print(const char *head, const json_t *rrs, FILE *out)
+{
+	size_t i;
+	json_t *rr;
+	json_array_foreach(rrs, i, rr)
+		fprintf(out, "%s%s.\t%lld\tIN\t%s\t%s\n", head, jstr(rr, "name"),
+			(long long)json_integer_value(json_object_get(rr, "ttl")), jstr(rr, "type"),
+			jstr(rr, "data"));
+}
+
+/* The asker, the records (as dig prints them), then each name looked up with what decided. */
 static void dns_print(const json_t *ans, FILE *out)
 {
 	const char *vpc = json_string_value(json_object_get(ans, "vpc"));
-	fprintf(out, "%s %s asked from %s %s", json_string_value(json_object_get(ans, "name")),
-		json_string_value(json_object_get(ans, "type")),
-		vpc ? "instance" : "internet host", json_string_value(json_object_get(ans, "from")));
+	const json_t *steps = json_object_get(ans, "steps");
+	fprintf(out, "%s %s asked from %s %s", jstr(ans, "name"), jstr(ans, "type"),
+		vpc ? "instance" : "internet host", jstr(ans, "from"));
 	if (vpc)
 		fprintf(out, " (VPC %s, its resolver at base+2)\n", vpc);
 	else
 		fprintf(out, " (the lab's public resolver 192.0.2.53)\n");
 	if (!json_is_true(json_object_get(ans, "answered"))) {
-		fprintf(out, "no answer: %s\n", json_string_value(json_object_get(ans, "explain")));
+		fprintf(out, "no answer: %s\n", jstr(json_array_get(steps, 0), "why"));
 		return;
 	}
-	size_t i;
-	json_t *rr;
-	json_array_foreach(json_object_get(ans, "answers"), i, rr)
-		fprintf(out, "%s.\t%lld\tIN\t%s\t%s\n", json_string_value(json_object_get(rr, "name")),
-			(long long)json_integer_value(json_object_get(rr, "ttl")),
-			json_string_value(json_object_get(rr, "type")),
-			json_string_value(json_object_get(rr, "data")));
-	json_array_foreach(json_object_get(ans, "authority"), i, rr)
-		fprintf(out, "authority: %s.\t%lld\tIN\t%s\t%s\n",
-			json_string_value(json_object_get(rr, "name")),
-			(long long)json_integer_value(json_object_get(rr, "ttl")),
-			json_string_value(json_object_get(rr, "type")),
-			json_string_value(json_object_get(rr, "data")));
+	rr_print("", json_object_get(ans, "answers"), out);
+	rr_print("authority: ", json_object_get(ans, "authority"), out);
 	fprintf(out, "decided by:\n");
-	const char *text = json_string_value(json_object_get(ans, "explain"));
-	for (const char *l = text ? text : ""; *l;) {
-		const char *e = strchr(l, '\n');
-		int n = e ? (int)(e - l) : (int)strlen(l);
-		fprintf(out, "  %.*s\n", n, l);
-		l += n + (e != NULL);
-	}
+	size_t i;
+	json_t *st;
+	json_array_foreach(steps, i, st)
+		fprintf(out, "  %s%s %s: %s\n", i ? "then " : "", jstr(st, "name"), jstr(ans, "type"),
+			jstr(st, "why"));
+	if (jstr(ans, "note")[0])
+		fprintf(out, "  %s\n", jstr(ans, "note"));
+	size_t n = json_array_size(json_object_get(ans, "answers"));
+	fprintf(out, "  %s, %zu answer%s\n", jstr(ans, "rcode"), n, n == 1 ? "" : "s");
 }
 
 static int cmd_dns(int argc, char **argv)
@@ -163,7 +171,7 @@ const struct cli_cmd cli_dns = {
 	"               address as NAME asks its PTR record (as dig -x)\n"
 	"  --json       {name, from, from_kind, vpc, answered, type, rcode, answers: [{name, type,\n"
 	"               ttl, data}], authority, steps: [{name, source, rcode, why, zone, record,\n"
-	"               instance, load_balancer}], explain}\n"
+	"               instance, load_balancer}]}\n"
 	"  answered false: nothing answers the asker (its VPC's DNS support is off).\n"
 	"  LAB: the only lab on this machine, or $VPCLAB_LAB, when left out.\n"
 	"exit: 0 answered (whatever the response code), 1 not running or no such asker, 2 usage,\n"

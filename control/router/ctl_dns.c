@@ -30,19 +30,22 @@ static int asker_find(const struct vl_tables *t, const char *from, struct dns_as
 }
 
 /* The resolver's answer on the tables the router publishes, every health check and load
- * balancer node taken as up. When the resolver thread serves (control/router/resolver.h), its
- * snapshot and health answer here instead: this is the one call that changes. */
-static int dns_lookup(struct router *r, const char *name, uint16_t qtype, uint16_t vpc,
-		      struct dns_result *res)
+ * balancer node taken as up; *out gets dns_result_json's object (also when the VPC's support is
+ * off). The same contract as resolver_lookup (control/router/resolver.h): once the resolver
+ * serves, its snapshot and health answer instead, and this call is the one line that changes. */
+static int dns_lookup(struct router *r, const char *name, uint16_t qtype, uint16_t vpc, json_t **out)
 {
 	struct dns_db *db = dns_db_create(r->t);
-	if (!db) {
-		memset(res, 0, sizeof(*res));
+	struct dns_result res;
+	*out = NULL;
+	if (!db)
 		return -ENOMEM;
-	}
-	int rc = dns_resolve(db, name, qtype, vpc, NULL, res);
+	int rc = dns_resolve(db, name, qtype, vpc, NULL, &res);
+	if (rc == 0 || rc == -ENETUNREACH)
+		*out = dns_result_json(&res, r->t);
+	dns_result_fini(&res);
 	dns_db_destroy(db);
-	return rc;
+	return *out || rc < 0 ? rc : -ENOMEM;
 }
 
 static json_t *dns_error(const char *msg)
@@ -51,8 +54,8 @@ static json_t *dns_error(const char *msg)
 }
 
 /* {"name", "type": wire number, "from"?} -> dns_result_json's object plus "name", "from",
- * "from_kind" (instance | internet_host), "vpc" (null from the internet), "answered" (false:
- * nothing answers there, the VPC's DNS support is off) and "explain" (dns_explain's text). */
+ * "from_kind" (instance | internet_host), "vpc" (null from the internet) and "answered" (false:
+ * nothing answers there, the VPC's DNS support is off). */
 json_t *ctl_handle_dns(struct router *r, const char *spec)
 {
 	json_error_t jerr;
@@ -61,32 +64,23 @@ json_t *ctl_handle_dns(struct router *r, const char *spec)
 	const char *from = json_string_value(json_object_get(q, "from"));
 	json_int_t type = json_integer_value(json_object_get(q, "type"));
 	struct dns_asker a;
-	json_t *ans;
-	if (!name || !name[0] || strlen(name) >= VL_DNS_NAME_MAX || type <= 0 || type > 65535)
+	json_t *ans = NULL;
+	int rc;
+	if (!name || !name[0] || strlen(name) >= VL_DNS_NAME_MAX || type <= 0 || type > 65535) {
 		ans = dns_error("dns needs a name (at most 253 characters) and a type");
-	else if (asker_find(r->t, from, &a) < 0)
+	} else if (asker_find(r->t, from, &a) < 0) {
 		ans = dns_error(from ? "no such instance or internet host" : "the lab has no instance");
-	else {
-		struct dns_result res;
-		int rc = dns_lookup(r, name, (uint16_t)type, a.vpc, &res);
-		char text[4096];
-		const struct vl_port *p = &r->t->ports[a.port];
-		if (rc < 0 && rc != -ENETUNREACH) {
-			ans = dns_error(rc == -ENOMEM ? "out of memory" : "not a name the resolver can ask");
-		} else if (!(ans = dns_result_json(&res, r->t))) {
-			ans = dns_error("out of memory");
-		} else {
-			json_object_set_new(ans, "name", json_string(name));
-			json_object_set_new(ans, "from", json_string(p->name));
-			json_object_set_new(ans, "from_kind", json_string(a.vpc == DNS_FROM_INTERNET ?
-									  "internet_host" : "instance"));
-			json_object_set_new(ans, "vpc", a.vpc == DNS_FROM_INTERNET ? json_null()
-							: json_string(r->t->vpcs[a.vpc].name));
-			json_object_set_new(ans, "answered", json_boolean(rc == 0));
-			json_object_set_new(ans, "explain", json_string(rc == 0 ? dns_explain(&res, text, sizeof(text))
-									: res.n_steps ? res.steps[0].why : ""));
-		}
-		dns_result_fini(&res);
+	} else if ((rc = dns_lookup(r, name, (uint16_t)type, a.vpc, &ans)) < 0 && rc != -ENETUNREACH) {
+		json_decref(ans);
+		ans = dns_error(rc == -ENOMEM ? "out of memory" : "the resolver cannot answer that");
+	} else {
+		json_object_set_new(ans, "name", json_string(name));
+		json_object_set_new(ans, "from", json_string(r->t->ports[a.port].name));
+		json_object_set_new(ans, "from_kind", json_string(a.vpc == DNS_FROM_INTERNET ?
+								  "internet_host" : "instance"));
+		json_object_set_new(ans, "vpc", a.vpc == DNS_FROM_INTERNET ? json_null()
+						: json_string(r->t->vpcs[a.vpc].name));
+		json_object_set_new(ans, "answered", json_boolean(rc == 0));
 	}
 	json_decref(q);
 	return ans;

@@ -31,7 +31,7 @@
 				     * counters: {CloudWatch name: n}}]} or {"error": "no such load balancer"} */
 #define VL_CTL_DNS "dns"            /* {"name", "type": wire number, "from"?: instance or internet
 				     * host (default the first instance)} -> {name, from, from_kind,
-				     * vpc, answered, explain, type, rcode, answers: [{name, type, ttl,
+				     * vpc, answered, type, rcode, answers: [{name, type, ttl,
 				     * data}], authority, steps: [{name, source, rcode, why, zone?,
 				     * record?, instance?, load_balancer?}], note?} or {"error"} */
 #define VL_CTL_CAPTURE "capture"    /* {JSON capture spec} -> a pcapng stream, or {"error"} */
