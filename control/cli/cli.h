@@ -74,8 +74,5 @@ struct vl_tables;
 void check_print_lbs(const struct vl_tables *t, FILE *out);
 /* Hosted zones with their records and health checks, as compiled (check_print.c). */
 void check_print_dns(const struct vl_tables *t, FILE *out);
-/* cli_lab.c: EXIT_SYSTEM after "CMD: PATH: hosted zones are not served yet" when m has hosted
- * zones or health checks (the resolver is not built yet), else 0. */
-int cli_refuse_zones(struct lab *m, const char *cmd, const char *path);
 
 #endif

@@ -718,9 +718,6 @@ int labtest_run(const struct labtest_opts *opts)
 	} else if (geteuid() != 0) {
 		fprintf(stderr, "vpclab: test needs root (it creates namespaces and taps)\n");
 		rc = LT_SYSTEM;
-	} else if (lab_has_zones(m)) {
-		fprintf(stderr, "vpclab: test: %s: hosted zones are not served yet\n", o.lab);
-		rc = LT_SYSTEM;
 	} else {
 		struct vl_tables *t = NULL;
 		rc = labtest_up(m, o.lab, &t) < 0 ? LT_SYSTEM : 0;
