@@ -125,12 +125,15 @@ check "MX" "10 db.corp.internal." "$(on web1 $DIG +short @10.0.0.2 mail.corp.int
 LBDNS=$("$VPCLAB" lb "$LAB" web-nlb --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["load_balancers"][0]["dns"])')
 NODES_PRIV=$("$VPCLAB" lb "$LAB" web-nlb --json | $PY -c 'import json,sys; print(" ".join(sorted(n["private_ip"] for n in json.load(sys.stdin)["load_balancers"][0]["nodes"])))')
 NODES_PUB=$("$VPCLAB" lb "$LAB" web-nlb --json | $PY -c 'import json,sys; print(" ".join(sorted(n["public_ip"] for n in json.load(sys.stdin)["load_balancers"][0]["nodes"])))')
-check "the NLB's name inside the VPC: its nodes' private addresses" "$NODES_PRIV" \
+# An internet-facing load balancer's name is public DNS on AWS: its public addresses everywhere.
+check "the internet-facing NLB's name inside the VPC: its nodes' public addresses" "$NODES_PUB" \
 	"$(on web1 $DIG +short @10.0.0.2 "$LBDNS" A | sort | tr '\n' ' ' | sed 's/ $//')"
 check "the NLB's name from the internet: its nodes' public addresses" "$NODES_PUB" \
 	"$(on ext $DIG +short @192.0.2.53 "$LBDNS" A | sort | tr '\n' ' ' | sed 's/ $//')"
-check "an alias to it (www.corp.internal)" "$NODES_PRIV" \
+check "an alias to it (www.corp.internal)" "$NODES_PUB" \
 	"$(on web1 $DIG +short @10.0.0.2 www.corp.internal A | sort | tr '\n' ' ' | sed 's/ $//')"
+check_nomatch "the nodes' private addresses are not among them" "10\.0\.[12]\.4" \
+	"$(on web1 $DIG +short @10.0.0.2 "$LBDNS" A)"
 check "curl from the internet by the NLB's name (resolv.conf: 192.0.2.53)" "200" \
 	"$("$VPCLAB" exec "$LAB" ext -- curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$LBDNS/")"
 
@@ -139,10 +142,16 @@ check_match "vpclab dns app.corp.internal names the primary record" "app.corp.in
 	"$("$VPCLAB" dns "$LAB" app.corp.internal --from web2)"
 
 # --- failover: the primary's server killed, the answer switches to the secondary
-check "app.corp.internal: the primary while its check passes" "10.0.1.10" \
-	"$(on web2 $DIG +short @10.0.0.2 app.corp.internal A)"
-for p in $(ip netns pids "$LAB-web1"); do kill "$p"; done
 app_is() { [ "$(on web2 $DIG +short @10.0.0.2 app.corp.internal A)" = "$1" ]; }
+# Route 53 counts a new check healthy only once it has passed: the primary after web1's server
+# answers a check (interval 10 s).
+wait_for "web1 to listen on 80" 10 listening "$LAB-web1" tcp 80
+if wait_for "app.corp.internal to answer the primary" 40 app_is 10.0.1.10; then
+	ok "app.corp.internal: the primary once its health check passes"
+else
+	not_ok "app.corp.internal: the primary (still $(on web2 $DIG +short @10.0.0.2 app.corp.internal A))"
+fi
+for p in $(ip netns pids "$LAB-web1"); do kill "$p"; done
 if wait_for "app.corp.internal to switch to the secondary" 60 app_is 10.0.2.10; then
 	ok "failover: the secondary once the primary's health check fails"
 else
