@@ -35,12 +35,18 @@ vpcs:
       - { name: locked, subnet: shut, ip: 10.0.9.10, security_groups: [closed] }
     target_groups:
       - { name: web-tg, protocol: tcp, port: 80, targets: [web1, web2] }
+      - { name: int-tg, protocol: tcp, port: 80, targets: [web2] }
     load_balancers:
       - name: web-nlb
         type: network
         scheme: internet-facing
         subnets: [pub-a, pub-b]
         listeners: [ { protocol: tcp, port: 80, forward: web-tg } ]
+      - name: int-nlb
+        type: network
+        scheme: internal
+        subnets: [pub-b]
+        listeners: [ { protocol: tcp, port: 80, forward: int-tg } ]
   - name: other
     cidr: 10.1.0.0/16
     subnets:
@@ -136,6 +142,23 @@ check_nomatch "the nodes' private addresses are not among them" "10\.0\.[12]\.4"
 	"$(on web1 $DIG +short @10.0.0.2 "$LBDNS" A)"
 check "curl from the internet by the NLB's name (resolv.conf: 192.0.2.53)" "200" \
 	"$("$VPCLAB" exec "$LAB" ext -- curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$LBDNS/")"
+
+INTDNS=$("$VPCLAB" lb "$LAB" int-nlb --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["load_balancers"][0]["dns"])')
+INTPRIV=$("$VPCLAB" lb "$LAB" int-nlb --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["load_balancers"][0]["nodes"][0]["private_ip"])')
+check "an internal NLB's name inside the VPC: its node's private address" "$INTPRIV" \
+	"$(on web1 $DIG +short @10.0.0.2 "$INTDNS" A)"
+check_match "an internal NLB's name from the internet: NXDOMAIN (the lab's choice)" "status: NXDOMAIN" \
+	"$(on ext $DIG @192.0.2.53 "$INTDNS" A)"
+
+# --- apply: an added instance has its names at once
+sed 's/^      - { name: locked, .*$/&\n      - { name: late, subnet: pub-b, ip: 10.0.2.20 }/' "$T/lab.yaml" >"$T/lab2.yaml"
+"$VPCLAB" apply "$T/lab2.yaml" >/dev/null 2>&1; RC=$?
+check_rc "apply adding instance late" 0 $RC
+late_named() { [ "$(on web1 $DIG +short @10.0.0.2 ip-10-0-2-20.ec2.internal A)" = 10.0.2.20 ]; }
+if wait_for "late's private name to answer" 5 late_named; then ok "an instance added by apply resolves by its private name"
+else not_ok "an instance added by apply resolves by its private name"; fi
+check "and by its short name" "10.0.2.20" "$(on web1 $DIG +short @10.0.0.2 late A)"
+check "late's resolv.conf" "nameserver 10.0.0.2" "$(grep '^nameserver' "/etc/netns/$LAB-late/resolv.conf")"
 
 # --- vpclab dns answers as the resolver does
 check_match "vpclab dns app.corp.internal names the primary record" "app.corp.internal A: .*primary" \
