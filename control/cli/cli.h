@@ -22,7 +22,7 @@ struct cli_cmd {
 /* The commands, one file each family; cli.c lists them in this order. */
 extern const struct cli_cmd cli_check, cli_up, cli_down, cli_status, cli_list, cli_exec,
 	cli_trace, cli_replay, cli_capture, cli_flows, cli_nat, cli_flowlogs, cli_eip, cli_logs,
-	cli_test, cli_apply, cli_lb;
+	cli_test, cli_apply, cli_lb, cli_dns;
 
 int cli_main(int argc, char **argv);
 
@@ -74,8 +74,5 @@ struct vl_tables;
 void check_print_lbs(const struct vl_tables *t, FILE *out);
 /* Hosted zones with their records and health checks, as compiled (check_print.c). */
 void check_print_dns(const struct vl_tables *t, FILE *out);
-/* cli_lab.c: EXIT_SYSTEM after "CMD: PATH: hosted zones are not served yet" when m has hosted
- * zones or health checks (the resolver is not built yet), else 0. */
-int cli_refuse_zones(struct lab *m, const char *cmd, const char *path);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "control/cli/cli.h"
+#include "control/host/netns_etc.h"
 
 static int cmd_exec(int argc, char **argv)
 {
@@ -49,6 +50,13 @@ static int cmd_exec(int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	close(fd);
+	/* As `ip netns exec`: the namespace's /etc/netns files (its resolv.conf) and its /sys. */
+	const char *step = "";
+	rc = netns_etc_enter(ns + strlen("/run/netns/"), &step);
+	if (rc < 0) {
+		fprintf(stderr, "vpclab: exec: %s: %s\n", step, strerror(-rc));
+		return EXIT_SYSTEM;
+	}
 	execvp(argv[dash + 1], argv + dash + 1);
 	fprintf(stderr, "vpclab: exec: %s: %s\n", argv[dash + 1], strerror(errno));
 	return 127;
@@ -58,7 +66,8 @@ const struct cli_cmd cli_exec = {
 	"exec", cmd_exec, "run a command in the namespace of an instance or internet host",
 	"usage: vpclab exec [LAB] NAME -- CMD [ARG...]   (or --lab LAB before NAME)\n"
 	"  runs CMD inside the network namespace of instance or internet host NAME (the same as\n"
-	"  `ip netns exec LAB-NAME CMD`); stdin, stdout and the exit code pass through.\n"
+	"  `ip netns exec LAB-NAME CMD`: /etc/netns/LAB-NAME/resolv.conf is its /etc/resolv.conf);\n"
+	"  stdin, stdout and the exit code pass through.\n"
 	"  LAB: the only lab on this machine, or $VPCLAB_LAB, when left out.\n"
 	"exit: CMD's, or 1 no such NAME, 2 usage, 3 the system refused, 127 CMD not found\n",
 };

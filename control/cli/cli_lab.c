@@ -43,15 +43,6 @@ int cli_need_root(const char *what)
 	return EXIT_OK;
 }
 
-int cli_refuse_zones(struct lab *m, const char *cmd, const char *path)
-{
-	if (!lab_has_zones(m))
-		return EXIT_OK;
-	fprintf(stderr, "vpclab: %s: %s: hosted zones are not served yet; nothing was changed\n", cmd,
-		path);
-	return EXIT_SYSTEM;
-}
-
 static const struct option help_only[] = {CLI_OPT_HELP, {0}};
 
 static int cmd_check(int argc, char **argv)
@@ -125,10 +116,6 @@ static int cmd_up(int argc, char **argv)
 	if (!m)
 		return EXIT_INPUT;
 	if (cli_need_root("up")) {
-		lab_free(m);
-		return EXIT_SYSTEM;
-	}
-	if (cli_refuse_zones(m, "up", path)) {
 		lab_free(m);
 		return EXIT_SYSTEM;
 	}

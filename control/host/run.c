@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "control/host/netns_etc.h"
 #include "control/host/run.h"
 #include "control/host/state.h"
 #include "control/lab/model.h"
@@ -50,6 +51,12 @@ static void run_child(const char *ns, const char *log, const char *cmd)
 	int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
 		fprintf(stderr, "vpclab: router: run: %s: %s\n", ns, strerror(errno));
+		_exit(127);
+	}
+	const char *step = "";
+	int rc = netns_etc_enter(strrchr(ns, '/') + 1, &step);
+	if (rc < 0) {
+		fprintf(stderr, "vpclab: router: run: %s: %s: %s\n", ns, step, strerror(-rc));
 		_exit(127);
 	}
 	int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -20,6 +20,7 @@
 #include "control/host/progress.h"
 #include "control/host/provision.h"
 #include "control/host/state.h"
+#include "control/host/netns_etc.h"
 #include "vpclab/ctl.h"
 
 int state_path(char *dst, size_t cap, const char *lab, const char *file)
@@ -400,6 +401,8 @@ static int state_del_one(size_t i, void *arg)
 {
 	struct state_del *del = arg;
 	int rc = prov_netns_del(del->ns[i].name), none = 0;
+	if (rc == 0)
+		rc = netns_etc_remove(del->ns[i].name); /* its /etc/netns files go with it */
 	del->err[i] = rc;
 	if (rc < 0)
 		atomic_compare_exchange_strong(&del->first_err, &none, rc);

@@ -3,6 +3,7 @@
  * address in file order), the internet (public pool, hosts), elastic IPs and their associations,
  * auto-assigned public IPs, load balancer nodes' addresses; then the AWS warnings that depend
  * on them, and the `checks:` list. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -550,6 +551,32 @@ static uint16_t ck_port_by_name(const struct ck *c, const char *name)
 	return x ? x->gidx : h ? h->gidx : VL_NONE;
 }
 
+/* A DNS name the resolver may answer (checked when the check runs): dotted labels of letters,
+ * digits, '-' and '_', 253 characters at most, a final dot allowed. */
+static bool ck_dns_name_like(const char *s)
+{
+	size_t n = strlen(s), label = 0;
+	bool dot = false, digits = true;   /* the last label all digits: a mistyped address */
+	if (n == 0 || n > 254 || (n == 254 && s[n - 1] != '.'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (!label)
+				return false;
+			dot |= i + 1 < n;
+			label = 0;
+			digits = i + 1 < n ? true : digits;
+		} else if (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_') {
+			digits &= isdigit((unsigned char)s[i]) != 0;
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return dot && !digits;
+}
+
 /* `to` and `seen_as`: a name (instances, hosts and load balancers only when allow_port), an
  * elastic IP name, or an address. false: none of them (the caller reports). */
 static bool ck_check_ref(struct ck *c, const struct lab_str *s, bool allow_port, uint8_t *kind,
@@ -582,6 +609,8 @@ static bool ck_check_ref(struct ck *c, const struct lab_str *s, bool allow_port,
 		*idx = e->gidx;
 	} else if (addr_parse(s->s, addr) == 0) {
 		*kind = LAB_REF_ADDR;
+	} else if (allow_port && ck_dns_name_like(s->s)) {
+		*kind = LAB_REF_NAME;
 	} else {
 		return false;
 	}
@@ -610,7 +639,7 @@ static void ck_check(struct ck *c, struct lab_check *k)
 		diag_error(c->d, k->from.at, "unknown instance or internet host '%s'", CK_SHOW(k->from.s));
 	if (k->to.s && !ck_check_ref(c, &k->to, true, &k->to_kind, &k->to_idx, &k->to_addr))
 		diag_error(c->d, k->to.at, "unknown check target '%s': not an instance, an internet "
-			   "host, a load balancer, an elastic ip or an ipv4 address", CK_SHOW(k->to.s));
+			   "host, a load balancer, an elastic ip, an ipv4 address or a DNS name", CK_SHOW(k->to.s));
 	if (k->seen_as.s &&
 	    !ck_check_ref(c, &k->seen_as, false, &k->seen_kind, &k->seen_idx, &k->seen_addr))
 		diag_error(c->d, k->seen_as.at, "seen_as '%s' is not an elastic ip or an ipv4 address",

@@ -320,7 +320,8 @@ struct lab_host {
 };
 
 /* What a check's `to` / `seen_as` named. */
-enum lab_ref_kind { LAB_REF_NONE, LAB_REF_PORT, LAB_REF_EIP, LAB_REF_ADDR, LAB_REF_LB };
+enum lab_ref_kind { LAB_REF_NONE, LAB_REF_PORT, LAB_REF_EIP, LAB_REF_ADDR, LAB_REF_LB,
+		    LAB_REF_NAME /* a DNS name, resolved when the check runs */ };
 
 struct lab_check {
 	struct loc at;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control/labtest/check_name.h"
 #include "control/labtest/labtest.h"
 #include "control/labtest/probe.h"
 #include "control/tools/trace.h"
@@ -124,6 +125,8 @@ struct lt_item {
 	uint16_t lport;                      /* the port at the listeners (targets) */
 	char src[128];
 	size_t job, slot;                    /* its probe and its client there */
+	char to[16];                         /* `to:` a DNS name: the address it resolved to */
+	char unresolved[480];                /* `to:` a DNS name that resolves to no address: why */
 };
 
 struct lt_job {
@@ -151,9 +154,10 @@ static void lt_holders(const struct vl_tables *t, uint32_t a, struct lt_item *it
 }
 
 /* A load balancer's listener for the check's protocol and port, or NULL (nothing may answer). */
-static const struct vl_listener *lt_listener(const struct vl_tables *t, const struct lab_check *k)
+static const struct vl_listener *lt_listener(const struct vl_tables *t, const struct lab_check *k,
+					     uint16_t lb)
 {
-	const struct vl_lb *b = &t->lbs[k->to_idx];
+	const struct vl_lb *b = &t->lbs[lb];
 	for (uint32_t i = b->listener_first; i < b->listener_first + b->listener_count; i++) {
 		const struct vl_listener *l = &t->listeners[i];
 		bool tcp = l->proto == VL_LBP_TCP || l->proto == VL_LBP_TCP_UDP || l->proto == VL_LBP_HTTP;
@@ -167,9 +171,10 @@ static const struct vl_listener *lt_listener(const struct vl_tables *t, const st
 /* Behind a load balancer: every target of the listener's group may get the flow (the hash
  * picks one; with none healthy, any). They listen on the target port; a group whose targets
  * use several ports is probed on the first target's, and the others are left out. */
-static void lt_targets(const struct vl_tables *t, const struct lab_check *k, struct lt_item *it)
+static void lt_targets(const struct vl_tables *t, const struct lab_check *k, uint16_t lb,
+		       struct lt_item *it)
 {
-	const struct vl_listener *l = k->to_idx < t->n_lbs ? lt_listener(t, k) : NULL;
+	const struct vl_listener *l = lb < t->n_lbs ? lt_listener(t, k, lb) : NULL;
 	const struct vl_tg *g = l && l->tg < t->n_tgs ? &t->tgs[l->tg] : NULL;
 	for (uint32_t i = 0; g && i < g->target_count && it->n_listen < PROBE_MAX_LISTEN; i++) {
 		const struct vl_lb_target *x = &t->targets[g->target_first + i];
@@ -183,6 +188,31 @@ static void lt_targets(const struct vl_tables *t, const struct lab_check *k, str
 	}
 }
 
+/* `to:` a DNS name: the address the resolver answers the source (checks run on the lab's
+ * tables, every node and health check up); its holders listen, or a load balancer's targets
+ * when the name is the load balancer's (or an alias to it). A name with no address is the
+ * check's failure, not the run's: it gets no probe. */
+static int lt_item_name(const struct vl_tables *t, const struct lab_check *k, struct lt_item *it)
+{
+	uint16_t lb;
+	char why[160];
+	int rc = check_name_resolve(t, it->from, k->to.s, &it->dst, &lb, why, sizeof(why));
+	if (rc == -ENOENT)
+		snprintf(it->unresolved, sizeof(it->unresolved), "'%s' resolves to no address from %s: %s",
+			 k->to.s, t->ports[it->from].name, why);
+	else if (rc < 0)
+		return rc;
+	else if (lb != VL_NONE && k->proto != 1)
+		lt_targets(t, k, lb, it);
+	else
+		lt_holders(t, it->dst, it);
+	addr_fmt(it->dst, it->to);
+	if (!it->lport)
+		it->lport = (uint16_t)k->port.v;
+	snprintf(it->src, sizeof(it->src), "/run/netns/%s-%s", t->lab, t->ports[it->from].name);
+	return 0;
+}
+
 /* What to probe: the address the trace resolves `to` to, and the namespaces that should
  * receive it: the instance or host named, the instance holding the elastic IP (none for a NAT
  * gateway's or an unassociated one: nothing may answer), a load balancer's targets, or whoever
@@ -192,7 +222,11 @@ static int lt_item_init(const struct vl_tables *t, const struct lab_check *k, st
 	memset(it, 0, sizeof(*it));
 	it->k = k;
 	it->from = k->from_port;
-	if (it->from >= t->n_ports || trace_resolve(t, it->from, k->to.s, &it->dst) < 0)
+	if (it->from >= t->n_ports)
+		return -ENOENT;
+	if (k->to_kind == LAB_REF_NAME)
+		return lt_item_name(t, k, it);
+	if (trace_resolve(t, it->from, k->to.s, &it->dst) < 0)
 		return -ENOENT;
 	if (k->to_kind == LAB_REF_PORT && k->to_idx < t->n_ports)
 		it->listen[it->n_listen++] = k->to_idx;
@@ -204,7 +238,7 @@ static int lt_item_init(const struct vl_tables *t, const struct lab_check *k, st
 		 t->lbs[k->to_idx].type == VL_LB_APPLICATION)
 		lt_holders(t, it->dst, it); /* the proxy ends the connection at the node, as trace shows */
 	else if (k->to_kind == LAB_REF_LB && k->proto != 1)
-		lt_targets(t, k, it);
+		lt_targets(t, k, k->to_idx, it);
 	if (!it->lport)
 		it->lport = (uint16_t)k->port.v;
 	snprintf(it->src, sizeof(it->src), "/run/netns/%s-%s", t->lab, t->ports[it->from].name);
@@ -348,7 +382,8 @@ static void *lt_worker(void *arg)
 		}
 		j->state = JOB_RUNNING;
 		pthread_mutex_unlock(&r->mu);
-		probe_run(&j->req);      /* failures are in each client's res */
+		if (!j->first->unresolved[0])
+			probe_run(&j->req);      /* failures are in each client's res */
 		pthread_mutex_lock(&r->mu);
 		j->state = JOB_DONE;
 		pthread_cond_broadcast(&r->cv);
@@ -379,7 +414,7 @@ static int lt_trace(const struct vl_tables *t, const struct lt_item *it,
 		    const struct probe_res *res, struct lt_verdict *v)
 {
 	uint8_t proto = (uint8_t)it->k->proto;
-	struct trace_req q = { .from = t->ports[it->from].name, .to = it->k->to.s, .proto = proto,
+	struct trace_req q = { .from = t->ports[it->from].name, .to = it->to[0] ? it->to : it->k->to.s, .proto = proto,
 			       .port = (uint16_t)it->k->port.v, .sport = proto == 1 ? 0 : res->sport,
 			       .icmp_type = -1, .with_return = true };
 	struct trace_result tr;
@@ -442,6 +477,10 @@ static void lt_judge(const struct vl_tables *t, const struct lt_item *it,
 	labtest_check_text(k, o->text, sizeof(o->text));
 	snprintf(o->where, sizeof(o->where), "%s:%d:%d", k->at.file, k->at.line, k->at.col);
 	o->ms = res->elapsed_ms;
+	if (it->unresolved[0]) {
+		snprintf(o->message, sizeof(o->message), "%s", it->unresolved);
+		return;
+	}
 	if (res->rc < 0) {
 		snprintf(o->message, sizeof(o->message), "cannot probe: %s", res->err);
 		return;
@@ -501,7 +540,7 @@ static void lt_report_one(const struct vl_tables *t, const struct labtest_opts *
 		tot->pass++;
 	else
 		tot->fail++;
-	if (res->rc < 0)
+	if (res->rc < 0 && !it->unresolved[0])
 		tot->sys_error = true;
 	tot->internal += out->internal;
 	if (o->tap)
@@ -680,9 +719,6 @@ int labtest_run(const struct labtest_opts *opts)
 		rc = LT_FAILED;
 	} else if (geteuid() != 0) {
 		fprintf(stderr, "vpclab: test needs root (it creates namespaces and taps)\n");
-		rc = LT_SYSTEM;
-	} else if (lab_has_zones(m)) {
-		fprintf(stderr, "vpclab: test: %s: hosted zones are not served yet\n", o.lab);
 		rc = LT_SYSTEM;
 	} else {
 		struct vl_tables *t = NULL;

@@ -341,6 +341,8 @@ json_t *ctl_handle(struct router *r, char *req)
 	const char *spec = ctl_arg(req, VL_CTL_TRACE);
 	if (spec)
 		return ctl_trace(r, spec); /* JSON follows: before the line is cut into words */
+	if ((spec = ctl_arg(req, VL_CTL_DNS)))
+		return ctl_handle_dns(r, spec);
 	char *w[8];
 	int n = 0;
 	for (char *save = NULL, *tok = strtok_r(req, " \t", &save); tok && n < 8;

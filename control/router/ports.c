@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "control/host/link_stats.h"
+#include "control/host/netns_etc.h"
 #include "control/host/parallel.h"
 #include "control/host/progress.h"
 #include "control/host/provision.h"
@@ -85,7 +86,12 @@ static int provision_port(size_t k, void *arg)
 		pthread_mutex_unlock(&run->lock);
 		return -EINTR; /* the pool hands out no more; the caller undoes what was made */
 	}
-	int rc = prov_netns_new(run->names[k], provision_inside, &pp);
+	/* Its /etc/netns files first: recorded in the lab's list already, so down removes them. */
+	int rc = netns_etc_write(job->t, pp.i);
+	if (rc < 0)
+		pp.step = "write " NETNS_ETC_DIR "/NS/resolv.conf";
+	else
+		rc = prov_netns_new(run->names[k], provision_inside, &pp);
 	if (rc < 0) {
 		pthread_mutex_lock(&run->lock);
 		if (!job->err[0]) {

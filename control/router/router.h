@@ -83,6 +83,9 @@ bool ctl_tap_drops(struct router *r, uint16_t i, struct link_drops *out);
 /* The `lb` answer (ctl_lb.c; name NULL: every load balancer). New reference. */
 json_t *ctl_handle_lb(struct router *r, const char *name);
 
+/* The `dns` answer (ctl_dns.c; spec: the request's JSON). New reference. */
+json_t *ctl_handle_dns(struct router *r, const char *spec);
+
 /* Starts a capture that streams pcapng to fd (which it then owns): 0. Otherwise writes the
  * error answer to fd and returns -errno; the caller closes fd. */
 int ctl_capture(struct router *r, int fd, const char *json_spec);

@@ -29,6 +29,11 @@
 				     * port, path, interval, timeout, healthy, unhealthy, matcher},
 				     * targets: [{instance, port, az, state, reason, description}]}],
 				     * counters: {CloudWatch name: n}}]} or {"error": "no such load balancer"} */
+#define VL_CTL_DNS "dns"            /* {"name", "type": wire number, "from"?: instance or internet
+				     * host (default the first instance)} -> {name, from, from_kind,
+				     * vpc, answered, type, rcode, answers: [{name, type, ttl,
+				     * data}], authority, steps: [{name, source, rcode, why, zone?,
+				     * record?, instance?, load_balancer?}], note?} or {"error"} */
 #define VL_CTL_CAPTURE "capture"    /* {JSON capture spec} -> a pcapng stream, or {"error"} */
 
 #endif

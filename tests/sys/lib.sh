@@ -111,6 +111,8 @@ cleanup() {
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
+	# their /etc/netns files (resolv.conf) when down could not remove them: ours only
+	for ns in /etc/netns/"$PFX"*; do [ -d "$ns" ] && rm -rf "$ns"; done
 	# a router that `down` failed to stop: only the pids status reported for our labs
 	for p in "${ROUTER_PIDS[@]}"; do
 		if [ -r "/proc/$p/cmdline" ] && tr '\0' ' ' <"/proc/$p/cmdline" | grep -q vpclab; then

@@ -301,6 +301,31 @@ START_TEST(check_references)
 }
 END_TEST
 
+/* `to:` a DNS name: accepted (resolved when the check runs); a single unknown word and a
+ * mistyped address are still unknown targets. */
+START_TEST(check_dns_names)
+{
+	struct lt r = { 0 };
+	lt_run(&r, "vpcs:\n" LT_A
+	       "    subnets: [ { name: a, cidr: 10.0.1.0/24 } ]\n"
+	       "    instances: [ { name: web, subnet: a } ]\n"
+	       "checks:\n"
+	       "  - { from: web, to: db.corp.internal, protocol: tcp, port: 80, expect: allow }\n"
+	       "  - { from: web, to: ip-10-0-1-4.ec2.internal., protocol: icmp, expect: allow }\n"
+	       "  - { from: web, to: nosuch, protocol: icmp, expect: allow }\n"
+	       "  - { from: web, to: 10.0.1.300, protocol: icmp, expect: allow }\n"
+	       "  - { from: web, to: a..b, protocol: icmp, expect: allow }\n");
+	char got[512];
+	ck_assert_int_eq(r.errors, 3);
+	ck_assert_str_eq(lt_line(&r, 0, got, sizeof(got)), "9:22: error: unknown check target 'nosuch': "
+			 "not an instance, an internet host, a load balancer, an elastic ip, an ipv4 "
+			 "address or a DNS name");
+	ck_assert_int_eq(r.m->checks[0].to_kind, LAB_REF_NAME);
+	ck_assert_int_eq(r.m->checks[1].to_kind, LAB_REF_NAME);
+	lt_done(&r);
+}
+END_TEST
+
 START_TEST(match_fields)
 {
 	struct lt r = { 0 };
@@ -384,6 +409,7 @@ Suite *suite_check(void)
 	tcase_add_test(tc, check_returns_error_count);
 	tcase_add_test(tc, load_errors_block_compile);
 	tcase_add_test(tc, check_references);
+	tcase_add_test(tc, check_dns_names);
 	tcase_add_test(tc, match_fields);
 	suite_add_tcase(s, tc);
 	return s;

@@ -277,7 +277,7 @@ START_TEST(checks_file_errors)
 	ck_assert_int_eq(le, 0);                        /* the lab itself is fine */
 	ck_assert_msg(has_line(out, &t, ":3:13: error: unknown instance or internet host 'admn'"), "%s", out);
 	ck_assert_msg(has_line(out, &t, ":4:22: error: unknown check target 'nowhere': not an "
-			       "instance, an internet host, a load balancer, an elastic ip or an ipv4 address"), "%s", out);
+			       "instance, an internet host, a load balancer, an elastic ip, an ipv4 address or a DNS name"), "%s", out);
 	ck_assert_msg(has_line(out, &t, ":4:64: error: expect must be allow or deny, not 'maybe'"), "%s", out);
 	ck_assert_msg(has_line(out, &t, ":5:56: error: unknown key 'colour' in check"), "%s", out);
 	ck_assert_msg(has_line(out, &t, ":5:5: error: a tcp check needs 'port'"), "%s", out);

@@ -60,7 +60,7 @@ START_TEST(an_unknown_target_names_load_balancers_too)
 		   "  - { from: web, to: nlb, protocol: tcp, port: 80, expect: allow }\n");
 	ck_assert_int_eq(r.errors, 1);
 	ck_assert_msg(strstr(r.out, "unknown check target 'nlb': not an instance, an internet host, "
-			     "a load balancer, an elastic ip or an ipv4 address") != NULL, "%s", r.out);
+			     "a load balancer, an elastic ip, an ipv4 address or a DNS name") != NULL, "%s", r.out);
 	lt_done(&r);
 }
 END_TEST
