@@ -1,10 +1,12 @@
 /* The `dns` control request (include/vpclab/ctl.h): a name asked of the VPC resolver as one
  * instance or internet host would ask it, answered by the resolver's engine (control/dns) on the
- * published tables, with the explanation of what decided (`vpclab dns`). */
+ * snapshot it serves from, with the health it sees (resolver.h), and the explanation of what
+ * decided (`vpclab dns`). */
 #include <errno.h>
 #include <string.h>
 
 #include "control/dns/dns_json.h"
+#include "control/router/resolver.h"
 #include "control/router/router.h"
 
 /* The asker: an instance's VPC, or the internet (hosts ask the lab's public resolver). */
@@ -29,25 +31,6 @@ static int asker_find(const struct vl_tables *t, const char *from, struct dns_as
 	return -ENOENT;
 }
 
-/* The resolver's answer on the tables the router publishes, every health check and load
- * balancer node taken as up; *out gets dns_result_json's object (also when the VPC's support is
- * off). The same contract as resolver_lookup (control/router/resolver.h): once the resolver
- * serves, its snapshot and health answer instead, and this call is the one line that changes. */
-static int dns_lookup(struct router *r, const char *name, uint16_t qtype, uint16_t vpc, json_t **out)
-{
-	struct dns_db *db = dns_db_create(r->t);
-	struct dns_result res;
-	*out = NULL;
-	if (!db)
-		return -ENOMEM;
-	int rc = dns_resolve(db, name, qtype, vpc, NULL, &res);
-	if (rc == 0 || rc == -ENETUNREACH)
-		*out = dns_result_json(&res, r->t);
-	dns_result_fini(&res);
-	dns_db_destroy(db);
-	return *out || rc < 0 ? rc : -ENOMEM;
-}
-
 static json_t *dns_error(const char *msg)
 {
 	return json_pack("{s:s}", "error", msg);
@@ -70,7 +53,7 @@ json_t *ctl_handle_dns(struct router *r, const char *spec)
 		ans = dns_error("dns needs a name (at most 253 characters) and a type");
 	} else if (asker_find(r->t, from, &a) < 0) {
 		ans = dns_error(from ? "no such instance or internet host" : "the lab has no instance");
-	} else if ((rc = dns_lookup(r, name, (uint16_t)type, a.vpc, &ans)) < 0 && rc != -ENETUNREACH) {
+	} else if ((rc = resolver_lookup(r, name, (uint16_t)type, a.vpc, &ans)) < 0 && rc != -ENETUNREACH) {
 		json_decref(ans);
 		ans = dns_error(rc == -ENOMEM ? "out of memory" : "the resolver cannot answer that");
 	} else {
