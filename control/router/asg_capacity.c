@@ -23,7 +23,8 @@ int asg_unhealthy(const struct asg_config *cfg, const struct asg_instance *in, u
 
 int asg_in_metric(const struct asg_config *cfg, const struct asg_instance *in, uint64_t now)
 {
-	uint32_t w = cfg->warmup_s ? cfg->warmup_s : cfg->metric_period_s;
+	/* AWS: without a default instance warm-up, target tracking uses the default cooldown */
+	uint32_t w = cfg->warmup_s ? cfg->warmup_s : cfg->cooldown_s ? cfg->cooldown_s : cfg->metric_period_s;
 	return in->life == ASG_IN_SERVICE && now >= in->launch_s + w;
 }
 

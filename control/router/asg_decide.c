@@ -1,7 +1,7 @@
 /* Target tracking as AWS's alarms decide it (reference aws-elb §3, spec "Auto scaling groups"):
- * per policy a streak of periods above (AlarmHigh: 3) or below (AlarmLow: 15) its target; out
- * when any policy's high alarm fires, in only when every policy's low alarm does; the new
- * capacity proportional to the metric; and set-desired's limits. */
+ * per policy a streak of periods above its target (AlarmHigh: 3) or below 90% of it (AlarmLow:
+ * 15); out when any policy's high alarm fires, in only when every policy's low alarm does and no
+ * instance warms up; the new capacity proportional to the metric; and set-desired's limits. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,7 +32,7 @@ static void update_streaks(const struct asg_config *cfg, struct asg_tt_state *st
 		if (s[i].value > t) {
 			st->high[i] += st->high[i] < UINT16_MAX;
 			st->low[i] = 0;
-		} else if (s[i].value < t) {
+		} else if (s[i].value < t * ASG_SCALE_IN_RATIO) {
 			st->low[i] += st->low[i] < UINT16_MAX;
 			st->high[i] = 0;
 		} else {
@@ -42,7 +42,7 @@ static void update_streaks(const struct asg_config *cfg, struct asg_tt_state *st
 }
 
 void asg_tt_step(const struct asg_config *cfg, struct asg_tt_state *st, const struct asg_sample *samples,
-		 uint32_t desired, uint32_t base, uint64_t now, struct asg_tt_decision *d)
+		 uint32_t desired, uint32_t base, uint32_t warming, uint64_t now, struct asg_tt_decision *d)
 {
 	*d = (struct asg_tt_decision){.dir = ASG_TT_NONE, .policy = -1, .from = desired, .to = desired};
 	update_streaks(cfg, st, samples);
@@ -87,6 +87,11 @@ void asg_tt_step(const struct asg_config *cfg, struct asg_tt_state *st, const st
 		in_to = cfg->min;
 	if (in_to >= desired)
 		return;
+	/* AWS blocks a dynamic scale-in until new instances finish their warm-up */
+	if (warming) {
+		d->in_warmup = 1;
+		return;
+	}
 	if (st->scaled_in && now < st->last_scale_in_s + cfg->cooldown_s) {
 		d->in_cooldown = 1;
 		return;

@@ -13,6 +13,7 @@
 #define ASG_POLICIES_MAX 8
 #define ASG_SCALE_OUT_PERIODS 3  /* AWS's target tracking AlarmHigh: 3 of 3 datapoints */
 #define ASG_SCALE_IN_PERIODS 15  /* AWS's AlarmLow: 15 of 15 datapoints */
+#define ASG_SCALE_IN_RATIO 0.9   /* AWS's AlarmLow threshold: 90% of the target (scale in conservatively) */
 
 enum asg_metric {
 	ASG_M_CPU,               /* ASGAverageCPUUtilization: percent of one core */
@@ -35,7 +36,7 @@ struct asg_config {
 	uint32_t min, max;
 	uint32_t metric_period_s;
 	uint32_t cooldown_s;     /* between scale-ins */
-	uint32_t warmup_s;       /* instance warm-up; 0 = one metric period */
+	uint32_t warmup_s;       /* instance warm-up; 0 = the cooldown (AWS's default), else one metric period */
 	uint8_t health_type;     /* enum asg_health_type */
 	uint32_t grace_s;        /* health check grace period (elb) */
 	uint8_t n_policies;
@@ -54,7 +55,7 @@ struct asg_sample {
 /* The alarms' memory between periods, one per group (zeroed at creation). */
 struct asg_tt_state {
 	uint16_t high[ASG_POLICIES_MAX];  /* consecutive periods above target */
-	uint16_t low[ASG_POLICIES_MAX];   /* consecutive periods below target */
+	uint16_t low[ASG_POLICIES_MAX];   /* consecutive periods below 90% of the target */
 	uint8_t scaled_in;                /* last_scale_in_s is set */
 	uint64_t last_scale_in_s;
 };
@@ -67,13 +68,15 @@ struct asg_tt_decision {
 	double value;            /* its metric value this period */
 	uint32_t from, to;       /* desired capacity before and after */
 	uint8_t in_cooldown;     /* every alarm said in, the cooldown held it */
+	uint8_t in_warmup;       /* every alarm said in, an instance in warm-up held it */
 };
 
 /* One metric period: updates the streaks with samples[cfg->n_policies] and decides. `desired`
- * is the current desired capacity; `base` the instances the metric was averaged over
- * (in service and past warm-up; 0 = desired). Returns dir != NONE when to != from. */
+ * is the current desired capacity; `base` the instances the metric was averaged over (in
+ * service and past warm-up; 0 = desired); `warming` how many are in warm-up (they block a
+ * scale-in, AWS). d->dir != NONE when the desired capacity changes (d->to != d->from). */
 void asg_tt_step(const struct asg_config *cfg, struct asg_tt_state *st, const struct asg_sample *samples,
-		 uint32_t desired, uint32_t base, uint64_t now, struct asg_tt_decision *d);
+		 uint32_t desired, uint32_t base, uint32_t warming, uint64_t now, struct asg_tt_decision *d);
 
 /* ---- capacity ---- */
 

@@ -30,7 +30,7 @@ static const struct asg_sample none = {0};
 static int step1(const struct asg_config *c, struct asg_tt_state *st, struct asg_sample s, uint32_t desired,
 		 uint64_t now, struct asg_tt_decision *d)
 {
-	asg_tt_step(c, st, &s, desired, 0, now, d);
+	asg_tt_step(c, st, &s, desired, 0, 0, now, d);
 	return d->dir;
 }
 
@@ -155,9 +155,9 @@ START_TEST(several_policies_out_if_any_in_if_all)
 	struct asg_tt_state st = {0};
 	struct asg_tt_decision d;
 	struct asg_sample s[2] = {v(20), v(90)}; /* requests low, cpu high */
-	asg_tt_step(&c, &st, s, 2, 0, T0, &d);
-	asg_tt_step(&c, &st, s, 2, 0, T0, &d);
-	asg_tt_step(&c, &st, s, 2, 0, T0, &d);
+	asg_tt_step(&c, &st, s, 2, 0, 0, T0, &d);
+	asg_tt_step(&c, &st, s, 2, 0, 0, T0, &d);
+	asg_tt_step(&c, &st, s, 2, 0, 0, T0, &d);
 	ck_assert_int_eq(d.dir, ASG_TT_OUT);
 	ck_assert_int_eq(d.policy, 1);
 	ck_assert_uint_eq(d.to, 4); /* ceil(2 * 90 / 50) */
@@ -165,7 +165,7 @@ START_TEST(several_policies_out_if_any_in_if_all)
 	struct asg_tt_state s2 = {0};
 	struct asg_sample h[2] = {v(300), v(60)};
 	for (int i = 0; i < 3; i++)
-		asg_tt_step(&c, &s2, h, 2, 0, T0, &d);
+		asg_tt_step(&c, &s2, h, 2, 0, 0, T0, &d);
 	ck_assert_int_eq(d.policy, 0);
 	ck_assert_uint_eq(d.to, 6);
 
@@ -173,14 +173,14 @@ START_TEST(several_policies_out_if_any_in_if_all)
 	struct asg_tt_state s3 = {0};
 	struct asg_sample l[2] = {v(100), v(10)};
 	for (int i = 0; i < 5; i++)
-		asg_tt_step(&c, &s3, l, 6, 0, T0, &d);
+		asg_tt_step(&c, &s3, l, 6, 0, 0, T0, &d);
 	l[0] = v(50);
 	for (int i = 0; i < 14; i++) {
-		asg_tt_step(&c, &s3, l, 6, 0, T0, &d);
+		asg_tt_step(&c, &s3, l, 6, 0, 0, T0, &d);
 		ck_assert_int_eq(d.dir, ASG_TT_NONE);
 	}
 	/* the 15th low period of requests: in, by the smallest reduction (requests: 3; cpu: 2) */
-	asg_tt_step(&c, &s3, l, 6, 0, T0, &d);
+	asg_tt_step(&c, &s3, l, 6, 0, 0, T0, &d);
 	ck_assert_int_eq(d.dir, ASG_TT_IN);
 	ck_assert_int_eq(d.policy, 0);
 	ck_assert_uint_eq(d.to, 3);
@@ -189,17 +189,17 @@ START_TEST(several_policies_out_if_any_in_if_all)
 	struct asg_tt_state s4 = {0};
 	struct asg_sample q[2] = {none, v(10)};
 	for (int i = 0; i < 30; i++) {
-		asg_tt_step(&c, &s4, q, 6, 0, T0, &d);
+		asg_tt_step(&c, &s4, q, 6, 0, 0, T0, &d);
 		ck_assert_int_eq(d.dir, ASG_TT_NONE);
 	}
 	/* a policy that wants out vetoes a scale-in another wants */
 	struct asg_tt_state s5 = {0};
 	struct asg_sample m[2] = {v(10), v(10)};
 	for (int i = 0; i < 14; i++)
-		asg_tt_step(&c, &s5, m, 6, 0, T0, &d);
+		asg_tt_step(&c, &s5, m, 6, 0, 0, T0, &d);
 	m[1] = v(51);
 	for (int i = 0; i < 3; i++)
-		asg_tt_step(&c, &s5, m, 6, 0, T0, &d);
+		asg_tt_step(&c, &s5, m, 6, 0, 0, T0, &d);
 	ck_assert_int_eq(d.dir, ASG_TT_OUT);
 	ck_assert_int_eq(d.policy, 1);
 	ck_assert_uint_eq(d.to, 7);
@@ -210,7 +210,10 @@ START_TEST(warmup_excludes_new_instances)
 {
 	struct asg_config c = cfg1();
 	struct asg_instance in = {.name = "web-asg-3", .life = ASG_IN_SERVICE, .launch_s = T0};
-	ck_assert(!asg_in_metric(&c, &in, T0 + 59)); /* default warm-up: one metric period */
+	ck_assert(!asg_in_metric(&c, &in, T0 + 299)); /* default warm-up: the cooldown (AWS) */
+	ck_assert(asg_in_metric(&c, &in, T0 + 300));
+	c.cooldown_s = 0; /* neither: one metric period */
+	ck_assert(!asg_in_metric(&c, &in, T0 + 59));
 	ck_assert(asg_in_metric(&c, &in, T0 + 60));
 	c.warmup_s = 120;
 	ck_assert(!asg_in_metric(&c, &in, T0 + 119));
@@ -225,13 +228,40 @@ START_TEST(warmup_excludes_new_instances)
 	struct asg_tt_decision d;
 	struct asg_sample s = v(150);
 	for (int i = 0; i < 3; i++)
-		asg_tt_step(&c, &st, &s, 4, 2, T0, &d);
+		asg_tt_step(&c, &st, &s, 4, 2, 2, T0, &d);
 	ck_assert_int_eq(d.dir, ASG_TT_NONE);
 	/* the alarm stays in ALARM: with more load next period it adds what is missing */
 	s = v(250);
-	asg_tt_step(&c, &st, &s, 4, 2, T0 + 60, &d);
+	asg_tt_step(&c, &st, &s, 4, 2, 2, T0 + 60, &d);
 	ck_assert_int_eq(d.dir, ASG_TT_OUT);
 	ck_assert_uint_eq(d.to, 5);
+
+	/* instances in warm-up block a scale-in (AWS), until they are done */
+	struct asg_tt_state s2 = {0};
+	s = v(10);
+	for (int i = 0; i < 20; i++) {
+		asg_tt_step(&c, &s2, &s, 4, 3, 1, T0, &d);
+		ck_assert_int_eq(d.dir, ASG_TT_NONE);
+		ck_assert_int_eq(d.in_warmup, i >= 14); /* held once the low alarm fires */
+	}
+	asg_tt_step(&c, &s2, &s, 4, 4, 0, T0, &d);
+	ck_assert_int_eq(d.dir, ASG_TT_IN);
+	ck_assert_uint_eq(d.to, 1);
+}
+END_TEST
+
+START_TEST(scale_in_only_below_ninety_percent)
+{
+	/* AWS's AlarmLow threshold is 90% of the target: 95 of 100 never scales in, 89 does */
+	struct asg_config c = cfg1();
+	struct asg_tt_state st = {0};
+	struct asg_tt_decision d;
+	for (int i = 0; i < 30; i++)
+		ck_assert_int_eq(step1(&c, &st, v(95), 4, T0, &d), ASG_TT_NONE);
+	for (int i = 0; i < 14; i++)
+		ck_assert_int_eq(step1(&c, &st, v(89), 4, T0, &d), ASG_TT_NONE);
+	ck_assert_int_eq(step1(&c, &st, v(70), 4, T0, &d), ASG_TT_IN);
+	ck_assert_uint_eq(d.to, 3); /* ceil(4 * 70 / 100) */
 }
 END_TEST
 
@@ -486,6 +516,7 @@ Suite *suite_asg_decide(void)
 	tcase_add_test(tc, never_past_min_or_max);
 	tcase_add_test(tc, several_policies_out_if_any_in_if_all);
 	tcase_add_test(tc, warmup_excludes_new_instances);
+	tcase_add_test(tc, scale_in_only_below_ninety_percent);
 	tcase_add_test(tc, cooldown_between_scale_ins);
 	tcase_add_test(tc, launch_balances_zones);
 	tcase_add_test(tc, terminate_zone_with_most_then_oldest);
