@@ -67,6 +67,24 @@ char *asg_set_desired_cause(uint32_t from, uint32_t to, uint64_t now, char *buf,
 	return buf;
 }
 
+char *asg_create_cause(uint32_t desired, uint64_t now, char *buf, size_t len)
+{
+	char t[32];
+	snprintf(buf, len, "At %s a user request created an AutoScalingGroup changing the desired capacity from 0 to %u.",
+		 asg_time(now, t, sizeof(t)), desired);
+	return buf;
+}
+
+char *asg_update_cause(uint32_t min, uint32_t max, uint32_t from, uint32_t to, uint64_t now, char *buf,
+		       size_t len)
+{
+	char t[32];
+	snprintf(buf, len,
+		 "At %s a user request update of AutoScalingGroup constraints to min: %u, max: %u, desired: %u changing the desired capacity from %u to %u.",
+		 asg_time(now, t, sizeof(t)), min, max, to, from, to);
+	return buf;
+}
+
 char *asg_action_description(const struct asg_action *a, char *buf, size_t len)
 {
 	if (a->act == ASG_A_LAUNCH)

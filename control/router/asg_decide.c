@@ -117,3 +117,12 @@ int asg_set_desired_check(const struct asg_config *cfg, long n, char *err, size_
 		err[0] = '\0';
 	return 0;
 }
+
+uint32_t asg_clamp(const struct asg_config *cfg, uint32_t desired)
+{
+	if (desired > cfg->max)
+		desired = cfg->max;
+	if (desired < cfg->min)
+		desired = cfg->min;
+	return desired;
+}

@@ -154,6 +154,9 @@ double asg_bytes_delta(uint64_t bytes0, uint64_t bytes1);
 
 /* ---- activity wording ---- */
 
+/* The desired capacity inside min..max (an apply that moved the limits past it). */
+uint32_t asg_clamp(const struct asg_config *cfg, uint32_t desired);
+
 /* "2026-11-25T22:10:00Z" */
 char *asg_time(uint64_t now, char *buf, size_t len);
 /* The alarm's name: TargetTracking-GROUP-AlarmHigh-POLICY (AWS puts an id where the policy is). */
@@ -167,6 +170,13 @@ char *asg_tt_reason(const struct asg_config *cfg, const struct asg_tt_decision *
 /* A user's set-desired: "At T a user request explicitly set group desired capacity changing the
  * desired capacity from 2 to 3." */
 char *asg_set_desired_cause(uint32_t from, uint32_t to, uint64_t now, char *buf, size_t len);
+/* The group created: "At T a user request created an AutoScalingGroup changing the desired
+ * capacity from 0 to 2." */
+char *asg_create_cause(uint32_t desired, uint64_t now, char *buf, size_t len);
+/* An apply changed min/max/desired: "At T a user request update of AutoScalingGroup constraints
+ * to min: 1, max: 4, desired: 2 changing the desired capacity from 3 to 2." */
+char *asg_update_cause(uint32_t min, uint32_t max, uint32_t from, uint32_t to, uint64_t now, char *buf,
+		       size_t len);
 /* An action's description ("Launching a new EC2 instance: web-asg-3", "Terminating EC2
  * instance: web-asg-1") and cause ("At T an instance was started in response to a difference
  * between desired and actual capacity, increasing the capacity from 2 to 3."). */

@@ -456,6 +456,25 @@ START_TEST(set_desired_limits)
 }
 END_TEST
 
+START_TEST(group_texts_and_clamp)
+{
+	char buf[256];
+	ck_assert_str_eq(asg_create_cause(2, T0, buf, sizeof(buf)),
+			 "At 2026-11-25T22:10:00Z a user request created an AutoScalingGroup changing the desired "
+			 "capacity from 0 to 2.");
+	ck_assert_str_eq(asg_update_cause(1, 2, 3, 2, T0, buf, sizeof(buf)),
+			 "At 2026-11-25T22:10:00Z a user request update of AutoScalingGroup constraints to min: 1, "
+			 "max: 2, desired: 2 changing the desired capacity from 3 to 2.");
+	struct asg_config c = cfg1();
+	c.min = 2, c.max = 4;
+	ck_assert_uint_eq(asg_clamp(&c, 7), 4);
+	ck_assert_uint_eq(asg_clamp(&c, 0), 2);
+	ck_assert_uint_eq(asg_clamp(&c, 3), 3);
+	char name[64];
+	ck_assert_str_eq(asg_alarm_name(&c, 0, 0, name, sizeof(name)), "TargetTracking-web-asg-AlarmLow-rps");
+}
+END_TEST
+
 START_TEST(metric_helpers)
 {
 	ck_assert_double_eq_tol(asg_cpu_percent(1000000, 1030000, 60000), 50.0, 1e-9);
@@ -523,6 +542,7 @@ Suite *suite_asg_decide(void)
 	tcase_add_test(tc, unhealthy_replaced_after_grace);
 	tcase_add_test(tc, reconcile_errors_keep_sequence);
 	tcase_add_test(tc, set_desired_limits);
+	tcase_add_test(tc, group_texts_and_clamp);
 	tcase_add_test(tc, metric_helpers);
 	tcase_add_test(tc, proportional_rounding);
 	suite_add_tcase(s, tc);
