@@ -18,12 +18,16 @@
 #define VL_ASG_DEFAULT_COOLDOWN 300
 #define VL_ASG_DEFAULT_PERIOD 60
 
+/* A template's public_ip: AWS's AssociatePublicIpAddress, or (left out) the subnet's
+ * map_public_ip decides, as for an instance. */
+enum vl_lt_public { VL_LT_PUBLIC_NO, VL_LT_PUBLIC_YES, VL_LT_PUBLIC_SUBNET };
+
 /* A launch template: what every instance the group launches gets (the instance keys that are
  * not about placement: subnet and ip come from the group). */
 struct vl_launch_template {
 	char name[VL_NAME_MAX];
 	uint16_t vpc;
-	uint8_t public_ip;           /* 1: an auto-assigned public IP (needs the VPC's gateway) */
+	uint8_t public_ip;           /* enum vl_lt_public: whether instances get a public IP */
 	uint8_t src_dst_check;       /* 1 = on (AWS default) */
 	uint16_t sg_count;
 	uint16_t sgs[VL_MAX_PORT_SGS];   /* tables.sgs indices */
