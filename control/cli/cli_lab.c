@@ -43,6 +43,15 @@ int cli_need_root(const char *what)
 	return EXIT_OK;
 }
 
+int cli_refuse_asgs(const struct lab *m, const char *cmd, const char *path)
+{
+	if (!lab_has_asgs(m))
+		return EXIT_OK;
+	fprintf(stderr, "vpclab: %s: %s: auto scaling groups are not run yet; nothing was changed\n",
+		cmd, path);
+	return EXIT_SYSTEM;
+}
+
 static const struct option help_only[] = {CLI_OPT_HELP, {0}};
 
 static int cmd_check(int argc, char **argv)
@@ -115,6 +124,10 @@ static int cmd_up(int argc, char **argv)
 	struct lab *m = cli_load_checked(path, &errors);
 	if (!m)
 		return EXIT_INPUT;
+	if (cli_refuse_asgs(m, "up", path)) {
+		lab_free(m);
+		return EXIT_SYSTEM;
+	}
 	if (cli_need_root("up")) {
 		lab_free(m);
 		return EXIT_SYSTEM;

@@ -342,3 +342,11 @@ void ck_asgs(struct ck *c)
 			ck_asg(c, &x->asgs[i], x);
 	}
 }
+
+bool lab_has_asgs(const struct lab *m)
+{
+	for (size_t v = 0; v < m->n_vpcs; v++)
+		if (m->vpcs[v].n_asgs)
+			return true;
+	return false;
+}
