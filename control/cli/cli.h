@@ -78,5 +78,7 @@ struct vl_tables;
 void check_print_lbs(const struct vl_tables *t, FILE *out);
 /* Hosted zones with their records and health checks, as compiled (check_print.c). */
 void check_print_dns(const struct vl_tables *t, FILE *out);
+/* Launch templates and auto scaling groups with AWS's defaults filled in (check_print.c). */
+void check_print_asgs(const struct vl_tables *t, FILE *out);
 
 #endif

@@ -78,6 +78,10 @@ static int cmd_check(int argc, char **argv)
 		t = lab_compile(m);
 	if (t)
 		check_print_dns(t, stdout);
+	if (lab_has_asgs(m) && !t)
+		t = lab_compile(m);
+	if (t && lab_has_asgs(m))
+		check_print_asgs(t, stdout);
 	vl_tables_free(t);
 	lab_free(m);
 	return EXIT_OK;
