@@ -90,6 +90,25 @@ static void ck_clash(struct ck *c, const struct lab_asg *g, const struct lab_str
 			   other->at.line, other->at.col);
 }
 
+/* A load balancer's node lives in namespace LAB-LBNAME-SUBNET: with LBNAME-SUBNET of the form
+ * GROUP-N it would be a group instance's namespace (load balancer web, subnet asg-1; group
+ * web-asg). */
+static void ck_node_clash(struct ck *c, const struct lab_asg *g, const struct lab_lb *b)
+{
+	for (size_t k = 0; k < b->n_nodes && b->name.s && g->name.s; k++) {
+		const struct lab_str *s = &b->nodes[k].subnet;
+		char ns[2 * VL_NAME_MAX + 2];
+		if (!s->s)
+			continue;
+		snprintf(ns, sizeof(ns), "%s-%s", b->name.s, s->s);
+		if (is_member_name(ns, g->name.s))
+			diag_error(c->d, g->name.at, "auto scaling group '%s' names its instances %s-N: "
+				   "the namespace of load balancer '%s''s node in subnet '%s' (%d:%d) "
+				   "would be one's: rename one", g->name.s, g->name.s, b->name.s, s->s,
+				   s->at.line, s->at.col);
+	}
+}
+
 static void ck_asg_name(struct ck *c, const struct lab_asg *g)
 {
 	const struct lab *m = c->m;
@@ -100,8 +119,10 @@ static void ck_asg_name(struct ck *c, const struct lab_asg *g)
 	for (size_t v = 0; v < m->n_vpcs; v++) {
 		for (size_t i = 0; i < m->vpcs[v].n_instances; i++)
 			ck_clash(c, g, &m->vpcs[v].instances[i].name, "instance");
-		for (size_t i = 0; i < m->vpcs[v].n_lbs; i++)
+		for (size_t i = 0; i < m->vpcs[v].n_lbs; i++) {
 			ck_clash(c, g, &m->vpcs[v].lbs[i].name, "load balancer");
+			ck_node_clash(c, g, &m->vpcs[v].lbs[i]);
+		}
 	}
 	for (size_t i = 0; i < m->n_hosts; i++)
 		ck_clash(c, g, &m->hosts[i].name, "internet host");

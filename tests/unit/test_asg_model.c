@@ -338,6 +338,26 @@ START_TEST(each_check_at_its_place)
 }
 END_TEST
 
+/* A load balancer node's namespace LAB-LBNAME-SUBNET that a group's GROUP-N would take. */
+START_TEST(a_node_namespace_clashes)
+{
+	struct lt r = { 0 };
+	lt_run(&r, "vpcs:\n"
+		   "  - name: main\n"
+		   "    cidr: 10.0.0.0/16\n"
+		   "    subnets: [ { name: asg-1, cidr: 10.0.1.0/24, az: a } ]\n"
+		   "    load_balancers: [ { name: web, type: network, subnets: [asg-1] } ]\n"
+		   "    launch_templates: [ { name: lt } ]\n"
+		   "    auto_scaling_groups:\n"
+		   "      - { name: web-asg, launch_template: lt, subnets: [asg-1], min: 0, max: 1 }\n");
+	ck_assert_msg(lt_has(&r, "8:17: error: auto scaling group 'web-asg' names its instances "
+			     "web-asg-N: the namespace of load balancer 'web''s node in subnet "
+			     "'asg-1' (5:61) would be one's: rename one"), "%s", r.out);
+	ck_assert_msg(r.errors == 1, "%s", r.out);
+	lt_done(&r);
+}
+END_TEST
+
 START_TEST(the_example_passes)
 {
 	struct lt r = { 0 };
@@ -363,6 +383,7 @@ Suite *suite_asg_model(void)
 	tcase_add_test(tc, check_prints_templates_and_groups);
 	tcase_add_test(tc, a_lab_without_groups);
 	tcase_add_loop_test(tc, each_check_at_its_place, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, a_node_namespace_clashes);
 	tcase_add_test(tc, the_example_passes);
 	suite_add_tcase(s, tc);
 	return s;
