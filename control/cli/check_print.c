@@ -1,8 +1,10 @@
 /* What `vpclab check` shows of a valid lab's load balancers, from the compiled tables: the DNS
  * name, each node (subnet, zone, private and public address), each listener with its default
  * group and rules (conditions and action, lb_rule_text.c), each target group's algorithm,
- * stickiness and health check, so the user sees the addresses and defaults check chose. */
+ * stickiness and health check, so the user sees the addresses and defaults check chose; and
+ * Auto Scaling's launch templates and groups with their defaults. */
 #include <stdio.h>
+#include <string.h>
 
 #include "control/cli/cli.h"
 #include "control/lab/lb_rule_text.h"
@@ -116,4 +118,69 @@ void check_print_dns(const struct vl_tables *t, FILE *out)
 			h->failure_threshold, h->vpc == VL_NONE ? "the internet" : "inside vpc ",
 			h->vpc == VL_NONE ? "" : t->vpcs[h->vpc].name);
 	}
+}
+
+/* Auto Scaling: each launch template and group with AWS's defaults filled in. */
+
+#define RUN_SHOWN 60      /* characters of a template's `run` on its line */
+
+static void print_milli(uint64_t v, FILE *out)
+{
+	fprintf(out, "%llu", (unsigned long long)(v / 1000));
+	if (v % 1000) {
+		char frac[8];
+		snprintf(frac, sizeof(frac), "%03u", (unsigned)(v % 1000));
+		for (int i = 2; i > 0 && frac[i] == '0'; i--)
+			frac[i] = '\0';
+		fprintf(out, ".%s", frac);
+	}
+}
+
+static void print_template(const struct vl_tables *t, const struct vl_launch_template *x, FILE *out)
+{
+	static const char *const pub[] = { "no", "yes", "the subnet's map_public_ip" };
+	fprintf(out, "  launch template %s: security groups ", x->name);
+	for (uint16_t k = 0; k < x->sg_count; k++)
+		fprintf(out, "%s%s", k ? ", " : "", x->sgs[k] < t->n_sgs ? t->sgs[x->sgs[k]].name : "?");
+	fprintf(out, "; public ip %s", pub[x->public_ip < 3 ? x->public_ip : 0]);
+	if (!x->src_dst_check)
+		fputs("; source_dest_check false", out);
+	if (x->run[0])
+		fprintf(out, "; run: %.*s%s", RUN_SHOWN, x->run, strlen(x->run) > RUN_SHOWN ? "..." : "");
+	fputc('\n', out);
+}
+
+static void print_group(const struct vl_tables *t, const struct vl_asg *g, FILE *out)
+{
+	fprintf(out, "  auto scaling group %s (launch template %s): min %u, desired %u, max %u in ",
+		g->name, g->template < t->n_launch_templates ? t->launch_templates[g->template].name
+							       : "?", g->min, g->desired, g->max);
+	for (uint16_t k = 0; k < g->subnet_count; k++)
+		fprintf(out, "%s%s", k ? ", " : "", t->subnets[g->subnets[k]].name);
+	fputc('\n', out);
+	if (g->tg_count) {
+		fputs("    target groups ", out);
+		for (uint16_t k = 0; k < g->tg_count; k++)
+			fprintf(out, "%s%s", k ? ", " : "", tg_name(t, g->tgs[k]));
+		fputc('\n', out);
+	}
+	fprintf(out, "    health check %s, grace period %u s; metric period %u s; cooldown %u s\n",
+		g->health == VL_ASG_HEALTH_ELB ? "elb" : "ec2", g->grace_s, g->metric_period_s,
+		g->cooldown_s);
+	for (uint32_t i = g->policy_first; i < g->policy_first + g->policy_count; i++) {
+		const struct vl_asg_policy *p = &t->asg_policies[i];
+		fprintf(out, "    policy %s: target tracking %s ", p->name, vl_asg_metric_name(p->metric));
+		print_milli(p->target_milli, out);
+		if (p->tg != VL_NONE)
+			fprintf(out, " (target group %s)", tg_name(t, p->tg));
+		fputc('\n', out);
+	}
+}
+
+void check_print_asgs(const struct vl_tables *t, FILE *out)
+{
+	for (uint16_t i = 0; i < t->n_launch_templates; i++)
+		print_template(t, &t->launch_templates[i], out);
+	for (uint16_t i = 0; i < t->n_asgs; i++)
+		print_group(t, &t->asgs[i], out);
 }

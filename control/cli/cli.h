@@ -63,6 +63,10 @@ struct lab *cli_load_checked(const char *path, int *errors);
 /* 0 as root, else EXIT_SYSTEM after saying what needs it. */
 int cli_need_root(const char *what);
 
+/* EXIT_SYSTEM after "vpclab: CMD: PATH: auto scaling groups are not run yet" when m has auto
+ * scaling groups (the controller that runs them is not built yet), else 0 (cli_lab.c). */
+int cli_refuse_asgs(const struct lab *m, const char *cmd, const char *path);
+
 /* cli_obs.c: "tcp", "udp", "icmp", or the number. Into buf (at least 4 bytes); returns buf. */
 const char *cli_proto_name(long long proto, char *buf, size_t cap);
 /* cli_status.c: j on stdout, indented, with a newline (every --json). */
@@ -74,5 +78,7 @@ struct vl_tables;
 void check_print_lbs(const struct vl_tables *t, FILE *out);
 /* Hosted zones with their records and health checks, as compiled (check_print.c). */
 void check_print_dns(const struct vl_tables *t, FILE *out);
+/* Launch templates and auto scaling groups with AWS's defaults filled in (check_print.c). */
+void check_print_asgs(const struct vl_tables *t, FILE *out);
 
 #endif

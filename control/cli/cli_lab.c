@@ -43,6 +43,15 @@ int cli_need_root(const char *what)
 	return EXIT_OK;
 }
 
+int cli_refuse_asgs(const struct lab *m, const char *cmd, const char *path)
+{
+	if (!lab_has_asgs(m))
+		return EXIT_OK;
+	fprintf(stderr, "vpclab: %s: %s: auto scaling groups are not run yet; nothing was changed\n",
+		cmd, path);
+	return EXIT_SYSTEM;
+}
+
 static const struct option help_only[] = {CLI_OPT_HELP, {0}};
 
 static int cmd_check(int argc, char **argv)
@@ -69,6 +78,10 @@ static int cmd_check(int argc, char **argv)
 		t = lab_compile(m);
 	if (t)
 		check_print_dns(t, stdout);
+	if (lab_has_asgs(m) && !t)
+		t = lab_compile(m);
+	if (t && lab_has_asgs(m))
+		check_print_asgs(t, stdout);
 	vl_tables_free(t);
 	lab_free(m);
 	return EXIT_OK;
@@ -115,6 +128,10 @@ static int cmd_up(int argc, char **argv)
 	struct lab *m = cli_load_checked(path, &errors);
 	if (!m)
 		return EXIT_INPUT;
+	if (cli_refuse_asgs(m, "up", path)) {
+		lab_free(m);
+		return EXIT_SYSTEM;
+	}
 	if (cli_need_root("up")) {
 		lab_free(m);
 		return EXIT_SYSTEM;

@@ -175,6 +175,10 @@ static void ck_vpc_names(struct ck *c, struct ck_names *ns, const struct lab_vpc
 	}
 	for (size_t i = 0; i < v->n_tgs; i++)
 		ck_named_add(ns, &v->tgs[i].name, "target group", 8);
+	for (size_t i = 0; i < v->n_templates; i++)
+		ck_named_add(ns, &v->templates[i].name, "launch template", 9);
+	for (size_t i = 0; i < v->n_asgs; i++)
+		ck_named_add(ns, &v->asgs[i].name, "auto scaling group", 10);
 	static const char *const words[] = { "igw", "local", "blackhole" };
 	for (size_t w = 0; w < 3; w++) {
 		for (size_t i = 0; i < v->n_natgws; i++)
@@ -225,6 +229,7 @@ static void ck_lab_name(struct ck *c)
 struct ck_totals {
 	size_t subnets, rts, acls, sgs, natgws, instances, names;
 	size_t tgs, lbs, nodes, targets, listeners, lb_rules;
+	size_t asg_names;    /* launch templates and auto scaling groups */
 };
 
 static struct ck_totals ck_count(const struct lab *m)
@@ -240,6 +245,7 @@ static struct ck_totals ck_count(const struct lab *m)
 		t.instances += v->n_instances;
 		t.tgs += v->n_tgs;
 		t.lbs += v->n_lbs;
+		t.asg_names += v->n_templates + v->n_asgs;
 		for (size_t j = 0; j < v->n_tgs; j++)
 			t.targets += v->tgs[j].n_targets;
 		for (size_t j = 0; j < v->n_lbs; j++) {
@@ -250,7 +256,7 @@ static struct ck_totals ck_count(const struct lab *m)
 		}
 	}
 	t.names = m->n_vpcs + t.subnets + t.rts + t.acls + t.sgs + t.natgws + t.instances +
-		  m->n_hosts + m->n_eips + t.tgs + t.lbs;
+		  m->n_hosts + m->n_eips + t.tgs + t.lbs + t.asg_names;
 	return t;
 }
 
@@ -629,6 +635,7 @@ int lab_check(struct lab *m, struct diag *d)
 			ck_sgs(&c, &m->vpcs[i]);
 		}
 		ck_lbs(&c);
+		ck_asgs(&c);
 		ck_addresses(&c);
 		ck_public(&c);
 		ck_warnings(&c);

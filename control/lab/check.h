@@ -58,6 +58,8 @@ void ck_public(struct ck *c);
 void ck_warnings(struct ck *c);
 void ck_checks(struct ck *c);
 void ck_lbs(struct ck *c);
+/* check_asg.c: launch templates, auto scaling groups, their policies (after ck_lbs). */
+void ck_asgs(struct ck *c);
 /* check_dns.c: VPC DNS attributes, hosted zones, records, Route 53 health checks (after ck_lbs). */
 void ck_dns_all(struct ck *c);
 /* check_dns_value.c: a DNS name s -> out (lower-case, no final dot): NULL, or why it is not one. */

@@ -314,7 +314,7 @@ struct vl_tables *lab_compile(const struct lab *m)
 	lab_compile_lb(m, t);
 	if (m->n_vpcs > 0)
 		cp_resolver(t, (uint16_t)(t->n_ports - 1));
-	if (lab_compile_dns(m, t) < 0)
+	if (lab_compile_dns(m, t) < 0 || lab_compile_asg(m, t) < 0)
 		goto oom;
 	return t;
 oom:

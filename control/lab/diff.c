@@ -471,6 +471,7 @@ static void vpc_pair(struct df *d, struct vp v)
 	natgws(d, v);
 	instances(d, v);
 	diff_lbs(d, v.o, v.n);
+	diff_asgs(d, v.o, v.n);
 }
 
 static const struct lab_vpc *find_vpc(const struct lab *m, const char *name)

@@ -56,6 +56,9 @@ void named_diff(struct df *d, const struct named_kind *k, const void *oa, size_t
  * VPC pair (either may be NULL: added or removed with everything in it). */
 void diff_lbs(struct df *d, const struct lab_vpc *o, const struct lab_vpc *n);
 
+/* diff_asg.c: launch templates, auto scaling groups and their policies of one VPC pair. */
+void diff_asgs(struct df *d, const struct lab_vpc *o, const struct lab_vpc *n);
+
 /* diff_dns.c: kept VPCs' DNS attributes, Route 53 health checks, hosted zones and records. */
 void diff_dns(struct df *d, const struct lab *o, const struct lab *n);
 

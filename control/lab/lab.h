@@ -57,6 +57,8 @@ bool lab_has_alb(const struct lab *m);
 struct vl_tables *lab_compile(const struct lab *m);
 /* Whether it has hosted zones or Route 53 health checks (which `up` does not serve yet). */
 bool lab_has_zones(const struct lab *m);
+/* Whether it has auto scaling groups (which `up`, `apply` and `test` do not run yet). */
+bool lab_has_asgs(const struct lab *m);
 
 void lab_free(struct lab *m);
 

@@ -47,6 +47,7 @@ struct ld_schema {
 extern const struct ld_schema ld_vpc_schema;
 extern const struct ld_schema ld_check_schema;   /* one entry of `checks:` */
 extern const struct ld_schema ld_tg_schema, ld_lb_schema;   /* load_lb.c */
+extern const struct ld_schema ld_lt_schema, ld_asg_schema;  /* load_asg.c */
 /* load_dns.c: a VPC's `dns:`, the lab's `hosted_zones:` and `health_checks:`. */
 void ld_vpc_dns(struct ld *l, yaml_node_t *n, void *obj);
 void ld_lab_zones(struct ld *l, yaml_node_t *n, void *obj);

@@ -172,6 +172,20 @@ static void ld_vpc_lbs(struct ld *l, yaml_node_t *n, void *obj)
 	v->lbs = ld_seq(l, n, "load_balancers", "vpc", &ld_lb_schema, sizeof(*v->lbs), &v->n_lbs);
 }
 
+static void ld_vpc_lts(struct ld *l, yaml_node_t *n, void *obj)
+{
+	struct lab_vpc *v = obj;
+	v->templates = ld_seq(l, n, "launch_templates", "vpc", &ld_lt_schema, sizeof(*v->templates),
+			      &v->n_templates);
+}
+
+static void ld_vpc_asgs(struct ld *l, yaml_node_t *n, void *obj)
+{
+	struct lab_vpc *v = obj;
+	v->asgs = ld_seq(l, n, "auto_scaling_groups", "vpc", &ld_asg_schema, sizeof(*v->asgs),
+			 &v->n_asgs);
+}
+
 static const struct ld_field vpc_fields[] = {
 	{ "name", LD_STR, true, offsetof(struct lab_vpc, name), NULL },
 	{ "cidr", LD_STR, true, offsetof(struct lab_vpc, cidr), NULL },
@@ -185,5 +199,7 @@ static const struct ld_field vpc_fields[] = {
 	{ "instances", LD_CALL, false, 0, ld_vpc_instances },
 	{ "target_groups", LD_CALL, false, 0, ld_vpc_tgs },
 	{ "load_balancers", LD_CALL, false, 0, ld_vpc_lbs },
+	{ "launch_templates", LD_CALL, false, 0, ld_vpc_lts },
+	{ "auto_scaling_groups", LD_CALL, false, 0, ld_vpc_asgs },
 };
 const struct ld_schema ld_vpc_schema = { "vpc", vpc_fields, LD_N(vpc_fields) };

@@ -41,6 +41,7 @@ struct lab_names {
 };
 
 #include "control/lab/model_dns.h" /* needs the scalars above */
+#include "control/lab/model_asg.h"
 
 /* protocol/ports/icmp of a NACL or SG rule; check fills m as tables.h documents it. */
 struct lab_match {
@@ -294,7 +295,10 @@ struct lab_vpc {
 	struct lab_instance *instances;
 	struct lab_tg *tgs;
 	struct lab_lb *lbs;
+	struct lab_launch_template *templates;   /* Auto Scaling (model_asg.h) */
+	struct lab_asg *asgs;
 	size_t n_subnets, n_route_tables, n_acls, n_sgs, n_natgws, n_instances, n_tgs, n_lbs;
+	size_t n_templates, n_asgs;
 	struct prefix4 prefix;         /* check: valid when prefix_ok */
 	bool prefix_ok;
 	uint16_t gidx;                 /* check: */
@@ -361,6 +365,8 @@ struct lab {
 	uint16_t n_subnets, n_rts, n_acls, n_sgs, n_natgws, n_instances;
 	uint16_t n_tgs, n_lbs, n_nodes;
 	uint32_t n_targets, n_listeners, n_lb_rules;
+	uint16_t n_templates, n_asgs;  /* check: Auto Scaling's table sizes (check_asg.c) */
+	uint32_t n_asg_policies;
 	int load_errors;               /* reported by lab_load */
 	bool checked_ok;               /* check: ran and found no error, load included */
 };
@@ -381,6 +387,9 @@ struct lab_eip *lab_find_eip(const struct lab *m, const char *name);
 struct lab_host *lab_find_host(const struct lab *m, const char *name);
 struct lab_tg *lab_find_tg(const struct lab *m, const char *name);
 struct lab_lb *lab_find_lb(const struct lab *m, const char *name);
+
+/* compile_asg.c, for lab_compile: launch templates, groups and policies, AWS's defaults filled. */
+int lab_compile_asg(const struct lab *m, struct vl_tables *t);
 
 /* `region:` or AWS's default us-east-1. */
 const char *lab_region(const struct lab *m);

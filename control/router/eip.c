@@ -47,6 +47,11 @@ struct vl_tables *tables_clone(const struct vl_tables *t)
 	c->records = dup_array(t->records, t->n_records, sizeof(*t->records), &fail);
 	c->dns_values = dup_array(t->dns_values, t->n_dns_values, sizeof(*t->dns_values), &fail);
 	c->r53_checks = dup_array(t->r53_checks, t->n_r53_checks, sizeof(*t->r53_checks), &fail);
+	c->launch_templates = dup_array(t->launch_templates, t->n_launch_templates,
+					sizeof(*t->launch_templates), &fail);
+	c->asgs = dup_array(t->asgs, t->n_asgs, sizeof(*t->asgs), &fail);
+	c->asg_policies = dup_array(t->asg_policies, t->n_asg_policies, sizeof(*t->asg_policies),
+				    &fail);
 	c->lpm_nodes = NULL;
 	c->n_lpm_nodes = 0;
 	c->addr_map = NULL;

@@ -22,6 +22,7 @@
 
 #include "vpclab/tables_lb.h" /* needs the limits above */
 #include "vpclab/tables_dns.h"
+#include "vpclab/tables_asg.h"
 
 /* One match clause, shared by NACL and SG rules. proto -1 = all (then ports/icmp ignored).
  * Ports apply to tcp(6)/udp(17) only and compare the packet's destination port.
@@ -191,6 +192,13 @@ struct vl_tables {
 	struct vl_dns_value *dns_values;
 	struct vl_r53_check *r53_checks;
 
+	/* EC2 Auto Scaling (tables_asg.h); counts 0 and arrays NULL in a lab without groups. */
+	uint16_t n_launch_templates, n_asgs;
+	uint32_t n_asg_policies;
+	struct vl_launch_template *launch_templates;
+	struct vl_asg *asgs;
+	struct vl_asg_policy *asg_policies;
+
 	/* Derived indexes, filled by dp_tables_prepare (dataplane/tables.c). */
 	struct vl_lpm_node *lpm_nodes;
 	uint32_t n_lpm_nodes;
@@ -267,6 +275,9 @@ static inline void vl_tables_free(struct vl_tables *t)
 	free(t->records);
 	free(t->dns_values);
 	free(t->r53_checks);
+	free(t->launch_templates);
+	free(t->asgs);
+	free(t->asg_policies);
 	free(t->lpm_nodes);
 	free(t->addr_map);
 	free(t);

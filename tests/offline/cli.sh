@@ -239,5 +239,34 @@ if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | grep -qF "dnsbad.yaml:13:18: error: p
 	ok "check of a private zone in a VPC without DNS hostnames: the error at the vpc, exit 1"
 else not_ok "check of a private zone in a VPC without DNS hostnames (exit $RC: $ERR)"; fi
 
+# Auto scaling groups: check shows templates and groups with AWS's defaults; up, apply and test
+# refuse the lab (the controller that runs groups is not built yet), exit 3, nothing made.
+sed -e 's/^name: asg$/name: offline-asg/' "$REPO/rules/asg-alb.yaml" >"$T/asg.yaml"
+run check "$T/asg.yaml"
+if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -q '^  launch template web-lt: security groups web; public ip no; run: ' &&
+	printf '%s\n' "$OUT" | grep -qx '  auto scaling group web-asg (launch template web-lt): min 1, desired 2, max 4 in private-a, private-b' &&
+	printf '%s\n' "$OUT" | grep -qx '    target groups web-tg' &&
+	printf '%s\n' "$OUT" | grep -qx '    health check elb, grace period 30 s; metric period 10 s; cooldown 30 s' &&
+	printf '%s\n' "$OUT" | grep -qx '    policy rps: target tracking alb_request_count_per_target 100 (target group web-tg)'
+then ok "check of a lab with an auto scaling group: template, group, health, periods, policy"
+else not_ok "check of a lab with an auto scaling group (exit $RC: $OUT $ERR)"; fi
+sed -e '/^ *health_check: { type: elb/d; /^ *metric_period: 10/d; /^ *cooldown: 30/d; s/^        desired: 2$//' "$T/asg.yaml" >"$T/asgdef.yaml"
+run check "$T/asgdef.yaml"
+if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -qx '  auto scaling group web-asg (launch template web-lt): min 1, desired 1, max 4 in private-a, private-b' &&
+	printf '%s\n' "$OUT" | grep -qx '    health check ec2, grace period 300 s; metric period 60 s; cooldown 300 s'
+then ok "check of an auto scaling group without optional keys: AWS's defaults (desired = min, ec2, 300 s, 60 s, 300 s)"
+else not_ok "check of an auto scaling group's defaults (exit $RC: $OUT $ERR)"; fi
+for cmd in up apply test; do
+	run $cmd "$T/asg.yaml"
+	if [ "$RC" = 3 ] && printf '%s\n' "$ERR" | grep -q "auto scaling groups are not run yet" && [ ! -e /run/vpclab/offline-asg ]; then
+		ok "$cmd of a lab with an auto scaling group: refused, exit 3, nothing made"
+	else not_ok "$cmd of a lab with an auto scaling group (expected exit 3, got exit $RC: $ERR)"; fi
+done
+sed -e 's/^        max: 4$/        max: 40/' "$T/asg.yaml" >"$T/asgbad.yaml"
+run check "$T/asgbad.yaml"
+if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | grep -qE "asgbad.yaml:[0-9]+:14: error: max 40 is out of range 0..32"; then
+	ok "check of an auto scaling group over the lab's max: the error at the value, exit 1"
+else not_ok "check of an auto scaling group over the lab's max (exit $RC: $ERR)"; fi
+
 echo "cli-offline: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
