@@ -147,8 +147,8 @@ static int port_by_name(const struct vl_tables *t, const char *name)
 	return -1;
 }
 
-/* The component a stage capture is limited to: a NAT gateway, an ACL, a VPC, a load balancer
- * or an interface. */
+/* The component a stage capture is limited to: a NAT gateway, an ACL, a VPC (igw, the
+ * resolver's stage), a load balancer or an interface. */
 static int stage_obj(const struct vl_tables *t, int stage, const char *name)
 {
 	if (!name || !name[0])
@@ -161,7 +161,7 @@ static int stage_obj(const struct vl_tables *t, int stage, const char *name)
 		for (uint16_t i = 0; i < t->n_acls; i++)
 			if (strcmp(t->acls[i].name, name) == 0)
 				return i;
-	} else if (stage == EX_IGW) {
+	} else if (stage == EX_IGW || stage == EX_DNS) {
 		for (uint16_t i = 0; i < t->n_vpcs; i++)
 			if (strcmp(t->vpcs[i].name, name) == 0)
 				return i;

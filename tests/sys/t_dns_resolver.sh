@@ -148,6 +148,22 @@ check "instance far (VPC other) asks its base+2" "10.1.1.10" "$(on far dig +shor
 check "an internet host asks 192.0.2.53" "$PUB" "$(on ext dig +short +time=2 +tries=1 @192.0.2.53 "$PUBNAME")"
 check "an internet host over TCP" "$PUB" "$(on ext kdig +short +tcp +timeout=2 +retry=0 @192.0.2.53 "$PUBNAME")"
 
+# --- capture --stage dns:VPC: the query before and after its rewrite, the answer too (one VPC only)
+"$VPCLAB" capture --stage dns:main -c 4 --seconds 10 --lab "$LAB" -w "$T/dns.pcapng" 2>"$T/dns.err" &
+CAPPID=$!
+for i in $(seq 1 100); do
+	[ "$(stat -c %s "$T/dns.pcapng" 2>/dev/null || echo 0)" -ge 48 ] && break
+	sleep 0.05
+done
+on far dig +short +time=2 +tries=1 @10.1.0.2 far >/dev/null   # VPC other: not in this capture
+on web dig +short +time=2 +tries=1 @10.0.0.2 web >/dev/null
+wait "$CAPPID"
+DNSCAP=$(tcpdump -nr "$T/dns.pcapng" 2>/dev/null)
+check "capture --stage dns:main: 4 packets" "4" "$(printf '%s\n' "$DNSCAP" | grep -c .)"
+check "the query to base+2, then to the resolver's address for main" "10.0.0.2.53 169.254.253.2.53" \
+	"$(printf '%s\n' "$DNSCAP" | grep -o '> [0-9.]*53:' | head -2 | tr -d '>:' | xargs)"
+check "none of VPC other's query" "0" "$(printf '%s\n' "$DNSCAP" | grep -c '10\.1\.')"
+
 # --- hosted zones and a failover by a Route 53 health check of a private address
 cat >"$T/zones.yaml" <<EOF
 name: ${PFX}dnsz
