@@ -26,6 +26,7 @@
 #include <event2/http_struct.h> /* the request's HTTP version: 2.1 has no getter */
 #include <event2/keyvalq_struct.h>
 
+#include "control/router/ns_thread.h"
 #include "control/router/alb_proxy.h"
 #include "control/router/alb_route.h"
 #include "dataplane/lb.h"
@@ -758,38 +759,16 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	sync_listeners(arg);
 }
 
-static int enter_ns(const char *ns)
-{
-	char path[192];
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int rc = setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
-	close(fd);
-	return rc;
-}
-
-static void on_stop(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	event_base_loopbreak(arg);
-}
-
 static void *proxy_main(void *arg)
 {
 	struct alb_proxy *p = arg;
-	/* Signals are the router loop's (its signalfd, the SIGCHLD reaper): none lands here. */
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	int rc = enter_ns(p->ns);
+	int rc = ns_thread_enter(p->ns);
 	if (rc < 0) {
 		fprintf(stderr, "vpclab: router: load balancer node %s: %s\n", p->ns, strerror(-rc));
 		return NULL;
 	}
 	p->base = event_base_new();
-	struct event *stop = p->base ? event_new(p->base, p->stop_fd, EV_READ, on_stop, p->base) : NULL;
+	struct event *stop = p->base ? event_new(p->base, p->stop_fd, EV_READ, ns_thread_on_stop, p->base) : NULL;
 	struct event *wake = p->base ? event_new(p->base, p->wake_fd, EV_READ | EV_PERSIST, on_wake, p) : NULL;
 	p->retry = p->base ? evtimer_new(p->base, bind_all, p) : NULL;
 	if (!stop || !wake || !p->retry || event_add(stop, NULL) < 0 || event_add(wake, NULL) < 0) {

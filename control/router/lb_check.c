@@ -20,6 +20,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "control/router/ns_thread.h"
 #include "control/router/lb_check.h"
 
 struct lbc_job {
@@ -202,38 +203,16 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		tcp_start(j);
 }
 
-static void on_stop(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	event_base_loopbreak(arg);
-}
-
-static int enter_ns(const char *ns)
-{
-	char path[192];
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int rc = setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
-	close(fd);
-	return rc;
-}
-
 static void *checker_main(void *arg)
 {
 	struct lb_checker *c = arg;
-	/* Signals are the router loop's (its signalfd, the SIGCHLD reaper): none lands here. */
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	int rc = enter_ns(c->ns);
+	int rc = ns_thread_enter(c->ns);
 	if (rc < 0) {
 		fprintf(stderr, "vpclab: router: health checks of %s: %s\n", c->ns, strerror(-rc));
 		return NULL;
 	}
 	c->base = event_base_new();
-	struct event *stop = c->base ? event_new(c->base, c->stop_fd, EV_READ, on_stop, c->base) : NULL;
+	struct event *stop = c->base ? event_new(c->base, c->stop_fd, EV_READ, ns_thread_on_stop, c->base) : NULL;
 	if (!stop || event_add(stop, NULL) < 0) {
 		fprintf(stderr, "vpclab: router: health checks of %s: no event loop\n", c->ns);
 		if (stop)

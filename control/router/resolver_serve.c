@@ -23,6 +23,7 @@
 #include <event2/listener.h>
 
 #include "control/dns/dns_wire.h"
+#include "control/router/ns_thread.h"
 #include "control/router/resolver_serve.h"
 
 #define DNS_PORT 53
@@ -273,28 +274,10 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 
 /* ------------------------------------------------------------------ the thread */
 
-static int enter_ns(const char *ns)
-{
-	char path[192];
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int rc = setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
-	close(fd);
-	return rc;
-}
-
-static void on_stop(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	event_base_loopbreak(arg);
-}
-
 /* Everything the thread needs, in its namespace. 0 or -errno. */
 static int serve_open(struct rsv_server *srv)
 {
-	int rc = enter_ns(srv->ns);
+	int rc = ns_thread_enter(srv->ns);
 	if (rc < 0)
 		return rc;
 	srv->base = event_base_new();
@@ -312,7 +295,7 @@ static int serve_open(struct rsv_server *srv)
 	if (!srv->tcp)
 		return -(errno ? errno : EADDRINUSE);
 	srv->udp_ev = event_new(srv->base, srv->udp_fd, EV_READ | EV_PERSIST, on_udp, srv);
-	srv->stop_ev = event_new(srv->base, srv->stop_fd, EV_READ, on_stop, srv->base);
+	srv->stop_ev = event_new(srv->base, srv->stop_fd, EV_READ, ns_thread_on_stop, srv->base);
 	if (!srv->udp_ev || !srv->stop_ev || event_add(srv->udp_ev, NULL) < 0 || event_add(srv->stop_ev, NULL) < 0)
 		return -ENOMEM;
 	return 0;
@@ -337,10 +320,6 @@ static void serve_close(struct rsv_server *srv)
 static void *serve_main(void *arg)
 {
 	struct rsv_server *srv = arg;
-	/* Signals are the router loop's (its signalfd, the SIGCHLD reaper): none lands here. */
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	int rc = serve_open(srv);
 	pthread_mutex_lock(&srv->lock);
 	srv->started = true;
