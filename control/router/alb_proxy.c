@@ -23,6 +23,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/http_struct.h> /* the request's HTTP version: 2.1 has no getter */
 #include <event2/keyvalq_struct.h>
 
@@ -34,6 +35,11 @@
 
 #define CONNECT_TIMEOUT_S 10     /* AWS: a target connection not made in 10 s is a 504 */
 #define BIND_RETRY_MS 200
+/* The proxy buffers whole messages (evhttp): bounded, as AWS bounds them. Headers: AWS's 64 KB
+ * (the request line and headers together here); bodies: a lab limit, beyond which the client
+ * gets evhttp's 413 and a target's answer is a 502. */
+#define MAX_HEADERS_BYTES (64 * 1024)
+#define MAX_BODY_BYTES (16 * 1024 * 1024)
 
 const char *alb_counter_name(enum alb_counter c)
 {
@@ -97,7 +103,14 @@ struct lsock {
 	uint32_t idle_s;
 	struct evhttp *http;
 	bool bound, said;
+	struct evconnlistener *lev;  /* its listening socket, once bound */
+	struct event *resume;        /* accepting again after a failed accept (ns_thread.h) */
+	bool accept_said;
 };
+
+/* The proxy of the calling thread (one per thread): a listener's error callback has only the
+ * listener to go by. */
+static __thread struct alb_proxy *this_proxy;
 
 struct fwd;
 
@@ -287,6 +300,8 @@ static struct upconn *conn_get(struct alb_proxy *p, uint32_t ip, uint16_t port, 
 	/* The answer's wait is the listener's idle timeout (AWS); the connect has its own timer. */
 	evhttp_connection_set_timeout(u->evcon, (int)idle_s);
 	evhttp_connection_set_retries(u->evcon, 0);
+	evhttp_connection_set_max_headers_size(u->evcon, MAX_HEADERS_BYTES);
+	evhttp_connection_set_max_body_size(u->evcon, MAX_BODY_BYTES);
 	u->ip = ip;
 	u->port = port;
 	u->busy = true;
@@ -413,7 +428,10 @@ static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
 static bool skip_request_header(const char *k)
 {
 	/* Expect: the body is here already (evhttp answered 100 Continue to the client). */
-	return alb_hop_by_hop(k) || !strcasecmp(k, "Expect") || !strcasecmp(k, "X-Forwarded-For") || !strcasecmp(k, "X-Forwarded-Proto") ||
+	/* Content-Length: the body goes as evhttp read it (chunks decoded), with its own length;
+	 * the client's, next to a Transfer-Encoding, would let a second request in (smuggling). */
+	return alb_hop_by_hop(k) || !strcasecmp(k, "Expect") || !strcasecmp(k, "Content-Length") ||
+	       !strcasecmp(k, "X-Forwarded-For") || !strcasecmp(k, "X-Forwarded-Proto") ||
 	       !strcasecmp(k, "X-Forwarded-Port");
 }
 
@@ -453,6 +471,11 @@ static int fwd_send(struct fwd *f, bool fresh)
 	/* The body is copied, not moved: a retry sends it again. */
 	struct evbuffer *in = evhttp_request_get_input_buffer(f->creq);
 	size_t len = evbuffer_get_length(in);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(f->creq);
+	if (len || cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_PUT || cmd == EVHTTP_REQ_PATCH) {
+		snprintf(buf, sizeof(buf), "%zu", len);
+		evhttp_add_header(oh, "Content-Length", buf);
+	}
 	if (len)
 		evbuffer_add(evhttp_request_get_output_buffer(ureq), evbuffer_pullup(in, -1), len);
 	if (f->idle_s > CONNECT_TIMEOUT_S) {
@@ -603,6 +626,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 		reply_error(p, req, 400); /* AWS, as HTTP/1.1 says: a request without Host */
 		return;
 	}
+	if (evhttp_find_header(ih, "Transfer-Encoding") && evhttp_find_header(ih, "Content-Length")) {
+		reply_error(p, req, 400); /* AWS's desync mitigation: an ambiguous request is refused */
+		return;
+	}
 	struct alb_snap *s = snap_get(p);
 	const struct alb_snap_listener *ls = NULL;
 	for (size_t i = 0; s && i < s->n_ls && !ls; i++)
@@ -660,6 +687,17 @@ static struct bufferevent *on_accept(struct event_base *base, void *arg)
 	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 }
 
+static void on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	(void)arg; /* evhttp's own */
+	struct alb_proxy *p = this_proxy;
+	for (size_t i = 0; p && i < p->n_ls; i++)
+		if (p->ls[i]->lev == lev) {
+			ns_thread_accept_pause(lev, p->ls[i]->resume, p->ns, &p->ls[i]->accept_said);
+			return;
+		}
+}
+
 /* Binds the listeners not bound yet; again shortly while one fails (the node's address comes
  * with its interface). */
 static void bind_all(evutil_socket_t fd, short what, void *arg)
@@ -672,8 +710,12 @@ static void bind_all(evutil_socket_t fd, short what, void *arg)
 		struct lsock *l = p->ls[i];
 		if (l->bound || !l->http)
 			continue;
-		if (evhttp_bind_socket_with_handle(l->http, addr_fmt(p->ip, a), l->port)) {
+		struct evhttp_bound_socket *h = evhttp_bind_socket_with_handle(l->http, addr_fmt(p->ip, a), l->port);
+		if (h) {
 			l->bound = true;
+			l->lev = evhttp_bound_socket_get_listener(h);
+			l->resume = evtimer_new(p->base, ns_thread_accept_resume, l->lev);
+			evconnlistener_set_error_cb(l->lev, on_accept_error);
 			continue;
 		}
 		if (!l->said)
@@ -698,6 +740,8 @@ static void listener_free(struct alb_proxy *p, struct lsock *l)
 		conn_drop(p, f->uc); /* frees its request without calling it back */
 		fwd_end(f);
 	}
+	if (l->resume)
+		event_free(l->resume);
 	if (l->http)
 		evhttp_free(l->http);
 	free(l);
@@ -740,6 +784,8 @@ static void sync_listeners(struct alb_proxy *p)
 		*l = (struct lsock){.p = p, .port = s->ls[k].port, .idle_s = s->ls[k].idle_s, .http = http};
 		evhttp_set_timeout(http, (int)(l->idle_s ? l->idle_s : 60));
 		evhttp_set_default_content_type(http, NULL);
+		evhttp_set_max_headers_size(http, MAX_HEADERS_BYTES);
+		evhttp_set_max_body_size(http, MAX_BODY_BYTES);
 		evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
 						 EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 		evhttp_set_bevcb(http, on_accept, p);
@@ -762,6 +808,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 static void *proxy_main(void *arg)
 {
 	struct alb_proxy *p = arg;
+	this_proxy = p;
 	int rc = ns_thread_enter(p->ns);
 	if (rc < 0) {
 		fprintf(stderr, "vpclab: router: load balancer node %s: %s\n", p->ns, strerror(-rc));
@@ -785,6 +832,8 @@ static void *proxy_main(void *arg)
 	}
 	p->n_up = 0;
 	for (size_t i = 0; i < p->n_ls; i++) {
+		if (p->ls[i]->resume)
+			event_free(p->ls[i]->resume);
 		evhttp_free(p->ls[i]->http);
 		free(p->ls[i]);
 	}

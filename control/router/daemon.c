@@ -12,6 +12,7 @@
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -402,6 +403,18 @@ static void report(int fd, const char *msg)
  * parent: the `up` waiting for "ok" (0 in foreground); while it waits, its death is this
  * lab's end. The lock fd is shared with that parent until "ok": only a router that is the last
  * holder removes the lock file (state_unlock). */
+/* A tap per interface, the load balancers' and the resolver's connections: a lab of 1,000
+ * instances needs more than the usual soft limit of 1024 descriptors. The hard limit bounds
+ * them (and a listener pauses when even that runs out: ns_thread.h). */
+static void more_files(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max && rl.rlim_cur < (1u << 20)) {
+		rl.rlim_cur = rl.rlim_max < (1u << 20) ? rl.rlim_max : (1u << 20);
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_opts *o, int lock,
 		       pid_t parent)
 {
@@ -414,6 +427,7 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 	for (int i = 0; i < CTL_DUMPS; i++)
 		r.dumps[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN); /* a client (or an `up` parent) that went away must never kill it */
+	more_files();
 	sigaction(SIGHUP, &(struct sigaction){.sa_handler = on_sighup, .sa_flags = SA_RESTART}, NULL);
 	/* Blocked before the pool's threads exist (they inherit it): a stop request waits, pending,
 	 * for router_stop_asked or the loop's signalfd, and never kills the router half way. */

@@ -45,6 +45,8 @@ struct rsv_server {
 	int udp_fd;
 	struct event *udp_ev, *stop_ev;
 	struct evconnlistener *tcp;
+	struct event *tcp_resume;          /* accepting again after a failed accept (ns_thread.h) */
+	bool tcp_said;
 	struct rsv_conn *conns;
 	unsigned n_conns;
 	/* the start handshake: the thread says how binding went */
@@ -233,6 +235,12 @@ static void on_tcp_event(struct bufferevent *bev, short what, void *arg)
 		conn_free(arg);
 }
 
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct rsv_server *srv = arg;
+	ns_thread_accept_pause(l, srv->tcp_resume, "resolver (TCP)", &srv->tcp_said);
+}
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	struct rsv_server *srv = arg;
@@ -294,6 +302,8 @@ static int serve_open(struct rsv_server *srv)
 					   64, (struct sockaddr *)&any, sizeof(any));
 	if (!srv->tcp)
 		return -(errno ? errno : EADDRINUSE);
+	srv->tcp_resume = evtimer_new(srv->base, ns_thread_accept_resume, srv->tcp);
+	evconnlistener_set_error_cb(srv->tcp, on_accept_error);
 	srv->udp_ev = event_new(srv->base, srv->udp_fd, EV_READ | EV_PERSIST, on_udp, srv);
 	srv->stop_ev = event_new(srv->base, srv->stop_fd, EV_READ, ns_thread_on_stop, srv->base);
 	if (!srv->udp_ev || !srv->stop_ev || event_add(srv->udp_ev, NULL) < 0 || event_add(srv->stop_ev, NULL) < 0)
@@ -307,6 +317,8 @@ static void serve_close(struct rsv_server *srv)
 		conn_free(srv->conns);
 	if (srv->tcp)
 		evconnlistener_free(srv->tcp);
+	if (srv->tcp_resume)
+		event_free(srv->tcp_resume);
 	if (srv->udp_ev)
 		event_free(srv->udp_ev);
 	if (srv->stop_ev)
