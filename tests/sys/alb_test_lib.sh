@@ -224,3 +224,29 @@ except Exception as e:
     print("error: %s" % e)
 ' "$1" "$2"
 }
+
+# The lab the rule tests share (t_alb_rules.sh, t_alb_conds.sh): alb_vpc writes the VPC up to
+# its `instances:` (two public subnets in zones a and b, priv-a for the targets, alb-sg open on
+# 80, web admitting 80 from alb-sg only); alb_inst NAME IP a target in priv-a running the test
+# server; alb_tg NAME TARGETS [MORE] an http group on 80 with fast health checks (MORE: more
+# keys, ", algorithm: ...").
+alb_vpc() {
+	cat <<'EOF'
+vpcs:
+  - name: main
+    cidr: 10.0.0.0/16
+    internet_gateway: true
+    subnets:
+      - { name: pub-a, cidr: 10.0.1.0/24, az: a, route_table: public }
+      - { name: pub-b, cidr: 10.0.2.0/24, az: b, route_table: public }
+      - { name: priv-a, cidr: 10.0.11.0/24, az: a }
+    route_tables:
+      - { name: public, routes: [ { destination: 0.0.0.0/0, target: igw } ] }
+    security_groups:
+      - { name: alb-sg, inbound: [ { protocol: tcp, ports: 80, cidr: 0.0.0.0/0 } ] }
+      - { name: web, inbound: [ { protocol: tcp, ports: 80, group: alb-sg } ] }
+    instances:
+EOF
+}
+alb_inst() { echo "      - { name: $1, subnet: priv-a, ip: $2, security_groups: [web], run: \"exec $ALBSRV $1 $T/srv-$1.log --http 80\" }"; }
+alb_tg() { echo "      - { name: $1, protocol: http, port: 80, targets: [$2], health_check: { interval: 5, timeout: 2, healthy: 2, unhealthy: 2 }${3:-} }"; }

@@ -10,41 +10,26 @@
 TID=albco; . "$(dirname "$0")/lib.sh"
 . "$SYS_DIR/alb_test_lib.sh"
 
-inst() { echo "      - { name: $1, subnet: priv-a, ip: $2, security_groups: [web], run: \"exec $ALBSRV $1 $T/srv-$1.log --http 80\" }"; }
-tg() { echo "      - { name: $1, protocol: http, port: 80, targets: [$2], health_check: { interval: 5, timeout: 2, healthy: 2, unhealthy: 2 }$3 }"; }
 cat >"$T/lab.yaml" <<EOF
 name: $LAB
-vpcs:
-  - name: main
-    cidr: 10.0.0.0/16
-    internet_gateway: true
-    subnets:
-      - { name: pub-a, cidr: 10.0.1.0/24, az: a, route_table: public }
-      - { name: pub-b, cidr: 10.0.2.0/24, az: b, route_table: public }
-      - { name: priv-a, cidr: 10.0.11.0/24, az: a }
-    route_tables:
-      - { name: public, routes: [ { destination: 0.0.0.0/0, target: igw } ] }
-    security_groups:
-      - { name: alb-sg, inbound: [ { protocol: tcp, ports: 80, cidr: 0.0.0.0/0 } ] }
-      - { name: web, inbound: [ { protocol: tcp, ports: 80, group: alb-sg } ] }
-    instances:
-$(inst dflt 10.0.11.10)
-$(inst meth 10.0.11.11)
-$(inst hdr 10.0.11.12)
-$(inst qry 10.0.11.13)
-$(inst src 10.0.11.14)
-$(inst lst 10.0.11.15)
-$(inst web1 10.0.11.16)
-$(inst web2 10.0.11.17)
+$(alb_vpc)
+$(alb_inst dflt 10.0.11.10)
+$(alb_inst meth 10.0.11.11)
+$(alb_inst hdr 10.0.11.12)
+$(alb_inst qry 10.0.11.13)
+$(alb_inst src 10.0.11.14)
+$(alb_inst lst 10.0.11.15)
+$(alb_inst web1 10.0.11.16)
+$(alb_inst web2 10.0.11.17)
       - { name: cli, subnet: priv-a, ip: 10.0.11.20 }
     target_groups:
-$(tg dflt-tg dflt)
-$(tg meth-tg meth)
-$(tg hdr-tg hdr)
-$(tg qry-tg qry)
-$(tg src-tg src)
-$(tg lst-tg lst)
-$(tg lor-tg "web1, web2" ", algorithm: least_outstanding_requests")
+$(alb_tg dflt-tg dflt)
+$(alb_tg meth-tg meth)
+$(alb_tg hdr-tg hdr)
+$(alb_tg qry-tg qry)
+$(alb_tg src-tg src)
+$(alb_tg lst-tg lst)
+$(alb_tg lor-tg "web1, web2" ", algorithm: least_outstanding_requests")
     load_balancers:
       - name: web-alb
         type: application

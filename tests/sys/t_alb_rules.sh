@@ -8,31 +8,16 @@
 TID=albru; . "$(dirname "$0")/lib.sh"
 . "$SYS_DIR/alb_test_lib.sh"
 
-inst() { echo "      - { name: $1, subnet: priv-a, ip: $2, security_groups: [web], run: \"exec $ALBSRV $1 $T/srv-$1.log --http 80\" }"; }
-tg() { echo "      - { name: $1, protocol: http, port: 80, targets: [$2], health_check: { interval: 5, timeout: 2, healthy: 2, unhealthy: 2 } }"; }
 cat >"$T/lab.yaml" <<EOF
 name: $LAB
-vpcs:
-  - name: main
-    cidr: 10.0.0.0/16
-    internet_gateway: true
-    subnets:
-      - { name: pub-a, cidr: 10.0.1.0/24, az: a, route_table: public }
-      - { name: pub-b, cidr: 10.0.2.0/24, az: b, route_table: public }
-      - { name: priv-a, cidr: 10.0.11.0/24, az: a }
-    route_tables:
-      - { name: public, routes: [ { destination: 0.0.0.0/0, target: igw } ] }
-    security_groups:
-      - { name: alb-sg, inbound: [ { protocol: tcp, ports: 80, cidr: 0.0.0.0/0 } ] }
-      - { name: web, inbound: [ { protocol: tcp, ports: 80, group: alb-sg } ] }
-    instances:
-$(inst web1 10.0.11.10)
-$(inst api1 10.0.11.11)
-$(inst img1 10.0.11.12)
+$(alb_vpc)
+$(alb_inst web1 10.0.11.10)
+$(alb_inst api1 10.0.11.11)
+$(alb_inst img1 10.0.11.12)
     target_groups:
-$(tg web-tg web1)
-$(tg api-tg api1)
-$(tg img-tg img1)
+$(alb_tg web-tg web1)
+$(alb_tg api-tg api1)
+$(alb_tg img-tg img1)
     load_balancers:
       - name: web-alb
         type: application
