@@ -38,7 +38,11 @@ static json_t *health_check_json(const struct vl_tg *tg)
 	const struct vl_health_check *hc = &tg->hc;
 	bool http = hc->proto == VL_HC_HTTP;
 	char matcher[16];
-	snprintf(matcher, sizeof(matcher), "%u-%u", hc->match_lo, hc->match_hi);
+	/* as the file and AWS write it: one code, or a range */
+	if (hc->match_lo == hc->match_hi)
+		snprintf(matcher, sizeof(matcher), "%u", hc->match_lo);
+	else
+		snprintf(matcher, sizeof(matcher), "%u-%u", hc->match_lo, hc->match_hi);
 	return json_pack("{s:s, s:i, s:o, s:i, s:i, s:i, s:i, s:o}", "protocol", http ? "http" : "tcp",
 			 "port", hc->port ? hc->port : tg->port, "path", http ? json_string(hc->path) : json_null(),
 			 "interval", hc->interval_s, "timeout", hc->timeout_s, "healthy", hc->healthy,

@@ -96,6 +96,8 @@ PUB_A=$(lbj $ALB "node('pub-a')['public_ip']")
 PUB_B=$(lbj $ALB "node('pub-b')['public_ip']")
 PRIV_A=$(lbj $ALB "node('pub-a')['private_ip']")
 PRIV_B=$(lbj $ALB "node('pub-b')['private_ip']")
+check "lb shows AWS's default matcher of an application group as one code" "200" \
+	"$(lbj $ALB "g('web-tg')['health_check']['matcher']")"
 check_match "node pub-a: a public IP" '^203\.0\.113\.[0-9]+$' "$PUB_A"
 check_match "node pub-a: a private IP of pub-a" '^10\.0\.1\.[0-9]+$' "$PRIV_A"
 check_match "node pub-b: a private IP of pub-b" '^10\.0\.2\.[0-9]+$' "$PRIV_B"
