@@ -34,6 +34,20 @@
 				     * vpc, answered, type, rcode, answers: [{name, type, ttl,
 				     * data}], authority, steps: [{name, source, rcode, why, zone?,
 				     * record?, instance?, load_balancer?}], note?} or {"error"} */
+#define VL_CTL_ASG "asg"            /* [NAME] -> {"groups": [{name, vpc, launch_template, min,
+				     * desired, max, subnets: [names], target_groups: [names],
+				     * health_check: {type: "ec2"|"elb", grace_period}, metric_period,
+				     * cooldown, policies: [{name, metric, target, value (the last
+				     * period's, null when it had no data), above, below (consecutive
+				     * periods above the target / below 90% of it)}], instances:
+				     * [{name, subnet, az, ip, life: "Pending"|"InService"|
+				     * "Terminating", health: "Healthy"|"Unhealthy", launched (ISO
+				     * 8601 UTC), launch_template}], activities: [{time, status:
+				     * "Successful"|"InProgress"|"Failed", description, cause,
+				     * details?}] (newest first, at most 100)}]} or {"error": "no such
+				     * auto scaling group"} */
+#define VL_CTL_ASG_SET_DESIRED "asg-set-desired" /* NAME N -> {"ok": true, group, from, to} or
+				     * {"error": AWS's ValidationError text, "input": true} */
 #define VL_CTL_CAPTURE "capture"    /* {JSON capture spec} -> a pcapng stream, or {"error"} */
 
 #endif
