@@ -1,5 +1,5 @@
 /* `vpclab exec [LAB] NAME -- CMD [ARG...]`: this process joins the namespace of instance or
- * internet host NAME and becomes CMD, so stdin, stdout and the exit code pass through as they
+ * internet host NAME (and its cgroup) and becomes CMD, so stdin, stdout and the exit code pass through as they
  * are. Options stop at the first operand: CMD's own options are CMD's. */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "control/cli/cli.h"
+#include "control/host/cgroup.h"
 #include "control/host/netns_etc.h"
 
 static int cmd_exec(int argc, char **argv)
@@ -50,6 +51,12 @@ static int cmd_exec(int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	close(fd);
+	/* What CMD uses counts toward the instance's CPU (Auto Scaling reads it). Before
+	 * netns_etc_enter, whose new /sys has no cgroup trees. */
+	rc = cg_join(lab, name);
+	if (rc < 0 && rc != -ENOTSUP)
+		fprintf(stderr, "vpclab: exec: warning: cgroup vpclab/%s/%s: %s (its CPU use is not counted)\n",
+			lab, name, strerror(-rc));
 	/* As `ip netns exec`: the namespace's /etc/netns files (its resolv.conf) and its /sys. */
 	const char *step = "";
 	rc = netns_etc_enter(ns + strlen("/run/netns/"), &step);
@@ -67,7 +74,8 @@ const struct cli_cmd cli_exec = {
 	"usage: vpclab exec [LAB] NAME -- CMD [ARG...]   (or --lab LAB before NAME)\n"
 	"  runs CMD inside the network namespace of instance or internet host NAME (the same as\n"
 	"  `ip netns exec LAB-NAME CMD`: /etc/netns/LAB-NAME/resolv.conf is its /etc/resolv.conf);\n"
-	"  stdin, stdout and the exit code pass through.\n"
+	"  stdin, stdout and the exit code pass through. What CMD runs counts toward NAME's CPU use\n"
+	"  (its cgroup vpclab/LAB/NAME, which Auto Scaling reads), as its `run` command does.\n"
 	"  LAB: the only lab on this machine, or $VPCLAB_LAB, when left out.\n"
 	"exit: CMD's, or 1 no such NAME, 2 usage, 3 the system refused, 127 CMD not found\n",
 };

@@ -1,5 +1,6 @@
-/* Starting instances' `run` commands: fork, setns into the instance's namespace, a new session,
- * stdout and stderr to the log, then `sh -c`. Reaped by a SIGCHLD handler in the router. */
+/* Starting instances' `run` commands: fork, setns into the instance's namespace, its cgroup
+ * (cgroup.h), a new session, stdout and stderr to the log, then `sh -c`. Reaped by a SIGCHLD
+ * handler in the router. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "control/host/cgroup.h"
 #include "control/host/netns_etc.h"
 #include "control/host/run.h"
 #include "control/host/state.h"
@@ -38,7 +40,7 @@ static void run_on_sigchld(int sig)
 
 /* In the child: never returns. Errors go to the log when it is open, else to the router's
  * stderr (its log). */
-static void run_child(const char *ns, const char *log, const char *cmd)
+static void run_child(const char *lab, const char *name, const char *ns, const char *log, const char *cmd)
 {
 	/* The router blocks SIGTERM/SIGINT (its signalfd) and ignores SIGPIPE: a user's command
 	 * must get the defaults, or `down`'s SIGTERM would not reach it. */
@@ -53,6 +55,9 @@ static void run_child(const char *ns, const char *log, const char *cmd)
 		fprintf(stderr, "vpclab: router: run: %s: %s\n", ns, strerror(errno));
 		_exit(127);
 	}
+	/* Before netns_etc_enter: it mounts a new /sys, without the cgroup trees. Said in the log
+	 * once that is open: the command runs all the same, only its CPU is not counted. */
+	int cg = cg_join(lab, name);
 	const char *step = "";
 	int rc = netns_etc_enter(strrchr(ns, '/') + 1, &step);
 	if (rc < 0) {
@@ -68,6 +73,9 @@ static void run_child(const char *ns, const char *log, const char *cmd)
 	setsid();
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
+	if (cg < 0)
+		fprintf(stderr, "vpclab: run: cgroup vpclab/%s/%s: %s (its CPU use is not measured)\n", lab,
+			name, strerror(-cg));
 	/* Taps, the control socket and the lab's lock are the router's: not the command's. */
 	close_range(3, ~0u, 0);
 	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
@@ -88,6 +96,8 @@ int run_start(const struct vl_tables *t, struct run_spec *specs, size_t n, char 
 		snprintf(err, errcap, "run: %s: %s", dir, strerror(errno));
 		return -errno;
 	}
+	struct cg_tree tree;
+	(void)cg_tree(&tree); /* mountinfo read here, not in each child */
 	for (size_t i = 0; i < n; i++) {
 		const char *name = t->ports[specs[i].port].name;
 		char ns[192], log[256];
@@ -105,7 +115,7 @@ int run_start(const struct vl_tables *t, struct run_spec *specs, size_t n, char 
 			return -e;
 		}
 		if (pid == 0)
-			run_child(ns, log, specs[i].cmd);
+			run_child(lab, name, ns, log, specs[i].cmd);
 		specs[i].pid = pid;
 	}
 	return 0;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control/host/cgroup.h"
 #include "control/host/parallel.h"
 #include "control/host/progress.h"
 #include "control/host/provision.h"
@@ -517,6 +518,12 @@ int state_remove_netns(const char *lab, const char *const *names, size_t n)
 		rc = atomic_load(&del.first_err);
 	if (rc == 0 && left.procs)
 		rc = -EBUSY;
+	/* Their cgroups (LAB-NAME is the namespace of instance NAME), once what ran is gone. One
+	 * still busy is not this apply's failure: down removes the lab's cgroups. */
+	size_t plen = strlen(lab);
+	for (size_t i = 0; i < k; i++)
+		if (strncmp(del.ns[i].name, lab, plen) == 0 && del.ns[i].name[plen] == '-')
+			(void)cg_remove(lab, del.ns[i].name + plen + 1);
 	free(del.ns), free(del.err), free(drop), free(all);
 	return rc;
 }
@@ -567,6 +574,10 @@ int state_cleanup_left(const char *lab, struct state_left *left)
 		left = &none;
 	memset(left, 0, sizeof(*left));
 	int rc = state_remove_namespaces(lab, left);
+	/* The instances' cgroups, now that what ran in them was stopped with the namespaces. */
+	left->cg_err = cg_remove_lab(lab);
+	if (!rc)
+		rc = left->cg_err;
 	if (!left->namespaces && state_path(path, sizeof(path), lab, "netns") == 0)
 		unlink(path); /* kept while it names a namespace still there */
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
@@ -592,7 +603,7 @@ int state_cleanup(const char *lab)
 
 int state_left_text(const struct state_left *left, const char *lab, char *dst, size_t cap)
 {
-	char ns[200] = "", procs[128] = "", dir[128] = "";
+	char ns[200] = "", procs[128] = "", dir[128] = "", cg[128] = "";
 	if (left->namespaces)
 		snprintf(ns, sizeof(ns), "%zu namespace%s (%s: %s)", left->namespaces,
 			 left->namespaces == 1 ? "" : "s", left->ns, strerror(-left->ns_err));
@@ -601,8 +612,10 @@ int state_left_text(const struct state_left *left, const char *lab, char *dst, s
 			 left->procs, left->procs == 1 ? "" : "es", (long)left->proc);
 	if (left->dir)
 		snprintf(dir, sizeof(dir), "%s/%s", VL_RUN_DIR, lab);
-	snprintf(dst, cap, "%s%s%s%s%s", ns, ns[0] && (procs[0] || dir[0]) ? "; " : "", procs,
-		 procs[0] && dir[0] ? "; " : "", dir);
+	if (left->cg_err)
+		snprintf(cg, sizeof(cg), "its cgroup vpclab/%s (%s)", lab, strerror(-left->cg_err));
+	snprintf(dst, cap, "%s%s%s%s%s%s%s", ns, ns[0] && (procs[0] || dir[0] || cg[0]) ? "; " : "", procs,
+		 procs[0] && (dir[0] || cg[0]) ? "; " : "", dir, dir[0] && cg[0] ? "; " : "", cg);
 	return dst[0] ? -EBUSY : 0;
 }
 

@@ -42,7 +42,8 @@ int state_add_netns(const char *lab, const char *ns);
 /* Appends n names in one write (a large lab records all its namespaces before making any). */
 int state_add_netns_many(const char *lab, const char *const *ns, size_t n);
 /* Removes namespaces names[n] of running lab `lab` (apply): their processes get SIGTERM, then
- * SIGKILL after 2 s, as at down; the namespaces go and so do their lines in the lab's list.
+ * SIGKILL after 2 s, as at down; the namespaces go and so do their lines in the lab's list, and
+ * the cgroups of their instances (LAB-NAME: vpclab/LAB/NAME; one still busy is left for down).
  * 0, or -errno of the first that could not go (it stays listed, for down). */
 int state_remove_netns(const char *lab, const char *const *names, size_t n);
 
@@ -54,11 +55,12 @@ struct state_left {
 	char ns[128];            /* one of them, and why */
 	int ns_err;
 	bool dir;                /* /run/vpclab/LAB could not be removed */
+	int cg_err;              /* the lab's cgroups (cgroup.h) could not all go: -errno, else 0 */
 };
 
 /* Tears down whatever the lab left: processes inside its namespaces get SIGTERM, a moment
  * (1.5 s at most) to exit, then SIGKILL; the namespaces listed are removed (two threads, a
- * progress line on a terminal); the state directory goes. Namespaces that could not be removed
+ * progress line on a terminal), then the lab's cgroups; the state directory goes. Namespaces that could not be removed
  * stay listed (with the directory) for a later try. Idempotent. 0, or -errno of the first
  * failure with *left (when not NULL) saying what is left. Call it holding the lab's lock. */
 int state_cleanup_left(const char *lab, struct state_left *left);
