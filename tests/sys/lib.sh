@@ -111,6 +111,12 @@ cleanup() {
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
+	# cgroups of our labs that down could not remove (their processes are gone by now)
+	for l in /sys/fs/cgroup/vpclab/"$PFX"* /sys/fs/cgroup/*/vpclab/"$PFX"*; do
+		[ -d "$l" ] || continue
+		for p in "$l"/*/; do [ -d "$p" ] && rmdir "$p" 2>/dev/null; done
+		rmdir "$l" 2>/dev/null
+	done
 	# their /etc/netns files (resolv.conf) when down could not remove them: ours only
 	for ns in /etc/netns/"$PFX"*; do [ -d "$ns" ] && rm -rf "$ns"; done
 	# a router that `down` failed to stop: only the pids status reported for our labs
