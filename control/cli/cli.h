@@ -63,10 +63,6 @@ struct lab *cli_load_checked(const char *path, int *errors);
 /* 0 as root, else EXIT_SYSTEM after saying what needs it. */
 int cli_need_root(const char *what);
 
-/* EXIT_SYSTEM after "vpclab: CMD: PATH: auto scaling groups are not run yet" when m has auto
- * scaling groups (the controller that runs them is not built yet), else 0 (cli_lab.c). */
-int cli_refuse_asgs(const struct lab *m, const char *cmd, const char *path);
-
 /* cli_obs.c: "tcp", "udp", "icmp", or the number. Into buf (at least 4 bytes); returns buf. */
 const char *cli_proto_name(long long proto, char *buf, size_t cap);
 /* cli_status.c: j on stdout, indented, with a newline (every --json). */

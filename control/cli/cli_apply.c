@@ -195,11 +195,6 @@ static int cmd_apply(int argc, char **argv)
 		free(buf);
 		return EXIT_INPUT;
 	}
-	if (cli_refuse_asgs(new, "apply", path)) {
-		lab_free(new);
-		free(buf);
-		return EXIT_SYSTEM;
-	}
 	lab_free(new);
 	if (!running) {
 		fprintf(stderr, "vpclab: apply: lab %s is not running ('vpclab up %s' first)\n", lab, path);

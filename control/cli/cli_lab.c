@@ -3,6 +3,7 @@
  * (down, also after a crash); here are only arguments, messages and exit codes. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "control/host/state.h"
 #include "control/host/state_down.h"
 #include "control/lab/lab.h"
+#include "control/router/asg.h"
 #include "control/router/daemon.h"
 #include "vpclab/ctl.h"
 
@@ -41,15 +43,6 @@ int cli_need_root(const char *what)
 		return EXIT_SYSTEM;
 	}
 	return EXIT_OK;
-}
-
-int cli_refuse_asgs(const struct lab *m, const char *cmd, const char *path)
-{
-	if (!lab_has_asgs(m))
-		return EXIT_OK;
-	fprintf(stderr, "vpclab: %s: %s: auto scaling groups are not run yet; nothing was changed\n",
-		cmd, path);
-	return EXIT_SYSTEM;
 }
 
 static const struct option help_only[] = {CLI_OPT_HELP, {0}};
@@ -128,14 +121,15 @@ static int cmd_up(int argc, char **argv)
 	struct lab *m = cli_load_checked(path, &errors);
 	if (!m)
 		return EXIT_INPUT;
-	if (cli_refuse_asgs(m, "up", path)) {
-		lab_free(m);
-		return EXIT_SYSTEM;
-	}
 	if (cli_need_root("up")) {
 		lab_free(m);
 		return EXIT_SYSTEM;
 	}
+	struct lab_member *members;
+	m = asg_up_model(m, path, &members, &d.n_members, &errors);
+	if (!m)
+		return EXIT_INPUT;
+	d.members = members;
 	struct vl_tables *t = lab_compile(m);
 	errno = 0;
 	d.runs = t ? run_specs_of(m, &d.n_runs) : NULL;
@@ -143,12 +137,14 @@ static int cmd_up(int argc, char **argv)
 	if (!t || (!d.runs && errno)) {
 		fprintf(stderr, "vpclab: up: %s\n", strerror(errno ? errno : ENOMEM));
 		vl_tables_free(t);
+		free(members);
 		return EXIT_SYSTEM;
 	}
 	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
 		fprintf(stderr, "vpclab: up: /dev/net/tun: %s\n", strerror(errno));
 		vl_tables_free(t);
 		run_specs_free(d.runs, d.n_runs);
+		free(members);
 		return EXIT_SYSTEM;
 	}
 	char lab[sizeof(t->lab)];
@@ -156,6 +152,7 @@ static int cmd_up(int argc, char **argv)
 	uint16_t n = t->n_ports;
 	int urc = daemon_up(t, path, &d);
 	run_specs_free(d.runs, d.n_runs);
+	free(members);
 	if (urc < 0)
 		return EXIT_SYSTEM;
 	if (!d.foreground)

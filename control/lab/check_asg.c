@@ -118,7 +118,8 @@ static void ck_asg_name(struct ck *c, const struct lab_asg *g)
 			   CK_SHOW(g->name.s), VL_ASG_NAME_MAX, CK_SHOW(g->name.s));
 	for (size_t v = 0; v < m->n_vpcs; v++) {
 		for (size_t i = 0; i < m->vpcs[v].n_instances; i++)
-			ck_clash(c, g, &m->vpcs[v].instances[i].name, "instance");
+			if (!m->vpcs[v].instances[i].group) /* its own instances are GROUP-N */
+				ck_clash(c, g, &m->vpcs[v].instances[i].name, "instance");
 		for (size_t i = 0; i < m->vpcs[v].n_lbs; i++) {
 			ck_clash(c, g, &m->vpcs[v].lbs[i].name, "load balancer");
 			ck_node_clash(c, g, &m->vpcs[v].lbs[i]);

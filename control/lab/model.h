@@ -127,6 +127,8 @@ struct lab_instance {
 	struct lab_names security_groups;
 	struct lab_bool source_dest_check, public_ip;
 	struct lab_str run;            /* user data: `sh -c` line started in the namespace, or NULL */
+	const char *group;             /* an auto scaling group's instance (lab_add_members): the
+					* group's name; NULL for the file's own */
 	uint16_t vpc, gidx;            /* check: gidx = port index */
 	uint16_t subnet_idx, eip;      /* check: tables indexes or VL_NONE */
 	uint16_t sgs[VL_MAX_PORT_SGS]; /* check: tables.sgs indexes ("default" when none named) */

@@ -709,10 +709,7 @@ int labtest_run(const struct labtest_opts *opts)
 		return LT_FAILED;
 	size_t *sel = calloc(m->n_checks ? m->n_checks : 1, sizeof(*sel));
 	size_t n_sel = sel ? lt_select(m, &o, sel) : 0;
-	if (lab_has_asgs(m)) {
-		fprintf(stderr, "vpclab: test: %s: auto scaling groups are not run yet\n", o.lab);
-		rc = LT_SYSTEM;
-	} else if (!sel || n_sel == 0) {
+	if (!sel || n_sel == 0) {
 		if (!m->n_checks)
 			fprintf(stderr, "vpclab: test: %s has no checks (add `checks:` or name a checks "
 				"file)\n", o.lab);

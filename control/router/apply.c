@@ -27,8 +27,10 @@
 #include "control/lab/lab.h"
 #include "control/lab/model.h"
 #include "control/lab/pins.h"
+#include "control/lab/asg_members.h"
 #include "control/router/apply.h"
 #include "control/router/apply_count.h"
+#include "control/router/asg.h"
 #include "control/router/lb_health.h"
 #include "control/router/ports.h"
 #include "control/router/resolver.h"
@@ -49,6 +51,11 @@ struct apply {
 	struct timespec t0;      /* when the loop took the plan: router time counts from here */
 	enum apply_phase phase;
 	bool dry;
+	bool internal;           /* an auto scaling group's change (asg.h): no client, the kept copy
+				  * stays as it is, the controller hears the end */
+	bool published;
+	struct lab_member *mold, *mnew; /* the groups' instances before and after */
+	size_t n_mold, n_mnew;
 	char staged[256], source[512];
 	uint64_t generation;     /* of the new tables */
 	struct lab *new_m;
@@ -102,7 +109,7 @@ static char *slurp(const char *path, size_t *len)
  * (no old) with the addresses that run: the pins written beside it, then the running tables'
  * (running)) as if it were the file `name`. NULL with a->err set. */
 static struct lab *load_as(struct apply *a, const char *path, const char *name, const struct lab *old,
-			   const struct vl_tables *running)
+			   const struct vl_tables *running, const struct lab_member *members, size_t n_members)
 {
 	char pins[256];
 	size_t len;
@@ -113,6 +120,10 @@ static struct lab *load_as(struct apply *a, const char *path, const char *name, 
 	}
 	struct diag *d = diag_create();
 	struct lab *m = d ? lab_load_buffer(name, buf, len, d) : NULL;
+	if (m && lab_add_members(m, members, n_members) < 0) {
+		lab_free(m);
+		m = NULL;
+	}
 	if (m && !old && state_path(pins, sizeof(pins), a->r->t->lab, STATE_PINS_FILE) == 0 &&
 	    lab_pins_load(m, pins) < 0) {
 		lab_free(m);
@@ -256,7 +267,7 @@ static void plan(struct apply *a)
 		set_err(a, -ENAMETOOLONG, "%s", "state path too long");
 		return;
 	}
-	struct lab *old = load_as(a, kept, source, NULL, r->t);
+	struct lab *old = load_as(a, kept, source, NULL, r->t, a->mold, a->n_mold);
 	if (!old) {
 		char *why = a->err;
 		a->err = NULL;
@@ -264,7 +275,7 @@ static void plan(struct apply *a)
 		free(why);
 		return;
 	}
-	a->new_m = load_as(a, a->staged, source, old, NULL);
+	a->new_m = load_as(a, a->staged, source, old, NULL, a->mnew, a->n_mnew);
 	if (!a->new_m) {
 		lab_free(old);
 		return;
@@ -318,6 +329,10 @@ static void write_pins(const struct apply *a)
 static void keep_applied(struct apply *a)
 {
 	char kept[256];
+	if (a->internal) { /* the file is the same: only the groups' instances changed */
+		write_pins(a);
+		return;
+	}
 	if (state_path(kept, sizeof(kept), a->r->t->lab, STATE_KEPT_FILE) == 0 && rename(a->staged, kept) < 0)
 		fprintf(stderr, "vpclab: apply: %s: %s\n", kept, strerror(errno));
 	if (a->source[0])
@@ -356,11 +371,14 @@ static void *apply_worker(void *arg)
 	return NULL;
 }
 
+static void apply_next(struct router *r);
+
 static void apply_free(struct apply *a)
 {
 	if (!a)
 		return;
-	unlink(a->staged); /* still there after a dry run or a failure: it never ran */
+	if (!a->internal)
+		unlink(a->staged); /* still there after a dry run or a failure: it never ran */
 	if (a->efd >= 0) {
 		loop_del_fd(a->r->loop, a->efd);
 		close(a->efd);
@@ -372,13 +390,22 @@ static void apply_free(struct apply *a)
 	lab_plan_free(a->plan);
 	apply_count_free(&a->count);
 	free(a->made), free(a->later), free(a->gone), free(a->taps), free(a->tap_nl);
+	struct router *r = a->r;
+	if (a->internal)
+		asg_apply_done(r, a->published, a->rc, a->err);
+	free(a->mold), free(a->mnew);
 	free(a->err);
-	a->r->apply = NULL;
+	r->apply = NULL;
 	free(a);
+	apply_next(r);
 }
 
 static void answer(struct apply *a, json_t *ans)
 {
+	if (a->fd < 0) { /* an internal apply: asg_apply_done hears it */
+		json_decref(ans);
+		return;
+	}
 	char *text = ans ? json_dumps(ans, JSON_COMPACT) : NULL;
 	if (text) {
 		size_t len = strlen(text);
@@ -510,6 +537,8 @@ static void start_ports(struct apply *a, const uint16_t *which, size_t n)
 	char err[256] = "";
 	if (k && run_start(r->t, specs, k, err, sizeof(err)) < 0)
 		fprintf(stderr, "vpclab: apply: %s\n", err);
+	for (size_t j = 0; j < k; j++)
+		asg_run_started(r, specs[j].port, specs[j].pid);
 	free(specs);
 }
 
@@ -527,6 +556,8 @@ static void publish(struct apply *a)
 	r->t = nt;
 	a->nt = NULL; /* the router's now; the old ones go */
 	vl_tables_free(old);
+	asg_published(r, a->mnew, a->n_mnew); /* before the ports start: their run pids are its */
+	a->published = true;
 	start_ports(a, a->made, a->n_made);
 	lbh_sync(r); /* targets' states at their new indices; checkers of changed nodes anew */
 	resolver_sync(r); /* the names and records of the new tables */
@@ -601,6 +632,44 @@ static void apply_ready(void *ctx, int fd)
 	apply_free(a);
 }
 
+/* A new apply with copies of the groups' instances before and after (NULL: the controller's
+ * now, both), its worker started. 0 or -errno, nothing left. */
+static int apply_begin(struct router *r, struct apply *a, const struct lab_member *mold, size_t n_mold,
+		       const struct lab_member *mnew, size_t n_mnew)
+{
+	a->r = r;
+	a->fd = -1;
+	if (!mold)
+		mold = mnew = asg_members(r, &n_mold), n_mnew = n_mold;
+	a->mold = malloc((n_mold ? n_mold : 1) * sizeof(*a->mold));
+	a->mnew = malloc((n_mnew ? n_mnew : 1) * sizeof(*a->mnew));
+	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!a->mold || !a->mnew || a->efd < 0) {
+		if (a->efd >= 0)
+			close(a->efd);
+		free(a->mold), free(a->mnew);
+		free(a);
+		return -ENOMEM;
+	}
+	if (n_mold)
+		memcpy(a->mold, mold, n_mold * sizeof(*mold));
+	if (n_mnew)
+		memcpy(a->mnew, mnew, n_mnew * sizeof(*mnew));
+	a->n_mold = n_mold;
+	a->n_mnew = n_mnew;
+	r->apply = a;
+	if (loop_add_fd(r->loop, a->efd, apply_ready, a) < 0 || spawn(a, PH_PLAN) < 0) {
+		int rc = errno ? -errno : -EAGAIN;
+		bool internal = a->internal;
+		a->internal = false; /* the caller hears the failure from the return */
+		if (internal)
+			a->staged[0] = '\0';
+		apply_free(a);
+		return rc;
+	}
+	return 0;
+}
+
 int apply_start(struct router *r, int fd, const char *json_spec)
 {
 	json_error_t jerr;
@@ -621,23 +690,63 @@ int apply_start(struct router *r, int fd, const char *json_spec)
 		json_decref(spec);
 		return -ENOMEM;
 	}
-	a->r = r;
-	a->fd = -1;
 	a->dry = dry;
 	snprintf(a->staged, sizeof(a->staged), "%s", staged);
 	snprintf(a->source, sizeof(a->source), "%s", source ? source : "");
 	json_decref(spec);
-	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	r->apply = a;
-	if (a->efd < 0 || loop_add_fd(r->loop, a->efd, apply_ready, a) < 0 || spawn(a, PH_PLAN) < 0) {
-		int rc = -errno;
-		if (a->efd >= 0 && rc == 0)
-			rc = -EAGAIN;
-		apply_free(a);
-		return rc ? rc : -EAGAIN;
+	int rc = apply_begin(r, a, NULL, 0, NULL, 0);
+	if (rc == 0)
+		a->fd = fd;
+	return rc;
+}
+
+int apply_members(struct router *r, const struct lab_member *mold, size_t n_mold,
+		  const struct lab_member *mnew, size_t n_mnew)
+{
+	if (r->apply || r->apply_wait_fd >= 0)
+		return -EBUSY; /* a user's apply goes first */
+	struct apply *a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->internal = true;
+	if (state_path(a->staged, sizeof(a->staged), r->t->lab, STATE_KEPT_FILE) < 0) {
+		free(a);
+		return -ENAMETOOLONG;
 	}
-	a->fd = fd;
+	return apply_begin(r, a, mold, n_mold, mnew, n_mnew);
+}
+
+int apply_wait(struct router *r, int fd, const char *json_spec)
+{
+	if (!r->apply || !r->apply->internal || r->apply_wait_fd >= 0)
+		return -EBUSY;
+	r->apply_wait_spec = strdup(json_spec);
+	if (!r->apply_wait_spec)
+		return -ENOMEM;
+	r->apply_wait_fd = fd;
 	return 0;
+}
+
+/* The user's apply that waited for a group's change starts (or is answered why not). */
+static void apply_next(struct router *r)
+{
+	int fd = r->apply_wait_fd;
+	char *spec = r->apply_wait_spec;
+	if (fd < 0)
+		return;
+	r->apply_wait_fd = -1;
+	r->apply_wait_spec = NULL;
+	int rc = apply_start(r, fd, spec);
+	free(spec);
+	if (rc == 0)
+		return;
+	json_t *o = json_pack("{s:s}", "error", rc == -EINVAL ? "a bad apply request" : strerror(-rc));
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (text && send(fd, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		fprintf(stderr, "vpclab: control: a client did not take its answer\n");
+	free(text);
+	json_decref(o);
+	close(fd);
 }
 
 void apply_stop(struct router *r)
@@ -650,5 +759,14 @@ void apply_stop(struct router *r)
 	a->running = false;
 	set_err(a, -ECANCELED, "%s", "the lab was taken down during the apply");
 	answer_error(a);
+	if (r->apply_wait_fd >= 0) { /* the one waiting does not start now */
+		static const char msg[] = "{\"error\": \"the lab was taken down before the apply began\"}";
+		if (send(r->apply_wait_fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			fprintf(stderr, "vpclab: control: a client did not take its answer\n");
+		close(r->apply_wait_fd);
+		r->apply_wait_fd = -1;
+		free(r->apply_wait_spec);
+		r->apply_wait_spec = NULL;
+	}
 	apply_free(a);
 }

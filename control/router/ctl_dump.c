@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "control/router/asg.h"
 #include "control/router/ctl_dump.h"
 #include "control/router/resolver.h"
 #include "control/router/status.h"
@@ -194,7 +195,11 @@ static void status_slice(struct router *r, struct ctl_dump *d)
 		bool known = ctl_tap_drops(r, d->port, &tap);
 		put(d, "%s", d->first_port ? "" : ",");
 		d->first_port = false;
-		put_json(d, status_port(t, r->s, d->port, known ? &tap : NULL));
+		json_t *o = status_port(t, r->s, d->port, known ? &tap : NULL);
+		const char *group = asg_group_of(r, t->ports[d->port].name);
+		if (o && group && t->ports[d->port].kind == VL_PORT_INSTANCE)
+			json_object_set_new(o, "group", json_string(group)); /* an auto scaling group's */
+		put_json(d, o);
 	}
 	if (d->phase == PH_TAIL) {
 		json_t *tail = status_tail(r->s, &r->flowlog_stats);

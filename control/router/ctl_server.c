@@ -11,6 +11,7 @@
 #include "dataplane/capture.h"
 #include "dataplane/flowlog.h"
 #include "dataplane/tables.h"
+#include "control/router/asg.h"
 #include "control/router/eip.h"
 #include "control/router/resolver.h"
 #include "control/tools/trace.h"
@@ -360,6 +361,10 @@ json_t *ctl_handle(struct router *r, char *req)
 		return ctl_handle_nat(r, w, n);
 	if (strcmp(w[0], VL_CTL_FLOWLOGS_FLUSH) == 0)
 		return ctl_flowlogs_flush(r);
+	if (strcmp(w[0], VL_CTL_ASG) == 0 && n <= 2)
+		return ctl_handle_asg(r, n == 2 ? w[1] : NULL);
+	if (strcmp(w[0], VL_CTL_ASG_SET_DESIRED) == 0 && n == 3)
+		return ctl_handle_asg_set_desired(r, w[1], w[2]);
 	if (strcmp(w[0], VL_CTL_LB) == 0 && n <= 2)
 		return ctl_handle_lb(r, n == 2 ? w[1] : NULL);
 	return error_json("unknown request");

@@ -31,6 +31,7 @@
 #include "control/host/progress.h"
 #include "control/host/provision.h"
 #include "control/router/apply.h"
+#include "control/router/asg.h"
 #include "control/router/ctl_dump.h"
 #include "control/router/lb_health.h"
 #include "control/router/ports.h"
@@ -127,6 +128,8 @@ static void ctl_request_done(struct router *r, int fd, char *req)
 			return; /* the capture owns fd now */
 	} else if (apply) {
 		int rc = apply_start(r, fd, apply);
+		if (rc == -EBUSY && apply_wait(r, fd, apply) == 0)
+			return; /* starts when the group's change ends */
 		if (rc == 0)
 			return; /* answered when it ends */
 		char msg[160];
@@ -312,6 +315,7 @@ static int flowlog_open(struct router *r)
 
 static void router_free(struct router *r)
 {
+	asg_free(r);
 	resolver_free(r); /* its threads first: they read its snapshot, write to its pipe */
 	lbh_free(r); /* its threads first: they write to a pipe the loop owns */
 	ctl_dump_close_all(r);
@@ -419,7 +423,7 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 		       pid_t parent)
 {
 	bool foreground = o->foreground;
-	struct router r = {.t = t, .ctl_fd = -1, .flowlog_interval_s = o->flowlog_interval_s,
+	struct router r = {.t = t, .ctl_fd = -1, .apply_wait_fd = -1, .flowlog_interval_s = o->flowlog_interval_s,
 			   .flowlog_max = o->flowlog_max ? o->flowlog_max : FLOWLOG_MAX_DEFAULT};
 	r.flowlog_stats.max_bytes = r.flowlog_max;
 	for (int i = 0; i < CTL_CLIENTS; i++)
@@ -455,6 +459,7 @@ static int router_main(struct vl_tables *t, int ready_fd, const struct daemon_op
 	if (rc == 0) {
 		lbh_sync(&r); /* a failure is said in the log; the lab runs on */
 		resolver_sync(&r); /* likewise: the lab runs on without names */
+		asg_start(&r, o->members, o->n_members, o->runs, o->n_runs); /* likewise, unscaled */
 	}
 	if (rc == 0 && parent) {
 		prctl(PR_SET_PDEATHSIG, 0); /* from "ok" on, the lab outlives its `up` */

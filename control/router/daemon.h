@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "control/host/run.h"
+#include "control/lab/asg_members.h"
 #include "vpclab/tables.h"
 
 /* Prepares t's lookup indexes, provisions it and runs the router for it. Background mode forks: the calling
@@ -20,6 +21,8 @@ struct daemon_opts {
 					  * up (the router's copy after the fork; the caller's
 					  * stays the caller's) */
 	size_t n_runs;
+	const struct lab_member *members; /* auto scaling groups' first instances (asg_up_model) */
+	size_t n_members;
 };
 
 /* DESIGN: 1 MiB per interface (about 8,000 records), and the one rotated file NAME.log.1: the

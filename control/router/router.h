@@ -61,6 +61,10 @@ struct router {
 	struct nat_limits nat_limits;    /* the lab's NAT limits (environment), for gateways an
 					  * apply adds to a lab that had none */
 	struct apply *apply;     /* the apply in progress (apply.c), NULL when none */
+	int apply_wait_fd;       /* a user's apply waiting for a group's change to end, or -1 */
+	char *apply_wait_spec;
+	struct asg *asg;         /* auto scaling groups' controller (asg.h), NULL when the lab
+				  * never had a group */
 	struct lb_health *lbh;   /* target health and its checkers (lb_health.h), NULL when the
 				  * lab never had a target group */
 	struct alb *alb;         /* application load balancers' proxies and counters (alb.h),

@@ -25,13 +25,6 @@ for f in "$REPO"/rules/*.yaml; do
 	LABS+=("$name")
 	if grep -q '^name:' "$f"; then sed "s/^name:.*/name: $name/" "$f" >"$T/$base.yaml"
 	else { echo "name: $name"; cat "$f"; } >"$T/$base.yaml"; fi
-	# Auto scaling groups are not run yet (issue 13): such a lab is refused, changing nothing.
-	if grep -q '^ *auto_scaling_groups:' "$f"; then
-		out=$(timeout 60 "$VPCLAB" test "$T/$base.yaml" 2>&1); rc=$?
-		check_rc "rules/$base.yaml: vpclab test refuses auto scaling groups (not run yet)" 3 "$rc" "$out"
-		check_match "rules/$base.yaml: says why" "auto scaling groups are not run yet" "$out"
-		continue
-	fi
 	extra=()
 	n=$(sed -n '/^checks:/,$p' "$f" | grep -c '^ *- *{.*from:')
 	if [ "$n" -eq 0 ] && [ "$base" = demo ]; then
