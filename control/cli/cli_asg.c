@@ -139,8 +139,10 @@ static int cmd_asg(int argc, char **argv)
 	if (ops == 2) {
 		given = w[0];
 		name = w[1];
-	} else if (ops == 1 && !given && state_lab_running(w[0])) {
-		given = w[0];   /* one operand: a running lab's name is the lab */
+	} else if (ops == 1 && !given && (state_lab_running(w[0]) || !group_name_ok(w[0]))) {
+		/* one operand: a running lab's name is the lab, and so is what cannot be a group's
+		 * name (a lab that is not running is then said to be so) */
+		given = w[0];
 	} else if (ops == 1) {
 		name = w[0];
 	}
@@ -161,7 +163,8 @@ const struct cli_cmd cli_asg = {
 	"  was above the target (3 scale out) or below 90% of it (15 scale in); its instances\n"
 	"  (subnet, zone, IP, lifecycle Pending/InService/Terminating, health, launch time); and\n"
 	"  its activity, newest first, with AWS's description and cause.\n"
-	"  One operand is LAB when a lab of that name runs, else NAME.\n"
+	"  One operand is LAB when a lab of that name runs (or it cannot be a group's name),\n"
+	"  else NAME.\n"
 	"  set-desired NAME N   set the group's desired capacity to N (AWS's SetDesiredCapacity):\n"
 	"           the group launches or terminates instances to reach it; N outside the\n"
 	"           group's min..max is refused with AWS's ValidationError (exit 1)\n"
