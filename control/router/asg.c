@@ -142,6 +142,31 @@ static uint32_t seq_of(const char *group, const char *name)
 	return (uint32_t)strtoul(name + l + 1, NULL, 10);
 }
 
+/* A removed group's next N, kept: a group made again under its name goes on counting (names
+ * are never reused in a lab's run). */
+static void retire_seq(struct asg *c, const struct asg_group *g)
+{
+	for (size_t i = 0; i < c->n_retired; i++)
+		if (!strcmp(c->retired[i].name, g->name)) {
+			c->retired[i].next_seq = g->next_seq;
+			return;
+		}
+	void *v = realloc(c->retired, (c->n_retired + 1) * sizeof(*c->retired));
+	if (!v)
+		return;
+	c->retired = v;
+	snprintf(c->retired[c->n_retired].name, sizeof(c->retired[0].name), "%s", g->name);
+	c->retired[c->n_retired++].next_seq = g->next_seq;
+}
+
+static uint32_t retired_seq(const struct asg *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_retired; i++)
+		if (!strcmp(c->retired[i].name, name))
+			return c->retired[i].next_seq;
+	return 1;
+}
+
 /* The groups as t says: new ones made, removed ones dropped, limits and desired followed. */
 static int groups_sync(struct router *r, uint64_t now)
 {
@@ -152,6 +177,7 @@ static int groups_sync(struct router *r, uint64_t now)
 			i++;
 			continue;
 		}
+		retire_seq(c, &c->g[i]);
 		free(c->g[i].v);
 		c->g[i] = c->g[--c->n];
 	}
@@ -166,7 +192,7 @@ static int groups_sync(struct router *r, uint64_t now)
 			g = &c->g[c->n++];
 			memset(g, 0, sizeof(*g));
 			snprintf(g->name, sizeof(g->name), "%s", a->name);
-			g->next_seq = 1;
+			g->next_seq = retired_seq(c, a->name);
 			g->desired = g->file_desired = a->desired;
 			g->period_start_s = now;
 			g->fresh = true;
@@ -284,6 +310,7 @@ void asg_free(struct router *r)
 		free(c->g[i].v);
 	free(c->g);
 	free(c->list);
+	free(c->retired);
 	free(c);
 	r->asg = NULL;
 }

@@ -71,6 +71,8 @@ struct asg {
 	uint64_t retry_s;                /* after a failure, no change before this */
 	struct lab_member *list;         /* scratch: the member list of an apply */
 	size_t n_list;
+	struct { char name[VL_NAME_MAX]; uint32_t next_seq; } *retired; /* removed groups' N */
+	size_t n_retired;
 };
 
 /* The member launched as `name` by group a of t in subnet sn (tables index): the group's
