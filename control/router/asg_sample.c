@@ -92,7 +92,9 @@ static struct asg_sample sample(struct router *r, struct asg_group *g, int p, ui
 			continue;
 		vals[n++] = value_of(r, x, metric);
 	}
-	*base = (uint32_t)n;
+	*base = 0; /* the average is over the instances whose value is known: so is the capacity */
+	for (size_t k = 0; k < n; k++)
+		*base += vals[k] >= 0;
 	return asg_average(vals, n);
 }
 
