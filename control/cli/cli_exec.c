@@ -6,11 +6,65 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "control/cli/cli.h"
 #include "control/host/cgroup.h"
 #include "control/host/netns_etc.h"
+#include "control/host/run.h"
+#include "control/host/run_init.h"
+
+static volatile pid_t exec_child;
+
+static void exec_hand_on(int sig)
+{
+	if (exec_child > 0)
+		kill(exec_child, sig);
+}
+
+/* CMD inside the instance whose init is `init`: its mount namespace (its /etc/netns files,
+ * /sys and /proc) and its PID namespace, which only a child enters; this process waits for it
+ * and exits as it did, handing on the signals a terminal sends. */
+static int exec_in_instance(pid_t init, char **cmd)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)init);
+	int mnt = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
+	int pid = open(path, O_RDONLY | O_CLOEXEC);
+	if (mnt < 0 || pid < 0 || setns(mnt, CLONE_NEWNS) < 0 || setns(pid, CLONE_NEWPID) < 0) {
+		fprintf(stderr, "vpclab: exec: joining the instance's processes: %s\n", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	close(mnt);
+	close(pid);
+	if (chdir("/") < 0)
+		return EXIT_SYSTEM;
+	fflush(NULL);
+	pid_t c = fork();
+	if (c < 0) {
+		fprintf(stderr, "vpclab: exec: fork: %s\n", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if (c == 0) {
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "vpclab: exec: %s: %s\n", cmd[0], strerror(errno));
+		_exit(127);
+	}
+	exec_child = c;
+	struct sigaction sa = {.sa_handler = exec_hand_on, .sa_flags = SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	int st;
+	while (waitpid(c, &st, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_SYSTEM;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
 
 static int cmd_exec(int argc, char **argv)
 {
@@ -57,6 +111,12 @@ static int cmd_exec(int argc, char **argv)
 	if (rc < 0 && rc != -ENOTSUP)
 		fprintf(stderr, "vpclab: exec: warning: cgroup vpclab/%s/%s: %s (its CPU use is not counted)\n",
 			lab, name, strerror(-rc));
+	/* An instance whose `run` command runs has a process view of its own (run_init.h): CMD
+	 * joins it, so that `ps` and `pkill` see the instance's processes, not the machine's. */
+	char pidfile[256];
+	pid_t init = run_pid_path(pidfile, sizeof(pidfile), lab, name) == 0 ? run_init_find(pidfile, ns) : -ENOENT;
+	if (init > 0)
+		return exec_in_instance(init, argv + dash + 1);
 	/* As `ip netns exec`: the namespace's /etc/netns files (its resolv.conf) and its /sys. */
 	const char *step = "";
 	rc = netns_etc_enter(ns + strlen("/run/netns/"), &step);

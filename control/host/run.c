@@ -1,6 +1,6 @@
 /* Starting instances' `run` commands: fork, setns into the instance's namespace, its cgroup
- * (cgroup.h), a new session, stdout and stderr to the log, then `sh -c`. Reaped by a SIGCHLD
- * handler in the router. */
+ * (cgroup.h), a new session, stdout and stderr to the log, then `sh -c` under the instance's
+ * init (run_init.h: its own process view). Reaped by a SIGCHLD handler in the router. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -15,16 +15,27 @@
 #include "control/host/cgroup.h"
 #include "control/host/netns_etc.h"
 #include "control/host/run.h"
+#include "control/host/run_init.h"
 #include "control/host/state.h"
 #include "control/lab/model.h"
 #include "vpclab/tables.h"
 
-int run_log_path(char *dst, size_t cap, const char *lab, const char *name)
+static int run_path(char *dst, size_t cap, const char *lab, const char *name, const char *ext)
 {
 	char file[160];
-	if ((size_t)snprintf(file, sizeof(file), "run/%s.log", name) >= sizeof(file))
+	if ((size_t)snprintf(file, sizeof(file), "run/%s.%s", name, ext) >= sizeof(file))
 		return -ENAMETOOLONG;
 	return state_path(dst, cap, lab, file);
+}
+
+int run_log_path(char *dst, size_t cap, const char *lab, const char *name)
+{
+	return run_path(dst, cap, lab, name, "log");
+}
+
+int run_pid_path(char *dst, size_t cap, const char *lab, const char *name)
+{
+	return run_path(dst, cap, lab, name, "pid");
 }
 
 /* Reaps every exited child. The router's only children after provisioning are these commands,
@@ -42,6 +53,9 @@ static void run_on_sigchld(int sig)
  * stderr (its log). */
 static void run_child(const char *lab, const char *name, const char *ns, const char *log, const char *cmd)
 {
+	char pidfile[256];
+	if (run_pid_path(pidfile, sizeof(pidfile), lab, name) < 0)
+		_exit(127); /* run_log_path of the same name fitted: cannot happen */
 	/* The router blocks SIGTERM/SIGINT (its signalfd) and ignores SIGPIPE: a user's command
 	 * must get the defaults, or `down`'s SIGTERM would not reach it. */
 	sigset_t all;
@@ -78,9 +92,7 @@ static void run_child(const char *lab, const char *name, const char *ns, const c
 			name, strerror(-cg));
 	/* Taps, the control socket and the lab's lock are the router's: not the command's. */
 	close_range(3, ~0u, 0);
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-	fprintf(stderr, "vpclab: run: /bin/sh: %s\n", strerror(errno));
-	_exit(127);
+	run_init_exec(cmd, pidfile);
 }
 
 int run_start(const struct vl_tables *t, struct run_spec *specs, size_t n, char *err, size_t errcap)

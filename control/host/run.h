@@ -17,6 +17,8 @@ struct run_spec {
 
 /* dst = /run/vpclab/LAB/run/NAME.log. -ENAMETOOLONG or 0. */
 int run_log_path(char *dst, size_t cap, const char *lab, const char *name);
+/* dst = /run/vpclab/LAB/run/NAME.pid: the instance's init while its command runs (run_init.h). */
+int run_pid_path(char *dst, size_t cap, const char *lab, const char *name);
 
 struct vl_tables;
 /* Starts specs[i].cmd in the namespace of port specs[i].port of t (vl_port_netns) for each i; SIGCHLD reaps them from then on

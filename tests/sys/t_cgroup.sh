@@ -63,9 +63,13 @@ if wait_for "vpclab/$LAB/burn" 5 is_dir "$CGL/burn"; then ok "the instance's cgr
 else not_ok "no cgroup $CGL/burn"; fi
 got_pid() { grep -q '^pid [0-9]' "/run/vpclab/$LAB/run/burn.log" 2>/dev/null; }
 wait_for "burn's pid line" 5 got_pid
-BPID=$(awk '/^pid/ { print $2; exit }' "/run/vpclab/$LAB/run/burn.log")
-if wait_for "burn's pid in cgroup.procs" 5 in_procs burn "$BPID"; then ok "the run command (pid $BPID) is in vpclab/$LAB/burn"
-else not_ok "pid $BPID not in $CGL/burn/cgroup.procs ($(tr '\n' ' ' <"$CGL/burn/cgroup.procs" 2>/dev/null))"; fi
+# its log's pid is the instance's own (its PID namespace): the machine's pids come from ip netns
+all_in_cg() {
+	local p ps; ps=$(ip netns pids "$LAB-$1"); [ -n "$ps" ] || return 1
+	for p in $ps; do in_procs "$1" "$p" || return 1; done
+}
+if wait_for "burn's processes in cgroup.procs" 5 all_in_cg burn; then ok "the run command's processes are in vpclab/$LAB/burn"
+else not_ok "$(ip netns pids "$LAB-burn" | tr '\n' ' ') not all in $CGL/burn/cgroup.procs ($(tr '\n' ' ' <"$CGL/burn/cgroup.procs" 2>/dev/null))"; fi
 check_nomatch "the run log says nothing of cgroups" "cgroup" "$(cat "/run/vpclab/$LAB/run/burn.log")"
 U1=$(usage burn)
 wait_for "burn's usage to grow by 200 ms" 10 usage_ge burn $(( ${U1:-0} + 200000 ))

@@ -23,6 +23,8 @@ vpcs:
       - { name: term, subnet: a,
           run: "trap 'echo got TERM >$T/term.out; exit 0' TERM; echo ready; while :; do sleep 0.1; done" }
       - { name: stub, subnet: a, run: "trap '' TERM; echo ready; while :; do sleep 0.2; done" }
+      - { name: p1, subnet: a, run: "exec sleep 4321" }
+      - { name: p2, subnet: a, run: "exec sleep 4321" }
 EOF
 
 lab_up "$T/lab.yaml"
@@ -63,16 +65,30 @@ else not_ok "logs -f follows new lines (got: $(tr '\n' '|' <"$T/follow.out" | he
 # --- a command that exits at once is reaped by the router (no zombie left)
 got_pid() { "$VPCLAB" logs "$LAB" quick 2>/dev/null | grep -q '^pid [0-9]'; }
 wait_for "quick's pid line" 5 got_pid
-QPID=$("$VPCLAB" logs "$LAB" quick | awk '/^pid/ {print $2}')
-proc_gone() { [ ! -e "/proc/$1" ]; }
-if wait_for "quick's process to be reaped" 5 proc_gone "$QPID"; then ok "a command that exits at once is reaped (pid $QPID gone from /proc)"
-else not_ok "pid $QPID of the quick command is still in /proc: $(cat /proc/$QPID/stat 2>/dev/null)"; fi
+# its instance's processes (the init and the command, run_init.h) all end with it
+ns_empty() { [ -z "$(ip netns pids "$1" 2>/dev/null)" ]; }
+if wait_for "quick's processes to end" 5 ns_empty "$LAB-quick"; then ok "a command that exits at once ends its instance's processes"
+else not_ok "processes left in $LAB-quick: $(ip netns pids "$LAB-quick" | tr '\n' ' ')"; fi
 zombies() { ps --ppid "$ROUTER" -o stat= 2>/dev/null | grep -c '^Z' || true; }
 check "no defunct child of the router" "0" "$(zombies)"
-check_match "the run commands are children of the router" "python3|http.server" \
-	"$(ps --ppid "$ROUTER" -o args= 2>/dev/null)"
+check_match "the run command runs in its instance" "python3|http.server" \
+	"$(ip netns pids "$LAB-web" | xargs -r ps -o args= -p 2>/dev/null)"
+check_match "under its instance's init, a child of the router" "^$ROUTER\$" \
+	"$(ps -o ppid= -p "$(ip netns pids "$LAB-web" | head -n 1)" | tr -d ' ')"
 check "the router's children are in their own sessions" "0" \
 	"$(ps --ppid "$ROUTER" -o sid=,pid= | awk '$1 != $2' | wc -l)"
+
+# --- an instance's processes are its own (run_init.h): ps and pkill inside see no others
+has_sleep() { ip netns pids "$1" | xargs -r ps -o args= -p 2>/dev/null | grep -q '^sleep 4321'; }
+wait_for "p1's sleep" 5 has_sleep "$LAB-p1"
+wait_for "p2's sleep" 5 has_sleep "$LAB-p2"
+n=$("$VPCLAB" exec "$LAB" p1 -- sh -c 'ps -e -o pid= | wc -l')
+if [ -n "$n" ] && [ "$n" -le 5 ]; then ok "ps in an instance shows its own processes ($n), not the machine's"
+else not_ok "ps in instance p1 shows $n processes"; fi
+check_rc "pkill by name inside p1 finds p1's command" 0 "$("$VPCLAB" exec "$LAB" p1 -- pkill -f 'sleep 4321'; echo $?)"
+if wait_for "p1's processes to end" 5 ns_empty "$LAB-p1"; then ok "p1 stopped: its command ended, and its init with it"
+else not_ok "p1's processes left: $(ip netns pids "$LAB-p1" | tr '\n' ' ')"; fi
+has_sleep "$LAB-p2" && ok "p2's same command is untouched" || not_ok "pkill in p1 reached p2"
 
 # --- down: SIGTERM first (term writes its file), SIGKILL after 2 s (stub ignores SIGTERM)
 wait_for "term's trap to be set" 5 lines_ge "/run/vpclab/$LAB/run/term.log" 1 "^ready$"
