@@ -204,12 +204,12 @@ static bool plan_round(struct ex *x, struct ex_used *u, unsigned *next)
 	return changed;
 }
 
-/* A generated elastic IP name no elastic IP, instance, host or load balancer has ("public-N"):
- * checks may name any of them. */
+/* A generated elastic IP name no elastic IP, instance, host, NAT gateway or load balancer has
+ * ("public-N"): checks and trace may name any of them. */
 static bool name_taken(const struct lab *m, const char *s)
 {
 	return lab_find_eip(m, s) || lab_find_instance(m, s) || lab_find_host(m, s) ||
-	       lab_find_lb(m, s);
+	       lab_find_lb(m, s) || lab_find_natgw(m, s);
 }
 
 static int plan_public(struct ex *x)

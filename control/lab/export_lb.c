@@ -5,15 +5,25 @@
 
 #include "control/lab/export_impl.h"
 
+/* An auto scaling group's instance (its registrations are the group's). */
+static bool ex_member(const struct ex *x, const struct lab_target *g)
+{
+	const struct lab_instance *in = g->instance.s ? lab_find_instance(x->m, g->instance.s) : NULL;
+	return in && in->group;
+}
+
 static void ex_targets(struct ex *x, const struct lab_tg *t)
 {
+	size_t own = 0;
+	for (size_t i = 0; i < t->n_targets; i++)
+		own += !ex_member(x, &t->targets[i]);
+	if (!own)
+		return; /* none, or only the group's: as absent */
 	ex_key(x, "targets");
 	ex_seq(x, true);
 	for (size_t i = 0; i < t->n_targets; i++) {
 		const struct lab_target *g = &t->targets[i];
-		const struct lab_instance *in = g->instance.s ? lab_find_instance(x->m, g->instance.s)
-							      : NULL;
-		if (in && in->group)
+		if (ex_member(x, g))
 			continue;
 		if (!g->port.set) {
 			ex_scalar(x, g->instance.s ? g->instance.s : "");
@@ -33,8 +43,7 @@ static void ex_tg(struct ex *x, const struct lab_tg *t)
 	ex_str(x, "name", &t->name);
 	ex_str(x, "protocol", &t->protocol);
 	ex_int(x, "port", &t->port);
-	if (t->targets)
-		ex_targets(x, t);
+	ex_targets(x, t);
 	if (t->health_check.set) {
 		const struct lab_health_check *h = &t->health_check;
 		ex_key(x, "health_check");

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/lab/asg_members.h"
 #include "control/lab/diff.h"
 #include "control/lab/export.h"
 #include "control/lab/lab.h"
@@ -278,6 +279,43 @@ START_TEST(applied_node_address_round_trips)
 }
 END_TEST
 
+/* A model with an auto scaling group's launched instances (as the router and the API load it):
+ * the export is the one of the file alone, with public IPs, without the members and their
+ * registrations in the group's target groups. */
+START_TEST(group_instances_are_left_out)
+{
+	struct lab_member mb[2] = { 0 };
+	for (int i = 0; i < 2; i++) {
+		snprintf(mb[i].name, sizeof(mb[i].name), "web-asg-%d", i + 1);
+		snprintf(mb[i].group, sizeof(mb[i].group), "web-asg");
+		snprintf(mb[i].subnet, sizeof(mb[i].subnet), i ? "private-b" : "private-a");
+		snprintf(mb[i].template_name, sizeof(mb[i].template_name), "web-lt");
+		mb[i].registered = true;
+		mb[i].public_ip = VL_LT_PUBLIC_YES;   /* holds a pool address a fresh check would give */
+		mb[i].src_dst_check = 1;
+		mb[i].n_sgs = 1;
+		snprintf(mb[i].sgs[0], sizeof(mb[i].sgs[0]), "web");
+	}
+	struct diag *d = diag_create();
+	struct lab *alone = lab_load("rules/asg-alb.yaml", d), *with = lab_load("rules/asg-alb.yaml", d);
+	ck_assert_ptr_nonnull(alone);
+	ck_assert_ptr_nonnull(with);
+	ck_assert_int_eq(lab_add_members(with, mb, 2), 0);
+	ck_assert_int_eq(lab_check(alone, d), 0);
+	ck_assert_int_eq(lab_check(with, d), 0);
+	diag_destroy(d);
+	ck_assert_ptr_nonnull(lab_find_instance(with, "web-asg-2"));
+	size_t la, lw;
+	char *ta = export_text(alone, &la), *tw = export_text(with, &lw);
+	ck_assert_ptr_null(strstr(tw, "web-asg-1"));
+	ck_assert_str_eq(tw, ta);
+	free(ta);
+	free(tw);
+	lab_free(alone);
+	lab_free(with);
+}
+END_TEST
+
 /* Strings YAML would read otherwise (null-like, numbers, flow indicators, quotes, a newline,
  * '@') come back as written; the export is quoted by libyaml, not by hand. */
 START_TEST(awkward_strings_come_back)
@@ -336,6 +374,7 @@ Suite *suite_export(void)
 	tcase_add_test(tc, every_lab_round_trips);
 	tcase_add_test(tc, applied_lab_round_trips);
 	tcase_add_test(tc, applied_node_address_round_trips);
+	tcase_add_test(tc, group_instances_are_left_out);
 	tcase_add_test(tc, awkward_strings_come_back);
 	tcase_add_test(tc, unchecked_model_is_refused);
 	suite_add_tcase(s, tc);
