@@ -115,6 +115,14 @@ void ex_addr(struct ex *x, const char *k, uint32_t a)
 	ex_cstr(x, k, addr_fmt(a, b));
 }
 
+void ex_ip(struct ex *x, const char *k, const struct lab_str *ip, bool ok, uint32_t a)
+{
+	if (ip->s)
+		ex_cstr(x, k, ip->s);
+	else if (ok)
+		ex_addr(x, k, a);
+}
+
 /* Public IPs. The file has no key for an auto-assigned public IP (an instance's from
  * map_public_ip / public_ip, an internet-facing load balancer node's from the pool): a fresh
  * check hands them out lowest free first, in file order, after the hosts and elastic IPs. A lab
@@ -172,7 +180,8 @@ static bool plan_round(struct ex *x, struct ex_used *u, unsigned *next)
 		for (size_t v = 0; v < m->n_vpcs; v++)
 			for (size_t i = 0; i < m->vpcs[v].n_instances; i++) {
 				const struct lab_instance *in = &m->vpcs[v].instances[i];
-				if (in->group || in->eip != VL_NONE || !in->public_addr)
+				if (in->group || in->eip != VL_NONE || !in->public_addr ||
+				    !in->addr_ok || in->gidx >= x->n_inst)
 					continue;
 				bool conv = x->inst_eip[in->gidx][0];
 				if (pass == 0 && conv)
@@ -188,7 +197,8 @@ static bool plan_round(struct ex *x, struct ex_used *u, unsigned *next)
 				for (size_t j = 0; j < b->n_nodes; j++) {
 					const struct lab_lb_node *n = &b->nodes[j];
 					size_t k = ex_node_k(x, n);
-					if (n->eip != VL_NONE || !n->public_addr || k >= x->n_node)
+					if (n->eip != VL_NONE || !n->public_addr || !n->addr_ok ||
+					    k >= x->n_node)
 						continue;
 					bool conv = x->node_eip[k][0];
 					if (pass == 0 && conv)
@@ -244,11 +254,12 @@ static int plan_public(struct ex *x)
 	return 0;
 }
 
-static void ex_eip(struct ex *x, const char *name, uint32_t a, const char *instance)
+static void ex_eip(struct ex *x, const char *name, const struct lab_str *ip, bool ok, uint32_t a,
+		   const char *instance)
 {
 	ex_map(x, true);
 	ex_cstr(x, "name", name);
-	ex_addr(x, "ip", a);
+	ex_ip(x, "ip", ip, ok, a);
 	ex_cstr(x, "instance", instance);
 	ex_end_map(x);
 }
@@ -256,9 +267,11 @@ static void ex_eip(struct ex *x, const char *name, uint32_t a, const char *insta
 static void ex_eips(struct ex *x)
 {
 	const struct lab *m = x->m;
+	const struct lab_str none = { 0 };
 	size_t conv = 0;
-	for (size_t i = 0; i < x->n_inst; i++)
-		conv += x->inst_eip[i][0] != 0;
+	for (size_t v = 0; v < m->n_vpcs; v++)
+		for (size_t i = 0; i < m->vpcs[v].n_instances; i++)
+			conv += ex_converted(x, &m->vpcs[v].instances[i]);
 	for (size_t i = 0; i < x->n_node; i++)
 		conv += x->node_eip[i][0] != 0;
 	if (!m->n_eips && !conv)
@@ -267,21 +280,21 @@ static void ex_eips(struct ex *x)
 	ex_seq(x, false);
 	for (size_t i = 0; i < m->n_eips; i++) {
 		const struct lab_eip *e = &m->eips[i];
-		ex_eip(x, e->name.s, e->addr, e->instance.s);
+		ex_eip(x, e->name.s, &e->ip, e->addr_ok, e->addr, e->instance.s);
 	}
 	for (size_t v = 0; v < m->n_vpcs; v++)
 		for (size_t i = 0; i < m->vpcs[v].n_instances; i++) {
 			const struct lab_instance *in = &m->vpcs[v].instances[i];
-			if (!in->group && in->gidx < x->n_inst && x->inst_eip[in->gidx][0])
-				ex_eip(x, x->inst_eip[in->gidx], in->public_addr, in->name.s);
+			if (ex_converted(x, in))
+				ex_eip(x, x->inst_eip[in->gidx], &none, true, in->public_addr, in->name.s);
 		}
 	for (size_t v = 0; v < m->n_vpcs; v++)
 		for (size_t l = 0; l < m->vpcs[v].n_lbs; l++)
 			for (size_t j = 0; j < m->vpcs[v].lbs[l].n_nodes; j++) {
 				const struct lab_lb_node *n = &m->vpcs[v].lbs[l].nodes[j];
 				size_t k = ex_node_k(x, n);
-				if (k < x->n_node && x->node_eip[k][0])
-					ex_eip(x, x->node_eip[k], n->public_addr, NULL);
+				if (k < x->n_node && n->addr_ok && x->node_eip[k][0])
+					ex_eip(x, x->node_eip[k], &none, true, n->public_addr, NULL);
 			}
 	ex_end_seq(x);
 }
@@ -300,7 +313,7 @@ static void ex_internet(struct ex *x)
 		for (size_t i = 0; i < m->n_hosts; i++) {
 			ex_map(x, true);
 			ex_str(x, "name", &m->hosts[i].name);
-			ex_addr(x, "ip", m->hosts[i].addr);
+			ex_ip(x, "ip", &m->hosts[i].ip, m->hosts[i].addr_ok, m->hosts[i].addr);
 			ex_end_map(x);
 		}
 		ex_end_seq(x);

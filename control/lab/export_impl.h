@@ -36,6 +36,17 @@ void ex_llong(struct ex *x, const char *k, long long v);
 void ex_bool(struct ex *x, const char *k, const struct lab_bool *b);
 void ex_names(struct ex *x, const char *k, const struct lab_names *n);
 void ex_addr(struct ex *x, const char *k, uint32_t a);
+/* An object's address: as written (or pinned), else the one check gave (ok), else none (an
+ * object added to the model after check, as the AWS API does: the apply gives it one). */
+void ex_ip(struct ex *x, const char *k, const struct lab_str *ip, bool ok, uint32_t a);
+
+/* Whether instance in's public IP is written as an elastic IP (one check placed: an instance
+ * added to the model after check has index 0 and no address). */
+static inline bool ex_converted(const struct ex *x, const struct lab_instance *in)
+{
+	return !in->group && in->addr_ok && in->public_addr && in->gidx < x->n_inst &&
+	       x->inst_eip[in->gidx][0];
+}
 
 /* Sections. */
 void ex_vpc(struct ex *x, const struct lab_vpc *v);          /* export_vpc.c */

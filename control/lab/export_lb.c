@@ -147,7 +147,7 @@ static void ex_lb_eips(struct ex *x, const struct lab_lb *b)
 	size_t conv = 0;
 	for (size_t j = 0; j < b->n_nodes; j++) {
 		size_t k = ex_node_k(x, &b->nodes[j]);
-		conv += k < x->n_node && x->node_eip[k][0];
+		conv += k < x->n_node && b->nodes[j].addr_ok && x->node_eip[k][0];
 	}
 	if (!b->n_eips && !conv)
 		return;
@@ -157,7 +157,7 @@ static void ex_lb_eips(struct ex *x, const struct lab_lb *b)
 		ex_str(x, b->eips[i].subnet.s ? b->eips[i].subnet.s : "", &b->eips[i].eip);
 	for (size_t j = 0; j < b->n_nodes; j++) {
 		size_t k = ex_node_k(x, &b->nodes[j]);
-		if (k < x->n_node && x->node_eip[k][0])
+		if (k < x->n_node && b->nodes[j].addr_ok && x->node_eip[k][0])
 			ex_cstr(x, b->nodes[j].subnet.s ? b->nodes[j].subnet.s : "", x->node_eip[k]);
 	}
 	ex_end_map(x);
@@ -174,7 +174,7 @@ static void ex_lb(struct ex *x, const struct lab_lb *b)
 	for (size_t j = 0; j < b->n_nodes; j++) {
 		ex_map(x, true);
 		ex_str(x, "subnet", &b->nodes[j].subnet);
-		ex_addr(x, "ip", b->nodes[j].addr);
+		ex_ip(x, "ip", &b->nodes[j].ip, b->nodes[j].addr_ok, b->nodes[j].addr);
 		ex_end_map(x);
 	}
 	ex_end_seq(x);

@@ -134,7 +134,7 @@ static void ex_natgws(struct ex *x, const struct lab_vpc *v)
 		ex_str(x, "name", &g->name);
 		ex_str(x, "subnet", &g->subnet);
 		ex_str(x, "elastic_ip", &g->elastic_ip);
-		ex_addr(x, "ip", g->addr);
+		ex_ip(x, "ip", &g->ip, g->addr_ok, g->addr);
 		ex_end_map(x);
 	}
 	ex_end_seq(x);
@@ -156,7 +156,7 @@ static void ex_instances(struct ex *x, const struct lab_vpc *v)
 		ex_map(x, !in->run.s); /* a command line reads better on its own line */
 		ex_str(x, "name", &in->name);
 		ex_str(x, "subnet", &in->subnet);
-		ex_addr(x, "ip", in->addr);
+		ex_ip(x, "ip", &in->ip, in->addr_ok, in->addr);
 		ex_names(x, "security_groups", &in->security_groups);
 		ex_bool(x, "source_dest_check", &in->source_dest_check);
 		ex_bool(x, "public_ip", &in->public_ip);

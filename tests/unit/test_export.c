@@ -316,6 +316,49 @@ START_TEST(group_instances_are_left_out)
 }
 END_TEST
 
+/* The AWS API's way: a checked model changed in place (an instance and a rule added, as they
+ * would be written), then exported. The new instance has no address yet: none is written and
+ * the apply's check gives it one; everything else keeps its own. */
+START_TEST(model_changed_after_check)
+{
+	struct diag *d = diag_create();
+	struct lab *m = lab_load("rules/demo.yaml", d);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(lab_check(m, d), 0);
+	diag_destroy(d);
+	struct lab_vpc *v = &m->vpcs[0];
+	struct lab_instance *xs = lab_alloc(m, (v->n_instances + 1) * sizeof(*xs));
+	memcpy(xs, v->instances, v->n_instances * sizeof(*xs));
+	struct lab_instance *nx = &xs[v->n_instances];
+	nx->name.s = "new";
+	nx->subnet.s = "public";
+	nx->eip = nx->subnet_idx = VL_NONE;
+	v->instances = xs;
+	v->n_instances++;
+	struct lab_sg *g = lab_find_sg(m, "web", NULL);
+	ck_assert_ptr_nonnull(g);
+	struct lab_sg_rule *rs = lab_alloc(m, (g->n_in + 1) * sizeof(*rs));
+	memcpy(rs, g->in, g->n_in * sizeof(*rs));
+	rs[g->n_in].match.protocol.s = "tcp";
+	rs[g->n_in].match.ports.s = "22";
+	rs[g->n_in].cidr.s = "198.51.100.10/32";
+	g->in = rs;
+	g->n_in++;
+	size_t len;
+	char *text = export_text(m, &len);
+	ck_assert_ptr_nonnull(strstr(text, "{name: new, subnet: public}"));
+	ck_assert_ptr_nonnull(strstr(text, "{protocol: tcp, ports: 22, cidr: 198.51.100.10/32}"));
+	struct lab *back = check_text("export.yaml", text, len);
+	ck_assert_uint_eq(lab_find_instance(back, "new")->addr, 0x0a000105u);
+	ck_assert_uint_eq(lab_find_instance(back, "admin")->public_addr,
+			  lab_find_instance(m, "admin")->public_addr);
+	ck_assert_uint_eq(lab_find_sg(back, "web", NULL)->n_in, 3);
+	lab_free(back);
+	free(text);
+	lab_free(m);
+}
+END_TEST
+
 /* Strings YAML would read otherwise (null-like, numbers, flow indicators, quotes, a newline,
  * '@') come back as written; the export is quoted by libyaml, not by hand. */
 START_TEST(awkward_strings_come_back)
@@ -375,6 +418,7 @@ Suite *suite_export(void)
 	tcase_add_test(tc, applied_lab_round_trips);
 	tcase_add_test(tc, applied_node_address_round_trips);
 	tcase_add_test(tc, group_instances_are_left_out);
+	tcase_add_test(tc, model_changed_after_check);
 	tcase_add_test(tc, awkward_strings_come_back);
 	tcase_add_test(tc, unchecked_model_is_refused);
 	suite_add_tcase(s, tc);
