@@ -25,6 +25,12 @@ int lab_pins_write(const struct lab *m, FILE *out)
 			if (vp->natgws[i].addr_ok)
 				fprintf(out, "nat_gateway %s %s %s\n", vp->name.s, vp->natgws[i].name.s,
 					addr_fmt(vp->natgws[i].addr, a));
+		for (size_t i = 0; i < vp->n_lbs; i++)
+			for (size_t j = 0; j < vp->lbs[i].n_nodes; j++)
+				if (vp->lbs[i].nodes[j].addr_ok)
+					fprintf(out, "lb_node %s %s %s\n", vp->lbs[i].name.s,
+						vp->lbs[i].nodes[j].subnet.s,
+						addr_fmt(vp->lbs[i].nodes[j].addr, a));
 	}
 	for (size_t i = 0; i < m->n_eips; i++)
 		if (m->eips[i].addr_ok)
@@ -82,7 +88,15 @@ int lab_pins_read(struct lab *m, FILE *in)
 		uint32_t a;
 		if (n != 4 || addr_parse(ip, &a) < 0)
 			continue;
-		if (strcmp(kind, "elastic_ip") == 0) {
+		if (strcmp(kind, "lb_node") == 0) {
+			/* "lb_node LB SUBNET IP": vpc holds the load balancer, name the subnet */
+			struct lab_lb *b = lab_find_lb(m, vpc);
+			for (size_t j = 0; b && j < b->n_nodes; j++)
+				if (named(&b->nodes[j].subnet, name)) {
+					rc = pin(m, &b->nodes[j].ip, b->nodes[j].at, ip);
+					break;
+				}
+		} else if (strcmp(kind, "elastic_ip") == 0) {
 			struct lab_eip *e = lab_find_eip(m, name);
 			if (e)
 				rc = pin(m, &e->ip, e->at, ip);

@@ -11,7 +11,7 @@
 struct lab;
 
 /* m checked: one line per instance and NAT gateway ("instance VPC NAME IP", "nat_gateway VPC
- * NAME IP"), per instance without an elastic IP its auto-assigned public IP ("public_ip VPC NAME IP",
+ * NAME IP") and per load balancer node ("lb_node LB SUBNET IP": apply keeps them too), per instance without an elastic IP its auto-assigned public IP ("public_ip VPC NAME IP",
  * 0.0.0.0 for none) and per elastic IP
  * ("elastic_ip NAME IP"). 0 or -EIO. */
 int lab_pins_write(const struct lab *m, FILE *out);

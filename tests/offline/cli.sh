@@ -44,7 +44,7 @@ vpcs:
 LAB
 
 # --- --help and --version
-cmds="check up apply down status list exec trace replay capture flows nat lb asg dns flowlogs eip logs test"
+cmds="check up apply export down status list exec trace replay capture flows nat lb asg dns flowlogs eip logs test"
 for c in $cmds; do
 	run "$c" --help
 	if [ "$RC" = 0 ] && [ -z "$ERR" ] && printf '%s\n' "$OUT" | head -n 1 | grep -Eq "^usage: vpclab $c( |$)"; then
