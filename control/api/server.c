@@ -315,6 +315,8 @@ int api_serve(struct api_ctx *c, const struct api_serve_opts *o, char *err, size
 	}
 	snprintf(msg, sizeof(msg), "%s\n", url);
 	ready(o, msg);
+	if (o->on_ready)
+		o->on_ready(url, o->arg);
 	struct event *si = evsignal_new(sv.base, SIGINT, on_signal, &sv);
 	struct event *st = evsignal_new(sv.base, SIGTERM, on_signal, &sv);
 	struct event *tick = event_new(sv.base, -1, EV_PERSIST, on_tick, &sv);

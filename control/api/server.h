@@ -23,6 +23,8 @@ struct api_serve_opts {
 	int ready_fd;                /* >= 0: "URL\n" (or "error: ...\n") written there once bound */
 	bool watch_lab;              /* exit when the lab stops running */
 	bool write_state;            /* api-url and api.pid in c->dir, removed at exit */
+	void (*on_ready)(const char *url, void *arg); /* once bound (foreground: say where) */
+	void *arg;
 };
 
 /* Serves until SIGINT/SIGTERM (or the lab goes, with watch_lab). 0, or -errno with why in err
