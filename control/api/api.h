@@ -82,6 +82,9 @@ const char *api_service_xmlns(enum api_service svc);
 
 /* params.c: the request's parameters. api_req_add takes copies; api_req_sort before lookups. */
 int api_req_add(struct api_req *r, const char *name, const char *value);
+/* The pairs of a query string or form body (application/x-www-form-urlencoded), decoded by
+ * libevent, added to r. 0, -EINVAL (malformed), -ENOMEM. */
+int api_req_parse(struct api_req *r, const char *qs);
 void api_req_sort(struct api_req *r);
 void api_req_free(struct api_req *r);
 /* The value of name, or NULL. */

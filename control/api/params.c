@@ -1,6 +1,9 @@
 /* A request's parameters (api.h): AWS's flattened names kept as they come (Filter.1.Value.2),
  * sorted once so that lookups are a binary search, and the list and filter views handlers use. */
 #include <errno.h>
+#include <event2/http.h>
+#include <sys/queue.h>
+#include <event2/keyvalq_struct.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,28 @@ int api_req_add(struct api_req *r, const char *name, const char *value)
 	}
 	r->p[r->n++] = (struct api_param){n, v};
 	return 0;
+}
+
+int api_req_parse(struct api_req *r, const char *qs)
+{
+	struct evkeyvalq q;
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(qs, &q) < 0) {
+		evhttp_clear_headers(&q);
+		return -EINVAL;
+	}
+	int rc = 0;
+	struct evkeyval *kv;
+	TAILQ_FOREACH(kv, &q, next) {
+		/* libevent decodes values only; a key is decoded the same way ('+' a space) */
+		char *key = evhttp_uridecode(kv->key, 1, NULL);
+		rc = key ? api_req_add(r, key, kv->value) : -ENOMEM;
+		free(key);
+		if (rc)
+			break;
+	}
+	evhttp_clear_headers(&q);
+	return rc;
 }
 
 static int param_cmp(const void *a, const void *b)

@@ -78,31 +78,10 @@ static void request_id(char out[40])
 	uint8_t b[16] = {0};
 	if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t)sizeof(b))
 		memset(b, 0x5a, sizeof(b));
-	snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-4%01x%02x-%01x%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-		 b[1], b[2], b[3], b[4], b[5], b[6] & 15, b[7], 8 | (b[8] & 3), b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15], b[8]);
-}
-
-/* key=value pairs of a query string or form body into r, keys decoded as values are. */
-static int add_params(struct api_req *r, const char *qs)
-{
-	struct evkeyvalq q;
-	TAILQ_INIT(&q);
-	if (evhttp_parse_query_str(qs, &q) < 0) {
-		evhttp_clear_headers(&q);
-		return -EINVAL;
-	}
-	int rc = 0;
-	struct evkeyval *kv;
-	TAILQ_FOREACH(kv, &q, next) {
-		char *key = evhttp_uridecode(kv->key, 1, NULL);
-		rc = key ? api_req_add(r, key, kv->value) : -ENOMEM;
-		free(key);
-		if (rc)
-			break;
-	}
-	evhttp_clear_headers(&q);
-	return rc;
+	b[6] = (uint8_t)(0x40 | (b[6] & 15)); /* a version 4 UUID, as AWS's request ids are */
+	b[8] = (uint8_t)(0x80 | (b[8] & 0x3f));
+	snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 static void reply(struct evhttp_request *req, int status, const struct xml *x, const char *rid)
@@ -159,11 +138,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 		goto fail;
 	}
 	/* the parameters first: Version picks the envelope of an error before any scope */
-	int prc = query && *query ? add_params(&r, query) : 0;
+	int prc = query && *query ? api_req_parse(&r, query) : 0;
 	const char *ctype = evhttp_find_header(ih, "Content-Type");
 	if (!prc && cmd == EVHTTP_REQ_POST && blen && ctype &&
 	    strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0)
-		prc = add_params(&r, body);
+		prc = api_req_parse(&r, body);
 	api_req_sort(&r);
 	if (prc) {
 		api_fail(&out, 400, "MalformedQueryString", "The query string or form body is malformed");
