@@ -20,6 +20,7 @@
 #include "control/api/server.h"
 #include "control/api/sigv4.h"
 #include "control/host/state.h"
+#include "control/host/state_api.h"
 
 int api_listen_parse(const char *s, char *host, size_t cap, uint16_t *port)
 {
@@ -221,6 +222,41 @@ static void remove_state(const char *dir)
 	unlink(path);
 }
 
+/* api.pid made ours, exclusively (link: of two servers starting at once one wins); a pid file
+ * whose process is no longer a server of this lab is stale and replaced. 0, -EEXIST (another
+ * server runs: its URL in url), or -errno. */
+static int claim_pid(const struct api_ctx *c, char *url, size_t cap)
+{
+	char path[512], tmp[540], pid[64];
+	snprintf(path, sizeof(path), "%s/api.pid", c->dir);
+	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	snprintf(pid, sizeof(pid), "%ld %llu\n", (long)getpid(), state_proc_start(getpid()));
+	for (int attempt = 0; attempt < 2; attempt++) {
+		FILE *f = fopen(tmp, "we");
+		if (!f)
+			return -errno;
+		fputs(pid, f);
+		int rc = fclose(f) == 0 && link(tmp, path) == 0 ? 0 : -errno;
+		unlink(tmp);
+		if (rc != -EEXIST)
+			return rc;
+		if (state_api_pid(c->lab) > 0) {
+			char upath[512];
+			snprintf(upath, sizeof(upath), "%s/api-url", c->dir);
+			FILE *u = fopen(upath, "re");
+			url[0] = '\0';
+			if (u && !fgets(url, (int)cap, u))
+				url[0] = '\0';
+			if (u)
+				fclose(u);
+			url[strcspn(url, "\n")] = '\0';
+			return -EEXIST;
+		}
+		unlink(path); /* stale: its server is gone */
+	}
+	return -EEXIST;
+}
+
 static void ready(const struct api_serve_opts *o, const char *text)
 {
 	if (o->ready_fd < 0)
@@ -243,6 +279,16 @@ int api_serve(struct api_ctx *c, const struct api_serve_opts *o, char *err, size
 		ready(o, msg);
 		return rc;
 	}
+	if (o->write_state && (rc = claim_pid(c, msg, sizeof(msg))) < 0) {
+		if (rc == -EEXIST)
+			snprintf(err, cap, "lab %s already serves its AWS API at %s (pid %ld)", c->lab,
+				 msg[0] ? msg : "?", (long)state_api_pid(c->lab));
+		else
+			snprintf(err, cap, "%s/api.pid: %s", c->dir, strerror(-rc));
+		snprintf(msg, sizeof(msg), "error: %s\n", err);
+		ready(o, msg);
+		return rc;
+	}
 	struct server sv = {c, event_base_new(), o};
 	struct evhttp *http = sv.base ? evhttp_new(sv.base) : NULL;
 	if (!http) {
@@ -250,6 +296,8 @@ int api_serve(struct api_ctx *c, const struct api_serve_opts *o, char *err, size
 		ready(o, "error: out of memory\n");
 		if (sv.base)
 			event_base_free(sv.base);
+		if (o->write_state)
+			remove_state(c->dir);
 		return -ENOMEM;
 	}
 	evhttp_set_max_body_size(http, API_MAX_BODY);
@@ -271,6 +319,8 @@ int api_serve(struct api_ctx *c, const struct api_serve_opts *o, char *err, size
 			 port ? strerror(-rc) : "no free port from 4566 to 4665");
 		snprintf(msg, sizeof(msg), "error: %s\n", err);
 		ready(o, msg);
+		if (o->write_state)
+			remove_state(c->dir);
 		evhttp_free(http);
 		event_base_free(sv.base);
 		return rc;
@@ -278,11 +328,9 @@ int api_serve(struct api_ctx *c, const struct api_serve_opts *o, char *err, size
 	char url[128];
 	snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, p);
 	if (o->write_state) {
-		char pid[32], line[140];
-		snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		char line[140];
 		snprintf(line, sizeof(line), "%s\n", url);
-		if ((rc = write_atomic(c->dir, "api.pid", pid)) < 0 ||
-		    (rc = write_atomic(c->dir, "api-url", line)) < 0) {
+		if ((rc = write_atomic(c->dir, "api-url", line)) < 0) {
 			snprintf(err, cap, "%s: %s", c->dir, strerror(-rc));
 			snprintf(msg, sizeof(msg), "error: %s\n", err);
 			ready(o, msg);

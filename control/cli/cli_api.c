@@ -85,7 +85,7 @@ static int cmd_api(int argc, char **argv)
 	api_ctx_close(&c);
 	if (rc) {
 		fprintf(stderr, "vpclab: api: %s\n", err);
-		return rc == -EADDRINUSE || rc == -EADDRNOTAVAIL ? EXIT_INPUT : EXIT_SYSTEM;
+		return rc == -EADDRINUSE || rc == -EADDRNOTAVAIL || rc == -EEXIST ? EXIT_INPUT : EXIT_SYSTEM;
 	}
 	return EXIT_OK;
 }
@@ -97,8 +97,14 @@ int cli_api_spawn(const char *lab, const char *listen, char *url, size_t cap)
 		fprintf(stderr, "vpclab: up: the API: %s\n", strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	char log[256];
+	char log[256], self[4096];
 	state_path(log, sizeof(log), lab, "api.log");
+	/* the binary's own path (not /proc/self/exe) so that ps and pgrep name it vpclab */
+	ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (sl <= 0 || (size_t)sl >= sizeof(self) - 1)
+		snprintf(self, sizeof(self), "/proc/self/exe");
+	else
+		self[sl] = '\0';
 	pid_t pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "vpclab: up: the API: %s\n", strerror(errno));
@@ -123,11 +129,11 @@ int cli_api_spawn(const char *lab, const char *listen, char *url, size_t cap)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		if (listen)
-			execl("/proc/self/exe", "vpclab", "api", lab, "--ready-fd", fdarg, "--listen", listen,
+			execl(self, "vpclab", "api", lab, "--ready-fd", fdarg, "--listen", listen,
 			      (char *)NULL);
 		else
-			execl("/proc/self/exe", "vpclab", "api", lab, "--ready-fd", fdarg, (char *)NULL);
-		dprintf(fd, "error: /proc/self/exe: %s\n", strerror(errno));
+			execl(self, "vpclab", "api", lab, "--ready-fd", fdarg, (char *)NULL);
+		dprintf(fd, "error: %s: %s\n", self, strerror(errno));
 		_exit(127);
 	}
 	close(pfd[1]);
