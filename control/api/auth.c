@@ -1,9 +1,10 @@
 /* A request's authentication (server.h api_authenticate): AWS's order and codes. No
- * Authorization header: MissingAuthenticationToken. A malformed one: IncompleteSignature. The
- * credential scope's service routes; an access key not the lab's: EC2 AuthFailure (401), others
- * InvalidClientTokenId (403); a signature that does not verify: SignatureDoesNotMatch (403); a
- * timestamp more than 5 minutes off: EC2 RequestExpired (400), others SignatureDoesNotMatch
- * "Signature expired". */
+ * Authorization header: MissingAuthenticationToken (403). A malformed one: IncompleteSignature.
+ * The credential scope's service routes. EC2 answers AuthFailure (401) both for an access key
+ * not the lab's and for a signature that does not verify (as moto's model of AWS does); ELBv2
+ * and Auto Scaling answer InvalidClientTokenId and SignatureDoesNotMatch (403). A timestamp more
+ * than 5 minutes off: EC2 RequestExpired (400), others SignatureDoesNotMatch "Signature
+ * expired". */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -35,7 +36,7 @@ int api_authenticate(const struct api_ctx *c, const struct sigv4_req *s, const c
 {
 	r->svc = guess_service(version);
 	if (!authorization || !*authorization)
-		return api_fail(out, r->svc == API_EC2 ? 401 : 403, "MissingAuthenticationToken",
+		return api_fail(out, 403, "MissingAuthenticationToken",
 				"Request is missing Authentication Token"), out->status;
 	struct sigv4_auth a;
 	if (sigv4_parse_auth(authorization, &a) < 0)
@@ -60,11 +61,15 @@ int api_authenticate(const struct api_ctx *c, const struct sigv4_req *s, const c
 	if (t < 0)
 		return api_fail(out, 400, "IncompleteSignature",
 				"The request must carry an X-Amz-Date header (YYYYMMDDTHHMMSSZ)."), out->status;
-	if (strncmp(amz_date, a.date, 8) != 0 || !sigv4_verify(s, &a, amz_date, c->secret))
+	if (strncmp(amz_date, a.date, 8) != 0 || !sigv4_verify(s, &a, amz_date, c->secret)) {
+		if (r->svc == API_EC2)
+			return api_fail(out, 401, "AuthFailure",
+					"AWS was not able to validate the provided access credentials"), out->status;
 		return api_fail(out, 403, "SignatureDoesNotMatch",
 				"The request signature we calculated does not match the signature you provided. "
 				"Check your AWS Secret Access Key and signing method. Consult the service "
 				"documentation for details."), out->status;
+	}
 	if (t < now - c->skew_s || t > now + c->skew_s) {
 		if (r->svc == API_EC2)
 			return api_fail(out, 400, "RequestExpired", "Request has expired."), out->status;

@@ -94,7 +94,7 @@ static void reply(struct evhttp_request *req, int status, const struct xml *x, c
 	if (b && x->buf)
 		evbuffer_add(b, x->buf, x->len);
 	const char *why = status == 200 ? "OK" : status == 400 ? "Bad Request" : status == 401 ? "Unauthorized"
-			: status == 403 ? "Forbidden" : status == 412 ? "Precondition Failed" : "Internal Server Error";
+			: status == 403 ? "Forbidden" : status == 404 ? "Not Found" : status == 412 ? "Precondition Failed" : "Internal Server Error";
 	evhttp_send_reply(req, status, why, b);
 	if (b)
 		evbuffer_free(b);
@@ -146,8 +146,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		prc = api_req_parse(&r, body);
 	api_req_sort(&r);
 	if (prc) {
-		api_fail(&out, 400, "MalformedQueryString", "The query string or form body is malformed");
-		status = 400;
+		api_fail(&out, 404, "MalformedQueryString", "The query string or form body is malformed");
+		status = 404; /* AWS's status for it */
 		goto fail;
 	}
 	struct sigv4_req s = {cmd == EVHTTP_REQ_GET ? "GET" : "POST", path && *path ? path : "/", query,

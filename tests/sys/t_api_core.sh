@@ -97,7 +97,12 @@ check "aws --endpoint-url describe-subnets: three subnets" "3" "$out"
 sed 's/^\(aws_secret_access_key = \).*/\1AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/' "$STATE/credentials" >"$T/wrong-secret"
 out=$(CREDS=$T/wrong-secret direct ec2 describe-vpcs 2>&1); rc=$?
 check_rc "a wrong secret: refused" 254 "$rc" "$out"
+check_match "  EC2: AuthFailure (as AWS answers a bad signature)" "AuthFailure.*AWS was not able to validate" "$out"
+out=$(CREDS=$T/wrong-secret direct elbv2 describe-load-balancers 2>&1); rc=$?
+check_rc "a wrong secret on ELBv2: refused" 254 "$rc" "$out"
 check_match "  SignatureDoesNotMatch" "SignatureDoesNotMatch" "$out"
+out=$(CREDS=$T/wrong-secret direct autoscaling describe-auto-scaling-groups 2>&1)
+check_match "a wrong secret on Auto Scaling: SignatureDoesNotMatch" "SignatureDoesNotMatch" "$out"
 sed 's/^\(aws_access_key_id = \).*/\1AKIAAAAAAAAAAAAAAAAA/' "$STATE/credentials" >"$T/wrong-key"
 out=$(CREDS=$T/wrong-key direct ec2 describe-vpcs 2>&1); rc=$?
 check_rc "an unknown access key: refused" 254 "$rc" "$out"
@@ -149,7 +154,7 @@ check_match "boto3: describe_subnets with tag:Name wildcards" \
 	"^subnets \[\('o1', '10.1.1.0/28'\), \('public', '10.0.1.0/24'\)\]$" "$out"
 check_match "boto3: describe_availability_zones" "^zones \['eu-west-3a', 'eu-west-3b'\]$" "$out"
 check_match "boto3 in another region: an empty world" "^other-region 0$" "$out"
-check_match "no signature: refused with MissingAuthenticationToken" "^unsigned 401 .*MissingAuthenticationToken" "$out"
+check_match "no signature: refused with MissingAuthenticationToken" "^unsigned 403 .*MissingAuthenticationToken" "$out"
 check_match "a request signed by hand (python hmac) now: served" "^fresh 200$" "$out"
 check_match "the same signed 10 minutes ago: RequestExpired" "^old 400 .*<Code>RequestExpired</Code>" "$out"
 
