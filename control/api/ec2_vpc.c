@@ -142,7 +142,7 @@ int ec2_describe_vpcs(struct api_ctx *c, const struct api_req *r, struct api_out
 struct subnet_view {
 	const struct api_ctx *c;
 	const struct lab_subnet *s;
-	char id[48], vpc_id[48], cidr[32], zone[64], zone_id[32], free_ips[16];
+	char id[48], vpc_id[48], cidr[32], zone[64], free_ips[24];
 };
 
 static const char *subnet_field(const void *obj, const char *f, char *buf, size_t cap, bool *known)
