@@ -289,6 +289,8 @@ int api_serve(struct api_ctx *c, const struct api_serve_opts *o, char *err, size
 		ready(o, msg);
 		return rc;
 	}
+	/* a client gone before its answer is written must not kill the server */
+	signal(SIGPIPE, SIG_IGN);
 	struct server sv = {c, event_base_new(), o};
 	struct evhttp *http = sv.base ? evhttp_new(sv.base) : NULL;
 	if (!http) {
