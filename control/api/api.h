@@ -113,6 +113,9 @@ void api_id(char out[48], const char *lab, const char *prefix, const char *name)
 /* The availability zone of a subnet's `az` label: REGION + label ("a" -> us-east-1a), a
  * label that is already a zone as it is, none -> REGION + "a". */
 void api_zone(char out[64], const char *region, const char *label);
+/* A zone's id as AWS writes them: REGIONCODE-azN (us-east-1a -> use1-az1; a longer label gets a
+ * stable N from 10 up). */
+void api_zone_id(char out[64], const char *region, const char *zone);
 
 /* ctx.c: the context of lab (state directory dir); credentials read from dir/credentials.
  * 0 or -errno (with why in err). */

@@ -9,20 +9,6 @@
 
 #define MAX_ZONES 26
 
-/* AWS's short name of a region for zone ids: us-east-1 -> use1, ap-southeast-2 -> apse2. */
-static void region_code(const char *region, char *out, size_t cap)
-{
-	char a[8] = "", b[16] = "", d[8] = "";
-	if (sscanf(region, "%7[a-z]-%15[a-z]-%7[0-9]", a, b, d) != 3) {
-		snprintf(out, cap, "%s", region);
-		return;
-	}
-	char mid[3] = {b[0], 0, 0};
-	if ((strncmp(b, "north", 5) == 0 || strncmp(b, "south", 5) == 0) && b[5])
-		mid[1] = b[5];
-	snprintf(out, cap, "%.2s%s%s", a, mid, d);
-}
-
 struct zone {
 	char name[64], id[64], region[32];
 };
@@ -53,8 +39,6 @@ static const char *zone_field(const void *obj, const char *f, char *buf, size_t 
 static size_t lab_zones(const struct api_ctx *c, struct zone *z)
 {
 	size_t n = 0;
-	char code[40];
-	region_code(c->region, code, sizeof(code));
 	for (size_t v = 0; v <= c->m->n_vpcs; v++) {
 		size_t ns = v < c->m->n_vpcs ? c->m->vpcs[v].n_subnets : 1;
 		for (size_t s = 0; s < ns; s++) {
@@ -71,9 +55,7 @@ static size_t lab_zones(const struct api_ctx *c, struct zone *z)
 			memmove(&z[i + 1], &z[i], (n - i) * sizeof(*z));
 			snprintf(z[i].name, sizeof(z[i].name), "%s", name);
 			snprintf(z[i].region, sizeof(z[i].region), "%s", c->region);
-			const char *label = name + strlen(c->region);
-			snprintf(z[i].id, sizeof(z[i].id), "%s-az%d", code,
-				 label[0] >= 'a' && label[0] <= 'z' && !label[1] ? label[0] - 'a' + 1 : (int)i + 1);
+			api_zone_id(z[i].id, c->region, name);
 			n++;
 		}
 	}

@@ -142,7 +142,7 @@ int ec2_describe_vpcs(struct api_ctx *c, const struct api_req *r, struct api_out
 struct subnet_view {
 	const struct api_ctx *c;
 	const struct lab_subnet *s;
-	char id[48], vpc_id[48], cidr[32], zone[64], free_ips[24];
+	char id[48], vpc_id[48], cidr[32], zone[64], zone_id[64], free_ips[24];
 };
 
 static const char *subnet_field(const void *obj, const char *f, char *buf, size_t cap, bool *known)
@@ -158,6 +158,8 @@ static const char *subnet_field(const void *obj, const char *f, char *buf, size_
 		return w->cidr;
 	if (strcmp(f, "availability-zone") == 0 || strcmp(f, "availabilityZone") == 0)
 		return w->zone;
+	if (strcmp(f, "availability-zone-id") == 0 || strcmp(f, "availabilityZoneId") == 0)
+		return w->zone_id;
 	if (strcmp(f, "state") == 0)
 		return "available";
 	if (strcmp(f, "default-for-az") == 0 || strcmp(f, "defaultForAz") == 0)
@@ -205,6 +207,7 @@ int ec2_describe_subnets(struct api_ctx *c, const struct api_req *r, struct api_
 			api_id(w.vpc_id, c->lab, "vpc", vpc->name.s);
 			cidr_text(w.s->prefix, w.cidr, sizeof(w.cidr));
 			api_zone(w.zone, c->region, w.s->az.s);
+			api_zone_id(w.zone_id, c->region, w.zone);
 			snprintf(w.free_ips, sizeof(w.free_ips), "%ld", free_ips(c, w.s));
 			int m = listed(w.id, ids, nid) ? ec2_match(f, nf, subnet_field, &w, o) : 0;
 			if (m < 0)
@@ -221,6 +224,7 @@ int ec2_describe_subnets(struct api_ctx *c, const struct api_req *r, struct api_
 			xml_elem(x, "ipv6CidrBlockAssociationSet", NULL);
 			xml_elem(x, "availableIpAddressCount", w.free_ips);
 			xml_elem(x, "availabilityZone", w.zone);
+			xml_elem(x, "availabilityZoneId", w.zone_id);
 			xml_bool(x, "defaultForAz", 0);
 			xml_bool(x, "mapPublicIpOnLaunch", w.s->map_public_ip.v);
 			xml_bool(x, "assignIpv6AddressOnCreation", 0);

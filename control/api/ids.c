@@ -35,3 +35,31 @@ void api_zone(char out[64], const char *region, const char *label)
 	else
 		snprintf(out, 64, "%s%s", region, label);
 }
+
+/* AWS's short name of a region for zone ids: us-east-1 -> use1, ap-southeast-2 -> apse2. */
+static void region_code(const char *region, char *out, size_t cap)
+{
+	char a[8] = "", b[16] = "", d[8] = "";
+	if (sscanf(region, "%7[a-z]-%15[a-z]-%7[0-9]", a, b, d) != 3) {
+		snprintf(out, cap, "%s", region);
+		return;
+	}
+	char mid[3] = {b[0], 0, 0};
+	if ((strncmp(b, "north", 5) == 0 || strncmp(b, "south", 5) == 0) && b[5])
+		mid[1] = b[5];
+	snprintf(out, cap, "%.2s%s%s", a, mid, d);
+}
+
+void api_zone_id(char out[64], const char *region, const char *zone)
+{
+	char code[40];
+	region_code(region, code, sizeof(code));
+	const char *label = zone + (strncmp(zone, region, strlen(region)) == 0 ? strlen(region) : 0);
+	unsigned n = 0;
+	if (label[0] >= 'a' && label[0] <= 'z' && !label[1])
+		n = (unsigned)(label[0] - 'a') + 1;
+	else
+		for (const char *s = label; *s; s++)
+			n = n * 31 + (uint8_t)*s;
+	snprintf(out, 64, "%s-az%u", code, label[1] ? n % 90 + 10 : n);
+}

@@ -158,6 +158,15 @@ check_match "no signature: refused with MissingAuthenticationToken" "^unsigned 4
 check_match "a request signed by hand (python hmac) now: served" "^fresh 200$" "$out"
 check_match "the same signed 10 minutes ago: RequestExpired" "^old 400 .*<Code>RequestExpired</Code>" "$out"
 
+# --- an apply changes what the API describes, ids unchanged
+sed 's|^      - { name: private, cidr: 10.0.2.0/24, az: b }$|&\n      - { name: late, cidr: 10.0.3.0/24, az: c }|' "$T/lab.yaml" >"$T/lab-applied.yaml"
+out=$("$VPCLAB" apply "$T/lab-applied.yaml" 2>&1); rc=$?
+check_rc "vpclab apply adds a subnet" 0 "$rc" "$out"
+out=$(va ec2 describe-subnets --filters Name=tag:Name,Values=late --query 'Subnets[].[CidrBlock,AvailabilityZone,VpcId]' --output text 2>&1)
+check "after the apply, describe-subnets shows it (same VPC id)" "10.0.3.0/24	eu-west-3c	$VPC" "$out"
+out=$(va ec2 describe-subnets --subnet-ids "$SUB" --query 'Subnets[].SubnetId' --output text 2>&1)
+check "  and the other subnets keep their ids" "$SUB" "$out"
+
 # --- one server per lab: a second is refused and names the first
 out=$("$VPCLAB" api "$LAB" 2>&1); rc=$?
 check_rc "vpclab api beside up --api's server: refused" 1 "$rc" "$out"

@@ -263,6 +263,10 @@ START_TEST(ids_stable)
 	ck_assert_str_eq(z, "eu-west-3c");
 	api_zone(z, "us-east-1", NULL);
 	ck_assert_str_eq(z, "us-east-1a");
+	api_zone_id(z, "us-east-1", "us-east-1c");
+	ck_assert_str_eq(z, "use1-az3");
+	api_zone_id(z, "ap-southeast-2", "ap-southeast-2a");
+	ck_assert_str_eq(z, "apse2-az1");
 }
 END_TEST
 

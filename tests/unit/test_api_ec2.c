@@ -143,7 +143,7 @@ START_TEST(describe_subnets)
 	has(x, "<subnetSet><item><subnetId>");
 	has(x, sub);
 	has(x, "<availabilityZone>eu-west-3a</availabilityZone>");
-	has(x, "<availabilityZone>eu-west-3b</availabilityZone>");
+	has(x, "<availabilityZone>eu-west-3b</availabilityZone><availabilityZoneId>euw3-az2</availabilityZoneId>");
 	has(x, "<mapPublicIpOnLaunch>true</mapPublicIpOnLaunch>");
 	has(x, "<availableIpAddressCount>250</availableIpAddressCount>"); /* 256 - 5 - web */
 	lacks(x, "10.1.1.0/28");
