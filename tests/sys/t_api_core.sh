@@ -209,3 +209,18 @@ if pid_gone "$APIPID"; then ok "down stopped the API (pid $APIPID)"; else not_ok
 check "nothing listens on the API's port" "" "$(ss -ltnH "sport = :$PORT" 2>/dev/null | grep "127.0.0.1:$PORT ")"
 out=$("$VPCLAB" aws "$LAB" -- ec2 describe-vpcs 2>&1); rc=$?
 check_rc "vpclab aws of a lab that is down" 1 "$rc" "$out"
+
+# --- a crashed router: the API notices the lab is gone and stops; down cleans up the rest
+out=$(timeout 30 "$VPCLAB" up "$T/lab2.yaml" --api 2>&1); rc=$?
+check_rc "up --api of the second lab" 0 "$rc" "$out"
+R2=$(cat "/run/vpclab/$LAB2/pid" 2>/dev/null); A2=$(awk '{print $1}' "/run/vpclab/$LAB2/api.pid" 2>/dev/null)
+if pid_alive "$R2" && pid_alive "$A2"; then
+	kill -9 "$R2"
+	wait_for "the API of a crashed lab to stop" 5 pid_gone "$A2"
+	if pid_gone "$A2"; then ok "the router killed: its API stops by itself"; else not_ok "the router killed: its API stops by itself"; fi
+else
+	not_ok "router ($R2) and API ($A2) of the second lab run"
+fi
+out=$(lab_down "$LAB2" 2>&1); rc=$?
+check_rc "down after the crash" 0 "$rc" "$out"
+if [ -e "/run/vpclab/$LAB2" ]; then not_ok "  nothing of the lab is left"; else ok "  nothing of the lab is left"; fi
