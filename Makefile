@@ -2,7 +2,7 @@
 # needs no root; `make check` installs what it needs, builds and runs them all (the offline
 # suites first, then namespace tests as root).
 CC      ?= cc
-PKGS    := yaml-0.1 libmnl libpcap jansson libevent_core libevent_extra ldns
+PKGS    := yaml-0.1 libmnl libpcap jansson libevent_core libevent_extra ldns libcrypto
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -D_GNU_SOURCE -MMD -MP -Iinclude -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -21,7 +21,8 @@ SUITES    := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRCS))
 
 DEB_PKGS := build-essential pkg-config libyaml-dev libmnl-dev \
             libpcap-dev libjansson-dev libevent-dev libldns-dev check libsubunit-dev iproute2 iputils-ping netcat-openbsd \
-            curl iperf3 nftables tcpdump python3 clang bind9-dnsutils knot-dnsutils
+            curl iperf3 nftables tcpdump python3 clang bind9-dnsutils knot-dnsutils \
+            libssl-dev awscli python3-boto3
 # `make bench` only (the application load balancer's reference proxy and load generator): `make
 # check`, and so CI, does not install them
 BENCH_PKGS := haproxy wrk

@@ -22,9 +22,14 @@ struct cli_cmd {
 /* The commands, one file each family; cli.c lists them in this order. */
 extern const struct cli_cmd cli_check, cli_up, cli_down, cli_status, cli_list, cli_exec,
 	cli_trace, cli_replay, cli_capture, cli_flows, cli_nat, cli_flowlogs, cli_eip, cli_logs,
-	cli_test, cli_apply, cli_lb, cli_asg, cli_dns, cli_export;
+	cli_test, cli_apply, cli_lb, cli_asg, cli_dns, cli_export, cli_api, cli_aws;
 
 int cli_main(int argc, char **argv);
+
+/* cli_api.c: `vpclab api LAB [--listen listen]` started detached for `up --api` (its own
+ * session, output in /run/vpclab/LAB/api.log); returns once it serves, with its URL in url.
+ * 0, or an exit code after saying why. */
+int cli_api_spawn(const char *lab, const char *listen, char *url, size_t cap);
 
 /* cli_opts.c: getopt_long for every command. Each option table ends with CLI_OPT_HELP and
  * {0}; shortopts lists the short options (a leading '+' stops at the first operand).

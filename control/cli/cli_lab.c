@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control/api/api.h"
+#include "control/api/server.h"
 #include "control/cli/cli.h"
 #include "control/cli/ctl_client.h"
 #include "control/host/state.h"
@@ -89,20 +91,37 @@ const struct cli_cmd cli_check = {
 	"exit: 0 valid, 1 errors, 2 usage\n",
 };
 
+/* --api=ADDR: a loopback address, else the option is named on stderr. */
+static bool api_listen_ok(const char *s)
+{
+	char host[64];
+	uint16_t port;
+	int rc = api_listen_parse(s, host, sizeof(host), &port);
+	if (rc)
+		cli_bad_value(&cli_up, "--api", s, rc == -EADDRNOTAVAIL ? "a loopback address "
+			      "(127.0.0.1[:PORT]); the API serves this machine only" : "127.0.0.1[:PORT]");
+	return rc == 0;
+}
+
 static int cmd_up(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"foreground", no_argument, NULL, 'f'},
 		{"flow-log-interval", required_argument, NULL, 'i'},
 		{"flow-log-max", required_argument, NULL, 'm'},
+		{"api", optional_argument, NULL, 'A'},
 		CLI_OPT_HELP, {0},
 	};
 	struct daemon_opts d = {.flowlog_interval_s = 60};
+	bool api = false;
+	const char *api_listen = NULL;
 	long v;
 	int o;
 	while ((o = cli_next(&cli_up, argc, argv, "h", opts)) != -1) {
 		if (o == 'f')
 			d.foreground = true;
+		else if (o == 'A' && (!optarg || api_listen_ok(optarg)))
+			api = true, api_listen = optarg;
 		else if (o == 'i' && cli_uint(&cli_up, "--flow-log-interval", optarg, 1, 86400,
 					       "a number of seconds", &v) == 0)
 			d.flowlog_interval_s = (uint32_t)v;
@@ -110,7 +129,12 @@ static int cmd_up(int argc, char **argv)
 					       "a number of bytes", &v) == 0)
 			d.flowlog_max = (uint64_t)v;
 		else
-			return o == 'i' || o == 'm' ? EXIT_USAGE : cli_stop(o);
+			return o == 'i' || o == 'm' || o == 'A' ? EXIT_USAGE : cli_stop(o);
+	}
+	if (api && d.foreground) {
+		fprintf(stderr, "vpclab: up: --api with --foreground: run 'vpclab api' beside the "
+			"foreground lab instead\n");
+		return EXIT_USAGE;
 	}
 	if (optind == argc)
 		return cli_missing(&cli_up, "LAB.yaml");
@@ -155,14 +179,28 @@ static int cmd_up(int argc, char **argv)
 	free(members);
 	if (urc < 0)
 		return EXIT_SYSTEM;
-	if (!d.foreground)
-		printf("lab %s is up: %u namespaces; 'vpclab status %s' shows them\n", lab, n, lab);
+	if (d.foreground)
+		return EXIT_OK;
+	printf("lab %s is up: %u namespaces; 'vpclab status %s' shows them\n", lab, n, lab);
+	/* the lab's key pair for its AWS API, whether served now or later ('vpclab api') */
+	char dir[256], ak[32], secret[64];
+	if (state_path(dir, sizeof(dir), lab, NULL) == 0 &&
+	    (urc = api_creds_ensure(dir, lab, ak, sizeof(ak), secret, sizeof(secret))) < 0)
+		fprintf(stderr, "vpclab: up: %s/credentials: %s\n", dir, strerror(-urc));
+	if (api) {
+		char url[256];
+		int arc = cli_api_spawn(lab, api_listen, url, sizeof(url));
+		if (arc)
+			return arc; /* the lab is up; the message said why its API is not */
+		printf("the AWS API of lab %s: %s ('vpclab aws %s -- ec2 describe-vpcs')\n", lab, url, lab);
+	}
 	return EXIT_OK;
 }
 
 const struct cli_cmd cli_up = {
 	"up", cmd_up, "provision the lab and start its router; returns when traffic can flow",
 	"usage: vpclab up LAB.yaml [--foreground] [--flow-log-interval SECONDS] [--flow-log-max BYTES]\n"
+	"                [--api[=127.0.0.1:PORT]]\n"
 	"  validates LAB.yaml, creates a namespace per instance and internet host, starts the\n"
 	"  router; returns when traffic can flow. A lab that already runs is refused.\n"
 	"  --foreground               keep the router in this process (Ctrl-C takes the lab down)\n"
@@ -170,6 +208,8 @@ const struct cli_cmd cli_up = {
 	"  --flow-log-max BYTES       an instance's flow log file is rotated to NAME.log.1 past\n"
 	"                             this size (1024 to 1073741824, default 1048576); what the\n"
 	"                             rotation discards is counted in status\n"
+	"  --api[=ADDR[:PORT]]        also serve the lab's AWS API ('vpclab api') for its life, on\n"
+	"                             loopback (default 127.0.0.1, first free port from 4566)\n"
 	"  Interrupted, or its router dying, before the lab is ready: nothing of the lab is left.\n"
 	"exit: 0 up, 1 invalid file, 2 usage, 3 the system refused (no root, no /dev/net/tun,\n"
 	"  the lab already running) or the up was interrupted\n",

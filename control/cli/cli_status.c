@@ -8,6 +8,8 @@
 #include "control/cli/cli.h"
 #include "control/cli/ctl_client.h"
 #include "control/cli/status_print.h"
+#include "control/host/state.h"
+#include "control/host/state_api.h"
 #include "control/host/state_labs.h"
 #include "vpclab/ctl.h"
 
@@ -37,6 +39,21 @@ static void status_file(const char *lab)
 		printf("warning: %s is gone; the lab runs from the copy taken at up\n", src);
 }
 
+/* The URL of the lab's AWS API (`vpclab api`, `up --api`) into url, or "" when none serves. */
+static void api_url(const char *lab, char *url, size_t cap)
+{
+	char path[256];
+	url[0] = '\0';
+	if (state_path(path, sizeof(path), lab, "api-url") < 0 || !state_api_pid(lab))
+		return;
+	FILE *f = fopen(path, "re");
+	if (f && !fgets(url, (int)cap, f))
+		url[0] = '\0';
+	if (f)
+		fclose(f);
+	url[strcspn(url, "\r\n")] = '\0';
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	bool as_json = false;
@@ -59,11 +76,18 @@ static int cmd_status(int argc, char **argv)
 		rc = cli_request(&cli_status, lab, VL_CTL_STATUS, &st);
 	if (rc)
 		return rc;
-	if (as_json)
+	char url[256];
+	api_url(lab, url, sizeof(url));
+	if (as_json) {
+		if (url[0])
+			json_object_set_new(st, "api_url", json_string(url));
 		cli_print_json(st);
-	else {
+	} else {
 		status_print(st, stdout);
 		status_file(lab);
+		if (url[0])
+			printf("AWS API: %s ('vpclab aws %s -- ec2 describe-vpcs'; profile vpclab-%s in "
+			       "%s/%s/credentials)\n", url, lab, lab, VL_RUN_DIR, lab);
 	}
 	json_decref(st);
 	return EXIT_OK;

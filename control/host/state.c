@@ -21,6 +21,7 @@
 #include "control/host/progress.h"
 #include "control/host/provision.h"
 #include "control/host/state.h"
+#include "control/host/state_api.h"
 #include "control/host/netns_etc.h"
 #include "vpclab/ctl.h"
 
@@ -573,6 +574,8 @@ int state_cleanup_left(const char *lab, struct state_left *left)
 	if (!left)
 		left = &none;
 	memset(left, 0, sizeof(*left));
+	/* the lab's AWS API server first: it would answer from a lab going away */
+	state_api_stop(lab, 2000);
 	int rc = state_remove_namespaces(lab, left);
 	/* The instances' cgroups, now that what ran in them was stopped with the namespaces. */
 	left->cg_err = cg_remove_lab(lab);

@@ -44,7 +44,7 @@ vpcs:
 LAB
 
 # --- --help and --version
-cmds="check up apply export down status list exec trace replay capture flows nat lb asg dns flowlogs eip logs test"
+cmds="check up apply export down status list exec trace replay capture flows nat lb asg dns flowlogs eip logs test api aws"
 for c in $cmds; do
 	run "$c" --help
 	if [ "$RC" = 0 ] && [ -z "$ERR" ] && printf '%s\n' "$OUT" | head -n 1 | grep -Eq "^usage: vpclab $c( |$)"; then
@@ -63,6 +63,12 @@ for h in --help help; do
 	if [ "$RC" = 0 ] && [ "$n" = "$all" ] && [ -z "$ERR" ]; then ok "vpclab $h lists the $all commands on stdout"
 	else not_ok "vpclab $h lists the commands (expected $all and exit 0, got $n, exit $RC)"; fi
 done
+# --- the AWS API: loopback only, and `aws` needs the aws CLI's arguments after --
+usage_error "api --listen on a non-loopback address" "^vpclab: api: --listen: '0\.0\.0\.0:4566' .*loopback" api --listen 0.0.0.0:4566
+usage_error "api --listen not an address" "^vpclab: api: --listen: 'nowhere'" api --listen nowhere
+usage_error "up --api on a non-loopback address" "^vpclab: up: --api: '192\.0\.2\.1' .*loopback" up x.yaml --api=192.0.2.1
+usage_error "aws without -- SERVICE ACTION" "^vpclab: aws: .*SERVICE ACTION" aws
+usage_error "aws with two labs" "^vpclab: aws: " aws a b -- ec2 describe-vpcs
 run --version
 if [ "$RC" = 0 ] && printf '%s\n' "$OUT" | grep -Eq '^vpclab [0-9A-Za-z][0-9A-Za-z.+~-]*$' && [ "$OUT" != "vpclab unknown" ]; then
 	ok "vpclab --version: '$OUT'"
