@@ -123,6 +123,20 @@ int api_ctx_open(struct api_ctx *c, const char *lab, const char *dir, char *err,
 /* Reloads the model when the kept copy or its pins changed. 0, or -errno (the old model stays). */
 int api_ctx_refresh(struct api_ctx *c);
 void api_ctx_close(struct api_ctx *c);
+/* A fresh copy of the running model (kept copy, pins, checked: *m, lab_free it) to change, and
+ * the path of the file the lab was started from ("" when unknown) in source. 0 or -errno. */
+int api_ctx_copy(struct api_ctx *c, struct lab **m, char *source, size_t cap);
+
+/* change.c: a changing call. fn changes m (a fresh copy of the running model, api_ctx_copy)
+ * and returns 0, or api_fail's -1 with o set (then nothing changes). The changed model is
+ * written back as a lab file (lab_export: fn sets the as-written strings, e.g. protocol "tcp",
+ * ports "22", cidr) and applied by the router exactly as `vpclab apply` applies a file: its
+ * plan, AWS's semantics for open connections, all or nothing. 0 when applied (c reloaded), or
+ * -1 with o set: fn's error, the apply's refusal (InvalidParameterValue with the check's
+ * words), InternalError. */
+struct lab;
+typedef int (*api_change_fn)(struct api_ctx *c, struct lab *m, void *arg, struct api_out *o);
+int api_change(struct api_ctx *c, api_change_fn fn, void *arg, struct api_out *o);
 
 /* creds.c: dir/credentials (0600, the aws CLI's format, profile vpclab-LAB) with a fresh random
  * key pair when there is none; then the pair into ak/secret. 0 or -errno. */

@@ -86,6 +86,25 @@ static int load(struct api_ctx *c, struct lab **mp, struct vl_tables **tp, struc
 	return 0;
 }
 
+int api_ctx_copy(struct api_ctx *c, struct lab **m, char *source, size_t cap)
+{
+	struct vl_tables *t = NULL;
+	struct stat k, p;
+	int rc = load(c, m, &t, &k, &p);
+	vl_tables_free(t);
+	char spath[512];
+	snprintf(spath, sizeof(spath), "%s/source", c->dir);
+	FILE *sf = fopen(spath, "re");
+	source[0] = '\0';
+	if (sf) {
+		if (!fgets(source, (int)cap, sf))
+			source[0] = '\0';
+		source[strcspn(source, "\n")] = '\0';
+		fclose(sf);
+	}
+	return rc;
+}
+
 int api_ctx_open(struct api_ctx *c, const char *lab, const char *dir, char *err, size_t cap)
 {
 	memset(c, 0, sizeof(*c));
