@@ -688,6 +688,10 @@ int apply_start(struct router *r, int fd, const char *json_spec)
 		json_decref(spec);
 		return -EBUSY;
 	}
+	if (r->t->n_asgs && !r->asg) { /* asg_start failed: the groups' instances are not known */
+		json_decref(spec);
+		return -ENOMEM;
+	}
 	struct apply *a = calloc(1, sizeof(*a));
 	if (!a) {
 		json_decref(spec);
@@ -717,6 +721,11 @@ int apply_members(struct router *r, const struct lab_member *mold, size_t n_mold
 		return -ENAMETOOLONG;
 	}
 	return apply_begin(r, a, mold, n_mold, mnew, n_mnew);
+}
+
+bool apply_internal(const struct router *r)
+{
+	return r->apply && r->apply->internal;
 }
 
 int apply_wait(struct router *r, int fd, const char *json_spec)

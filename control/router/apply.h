@@ -3,6 +3,7 @@
 #ifndef VPCLAB_ROUTER_APPLY_H
 #define VPCLAB_ROUTER_APPLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct router;
@@ -24,6 +25,9 @@ int apply_members(struct router *r, const struct lab_member *mold, size_t n_mold
  * (0: fd is held), instead of being told to try again; -EBUSY when it cannot wait (the apply
  * running is a user's, or another waits). */
 int apply_wait(struct router *r, int fd, const char *json_spec);
+
+/* Whether the apply in progress is an auto scaling group's. */
+bool apply_internal(const struct router *r);
 
 /* The lab goes down: an apply in progress waits for its worker's step to end (whatever it
  * made is in the lab's state, for down to remove), answers an error, and is freed. */

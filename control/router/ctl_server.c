@@ -11,6 +11,7 @@
 #include "dataplane/capture.h"
 #include "dataplane/flowlog.h"
 #include "dataplane/tables.h"
+#include "control/router/apply.h"
 #include "control/router/asg.h"
 #include "control/router/eip.h"
 #include "control/router/resolver.h"
@@ -50,7 +51,8 @@ static json_t *ctl_eip(struct router *r, char **w, int n)
 	if (!assoc && !(n == 3 && strcmp(w[1], "disassociate") == 0))
 		return error_json("usage: eip associate EIP INSTANCE | eip disassociate EIP");
 	if (r->apply)
-		return error_json("an apply is in progress: try again when it ends");
+		return error_json(apply_internal(r) ? "an auto scaling group is launching or terminating "
+				  "instances: try again in a moment" : "an apply is in progress: try again when it ends");
 	struct vl_tables *nt = NULL;
 	uint16_t old_port, new_port;
 	char err[128];
