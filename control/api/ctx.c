@@ -19,28 +19,6 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-static char *read_whole(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t cap = 0;
-	FILE *o = open_memstream(&buf, &cap);
-	char chunk[8192];
-	size_t n;
-	while (o && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, o);
-	bool bad = ferror(f);
-	fclose(f);
-	if (!o || fclose(o) != 0 || bad) {
-		free(buf);
-		return NULL;
-	}
-	*len = cap;
-	return buf;
-}
-
 /* The model and tables from dir; 0 or -errno. */
 static int load(struct api_ctx *c, struct lab **mp, struct vl_tables **tp, struct stat *kst,
 		struct stat *pst)
@@ -64,7 +42,7 @@ static int load(struct api_ctx *c, struct lab **mp, struct vl_tables **tp, struc
 		fclose(sf);
 	}
 	size_t len = 0;
-	char *buf = read_whole(kept, &len);
+	char *buf = lab_file_read(kept, &len);
 	if (!buf)
 		return -EIO;
 	struct diag *d = diag_create();

@@ -25,24 +25,9 @@
 /* The file read once: what is checked here is what the router applies. NULL after saying why. */
 static char *read_whole(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "re");
-	if (!f) {
+	char *buf = lab_file_read(path, len);
+	if (!buf)
 		fprintf(stderr, "vpclab: apply: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	char *buf = NULL;
-	FILE *o = open_memstream(&buf, len);
-	char chunk[8192];
-	size_t n;
-	while (o && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, o);
-	bool bad = ferror(f);
-	fclose(f);
-	if (!o || fclose(o) != 0 || bad) {
-		fprintf(stderr, "vpclab: apply: %s: cannot be read\n", path);
-		free(buf);
-		return NULL;
-	}
 	return buf;
 }
 

@@ -13,27 +13,6 @@
 #include "control/lab/pins.h"
 #include "vpclab/ctl.h"
 
-/* The whole file in a malloc'd buffer; NULL with errno. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	char *buf = NULL, chunk[8192];
-	FILE *o = open_memstream(&buf, len);
-	size_t n;
-	while (o && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, o);
-	bool bad = ferror(f);
-	fclose(f);
-	if (!o || fclose(o) != 0 || bad) {
-		free(buf);
-		errno = EIO;
-		return NULL;
-	}
-	return buf;
-}
-
 int cli_load_kept(const struct cli_cmd *c, const char *lab, struct lab **out)
 {
 	char path[256], pins[256], source[4096] = "";
@@ -44,7 +23,7 @@ int cli_load_kept(const struct cli_cmd *c, const char *lab, struct lab **out)
 	snprintf(pins, sizeof(pins), "%s/%s/%s", VL_RUN_DIR, lab, STATE_PINS_FILE);
 	state_source(lab, source, sizeof(source));
 	size_t len = 0;
-	char *buf = slurp(path, &len);
+	char *buf = lab_file_read(path, &len);
 	if (!buf) {
 		fprintf(stderr, "vpclab: %s: %s: %s\n", c->name, path, strerror(errno));
 		return errno == ENOENT ? EXIT_INPUT : EXIT_SYSTEM;

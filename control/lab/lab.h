@@ -60,4 +60,8 @@ bool lab_has_asgs(const struct lab *m);
 
 void lab_free(struct lab *m);
 
+/* file_read.c: the whole file at path in a new buffer of *len bytes (free it), or NULL with
+ * errno. */
+char *lab_file_read(const char *path, size_t *len);
+
 #endif

@@ -85,27 +85,6 @@ static void set_err(struct apply *a, int rc, const char *fmt, const char *arg)
 	a->rc = rc;
 }
 
-/* The whole file, or NULL with errno. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	FILE *o = open_memstream(&buf, len);
-	char chunk[8192];
-	size_t n;
-	while (o && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, o);
-	fclose(f);
-	if (!o || fclose(o) != 0) {
-		free(buf);
-		errno = ENOMEM;
-		return NULL;
-	}
-	return buf;
-}
-
 /* path's content loaded (and checked, keeping old's addresses when old is given; the kept copy
  * (no old) with the addresses that run: the pins written beside it, then the running tables'
  * (running)) as if it were the file `name`. NULL with a->err set. */
@@ -114,7 +93,7 @@ static struct lab *load_as(struct apply *a, const char *path, const char *name, 
 {
 	char pins[256];
 	size_t len;
-	char *buf = slurp(path, &len);
+	char *buf = lab_file_read(path, &len);
 	if (!buf) {
 		set_err(a, -errno, "%s: cannot be read", path);
 		return NULL;
