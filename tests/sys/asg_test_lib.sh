@@ -10,7 +10,10 @@
 cat >"$T/web.sh" <<EOF
 ip=\$(ip -4 -o addr show dev eth0 | awk '{split(\$4,a,"/"); print a[1]; exit}')
 d=$T/www/\$ip
-mkdir -p "\$d" && echo "\$ip" >"\$d/index.html"
+mkdir -p "\$d"
+# $T/sick-next: the next instance launched serves no page (its health check fails from the start)
+if [ -e $T/sick-next ] && rm $T/sick-next 2>/dev/null; then rm -f "\$d/index.html"
+else echo "\$ip" >"\$d/index.html"; fi
 exec $PY -m http.server --bind 0.0.0.0 --directory "\$d" 80 >/dev/null 2>&1
 EOF
 WEB_RUN="exec sh $T/web.sh"
@@ -185,5 +188,6 @@ ips_of() {
 serves_exactly() { [ "$(ips_seen $(( 4 * $# )))" = "$(ips_of "$@")" ]; }
 # tg_has NAME STATE: the target NAME of web-tg is in STATE (absent when not registered)
 tg_is() { is_tstate web-alb web-tg "$1" "$2"; }
-# run_pid_of NAME: the pid of NAME's web server (the pattern is unique to its address)
-srv_pattern() { echo "$T/www/$1 80"; }
+# srv_pattern IP: a pkill -f pattern for the web server of the instance with address IP (the
+# "[ ]" keeps it from matching the command lines of pkill's own callers, vpclab exec and timeout)
+srv_pattern() { echo "$T/www/$1[ ]80"; }
