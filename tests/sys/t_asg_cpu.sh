@@ -18,9 +18,10 @@ wait_for "web-1 InService and healthy" 30 eval 'in_service 1 && tg_is web-1 heal
 	not_ok "web-1 InService (got $(asgj "inst('web-1')"), target $(tstate web-alb web-tg web-1))"
 VIP=$(alb_vip)
 
-# the bounds, watched all along: "desired live" every 0.3 s
-( while :; do asgj "'%d %d' % (g['desired'], len([i for i in g['instances'] if i['life'] != 'Terminating']))" >>"$T/bounds"; sleep 0.3; done ) &
-BG_PIDS+=($!)
+# the group watched all along, every 0.3 s: "MS desired live above below" (live: not Terminating;
+# above/below: the cpu policy's streaks of periods above the target / below 90% of it)
+( while :; do asgj "'$(_now_ms) %d %d %d %d' % (g['desired'], len([i for i in g['instances'] if i['life'] != 'Terminating']), pol('cpu')['above'], pol('cpu')['below'])" >>"$T/bounds"; sleep 0.3; done ) &
+WATCH=$!; BG_PIDS+=($WATCH)
 
 has_value() { [[ "$(asgj "pol('cpu')['value']")" =~ ^[0-9.]+$ ]]; }
 wait_for "a first CPU period" $(( 3 * PERIOD + 5 )) has_value
@@ -66,9 +67,15 @@ wait_for "the burn to stop" 5 eval '! pgrep -f "[b]urn-$LAB" >/dev/null' && ok "
 T0=$(_now_ms)
 wait_for "desired 1" $(( 20 * PERIOD + 20 )) desired_is 1 && ok "scaled in to min 1 after the load ($(( $(_now_ms) - T0 )) ms)" ||
 	not_ok "scaled in to 1 (desired $(asgj "g['desired']"), cpu $(asgj "pol('cpu')"))"
-EL=$(( $(_now_ms) - T0 ))
-if [ "$EL" -ge $(( 14 * PERIOD * 1000 )) ]; then ok "not before 15 low periods ($EL ms)"
-else not_ok "scale-in only after 15 low periods of $PERIOD s (took $EL ms)"; fi
+# the streak of low periods that scaled it in: from the last sample that was not low (below 0)
+# to the first with desired 1 after the scale-out: 15 periods (14 at least, the samples' slack)
+seen_in() { awk 'NF == 5 && $2 ~ /^[0-9]+$/ { if ($2 == 3) up = 1; if (up && $2 == 1) f = 1 } END { exit !f }' "$T/bounds"; }
+wait_for "the watcher to see the scale-in" 5 seen_in
+LOWMS=$(awk 'NF == 5 && $2 ~ /^[0-9]+$/ { if ($2 == 3) up = 1; if (up && $2 == 1) { print $1 - last; exit } if ($5 == 0) last = $1 }' "$T/bounds")
+if [[ "$LOWMS" =~ ^[0-9]+$ ]] && [ "$LOWMS" -ge $(( 14 * PERIOD * 1000 )) ]; then ok "scaled in after 15 low periods ($LOWMS ms from the last period that was not low)"
+else not_ok "scale-in only after 15 low periods of $PERIOD s (the low streak lasted '$LOWMS' ms)"; fi
+BELOW=$(awk 'NF == 5 && $2 ~ /^[0-9]+$/ { if ($2 == 3) up = 1; if (up && $2 == 1) { print $5; exit } }' "$T/bounds")
+check "the scale-in came when the cpu policy had 15 periods below" 15 "$BELOW"
 A=$(asgj "act('^Terminating EC2 instance: ').get('cause')")
 check_match "the alarm's cause" "a monitor alarm TargetTracking-web-AlarmLow-cpu in state ALARM triggered policy cpu changing the desired capacity from 3 to 1\." "$A"
 check_match "its details" "^cpu [0-9]+ < target 10 for 15 periods$" "$(asgj "act('^Terminating EC2 instance: ').get('details')")"
@@ -77,11 +84,11 @@ wait_for "one instance left" 20 eval 'in_service 1' && ok "one instance left: $(
 check "it serves" "$(ips_of "$(asgj "insts()")")" "$(ips_seen 4)"
 
 # the bounds seen all along
-kill "${BG_PIDS[-1]}" 2>/dev/null
-MAXD=$(awk '$1 ~ /^[0-9]+$/ { if ($1 > m) m = $1 } END { print m + 0 }' "$T/bounds")
-MAXL=$(awk '$2 ~ /^[0-9]+$/ { if ($2 > m) m = $2 } END { print m + 0 }' "$T/bounds")
-MIND=$(awk '$1 ~ /^[0-9]+$/ { if (m == "" || $1 < m) m = $1 } END { print m + 0 }' "$T/bounds")
-MINL=$(awk '$2 ~ /^[0-9]+$/ { if (m == "" || $2 < m) m = $2 } END { print m + 0 }' "$T/bounds")
+kill "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null
+MAXD=$(awk 'NF == 5 && $2 ~ /^[0-9]+$/ { if ($2 > m) m = $2 } END { print m + 0 }' "$T/bounds")
+MAXL=$(awk 'NF == 5 && $3 ~ /^[0-9]+$/ { if ($3 > m) m = $3 } END { print m + 0 }' "$T/bounds")
+MIND=$(awk 'NF == 5 && $2 ~ /^[0-9]+$/ { if (m == "" || $2 < m) m = $2 } END { print m + 0 }' "$T/bounds")
+MINL=$(awk 'NF == 5 && $3 ~ /^[0-9]+$/ { if (m == "" || $3 < m) m = $3 } END { print m + 0 }' "$T/bounds")
 diag "$(wc -l <"$T/bounds") samples of the group"
 check "never past max: desired and live instances at most 3" "3 3" "$MAXD $MAXL"
 check "never below min: desired and live instances at least 1" "1 1" "$MIND $MINL"
