@@ -13,7 +13,8 @@
 
 static const struct cli_cmd *const cmds[] = {
 	&cli_check, &cli_up, &cli_apply, &cli_down, &cli_status, &cli_list, &cli_exec, &cli_trace,
-	&cli_replay, &cli_capture, &cli_flows, &cli_nat, &cli_lb, &cli_dns, &cli_flowlogs, &cli_eip, &cli_logs, &cli_test,
+	&cli_replay, &cli_capture, &cli_flows, &cli_nat, &cli_lb, &cli_asg, &cli_dns, &cli_flowlogs, &cli_eip, &cli_logs,
+	&cli_test,
 };
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 

@@ -22,7 +22,7 @@ struct cli_cmd {
 /* The commands, one file each family; cli.c lists them in this order. */
 extern const struct cli_cmd cli_check, cli_up, cli_down, cli_status, cli_list, cli_exec,
 	cli_trace, cli_replay, cli_capture, cli_flows, cli_nat, cli_flowlogs, cli_eip, cli_logs,
-	cli_test, cli_apply, cli_lb, cli_dns;
+	cli_test, cli_apply, cli_lb, cli_asg, cli_dns;
 
 int cli_main(int argc, char **argv);
 

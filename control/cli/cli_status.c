@@ -73,8 +73,9 @@ const struct cli_cmd cli_status = {
 	"status", cmd_status, "interfaces, addresses, groups, counters, drops by reason",
 	"usage: vpclab status [LAB] [--json]   (or --lab LAB)\n"
 	"  the lab's interfaces (eni- id, VPC, subnet, private and public IP, security groups,\n"
-	"  packet counters) and its drop counters by reason, from the running router; then the\n"
-	"  lab file it runs from, with a warning when that file changed since `up`.\n"
+	"  packet counters; an auto scaling group's instances: the group, in a last column) and\n"
+	"  its drop counters by reason, from the running router; then the lab file it runs from,\n"
+	"  with a warning when that file changed since `up`.\n"
 	"  --json   the same as one JSON object\n"
 	"  LAB: the only lab on this machine, or $VPCLAB_LAB, when left out.\n"
 	"exit: 0 running, 1 not running (or its router crashed: it says what to run), 2 usage,\n"

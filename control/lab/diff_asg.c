@@ -157,10 +157,14 @@ static void policy_keys(struct df *d, const struct lab_asg *g, struct keys *k)
 		return;
 	for (size_t i = 0; i < g->n_policies; i++) {
 		const struct lab_asg_policy *p = &g->policies[i];
-		snprintf(k->v[k->n++], sizeof(k->v[0]), "policy %s target_tracking %s %llu.%03llu",
+		char frac[8] = "";
+		if (p->target_milli % 1000) { /* 12.5, not 12.500; 100, not 100.000 */
+			snprintf(frac, sizeof(frac), ".%03llu", (unsigned long long)(p->target_milli % 1000));
+			frac[strlen(frac) - (frac[3] == '0') - (frac[3] == '0' && frac[2] == '0')] = '\0';
+		}
+		snprintf(k->v[k->n++], sizeof(k->v[0]), "policy %s target_tracking %s %llu%s",
 			 orv(p->name.s, "?"), vl_asg_metric_name(p->metric_k),
-			 (unsigned long long)(p->target_milli / 1000),
-			 (unsigned long long)(p->target_milli % 1000));
+			 (unsigned long long)(p->target_milli / 1000), frac);
 	}
 }
 

@@ -50,14 +50,12 @@ const char *lab_name(const struct lab *m);
 
 /* Whether the lab has load balancers or target groups. */
 bool lab_has_lb(const struct lab *m);
-/* Whether it has an application load balancer (which `up` does not run yet). */
-bool lab_has_alb(const struct lab *m);
 
 /* Model (checked, zero errors) -> tables. NULL with errno set. Caller frees with vl_tables_free. */
 struct vl_tables *lab_compile(const struct lab *m);
-/* Whether it has hosted zones or Route 53 health checks (which `up` does not serve yet). */
+/* Whether it has hosted zones or Route 53 health checks (`check` shows them). */
 bool lab_has_zones(const struct lab *m);
-/* Whether it has auto scaling groups (which `up`, `apply` and `test` do not run yet). */
+/* Whether it has auto scaling groups (`up` starts their first instances: asg_up_model). */
 bool lab_has_asgs(const struct lab *m);
 
 void lab_free(struct lab *m);

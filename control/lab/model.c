@@ -180,11 +180,3 @@ bool lab_has_lb(const struct lab *m)
 	return false;
 }
 
-bool lab_has_alb(const struct lab *m)
-{
-	for (size_t v = 0; m && v < m->n_vpcs; v++)
-		for (size_t i = 0; i < m->vpcs[v].n_lbs; i++)
-			if (m->vpcs[v].lbs[i].kind == VL_LB_APPLICATION)
-				return true;
-	return false;
-}

@@ -31,6 +31,7 @@
 #include "control/router/apply.h"
 #include "control/router/apply_count.h"
 #include "control/router/asg.h"
+#include "control/router/eip.h"
 #include "control/router/lb_health.h"
 #include "control/router/ports.h"
 #include "control/router/resolver.h"
@@ -289,6 +290,8 @@ static void plan(struct apply *a)
 	lab_free(old);
 	a->nt = lab_compile(a->new_m);
 	int rc = a->plan && a->nt ? tables_align(a->nt, r->t) : -ENOMEM;
+	if (rc == 0 && a->internal)
+		eip_keep_moves(a->nt, r->t); /* a group's change moves no elastic IP back */
 	if (rc == 0)
 		rc = dp_tables_prepare(a->nt);
 	if (rc == 0)

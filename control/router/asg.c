@@ -142,6 +142,42 @@ static uint32_t seq_of(const char *group, const char *name)
 	return (uint32_t)strtoul(name + l + 1, NULL, 10);
 }
 
+/* A removed group's next N, kept: a group made again under its name goes on counting (names
+ * are never reused in a lab's run). */
+static void retire_seq(struct asg *c, const struct asg_group *g)
+{
+	for (size_t i = 0; i < c->n_retired; i++)
+		if (!strcmp(c->retired[i].name, g->name)) {
+			c->retired[i].next_seq = g->next_seq;
+			return;
+		}
+	void *v = realloc(c->retired, (c->n_retired + 1) * sizeof(*c->retired));
+	if (!v)
+		return;
+	c->retired = v;
+	snprintf(c->retired[c->n_retired].name, sizeof(c->retired[0].name), "%s", g->name);
+	c->retired[c->n_retired++].next_seq = g->next_seq;
+}
+
+static uint32_t retired_seq(const struct asg *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_retired; i++)
+		if (!strcmp(c->retired[i].name, name))
+			return c->retired[i].next_seq;
+	return 1;
+}
+
+static bool policies_changed(const struct asg_config *a, const struct asg_config *b)
+{
+	if (a->n_policies != b->n_policies)
+		return true;
+	for (int p = 0; p < a->n_policies; p++)
+		if (strcmp(a->policies[p].name, b->policies[p].name) || a->policies[p].metric != b->policies[p].metric ||
+		    a->policies[p].target != b->policies[p].target)
+			return true;
+	return false;
+}
+
 /* The groups as t says: new ones made, removed ones dropped, limits and desired followed. */
 static int groups_sync(struct router *r, uint64_t now)
 {
@@ -152,6 +188,7 @@ static int groups_sync(struct router *r, uint64_t now)
 			i++;
 			continue;
 		}
+		retire_seq(c, &c->g[i]);
 		free(c->g[i].v);
 		c->g[i] = c->g[--c->n];
 	}
@@ -166,7 +203,7 @@ static int groups_sync(struct router *r, uint64_t now)
 			g = &c->g[c->n++];
 			memset(g, 0, sizeof(*g));
 			snprintf(g->name, sizeof(g->name), "%s", a->name);
-			g->next_seq = 1;
+			g->next_seq = retired_seq(c, a->name);
 			g->desired = g->file_desired = a->desired;
 			g->period_start_s = now;
 			g->fresh = true;
@@ -178,7 +215,15 @@ static int groups_sync(struct router *r, uint64_t now)
 		if (a->desired != g->file_desired)
 			g->desired = a->desired; /* the file set it: as update-auto-scaling-group does */
 		g->file_desired = a->desired;
+		struct asg_config old = g->cfg;
 		config_of(t, gi, &g->cfg);
+		if (g->fresh || policies_changed(&old, &g->cfg)) {
+			/* new alarms: no streak carries over, and counting starts from now */
+			memset(&g->tt.high, 0, sizeof(g->tt.high));
+			memset(&g->tt.low, 0, sizeof(g->tt.low));
+			memset(g->last, 0, sizeof(g->last));
+			asg_period_begin(r, g, now);
+		}
 		g->desired = asg_clamp(&g->cfg, g->desired);
 		if (g->desired != from && !g->fresh) {
 			char cause[ASG_CAUSE_MAX];
@@ -284,6 +329,7 @@ void asg_free(struct router *r)
 		free(c->g[i].v);
 	free(c->g);
 	free(c->list);
+	free(c->retired);
 	free(c);
 	r->asg = NULL;
 }
@@ -387,19 +433,24 @@ void asg_apply_done(struct router *r, bool published, int rc, const char *err)
 	if (!c)
 		return;
 	c->busy = false;
-	if (published)
+	if (published) {
+		c->launch_cap = 0;
 		return; /* a warning (a namespace left) was said in the router's log */
+	}
 	char why[ASG_DETAILS_MAX];
 	snprintf(why, sizeof(why), "%s", err ? err : strerror(-rc));
 	why[strcspn(why, "\n")] = '\0';
 	fprintf(stderr, "vpclab: auto scaling: a change failed: %s\n", why);
 	c->retry_s = now_s() + RETRY_S;
+	c->launch_cap = 1; /* launch one at a time until one succeeds: what fits, fits */
 	for (size_t i = 0; i < c->n; i++) {
 		struct asg_group *g = &c->g[i];
 		for (size_t k = 0; k < g->n;) {
 			struct asg_inst *x = &g->v[k];
 			if (x->pend == ASG_P_LAUNCH) {
 				act_end(g, x->m.name, "Failed", why);
+				if (x->seq && x->seq < g->next_seq)
+					g->next_seq = x->seq; /* it never ran: its name is free again */
 				g->v[k] = g->v[--g->n];
 				continue;
 			}
@@ -468,7 +519,8 @@ static bool tg_health(const struct router *r, const struct vl_asg *a, const char
 	for (uint16_t k = 0; k < a->tg_count; k++) {
 		const struct vl_tg *tg = &r->t->tgs[a->tgs[k]];
 		const struct lbh_target *e = lbh_find(r, tg->name, name, tg->port);
-		all &= e && e->state == LB_T_HEALTHY;
+		/* a target group no load balancer uses checks nothing: it holds no one back */
+		all &= e && (e->state == LB_T_HEALTHY || e->state == LB_T_UNUSED);
 		*unhealthy |= e && e->state == LB_T_UNHEALTHY;
 	}
 	return all;
@@ -476,14 +528,14 @@ static bool tg_health(const struct router *r, const struct vl_asg *a, const char
 
 /* The group's instances observed: exited run processes, target health, Pending -> InService,
  * drained instances marked for removal. */
-static void observe(struct router *r, struct asg_group *g, uint64_t now)
+static void observe(struct router *r, const struct asg *c, struct asg_group *g, uint64_t now)
 {
 	const struct vl_asg *a = &r->t->asgs[g->gi];
 	for (size_t k = 0; k < g->n; k++) {
 		struct asg_inst *x = &g->v[k];
 		if (x->life == ASG_TERMINATING) {
-			if (now >= x->drain_end_s && x->pend == ASG_P_NONE)
-				x->pend = ASG_P_REMOVE;
+			if (now >= x->drain_end_s && x->pend == ASG_P_NONE && !c->busy)
+				x->pend = ASG_P_REMOVE; /* not into an apply already under way */
 			continue;
 		}
 		if (asg_port_of(r, x->m.name) == VL_NONE)
@@ -501,7 +553,7 @@ static void observe(struct router *r, struct asg_group *g, uint64_t now)
 /* ---------------------------------------------------------------- reconcile */
 
 /* asg_reconcile's actions made tentative in the group: launches added, terminations begun. */
-static void act_on(struct router *r, struct asg_group *g, uint64_t now)
+static void act_on(struct router *r, struct asg *c, struct asg_group *g, uint64_t now)
 {
 	const struct vl_tables *t = r->t;
 	const struct vl_asg *a = &t->asgs[g->gi];
@@ -536,8 +588,31 @@ static void act_on(struct router *r, struct asg_group *g, uint64_t now)
 		d->elb_unhealthy = x->elb_unhealthy;
 		of[n++] = k;
 	}
+	uint32_t seq0 = g->next_seq;
 	int na = asg_reconcile(&g->cfg, sn, a->subnet_count, in, n, g->desired, now, &g->next_seq, act,
 			       sizeof(act) / sizeof(act[0]));
+	/* AWS terminates first and launches after: a replacement may need the address or the room
+	 * the instance it replaces holds. Launches wait for a tick without terminations, and after a
+	 * failure go one at a time. */
+	int terms = 0, launches = 0;
+	for (int i = 0; i < na; i++)
+		terms += act[i].act == ASG_A_TERMINATE;
+	int keep = 0, deferred = 0;
+	for (int i = 0; i < na; i++) {
+		if (act[i].act == ASG_A_LAUNCH && (terms || (c->launch_cap && launches >= (int)c->launch_cap))) {
+			deferred++;
+			continue;
+		}
+		launches += act[i].act == ASG_A_LAUNCH;
+		act[keep++] = act[i];
+	}
+	if (na > 0) {
+		g->next_seq = seq0;
+		for (int i = 0; i < keep; i++)
+			if (act[i].act == ASG_A_LAUNCH)
+				g->next_seq = seq_of(g->name, act[i].name) + 1;
+		na = keep;
+	}
 	for (int i = 0; i < na; i++) {
 		char desc[ASG_DESC_MAX], cause[ASG_CAUSE_MAX], both[2 * ASG_CAUSE_MAX];
 		asg_action_description(&act[i], desc, sizeof(desc));
@@ -569,9 +644,11 @@ static void act_on(struct router *r, struct asg_group *g, uint64_t now)
 		x->drain_end_s = now + delay;
 		asg_act_add(g, now, "InProgress", x->m.name, desc, both, decided ? g->pending_details : NULL);
 	}
-	if (na > 0)
+	/* a cause is for the actions this tick brings; none came, none is owed (the next ones
+	 * have their own) */
+	if (na >= 0 && !deferred)
 		g->pending_cause[0] = g->pending_details[0] = '\0';
-	else if (na < 0)
+	if (na < 0)
 		fprintf(stderr, "vpclab: auto scaling: %s: %s\n", g->name, strerror(-na));
 	free(in), free(of);
 }
@@ -617,18 +694,19 @@ static void on_tick(void *ctx, int fd)
 		return;
 	struct asg *c = r->asg;
 	uint64_t now = now_s();
-	/* one change at a time, and a user's apply first */
-	if (!c || c->busy || r->apply || r->apply_wait_fd >= 0)
+	if (!c)
 		return;
+	/* observed and measured every second: a period is as long as it says */
 	for (size_t i = 0; i < c->n; i++) {
 		struct asg_group *g = &c->g[i];
-		observe(r, g, now);
+		observe(r, c, g, now);
 		asg_period(r, g, now);
 	}
-	if (now < c->retry_s)
+	/* one change at a time, and a user's apply first */
+	if (c->busy || r->apply || r->apply_wait_fd >= 0 || now < c->retry_s)
 		return;
 	for (size_t i = 0; i < c->n; i++)
-		act_on(r, &c->g[i], now);
+		act_on(r, c, &c->g[i], now);
 	if (pending_change(c))
 		launch_apply(r);
 }

@@ -52,9 +52,12 @@ char *asg_tt_reason(const struct asg_config *cfg, const struct asg_tt_decision *
 		return buf;
 	}
 	const struct asg_policy *p = &cfg->policies[d->policy];
-	int out = d->dir == ASG_TT_OUT;
-	snprintf(buf, len, "%s %.0f %s target %.0f for %d periods", asg_metric_name(p->metric), d->value,
-		 out ? ">" : "<", p->target, out ? ASG_SCALE_OUT_PERIODS : ASG_SCALE_IN_PERIODS);
+	if (d->dir == ASG_TT_OUT)
+		snprintf(buf, len, "%s %.0f > target %.0f for %d periods", asg_metric_name(p->metric), d->value,
+			 p->target, ASG_SCALE_OUT_PERIODS);
+	else /* AlarmLow's threshold is below the target: say which */
+		snprintf(buf, len, "%s %.0f < %.0f (90%% of target %.0f) for %d periods", asg_metric_name(p->metric),
+			 d->value, p->target * ASG_SCALE_IN_RATIO, p->target, ASG_SCALE_IN_PERIODS);
 	return buf;
 }
 

@@ -124,6 +124,20 @@ int asg_reconcile(const struct asg_config *cfg, const struct asg_subnet *subnets
 		gone[i] = 1;
 		live--;
 	}
+	/* instances outside the group's subnets (an apply took their subnet out of the group):
+	 * terminated and launched again inside, as AWS does when a group's zones change */
+	for (size_t i = 0; i < n_inst; i++) {
+		if (gone[i] || inst[i].life == ASG_TERMINATING ||
+		    (inst[i].subnet >= 0 && (size_t)inst[i].subnet < n_subnets))
+			continue;
+		struct asg_action a = {.act = ASG_A_TERMINATE, .why = ASG_W_CAPACITY, .subnet = inst[i].subnet,
+				       .instance = (int)i, .from = live, .to = live - 1};
+		set_name(a.name, inst[i].name);
+		if (push(out, max, &k, &a) < 0)
+			return -ENOSPC;
+		gone[i] = 1;
+		live--;
+	}
 	while (live > desired) {
 		int v = pick_victim(subnets, n_subnets, inst, n_inst, gone);
 		if (v < 0)

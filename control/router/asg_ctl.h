@@ -69,8 +69,11 @@ struct asg {
 	int tfd;                         /* the 1 s tick */
 	bool busy, published;            /* its apply runs; it was published */
 	uint64_t retry_s;                /* after a failure, no change before this */
+	uint32_t launch_cap;             /* launches per change (0: all; 1 after a failure) */
 	struct lab_member *list;         /* scratch: the member list of an apply */
 	size_t n_list;
+	struct { char name[VL_NAME_MAX]; uint32_t next_seq; } *retired; /* removed groups' N */
+	size_t n_retired;
 };
 
 /* The member launched as `name` by group a of t in subnet sn (tables index): the group's
@@ -88,5 +91,7 @@ void asg_act_add(struct asg_group *g, uint64_t t, const char *status, const char
 /* The metric period: when one ended, its samples, target tracking's decision (desired and the
  * cause of the actions it brings), and the next period's first readings (asg_sample.c). */
 void asg_period(struct router *r, struct asg_group *g, uint64_t now);
+/* A new period starts now: the first readings of every instance and load balancer count. */
+void asg_period_begin(struct router *r, struct asg_group *g, uint64_t now);
 
 #endif

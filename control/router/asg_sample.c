@@ -26,9 +26,10 @@ static uint64_t mono_us(void)
 static void readings(struct router *r, struct asg_inst *x)
 {
 	uint64_t us;
-	x->cpu_ok = cg_usage_us(r->t->lab, x->m.name, &us) == 0;
-	if (!x->cpu_ok && cg_usage_us(r->t->lab, x->m.name, &us) == -ENOENT)
-		x->cpu_ok = true, us = 0; /* nothing ran in it yet: no CPU used */
+	int rc = cg_usage_us(r->t->lab, x->m.name, &us);
+	x->cpu_ok = rc == 0 || (rc == -ENOENT && !x->m.run[0]);
+	if (rc < 0)
+		us = 0; /* no cgroup and no `run`: nothing ran in it, no CPU used */
 	x->cpu_us = x->cpu_ok ? us : 0;
 	x->cpu_at_us = mono_us();
 	uint16_t p = asg_port_of(r, x->m.name);
@@ -44,8 +45,8 @@ static double value_of(struct router *r, const struct asg_inst *x, uint8_t metri
 	if (metric == ASG_M_CPU) {
 		uint64_t us;
 		int rc = cg_usage_us(r->t->lab, x->m.name, &us);
-		if (rc == -ENOENT)
-			us = 0, rc = 0;
+		if (rc == -ENOENT && !x->m.run[0])
+			us = 0, rc = 0; /* a `run` whose cgroup is missing is unknown, not idle */
 		return rc == 0 && x->cpu_ok ? asg_cpu_percent(x->cpu_us, us, mono_us() - x->cpu_at_us) : -1;
 	}
 	uint16_t p = asg_port_of(r, x->m.name);
@@ -92,7 +93,9 @@ static struct asg_sample sample(struct router *r, struct asg_group *g, int p, ui
 			continue;
 		vals[n++] = value_of(r, x, metric);
 	}
-	*base = (uint32_t)n;
+	*base = 0; /* the average is over the instances whose value is known: so is the capacity */
+	for (size_t k = 0; k < n; k++)
+		*base += vals[k] >= 0;
 	return asg_average(vals, n);
 }
 
@@ -128,7 +131,11 @@ void asg_period(struct router *r, struct asg_group *g, uint64_t now)
 			g->desired = d.to;
 		}
 	}
-	/* the next period starts now */
+	asg_period_begin(r, g, now);
+}
+
+void asg_period_begin(struct router *r, struct asg_group *g, uint64_t now)
+{
 	g->period_start_s = now;
 	for (int p = 0; p < g->cfg.n_policies; p++) {
 		uint16_t tg = policy_tg(r, g, p);

@@ -59,9 +59,9 @@ struct lab *asg_up_model(struct lab *m, const char *path, struct lab_member **me
 	}
 	if (m2)
 		lab_check(m2, d);
-	if (d)
-		diag_print(d, stderr);
 	*errors = d ? diag_errors(d) : 1;
+	if (d && *errors)
+		diag_print(d, stderr); /* its warnings are the first check's, said already */
 	diag_destroy(d);
 	if (!m2 || *errors) {
 		if (!*errors)

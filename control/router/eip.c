@@ -80,6 +80,43 @@ static int find_instance(const struct vl_tables *t, const char *name)
 	return -1;
 }
 
+/* Elastic IP e of c on instance port `to` (VL_NONE: none), in place: AWS's rules as
+ * eip_move says them. */
+static void eip_set(struct vl_tables *c, uint16_t e, uint16_t to)
+{
+	uint16_t old = c->eips[e].port;
+	if (old != VL_NONE) {
+		c->ports[old].public_ip = 0;
+		c->ports[old].eip = VL_NONE;
+	}
+	if (to != VL_NONE) {
+		struct vl_port *p = &c->ports[to];
+		if (p->eip != VL_NONE && p->eip != e)
+			c->eips[p->eip].port = VL_NONE; /* AWS: its previous EIP is disassociated */
+		p->eip = e;
+		p->public_ip = c->eips[e].ip;
+	}
+	c->eips[e].port = to;
+}
+
+void eip_keep_moves(struct vl_tables *nt, const struct vl_tables *running)
+{
+	for (uint16_t e = 0; e < running->n_eips; e++) {
+		const struct vl_eip *x = &running->eips[e];
+		int ne = find_eip(nt, x->name);
+		if (x->natgw != VL_NONE || ne < 0 || nt->eips[ne].natgw != VL_NONE)
+			continue;
+		const char *on = x->port != VL_NONE ? running->ports[x->port].name : "";
+		int to = on[0] ? find_instance(nt, on) : -1;
+		uint16_t cur = nt->eips[ne].port;
+		if (on[0] && to < 0)
+			continue; /* its instance is gone: the new tables say where it goes */
+		if ((to < 0 && cur == VL_NONE) || (to >= 0 && cur == (uint16_t)to))
+			continue;
+		eip_set(nt, (uint16_t)ne, to >= 0 ? (uint16_t)to : VL_NONE);
+	}
+}
+
 int eip_move(const struct vl_tables *t, const char *eip, const char *target, struct vl_tables **out,
 	     uint16_t *old_port, uint16_t *new_port, char *err, size_t errcap)
 {
@@ -103,18 +140,7 @@ int eip_move(const struct vl_tables *t, const char *eip, const char *target, str
 		return -ENOMEM;
 	*old_port = c->eips[e].port;
 	*new_port = to >= 0 ? (uint16_t)to : VL_NONE;
-	if (*old_port != VL_NONE) {
-		c->ports[*old_port].public_ip = 0;
-		c->ports[*old_port].eip = VL_NONE;
-	}
-	if (to >= 0) {
-		struct vl_port *p = &c->ports[to];
-		if (p->eip != VL_NONE && p->eip != e)
-			c->eips[p->eip].port = VL_NONE; /* AWS: its previous EIP is disassociated */
-		p->eip = (uint16_t)e;
-		p->public_ip = c->eips[e].ip;
-	}
-	c->eips[e].port = *new_port;
+	eip_set(c, (uint16_t)e, *new_port);
 	c->generation++;
 	*out = c;
 	return 0;

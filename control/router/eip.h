@@ -19,4 +19,9 @@ struct vl_tables *tables_clone(const struct vl_tables *t);
 int eip_move(const struct vl_tables *t, const char *eip, const char *target, struct vl_tables **out,
 	     uint16_t *old_port, uint16_t *new_port, char *err, size_t errcap);
 
+/* An auto scaling group's change starts from the file, which does not know the elastic IPs
+ * moved with `vpclab eip`: nt (aligned with running, not yet prepared) gets running's
+ * associations back for every elastic IP whose instance both have. */
+void eip_keep_moves(struct vl_tables *nt, const struct vl_tables *running);
+
 #endif

@@ -44,7 +44,7 @@ vpcs:
 LAB
 
 # --- --help and --version
-cmds="check up apply down status list exec trace replay capture flows nat lb dns flowlogs eip logs test"
+cmds="check up apply down status list exec trace replay capture flows nat lb asg dns flowlogs eip logs test"
 for c in $cmds; do
 	run "$c" --help
 	if [ "$RC" = 0 ] && [ -z "$ERR" ] && printf '%s\n' "$OUT" | head -n 1 | grep -Eq "^usage: vpclab $c( |$)"; then
@@ -113,6 +113,35 @@ usage_error "lb with three operands" "lb: unexpected argument 'c'" lb a b c
 usage_error "lb --jsn" "lb: unknown option '--jsn'" lb --jsn
 usage_error "lb LAB BAD_NAME" "lb: 'Web_1' is not a load balancer name" lb lab Web_1
 usage_error "lb --lab x with two operands" "lb: unexpected argument 'b'" lb --lab x a b
+usage_error "asg with three operands" "asg: unexpected argument 'c'" asg a b c
+usage_error "asg --jsn" "asg: unknown option '--jsn'" asg --jsn
+usage_error "asg --json=yes" "asg: --json takes no value" asg --json=yes
+usage_error "asg LAB BAD_NAME" "asg: 'Web_1' is not an auto scaling group name" asg lab Web_1
+usage_error "asg LAB with a name past 10 characters" "asg: 'web-asg-long' is not an auto scaling group name" asg lab web-asg-long
+usage_error "asg --lab x with two operands" "asg: unexpected argument 'b'" asg --lab x a b
+usage_error "asg --lab without a value" "asg: --lab needs a value" asg --lab
+usage_error "asg set-desired without NAME" "asg: NAME missing" asg set-desired
+usage_error "asg set-desired without N" "asg: N missing" asg lab set-desired web-asg
+usage_error "asg set-desired N not a number" "asg: N: 'three' is not a number of instances" asg set-desired web-asg three
+usage_error "asg set-desired N 3x" "asg: N: '3x' is not a number of instances" asg --lab x set-desired web-asg 3x
+usage_error "asg set-desired N negative" "asg: N: '-1' is not a number of instances" asg lab set-desired web-asg -- -1
+usage_error "asg set-desired N too large" "asg: N: '1234567890' is not a number of instances" asg lab set-desired web-asg 1234567890
+usage_error "asg set-desired with an extra operand" "asg: unexpected argument '4'" asg lab set-desired web-asg 3 4
+usage_error "asg set-desired BAD_NAME" "asg: 'Web' is not an auto scaling group name" asg set-desired Web 3
+usage_error "asg set-desired --bogus" "asg: unknown option '--bogus'" asg set-desired web-asg 3 --bogus
+for args in "offline-nolab web-asg" "--lab offline-nolab" "offline-nolab-x" "offline-nolab set-desired web-asg 2" \
+	"--lab offline-nolab set-desired web-asg 0 --json"; do
+	# shellcheck disable=SC2086  # args are words written here
+	run asg $args
+	if [ "$RC" = 1 ] && [ -z "$OUT" ] && [ "$(printf '%s' "$ERR" | grep -c '')" = 1 ] &&
+		printf '%s\n' "$ERR" | grep -qE "^vpclab: asg: lab offline-nolab(-x)? is not running$"; then
+		ok "asg $args of a lab that is not running: exit 1, naming it"
+	else not_ok "asg $args of a lab that is not running (exit $RC: $OUT $ERR)"; fi
+done
+VPCLAB_LAB=offline-nolab run asg
+if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | grep -qx "vpclab: asg: lab offline-nolab is not running"; then
+	ok "VPCLAB_LAB=offline-nolab asg: exit 1, naming it"
+else not_ok "VPCLAB_LAB=offline-nolab asg (exit $RC: $ERR)"; fi
 usage_error "dns without a name" "dns: NAME missing" dns
 usage_error "dns with three operands" "dns: unexpected argument 'c'" dns a b c
 usage_error "dns --type XX" "dns: 'XX' is not a record type" dns lab db --type XX

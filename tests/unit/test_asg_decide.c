@@ -87,7 +87,7 @@ START_TEST(scale_in_after_exactly_fifteen_low_periods)
 			 "At 2026-11-25T22:10:00Z a monitor alarm TargetTracking-web-asg-AlarmLow-rps in state ALARM "
 			 "triggered policy rps changing the desired capacity from 4 to 2.");
 	ck_assert_str_eq(asg_tt_reason(&c, &d, buf, sizeof(buf)),
-			 "alb_request_count_per_target 40 < target 100 for 15 periods");
+			 "alb_request_count_per_target 40 < 90 (90% of target 100) for 15 periods");
 }
 END_TEST
 
@@ -371,7 +371,15 @@ START_TEST(terminate_zone_with_most_then_oldest)
 	ck_assert_int_eq(n, 2);
 	ck_assert_str_eq(a[0].name, "web-asg-8");
 	ck_assert_str_eq(a[1].name, "web-asg-6");
-	/* at desired: nothing */
+	/* at desired: the one outside the group's subnets is replaced inside; the others stay */
+	n = asg_reconcile(&c, sn3, 3, s, 4, 4, T0, &seq, a, 8);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(a[0].act, ASG_A_TERMINATE);
+	ck_assert_str_eq(a[0].name, "web-asg-8");
+	ck_assert_int_eq(a[1].act, ASG_A_LAUNCH);
+	ck_assert_int_ge(a[1].subnet, 0);
+	/* all inside and at desired: nothing */
+	s[3].subnet = 2;
 	ck_assert_int_eq(asg_reconcile(&c, sn3, 3, s, 4, 4, T0, &seq, a, 8), 0);
 }
 END_TEST
