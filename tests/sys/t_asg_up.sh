@@ -50,6 +50,20 @@ check_match "web-3's cause: the group's creation" "a user request created an Aut
 check_match "and the launch" "an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 2 to 3\." "$CAUSE"
 check_match "with AWS's time format" '^At 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z ' "$CAUSE"
 
+# the text a person reads: `vpclab asg` and `vpclab status`
+if [ "$ASG_CLI" = yes ]; then
+	OUT=$(timeout 10 "$VPCLAB" asg "$LAB" 2>&1); RC=$?
+	check_rc "vpclab asg" 0 $RC "$OUT"
+	check_match "the group's line" "^auto scaling group web \(vpc main, launch template web-lt\): min 1, desired 3, max 4" "$OUT"
+	for n in "web-1 +priv-a \(a\) +10\.0\.11\.4" "web-2 +priv-b \(b\) +10\.0\.12\.4" "web-3 +priv-a \(a\) +10\.0\.11\.5"; do
+		check_match "an instance line: ${n%% *} InService Healthy" "^ +$n +InService +Healthy " "$OUT"
+	done
+	check_match "the activity with its cause" "Successful +Launching a new EC2 instance: web-3" "$OUT"
+	OUT=$(timeout 10 "$VPCLAB" status "$LAB" 2>&1)
+	check_match "vpclab status names the group in its last column" "^web-2 .* web$" "$OUT"
+	check_nomatch "and not for the file's own instance" "^fixed .* web$" "$OUT"
+else diag "vpclab has no asg command yet: the text is not checked"; fi
+
 # ---------------------------------------------------------------- set-desired outside min..max
 BEFORE=$(asgj "(g['desired'], insts())")
 read -r RC MSG <<<"$(set_desired 5)"
