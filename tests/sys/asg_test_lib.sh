@@ -14,7 +14,14 @@ mkdir -p "\$d"
 # $T/sick-next: the next instance launched serves no page (its health check fails from the start)
 if [ -e $T/sick-next ] && rm $T/sick-next 2>/dev/null; then rm -f "\$d/index.html"
 else echo "\$ip" >"\$d/index.html"; fi
-exec $PY -m http.server --bind 0.0.0.0 --directory "\$d" 80 >/dev/null 2>&1
+exec $PY $T/websrv.py "\$d" 80 >/dev/null 2>&1
+EOF
+# The server: python's http.server from a script of our own, so that the command line does not
+# say "http.server" (a `pkill -f http.server` elsewhere on the machine leaves it alone).
+cat >"$T/websrv.py" <<'EOF'
+import functools, http.server, sys
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[2])), h).serve_forever()
 EOF
 WEB_RUN="exec sh $T/web.sh"
 
