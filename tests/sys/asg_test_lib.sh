@@ -27,10 +27,11 @@ WEB_RUN="exec sh $T/web.sh"
 
 # asg_lab [KEY=VALUE...]: the lab file on stdout. Keys (defaults): MIN=1 DESIRED=2 MAX=4
 # HC=ec2 GRACE=0 PERIOD=5 COOLDOWN=5 POLICIES="" (YAML list items, one per line, already
-# indented) RUN=$WEB_RUN DEREG=2 SUBNETS="[priv-a, priv-b]" GROUP=yes (no: no group at all).
+# indented) RUN=$WEB_RUN DEREG=2 SUBNETS="[priv-a, priv-b]" LTSGS="[web, admin]" (the template's
+# security groups) GROUP=yes (no: no group at all).
 asg_lab() {
 	local MIN=1 DESIRED=2 MAX=4 HC=ec2 GRACE=0 PERIOD=5 COOLDOWN=5 POLICIES="" RUN=$WEB_RUN DEREG=2
-	local SUBNETS="[priv-a, priv-b]" GROUP=yes kv
+	local SUBNETS="[priv-a, priv-b]" LTSGS="[web, admin]" GROUP=yes kv
 	for kv in "$@"; do local "$kv"; done
 	cat <<EOF
 name: $LAB
@@ -66,7 +67,7 @@ vpcs:
         listeners:
           - { protocol: http, port: 80, default: web-tg }
     launch_templates:
-      - { name: web-lt, security_groups: [web, admin], public_ip: false, run: "$RUN" }
+      - { name: web-lt, security_groups: $LTSGS, public_ip: false, run: "$RUN" }
 EOF
 	[ "$GROUP" = yes ] && cat <<EOF
     auto_scaling_groups:

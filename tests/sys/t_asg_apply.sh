@@ -13,7 +13,7 @@ grep -q 'v2 ' "$T/web2.sh" || not_ok "web2.sh writes a v2 page"
 RUN2="exec sh $T/web2.sh"
 asg_lab MIN=1 DESIRED=1 MAX=3 HC=elb GRACE=60 >"$T/lab.yaml"
 asg_lab MIN=1 DESIRED=2 MAX=3 HC=elb GRACE=60 >"$T/d2.yaml"
-asg_lab MIN=1 DESIRED=3 MAX=3 HC=elb GRACE=60 RUN="$RUN2" >"$T/d3v2.yaml"
+asg_lab MIN=1 DESIRED=3 MAX=3 HC=elb GRACE=60 RUN="$RUN2" LTSGS="[web]" >"$T/d3v2.yaml"
 asg_lab MIN=1 DESIRED=1 MAX=1 HC=elb GRACE=60 RUN="$RUN2" >"$T/max1.yaml"
 # the same with the admin group's port changed (a user's change that is not the group's)
 sed 's/ports: 22, cidr/ports: 2222, cidr/' "$T/max1.yaml" >"$T/max1b.yaml"
@@ -42,6 +42,7 @@ P2=$(pgrep -f "$(srv_pattern "$(asgj "inst('web-2')['ip']")")")
 # ---------------------------------------------------------------- a new run line, desired 3
 OUT=$(timeout 60 "$VPCLAB" apply "$T/d3v2.yaml" 2>&1); RC=$?
 check_rc "apply: the template's run changed, desired 3" 0 $RC "$OUT"
+check_match "the plan: the template's security groups" "~ launch_template web-lt: security_groups \[admin, web\] -> \[web\]" "$OUT"
 check_match "the plan says the run line applies to new instances" "~ launch_template web-lt: run changed \(applies to instances launched from now on\)" "$OUT"
 check_nomatch "and changes no running instance" "instance web-[0-9]" "$OUT"
 wait_for "three InService" 30 in_service 3 && ok "web-3 InService" ||
@@ -51,6 +52,10 @@ wait_for "web-3's target healthy" 15 tg_is web-3 healthy
 SEEN=$(ips_seen 12)
 check_match "web-3 runs the new line (its page: v2)" "(^| )v2 $IP3( |$)" "$SEEN"
 check "web-1 and web-2 keep theirs (old pages)" "$(ips_of web-1 web-2)" "$(tr ' ' '\n' <<<"$SEEN" | grep -v '^v2$' | grep -vx "$IP3" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+check "web-3 has the template's new security groups, web-1 and web-2 keep theirs" "web web,admin web,admin" \
+	"$(for n in web-3 web-1 web-2; do status_get "$LAB" "port.$n.security_groups" | tr -d "[]' "; done | tr '\n' ' ' | sed 's/ $//')"
+tcp_ok fixed web-1 22       # admin admits 22 from the VPC: web-1 has it
+tcp_blocked fixed web-3 22  # web-3 was launched from the template without admin
 check "and were not restarted" "$P1 $P2" \
 	"$(pgrep -f "$(srv_pattern "$(asgj "inst('web-1')['ip']")")") $(pgrep -f "$(srv_pattern "$(asgj "inst('web-2')['ip']")")")"
 
