@@ -5,8 +5,9 @@
 
 # The template's `run:`: a page naming the instance's address, served on 80 (health path
 # /index.html: removing the page fails the check with a 404). The server's command line holds
-# "$T/www/IP 80" so that one instance's server can be killed by that pattern alone (pkill -f in
-# a namespace sees every process of the machine).
+# "$T/www/IP 80" so that one instance's server can be killed by that pattern alone (pkill -f run
+# with `vpclab exec` reaches only the instance's processes, but one run from the machine reaches
+# every instance's).
 cat >"$T/web.sh" <<EOF
 ip=\$(ip -4 -o addr show dev eth0 | awk '{split(\$4,a,"/"); print a[1]; exit}')
 d=$T/www/\$ip
