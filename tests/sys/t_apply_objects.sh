@@ -90,8 +90,11 @@ sess_alive s1 "a session held elsewhere across the add"
 sess_alive s2 "a session to gone across the add"
 
 # ------------------------------------------------ 2. an instance removed under its session
-GONE_PID=$(awk '/^gone pid/ {print $3}' "/run/vpclab/$LAB/run/gone.log")
-check_match "gone's run process pid from its log" '^[0-9]+$' "$GONE_PID"
+# the log's pid is the instance's own (its PID namespace, run_init.h): the machine's is its
+# process in the namespace that runs the server
+GONE_PID=$(ip netns pids "$LAB-gone" 2>/dev/null | xargs -r ps -o pid=,args= -p 2>/dev/null |
+	awk '/sess.py server 7000/ {print $1; exit}')
+check_match "gone's run process pid (its server in the namespace)" '^[0-9]+$' "$GONE_PID"
 if pid_alive "$GONE_PID"; then ok "gone's run process $GONE_PID runs"; else not_ok "gone's run process $GONE_PID runs"; fi
 # the router holds one /dev/net/tun fd per interface: the removed one's tap goes with its fd
 ROUTER=$(status_get "$LAB" pid)
