@@ -196,6 +196,23 @@ int as_describe_groups(struct api_ctx *c, const struct api_req *r, struct api_ou
 	return 0;
 }
 
+/* The router names instances; AWS's descriptions carry their ids ("Launching a new EC2
+ * instance: i-..."). */
+static const char *with_id(const struct api_ctx *c, const char *desc, char *buf, size_t cap)
+{
+	static const char *const heads[] = {"Launching a new EC2 instance: ", "Terminating EC2 instance: "};
+	for (size_t k = 0; desc && k < 2; k++) {
+		size_t n = strlen(heads[k]);
+		if (strncmp(desc, heads[k], n) || strchr(desc + n, ' ') || !desc[n])
+			continue;
+		char id[48];
+		api_id(id, c->lab, "i", desc + n);
+		snprintf(buf, cap, "%s%s", heads[k], id);
+		return buf;
+	}
+	return desc;
+}
+
 int as_describe_activities(struct api_ctx *c, const struct api_req *r, struct api_out *o)
 {
 	const char *only = api_param(r, "AutoScalingGroupName");
@@ -232,7 +249,8 @@ int as_describe_activities(struct api_ctx *c, const struct api_req *r, struct ap
 			xml_open(x, "member", NULL);
 			xml_elem(x, "ActivityId", id);
 			xml_elem(x, "AutoScalingGroupName", name);
-			xml_elem(x, "Description", desc);
+			char dbuf[160];
+			xml_elem(x, "Description", with_id(c, desc, dbuf, sizeof(dbuf)));
 			xml_elem(x, "Cause", cause);
 			xml_elem(x, "StartTime", t);
 			if (done)
