@@ -167,6 +167,11 @@ two_in_group() { [ "$(va autoscaling describe-auto-scaling-groups --query 'lengt
 wait_for "the group back to two instances" 60 two_in_group
 check "  desired 2, two instances" "1	2	2" "$(va autoscaling describe-auto-scaling-groups --query 'AutoScalingGroups[0].[MinSize,DesiredCapacity,length(Instances)]' --output text 2>&1)"
 
+out=$(va autoscaling update-auto-scaling-group --auto-scaling-group-name web-asg --health-check-type EC2 --health-check-grace-period 60 2>&1); rc=$?
+check_rc "update-auto-scaling-group --health-check-type EC2 --health-check-grace-period 60" 0 "$rc" "$out"
+check "  described" "EC2	60	2" "$(va autoscaling describe-auto-scaling-groups --query 'AutoScalingGroups[0].[HealthCheckType,HealthCheckGracePeriod,DesiredCapacity]' --output text 2>&1)"
+check_match "  the kept lab file has it" "type: ec2, grace_period: 60" "$(cat "/run/vpclab/$LAB/lab.yaml")"
+
 # --- boto3
 cat >"$T/b.py" <<'PY'
 import configparser, sys
