@@ -6,6 +6,7 @@
 
 #include "control/api/api.h"
 #include "control/api/ec2.h"
+#include "control/api/elb.h"
 
 static const struct api_action ec2_actions[] = {
 	{"DescribeAvailabilityZones", ec2_describe_availability_zones},
@@ -15,8 +16,24 @@ static const struct api_action ec2_actions[] = {
 	{NULL, NULL},
 };
 
-static const struct api_action elb_actions[] = {{NULL, NULL}};
-static const struct api_action as_actions[] = {{NULL, NULL}};
+static const struct api_action elb_actions[] = {
+	{"DescribeListeners", elb_describe_listeners},
+	{"DescribeLoadBalancers", elb_describe_load_balancers},
+	{"DescribeTargetGroups", elb_describe_target_groups},
+	{"DescribeTargetHealth", elb_describe_target_health},
+	{"DeregisterTargets", elb_deregister_targets},
+	{"RegisterTargets", elb_register_targets},
+	{NULL, NULL},
+};
+
+static const struct api_action as_actions[] = {
+	{"DescribeAutoScalingGroups", as_describe_groups},
+	{"DescribePolicies", as_describe_policies},
+	{"DescribeScalingActivities", as_describe_activities},
+	{"SetDesiredCapacity", as_set_desired},
+	{"UpdateAutoScalingGroup", as_update_group},
+	{NULL, NULL},
+};
 
 static const struct {
 	const char *scope, *xmlns;

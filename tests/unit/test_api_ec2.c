@@ -189,7 +189,7 @@ START_TEST(other_region_dryrun_unknown)
 	has(x, "<Code>InvalidAction</Code>");
 	x = call(API_EC2, "eu-west-3", "Version=2016-11-15");
 	has(x, "<Code>MissingAction</Code>");
-	x = call(API_ELB, "eu-west-3", "Action=DescribeLoadBalancers");
+	x = call(API_ELB, "eu-west-3", "Action=CreateLoadBalancer");
 	ck_assert_int_eq(status, 400);
 	has(x, "<ErrorResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\"><Error><Type>Sender"
 	       "</Type><Code>InvalidAction</Code>");
