@@ -1,7 +1,9 @@
 /* The instance's init (run_init.h). pid 1 of a PID namespace gets only the signals it has
  * handlers for: SIGTERM, SIGINT and SIGHUP are handed on to every process of the instance (a
  * `down` or an apply that removes the instance stops them as before), and the init ends with
- * its command, which ends the namespace and what is left in it. */
+ * its command (after a moment for the others to end by themselves), which ends the namespace
+ * and what is left in it. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -34,6 +36,33 @@ static int status_of(int st)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
+/* Processes of the namespace other than the init (its /proc lists only them). */
+static int others(void)
+{
+	DIR *d = opendir("/proc");
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		n += e->d_name[0] >= '1' && e->d_name[0] <= '9' && strcmp(e->d_name, "1") != 0 &&
+		     strspn(e->d_name, "0123456789") == strlen(e->d_name);
+	if (d)
+		closedir(d);
+	return n;
+}
+
+#define LINGER_MS 1000
+
+/* The command ended: what else runs in the instance gets a moment to end by itself first (a
+ * `vpclab exec NAME -- pkill ...` that just stopped the command must see its own exit, not be
+ * killed with the instance), at most LINGER_MS. */
+static void linger(void)
+{
+	for (int waited = 0; waited < LINGER_MS && others() > 0; waited += 20) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		usleep(20 * 1000);
+	}
+}
+
 static void init_main(const char *cmd) __attribute__((noreturn));
 static void init_main(const char *cmd)
 {
@@ -57,8 +86,10 @@ static void init_main(const char *cmd)
 	for (;;) {
 		int st;
 		pid_t p = wait(&st);
-		if (p == c)
+		if (p == c) {
+			linger();
 			_exit(status_of(st)); /* the instance stops: the kernel ends the rest */
+		}
 		if (p < 0 && errno == ECHILD)
 			_exit(127);
 	}
