@@ -39,7 +39,7 @@ void ec2_rtb_id(const struct api_ctx *c, uint16_t rt, char out[48])
 void ec2_natgw_eni(const struct api_ctx *c, const char *name, char out[48])
 {
 	char key[64];
-	snprintf(key, sizeof(key), "nat/%s", name);
+	snprintf(key, sizeof(key), "natgw-eni/%s", name);
 	api_id(out, c->lab, "eni", key);
 }
 

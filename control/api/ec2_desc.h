@@ -30,7 +30,7 @@ int ec2_describe_tags(struct api_ctx *c, const struct api_req *r, struct api_out
 void ec2_sg_id(const struct api_ctx *c, uint16_t sg, char out[48]);
 void ec2_acl_id(const struct api_ctx *c, uint16_t acl, char out[48]);
 void ec2_rtb_id(const struct api_ctx *c, uint16_t rt, char out[48]);
-/* A NAT gateway's network interface (not in the flow logs): eni- of "nat/NAME". */
+/* A NAT gateway's network interface (not in the flow logs): eni- of "natgw-eni/NAME". */
 void ec2_natgw_eni(const struct api_ctx *c, const char *name, char out[48]);
 /* A load balancer node's: the flow logs' (namespace tail LB-SUBNET). */
 void ec2_node_eni(const struct api_ctx *c, uint16_t port, char out[48]);
@@ -62,6 +62,7 @@ struct ec2_inst {
 	char id[48], eni[48];
 	uint16_t vpc, subnet;       /* c->t indexes */
 	uint32_t ip, public_ip;
+	uint16_t eip;               /* its elastic IP (c->t index) or VL_NONE */
 	char mac[18];
 	uint16_t sgs[VL_MAX_PORT_SGS];
 	uint16_t n_sgs;

@@ -86,8 +86,6 @@ static void write_eni(const struct eni *e, struct xml *x)
 	xml_elem(x, "availabilityZone", e->zone);
 	xml_elem(x, "description", e->desc);
 	xml_elem(x, "ownerId", API_ACCOUNT);
-	if (e->managed)
-		xml_elem(x, "requesterId", "amazon-elb");
 	xml_bool(x, "requesterManaged", e->managed);
 	xml_elem(x, "status", "in-use");
 	xml_elem(x, "macAddress", e->mac);
@@ -163,14 +161,11 @@ static void instances(struct api_ctx *c, struct walk *k, const struct ec2_insts 
 	for (size_t i = 0; i < l->n; i++) {
 		const struct ec2_inst *in = &l->v[i];
 		struct eni e = {.c = c, .name = in->name, .type = "interface", .instance_id = in->id,
-				.sgs = in->sgs, .n_sgs = in->n_sgs, .sdc = in->sdc, .eip = VL_NONE,
+				.sgs = in->sgs, .n_sgs = in->n_sgs, .sdc = in->sdc, .eip = in->eip,
 				.attach_time = in->launched};
 		snprintf(e.id, sizeof(e.id), "%s", in->eni);
 		snprintf(e.mac, sizeof(e.mac), "%s", in->mac);
 		api_id(e.attach_id, c->lab, "eni-attach", in->name);
-		for (uint16_t p = 0; p < c->t->n_ports && !in->group[0]; p++)
-			if (c->t->ports[p].kind == VL_PORT_INSTANCE && strcmp(c->t->ports[p].name, in->name) == 0)
-				e.eip = c->t->ports[p].eip;
 		place(&e, in->vpc, in->subnet, in->ip, in->public_ip);
 		offer(k, &e);
 	}

@@ -141,6 +141,7 @@ static int add_group_instances(const struct api_ctx *c, struct ec2_insts *l, siz
 			api_id(x->eni, c->lab, "eni", name);
 		x->vpc = vpc;
 		x->subnet = sub;
+		x->eip = VL_NONE;
 		x->ip = parse_ip(json_string_value(json_object_get(p, "ip")));
 		x->public_ip = parse_ip(json_string_value(json_object_get(p, "public_ip")));
 		snprintf(x->mac, sizeof(x->mac), "%s", json_string_value(json_object_get(p, "mac")) ?: "");
@@ -181,6 +182,7 @@ int ec2_instances(struct api_ctx *c, struct ec2_insts *l)
 		x->subnet = p->subnet;
 		x->ip = p->ip;
 		x->public_ip = p->public_ip;
+		x->eip = p->eip;
 		snprintf(x->mac, sizeof(x->mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1],
 			 p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
 		x->n_sgs = p->sg_count;

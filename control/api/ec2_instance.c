@@ -139,7 +139,7 @@ static void interface(const struct api_ctx *c, struct xml *x, const struct inst_
 		xml_open(x, "association", NULL);
 		xml_elem(x, "publicIp", w->pub);
 		xml_elem(x, "publicDnsName", w->dns);
-		xml_elem(x, "ipOwnerId", "amazon");
+		xml_elem(x, "ipOwnerId", i->eip != VL_NONE ? API_ACCOUNT : "amazon");
 		xml_close(x);
 	}
 	xml_open(x, "privateIpAddressesSet", NULL);
@@ -151,7 +151,7 @@ static void interface(const struct api_ctx *c, struct xml *x, const struct inst_
 		xml_open(x, "association", NULL);
 		xml_elem(x, "publicIp", w->pub);
 		xml_elem(x, "publicDnsName", w->dns);
-		xml_elem(x, "ipOwnerId", "amazon");
+		xml_elem(x, "ipOwnerId", i->eip != VL_NONE ? API_ACCOUNT : "amazon");
 		xml_close(x);
 	}
 	xml_close(x);
