@@ -497,6 +497,53 @@ START_TEST(other_region)
 }
 END_TEST
 
+/* A load balancer's nodes are interfaces too: requester-managed, named as the flow logs name
+ * them (LB-SUBNET), in the groups of their load balancer. */
+START_TEST(load_balancer_nodes)
+{
+	char path[128], tmp[136];
+	snprintf(path, sizeof(path), "%s/lab.yaml", dir);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("name: shop\n"
+	      "vpcs:\n"
+	      "  - name: main\n"
+	      "    cidr: 10.0.0.0/16\n"
+	      "    internet_gateway: true\n"
+	      "    subnets:\n"
+	      "      - { name: pub, cidr: 10.0.1.0/24, az: a, route_table: public }\n"
+	      "      - { name: priv, cidr: 10.0.11.0/24, az: a }\n"
+	      "    route_tables:\n"
+	      "      - { name: public, routes: [ { destination: 0.0.0.0/0, target: igw } ] }\n"
+	      "    security_groups:\n"
+	      "      - { name: lb, inbound: [ { protocol: tcp, ports: 80, cidr: 0.0.0.0/0 } ] }\n"
+	      "    instances:\n"
+	      "      - { name: web1, subnet: priv, ip: 10.0.11.10 }\n"
+	      "    target_groups:\n"
+	      "      - { name: tg, protocol: tcp, port: 80, targets: [web1] }\n"
+	      "    load_balancers:\n"
+	      "      - name: front\n"
+	      "        type: network\n"
+	      "        scheme: internet-facing\n"
+	      "        subnets: [pub]\n"
+	      "        security_groups: [lb]\n"
+	      "        listeners: [ { protocol: tcp, port: 80, forward: tg } ]\n", f);
+	fclose(f);
+	ck_assert_int_eq(rename(tmp, path), 0);
+	const char *x = call("Action=DescribeNetworkInterfaces&Filter.1.Name=requester-managed&Filter.1.Value.1=true");
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(count(x, "<networkInterfaceId>"), 1);
+	has_id(x, "networkInterfaceId", "eni", "front-pub");
+	has(x, "<interfaceType>network_load_balancer</interfaceType>");
+	has(x, "<description>ELB net/front</description>");
+	has_id(x, "groupId", "sg", "lb");
+	has(x, "<association><ipOwnerId>amazon</ipOwnerId>");
+	x = call("Action=DescribeTags&Filter.1.Name=resource-type&Filter.1.Value.1=network-interface");
+	ck_assert_int_eq(count(x, "<item>"), 2); /* web1's, the node's */
+}
+END_TEST
+
 Suite *suite_api_describe(void)
 {
 	Suite *s = suite_create("api_describe");
@@ -511,6 +558,7 @@ Suite *suite_api_describe(void)
 	tcase_add_test(tc, addresses_gateways);
 	tcase_add_test(tc, vpc_attribute_and_tags);
 	tcase_add_test(tc, other_region);
+	tcase_add_test(tc, load_balancer_nodes);
 	suite_add_tcase(s, tc);
 	return s;
 }
