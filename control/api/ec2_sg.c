@@ -55,6 +55,71 @@ static bool same_match(const struct vl_match *a, const struct vl_match *b)
 	return true;
 }
 
+static void cidr_text(struct prefix4 p, char buf[32])
+{
+	char ip[16];
+	snprintf(buf, 32, "%s/%u", ec2_ip(p.addr, ip), p.len);
+}
+
+/* Every value the group's rules of one direction have for an ip-permission.* filter (AWS's
+ * names: protocol, from-port, to-port, cidr, group-id, group-name); -1 for another name. */
+static int perm_values(const struct api_ctx *c, uint16_t g, bool egress, const char *f, char vals[][48],
+		       size_t cap)
+{
+	static const char *const known[] = {"protocol", "from-port", "to-port", "cidr", "group-id", "group-name"};
+	bool ok = false;
+	for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+		ok |= strcmp(f, known[k]) == 0;
+	if (!ok)
+		return -1;
+	const struct vl_sg *sg = &c->t->sgs[g];
+	uint32_t first = egress ? sg->out_first : sg->in_first, n = egress ? sg->out_count : sg->in_count;
+	size_t k = 0;
+	for (uint32_t i = 0; i < n && k < cap; i++) {
+		const struct vl_sg_rule *r = &c->t->sg_rules[first + i];
+		bool ports = r->m.proto == 6 || r->m.proto == 17, icmp = r->m.proto == 1;
+		char pb[8];
+		if (strcmp(f, "protocol") == 0)
+			snprintf(vals[k++], 48, "%s", ec2_proto_name(r->m.proto, pb));
+		else if (strcmp(f, "from-port") == 0 && (ports || icmp))
+			snprintf(vals[k++], 48, "%d", ports ? r->m.port_lo : r->m.icmp_type);
+		else if (strcmp(f, "to-port") == 0 && (ports || icmp))
+			snprintf(vals[k++], 48, "%d", ports ? r->m.port_hi : r->m.icmp_code);
+		else if (strcmp(f, "cidr") == 0 && r->peer_sg == VL_NONE)
+			cidr_text(r->cidr, vals[k++]);
+		else if (strcmp(f, "group-id") == 0 && r->peer_sg != VL_NONE)
+			ec2_sg_id(c, r->peer_sg, vals[k++]);
+		else if (strcmp(f, "group-name") == 0 && r->peer_sg != VL_NONE)
+			snprintf(vals[k++], 48, "%s", c->t->sgs[r->peer_sg].name);
+	}
+	return (int)k;
+}
+
+/* ec2_match, with the ip-permission.* and egress.ip-permission.* filters over the rules. */
+static int sg_match(const struct sg_view *w, const struct api_filter *f, int nf, struct api_out *o)
+{
+	char vals[256][48];
+	for (int k = 0; k < nf; k++) {
+		const char *name = f[k].name;
+		bool egress = strncmp(name, "egress.", 7) == 0;
+		const char *rest = name + (egress ? 7 : 0);
+		int n = strncmp(rest, "ip-permission.", 14) == 0
+				? perm_values(w->c, w->i, egress, rest + 14, vals, 256) : -1;
+		if (n < 0) {
+			int m = ec2_match(&f[k], 1, sg_field, w, o);
+			if (m <= 0)
+				return m;
+			continue;
+		}
+		bool hit = false;
+		for (int i = 0; i < n && !hit; i++)
+			hit = api_filter_match(&f[k], vals[i]);
+		if (!hit)
+			return 0;
+	}
+	return 1;
+}
+
 /* fromPort/toPort as AWS gives them: ports for tcp/udp, type/code for icmp, none otherwise
  * (-1/-1 when always is set: DescribeSecurityGroupRules writes them for every rule). */
 static void ports(struct xml *x, const struct vl_match *m, bool always)
@@ -69,12 +134,6 @@ static void ports(struct xml *x, const struct vl_match *m, bool always)
 		xml_elem(x, "fromPort", "-1");
 		xml_elem(x, "toPort", "-1");
 	}
-}
-
-static void cidr_text(struct prefix4 p, char buf[32])
-{
-	char ip[16];
-	snprintf(buf, 32, "%s/%u", ec2_ip(p.addr, ip), p.len);
 }
 
 /* One direction's rules as IpPermissions. */
@@ -163,7 +222,7 @@ int ec2_describe_security_groups(struct api_ctx *c, const struct api_req *r, str
 		for (size_t k = 0; k < nn; k++)
 			by_name |= strcmp(names[k], g->name) == 0;
 		bool want = ec2_ids_want(&ids, w.id);
-		int m = want && by_name ? ec2_match(f, nf, sg_field, &w, o) : 0;
+		int m = want && by_name ? sg_match(&w, f, nf, o) : 0;
 		if (m < 0)
 			rc = -1;
 		if (m <= 0)

@@ -195,6 +195,19 @@ START_TEST(security_groups)
 	has(x, "<groupName>db</groupName>");
 	x = callf("Action=DescribeSecurityGroups&Filter.1.Name=group-id&Filter.1.Value.1=%s", "sg", "web");
 	ck_assert_int_eq(count(x, "<groupName>"), 1);
+	/* by their rules: who admits tcp 5432, who admits from web, who sends udp out */
+	x = call("Action=DescribeSecurityGroups&Filter.1.Name=ip-permission.from-port&Filter.1.Value.1=5432");
+	ck_assert_int_eq(count(x, "<groupName>"), 1);
+	has(x, "<groupName>db</groupName>");
+	x = call("Action=DescribeSecurityGroups&Filter.1.Name=ip-permission.group-name&Filter.1.Value.1=web");
+	ck_assert_int_eq(count(x, "<groupName>"), 1);
+	x = call("Action=DescribeSecurityGroups&Filter.1.Name=ip-permission.cidr&Filter.1.Value.1=198.51.100.0%2F24"
+		 "&Filter.2.Name=ip-permission.protocol&Filter.2.Value.1=icmp");
+	ck_assert_int_eq(count(x, "<groupName>"), 1);
+	has(x, "<groupName>web</groupName>");
+	x = call("Action=DescribeSecurityGroups&Filter.1.Name=egress.ip-permission.protocol&Filter.1.Value.1=udp");
+	ck_assert_int_eq(count(x, "<groupName>"), 1);
+	has(x, "<groupName>db</groupName>");
 	/* unknown: AWS's code */
 	x = call("Action=DescribeSecurityGroups&GroupId.1=sg-00000000000000000");
 	ck_assert_int_eq(status, 400);
