@@ -6,12 +6,24 @@
 
 #include "control/api/api.h"
 #include "control/api/ec2.h"
+#include "control/api/ec2_desc.h"
 #include "control/api/elb.h"
 
 static const struct api_action ec2_actions[] = {
+	{"DescribeAddresses", ec2_describe_addresses},
 	{"DescribeAvailabilityZones", ec2_describe_availability_zones},
+	{"DescribeInstances", ec2_describe_instances},
+	{"DescribeInternetGateways", ec2_describe_internet_gateways},
+	{"DescribeNatGateways", ec2_describe_nat_gateways},
+	{"DescribeNetworkAcls", ec2_describe_network_acls},
+	{"DescribeNetworkInterfaces", ec2_describe_network_interfaces},
 	{"DescribeRegions", ec2_describe_regions},
+	{"DescribeRouteTables", ec2_describe_route_tables},
+	{"DescribeSecurityGroupRules", ec2_describe_security_group_rules},
+	{"DescribeSecurityGroups", ec2_describe_security_groups},
 	{"DescribeSubnets", ec2_describe_subnets},
+	{"DescribeTags", ec2_describe_tags},
+	{"DescribeVpcAttribute", ec2_describe_vpc_attribute},
 	{"DescribeVpcs", ec2_describe_vpcs},
 	{NULL, NULL},
 };
