@@ -8,10 +8,14 @@
 #include "control/api/ec2.h"
 
 static const struct api_action ec2_actions[] = {
+	{"AuthorizeSecurityGroupEgress", ec2_authorize_sg_egress},
+	{"AuthorizeSecurityGroupIngress", ec2_authorize_sg_ingress},
 	{"DescribeAvailabilityZones", ec2_describe_availability_zones},
 	{"DescribeRegions", ec2_describe_regions},
 	{"DescribeSubnets", ec2_describe_subnets},
 	{"DescribeVpcs", ec2_describe_vpcs},
+	{"RevokeSecurityGroupEgress", ec2_revoke_sg_egress},
+	{"RevokeSecurityGroupIngress", ec2_revoke_sg_ingress},
 	{NULL, NULL},
 };
 
