@@ -237,3 +237,6 @@ check_nomatch "export: no revoked rule" "ports: 80," "$exp"
 printf '%s\n' "$exp" >"$T/exported.yaml"
 out=$("$VPCLAB" check "$T/exported.yaml" 2>&1); rc=$?
 check_rc "the exported file checks" 0 "$rc" "$out"
+out=$("$VPCLAB" apply "$T/exported.yaml" --dry-run 2>&1); rc=$?
+check_rc "apply --dry-run of the exported file" 0 "$rc" "$out"
+check "  it is the running lab: no changes" "no changes" "$(printf '%s\n' "$out" | grep -v "warning:")"
