@@ -42,7 +42,7 @@ static int by_rule_ids(const struct api_ctx *c, const struct api_req *r, struct 
 		size_t k = 0;
 		for (; k < nh && k < SG_PERMS_MAX + 8; k++) {
 			char rid[48];
-			sg_rule_id(rid, c->lab, gid, s->egress, &have[k]);
+			sg_rule_id(rid, c->lab, s->vpc, gid, s->egress, &have[k]);
 			if (strcmp(rid, ids[i]) == 0)
 				break;
 		}

@@ -308,11 +308,20 @@ static void peer_text(const struct sg_perm *p, char *buf, size_t cap)
 		snprintf(buf, cap, "sg:%s", p->group);
 }
 
-void sg_rule_id(char out[48], const char *lab, const char *sg, bool egress, const struct sg_perm *p)
+void sg_rule_id(char out[48], const char *lab, const char *vpc, const char *sg_id, bool egress,
+		const struct sg_perm *p)
 {
-	char peer[80], key[200];
-	peer_text(p, peer, sizeof(peer));
-	snprintf(key, sizeof(key), "%s/%s/%d/%d/%d/%s", sg, egress ? "out" : "in", p->proto, p->lo, p->hi, peer);
+	/* the key DescribeSecurityGroupRules hashes from the compiled rule (ec2_sg.c): its group,
+	 * direction, struct vl_match as check fills it, and the peer's group id or the CIDR */
+	bool ports = p->proto == 6 || p->proto == 17, icmp = p->proto == 1;
+	char peer[48], key[200];
+	if (p->is_cidr)
+		prefix_fmt(p->prefix, peer);
+	else
+		sg_group_id(peer, lab, vpc, p->group);
+	snprintf(key, sizeof(key), "%s/%s/%d/%u-%u/%d/%d/%s", sg_id, egress ? "out" : "in", p->proto,
+		 ports ? (unsigned)p->lo : 0u, ports ? (unsigned)p->hi : 65535u, icmp ? p->lo : -1,
+		 icmp ? p->hi : -1, peer);
 	api_id(out, lab, "sgr", key);
 }
 
@@ -486,7 +495,7 @@ void sg_rule_xml(struct xml *x, const char *lab, const char *vpc, const char *sg
 {
 	char gid[48], rid[48], pb[8];
 	sg_group_id(gid, lab, vpc, sg);
-	sg_rule_id(rid, lab, gid, egress, p);
+	sg_rule_id(rid, lab, vpc, gid, egress, p);
 	xml_open(x, "item", NULL);
 	xml_elem(x, "securityGroupRuleId", rid);
 	xml_elem(x, "groupId", gid);

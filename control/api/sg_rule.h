@@ -45,8 +45,10 @@ int sg_perms_decode(const struct lab *m, const char *lab, const struct api_req *
 /* A lab rule (checked) as a perm. */
 void sg_perm_of_rule(const struct lab_sg_rule *x, struct sg_perm *p);
 bool sg_perm_eq(const struct sg_perm *a, const struct sg_perm *b);
-/* The stable id of a rule of group sg: sgr- and 17 hex digits, a hash of its meaning. */
-void sg_rule_id(char out[48], const char *lab, const char *sg, bool egress, const struct sg_perm *p);
+/* The stable id of a rule of group sg_id (of VPC vpc): sgr- and 17 hex digits, a hash of its
+ * meaning, the same DescribeSecurityGroupRules gives the compiled rule. */
+void sg_rule_id(char out[48], const char *lab, const char *vpc, const char *sg_id, bool egress,
+		const struct sg_perm *p);
 /* "peer: 198.51.100.10/32, TCP, from port: 22, to port: 22, ALLOW", AWS's words for a rule. */
 void sg_perm_text(const struct sg_perm *p, char *buf, size_t cap);
 
