@@ -216,6 +216,18 @@ check "--ip-permissions with two ranges: two rules" "2" "$AG"
 opens ext 203.0.113.60 22 "first range"
 opens other 203.0.113.60 22 "second range"
 
+# --- ICMP: FromPort is the type, ToPort the code; the peer a group by id
+ping_blocked srv adm
+out=$(va ec2 authorize-security-group-ingress --group-name admin --ip-permissions \
+	"IpProtocol=icmp,FromPort=8,ToPort=-1,UserIdGroupPairs=[{GroupId=$SG}]" --output json 2>&1); rc=$?
+check_rc "authorize icmp type 8 (all codes) from group web (by id) into admin" 0 "$rc" "$out"
+check_match "  the rule names group web" "\"GroupId\":\"$SG\"" "$(printf '%s' "$out" | tr -d ' \n' | grep -o '"ReferencedGroupInfo":{[^}]*}')"
+ping_ok srv adm
+out=$(va ec2 revoke-security-group-ingress --group-name admin --ip-permissions \
+	"IpProtocol=icmp,FromPort=8,ToPort=-1,UserIdGroupPairs=[{GroupId=$SG}]" 2>&1); rc=$?
+check_rc "revoke it" 0 "$rc" "$out"
+ping_blocked srv adm
+
 # --- egress: the group's implicit allow-all, then a narrower rule
 opens srv 198.51.100.10 8080 "outbound open (no outbound written)"
 out=$(va ec2 authorize-security-group-egress --group-id "$SG" --protocol all --cidr 0.0.0.0/0 2>&1)
