@@ -11,6 +11,8 @@
 
 static const struct api_action ec2_actions[] = {
 	{"DescribeAddresses", ec2_describe_addresses},
+	{"AuthorizeSecurityGroupEgress", ec2_authorize_sg_egress},
+	{"AuthorizeSecurityGroupIngress", ec2_authorize_sg_ingress},
 	{"DescribeAvailabilityZones", ec2_describe_availability_zones},
 	{"DescribeInstances", ec2_describe_instances},
 	{"DescribeInternetGateways", ec2_describe_internet_gateways},
@@ -25,6 +27,8 @@ static const struct api_action ec2_actions[] = {
 	{"DescribeTags", ec2_describe_tags},
 	{"DescribeVpcAttribute", ec2_describe_vpc_attribute},
 	{"DescribeVpcs", ec2_describe_vpcs},
+	{"RevokeSecurityGroupEgress", ec2_revoke_sg_egress},
+	{"RevokeSecurityGroupIngress", ec2_revoke_sg_ingress},
 	{NULL, NULL},
 };
 

@@ -9,6 +9,11 @@ int ec2_describe_regions(struct api_ctx *c, const struct api_req *r, struct api_
 int ec2_describe_availability_zones(struct api_ctx *c, const struct api_req *r, struct api_out *o);
 int ec2_describe_vpcs(struct api_ctx *c, const struct api_req *r, struct api_out *o);
 int ec2_describe_subnets(struct api_ctx *c, const struct api_req *r, struct api_out *o);
+/* ec2_sg_change.c */
+int ec2_authorize_sg_ingress(struct api_ctx *c, const struct api_req *r, struct api_out *o);
+int ec2_authorize_sg_egress(struct api_ctx *c, const struct api_req *r, struct api_out *o);
+int ec2_revoke_sg_ingress(struct api_ctx *c, const struct api_req *r, struct api_out *o);
+int ec2_revoke_sg_egress(struct api_ctx *c, const struct api_req *r, struct api_out *o);
 
 /* <tagSet><item><key>Name</key><value>name</value></item></tagSet> */
 void ec2_name_tags(struct xml *x, const char *name);
