@@ -6,12 +6,23 @@
 
 #include "control/api/api.h"
 #include "control/api/ec2.h"
+#include "control/api/ec2_change.h"
 
 static const struct api_action ec2_actions[] = {
+	{"AssociateAddress", ec2_associate_address},
+	{"CreateNetworkAclEntry", ec2_create_network_acl_entry},
+	{"CreateRoute", ec2_create_route},
+	{"DeleteNetworkAclEntry", ec2_delete_network_acl_entry},
+	{"DeleteRoute", ec2_delete_route},
 	{"DescribeAvailabilityZones", ec2_describe_availability_zones},
 	{"DescribeRegions", ec2_describe_regions},
 	{"DescribeSubnets", ec2_describe_subnets},
 	{"DescribeVpcs", ec2_describe_vpcs},
+	{"DisassociateAddress", ec2_disassociate_address},
+	{"ReplaceNetworkAclEntry", ec2_replace_network_acl_entry},
+	{"ReplaceRoute", ec2_replace_route},
+	{"RunInstances", ec2_run_instances},
+	{"TerminateInstances", ec2_terminate_instances},
 	{NULL, NULL},
 };
 
