@@ -161,7 +161,7 @@ check "disassociate-address" "" "$out"
 tcp_blocked ext web@203.0.113.50 80
 
 # --- instances
-UD='python3 -m http.server 8000 --bind 0.0.0.0'
+UD='python3 -m http.server 80 --bind 0.0.0.0'
 out=$(q ec2 run-instances --image-id ami-12345678 --instance-type t3.micro --subnet-id "$SUB" \
 	--security-group-ids "$SG" --private-ip-address 10.0.1.30 --user-data "$UD" \
 	--tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=api1}]' \
@@ -170,8 +170,8 @@ NEWID=$(ids i:api1)
 check "run-instances: the new instance, its address, running" "$NEWID	10.0.1.30	running" "$out"
 if ip netns list | grep -q "^$LAB-api1\b"; then ok "  its namespace exists"; else not_ok "  its namespace exists"; fi
 SGW=$(ids sg:web)
-wait_for "the UserData server of api1" 10 listening "$LAB-api1" tcp 8000
-out=$(on web timeout 5 curl -s -o /dev/null -w '%{http_code}' http://10.0.1.30:8000/ 2>&1)
+wait_for "the UserData server of api1" 10 listening "$LAB-api1" tcp 80
+out=$(on web timeout 5 curl -s -o /dev/null -w '%{http_code}' http://10.0.1.30/ 2>&1)
 check "  its UserData server answers (curl from web)" "200" "$out"
 out=$(q ec2 run-instances --image-id ami-1 --subnet-id subnet-00000000000000000)
 check_match "an unknown subnet: InvalidSubnetID.NotFound" "InvalidSubnetID\.NotFound" "$out"
@@ -194,11 +194,11 @@ PY
 )
 check "boto3 run_instances MinCount=MaxCount=2 then terminate_instances" "2 True
 ['terminated/running', 'terminated/running']" "$out"
-check_match "  export: api1 with its run line" "name: api1, subnet: public, ip: 10\.0\.1\.30" "$("$VPCLAB" export "$LAB" 2>&1)"
+check_match "  export: api1 with its run line" "name: api1 +subnet: public +ip: 10\.0\.1\.30 +security_groups: \[web\] +run: python3 -m http.server 80" "$("$VPCLAB" export "$LAB" 2>&1 | tr '\n' ' ')"
 out=$(q ec2 terminate-instances --instance-ids "$NEWID" --query 'TerminatingInstances[].[InstanceId,CurrentState.Name,PreviousState.Name]')
 check "terminate-instances" "$NEWID	terminated	running" "$out"
 if ip netns list | grep -q "^$LAB-api1\b"; then not_ok "  its namespace is gone"; else ok "  its namespace is gone"; fi
-out=$(on web timeout 3 curl -s -o /dev/null -w '%{http_code}' http://10.0.1.30:8000/ 2>&1)
+out=$(on web curl -s -m 2 -o /dev/null -w '%{http_code}' http://10.0.1.30/ 2>&1)
 check "  nothing answers at its address" "000" "$out"
 out=$(q ec2 terminate-instances --instance-ids "$NEWID")
 check_match "terminating it again: InvalidInstanceID.NotFound" "InvalidInstanceID\.NotFound" "$out"
