@@ -107,7 +107,12 @@ static int decode_rule(struct lab *m, const struct api_req *r, struct loc at, lo
 	}
 	if (strcmp(ptext, "icmp") == 0) {
 		long type = -1, code = -1;
-		const char *ts = api_param(r, "IcmpTypeCode.Type"), *cs = api_param(r, "IcmpTypeCode.Code");
+		/* botocore writes the member IcmpTypeCode under its wire name Icmp */
+		const char *ts = api_param(r, "Icmp.Type"), *cs = api_param(r, "Icmp.Code");
+		if (!ts && !cs) {
+			ts = api_param(r, "IcmpTypeCode.Type");
+			cs = api_param(r, "IcmpTypeCode.Code");
+		}
 		if ((ts && !int_of(ts, -1, 255, &type)) || (cs && !int_of(cs, -1, 255, &code)))
 			return api_fail(o, 400, "InvalidParameterValue", "Invalid ICMP type or code");
 		/* -1 is AWS's "all": the lab file's absent key; a code only means something with a type */
