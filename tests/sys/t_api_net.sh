@@ -5,7 +5,7 @@
 # once (stateless) and its deletion unblocks; an associated elastic IP reaches the instance from
 # the internet; RunInstances starts a namespace whose UserData server answers and
 # TerminateInstances removes it; AWS's error codes for the bad cases; `vpclab export` holds it all.
-TID=apin; . "$(dirname "$0")/lib.sh"
+TID=apin; . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/sess_lib.sh"
 AWS=/usr/bin/aws
 if [ ! -x "$AWS" ] || ! /usr/bin/python3 -c 'import boto3' 2>/dev/null; then
 	not_ok "needs Debian's awscli and python3-boto3 (make deps)"; exit 1
@@ -134,6 +134,17 @@ check "create-network-acl-entry deny tcp 8080 out" "" "$out"
 tcp_blocked app 198.51.100.10 8080
 ex=$("$VPCLAB" export "$LAB" 2>&1)
 check_match "  export: the tcp deny rule" "rule: 60, action: deny, protocol: tcp, ports: \"?8080\"?, cidr: 198\.51\.100\.10/32" "$ex"
+# stateless: an open session is cut at its next packet, and lives again when the entry goes
+echo_server ext tcp:7000
+sess_open s7 app tcp 198.51.100.10 7000 47000
+out=$(q ec2 create-network-acl-entry --network-acl-id "$ACL" --ingress --rule-number 70 --protocol 6 \
+	--port-range From=47000,To=47000 --rule-action deny --cidr-block 198.51.100.10/32)
+check "create-network-acl-entry deny the session's replies in" "" "$out"
+sess_dies "acl entry in the way" s7
+out=$(q ec2 delete-network-acl-entry --network-acl-id "$ACL" --ingress --rule-number 70)
+check "delete-network-acl-entry 70" "" "$out"
+sess_lives "acl entry deleted (after TCP's retransmission)" s7 15
+sess_lives "acl entry deleted, again at once" s7
 out=$(q ec2 delete-network-acl-entry --network-acl-id "$ACL" --egress --rule-number 50)
 check "delete-network-acl-entry 50" "" "$out"
 ping_ok app 198.51.100.10
