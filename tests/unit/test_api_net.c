@@ -323,6 +323,43 @@ START_TEST(run_and_terminate)
 }
 END_TEST
 
+/* A terminated instance lets go of what named it: a route to it stays as a blackhole, its
+ * elastic IP stays allocated, unassociated. */
+static char *swap(const char *text, const char *from, const char *to)
+{
+	const char *p = strstr(text, from);
+	ck_assert_ptr_nonnull(p);
+	char *r = malloc(strlen(text) + strlen(to) + 1);
+	sprintf(r, "%.*s%s%s", (int)(p - text), text, to, p + strlen(from));
+	return r;
+}
+
+START_TEST(terminate_lets_go)
+{
+	char *a = swap(lab_yaml, "target: blackhole", "target: app");
+	char *b = swap(a, "{ name: web-eip, ip: 203.0.113.50 }", "{ name: web-eip, ip: 203.0.113.50, instance: app }");
+	put("lab.yaml", b);
+	free(a);
+	free(b);
+	ck_assert_int_eq(api_ctx_refresh(&ctx), 0);
+	char code[64];
+	char *t = edit_req(ec2_terminate_edit, "Action=TerminateInstances&InstanceId.1=i-x", code);
+	ck_assert_ptr_null(t);
+	ck_assert_str_eq(code, "InvalidInstanceID.NotFound");
+	char id[48];
+	api_id(id, "net", "i", "app");
+	char body[160];
+	/* named twice: terminated once */
+	snprintf(body, sizeof(body), "Action=TerminateInstances&InstanceId.1=%s&InstanceId.2=%s", id, id);
+	t = edit_req(ec2_terminate_edit, body, code);
+	has(t, "{destination: 192.0.2.0/24, target: blackhole}");
+	has(t, "{name: web-eip, ip: 203.0.113.50}");
+	lacks(t, "name: app");
+	has(t, "name: web,");
+	free(t);
+}
+END_TEST
+
 Suite *suite_api_net(void)
 {
 	Suite *s = suite_create("api_net");
@@ -333,6 +370,7 @@ Suite *suite_api_net(void)
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, addresses_associated);
 	tcase_add_test(tc, run_and_terminate);
+	tcase_add_test(tc, terminate_lets_go);
 	suite_add_tcase(s, tc);
 	return s;
 }
