@@ -26,6 +26,10 @@ static const char *target_of(struct api_ctx *c, struct lab *m, const struct api_
 {
 	const char *gw = api_param(r, "GatewayId"), *nat = api_param(r, "NatGatewayId");
 	const char *inst = api_param(r, "InstanceId"), *eni = api_param(r, "NetworkInterfaceId");
+	if (gw && !nat && strncmp(gw, "nat-", 4) == 0) {
+		nat = gw; /* AWS takes a NAT gateway's id as GatewayId too */
+		gw = NULL;
+	}
 	int given = !!gw + !!nat + !!inst + !!eni;
 	if (given == 0) {
 		api_fail(o, 400, "MissingParameter",

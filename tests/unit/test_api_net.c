@@ -178,6 +178,10 @@ START_TEST(routes)
 	t = edit_req(ec2_route_edit, NET_ROUTE_MAIN_NAT, code);
 	has(t, "- name: main\n    main: true\n    routes:\n    - {destination: 198.51.100.0/24, target: nat-a}");
 	free(t);
+	t = edit_req(ec2_route_edit, "Action=ReplaceRoute&RouteTableId=" NET_ID_RTB "&DestinationCidrBlock=192.0.2.0/24"
+		     "&GatewayId=" NET_ID_NAT, code);
+	has(t, "{destination: 192.0.2.0/24, target: nat-a}");
+	free(t);
 	t = edit_req(ec2_route_edit, NET_ROUTE_ENI, code);
 	has(t, "{destination: 192.0.2.0/24, target: app}");
 	free(t);

@@ -20,5 +20,6 @@
 #define NET_ID_MAIN "rtb-a0901407b75ac4ead"
 #define NET_ID_ACL "acl-829708fe401017432"
 #define NET_ID_IGW "igw-280d605045c656b0c"
+#define NET_ID_NAT "nat-4ecbb6679c8d0b700"
 #define NET_ID_WEB "i-6c55d1078e8557873"
 #define NET_ID_EIP "eipalloc-f5b062d74bb4bad82"
