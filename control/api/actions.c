@@ -6,13 +6,19 @@
 
 #include "control/api/api.h"
 #include "control/api/ec2.h"
+#include "control/api/ec2_change.h"
 #include "control/api/ec2_desc.h"
 #include "control/api/elb.h"
 
 static const struct api_action ec2_actions[] = {
-	{"DescribeAddresses", ec2_describe_addresses},
+	{"AssociateAddress", ec2_associate_address},
 	{"AuthorizeSecurityGroupEgress", ec2_authorize_sg_egress},
 	{"AuthorizeSecurityGroupIngress", ec2_authorize_sg_ingress},
+	{"CreateNetworkAclEntry", ec2_create_network_acl_entry},
+	{"CreateRoute", ec2_create_route},
+	{"DeleteNetworkAclEntry", ec2_delete_network_acl_entry},
+	{"DeleteRoute", ec2_delete_route},
+	{"DescribeAddresses", ec2_describe_addresses},
 	{"DescribeAvailabilityZones", ec2_describe_availability_zones},
 	{"DescribeInstances", ec2_describe_instances},
 	{"DescribeInternetGateways", ec2_describe_internet_gateways},
@@ -27,8 +33,13 @@ static const struct api_action ec2_actions[] = {
 	{"DescribeTags", ec2_describe_tags},
 	{"DescribeVpcAttribute", ec2_describe_vpc_attribute},
 	{"DescribeVpcs", ec2_describe_vpcs},
+	{"DisassociateAddress", ec2_disassociate_address},
+	{"ReplaceNetworkAclEntry", ec2_replace_network_acl_entry},
+	{"ReplaceRoute", ec2_replace_route},
 	{"RevokeSecurityGroupEgress", ec2_revoke_sg_egress},
 	{"RevokeSecurityGroupIngress", ec2_revoke_sg_ingress},
+	{"RunInstances", ec2_run_instances},
+	{"TerminateInstances", ec2_terminate_instances},
 	{NULL, NULL},
 };
 
