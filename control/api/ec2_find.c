@@ -20,22 +20,22 @@ static void scoped(char out[48], const char *lab, const char *prefix, const stru
 	}
 }
 
-void ec2_rtb_id(char out[48], const char *lab, const struct lab_vpc *v, const char *table)
+void ec2_model_rtb_id(char out[48], const char *lab, const struct lab_vpc *v, const char *table)
 {
 	scoped(out, lab, "rtb", v, table, "main");
 }
 
-void ec2_acl_id(char out[48], const char *lab, const struct lab_vpc *v, const char *acl)
+void ec2_model_acl_id(char out[48], const char *lab, const struct lab_vpc *v, const char *acl)
 {
 	scoped(out, lab, "acl", v, acl, "default");
 }
 
-void ec2_sg_id(char out[48], const char *lab, const struct lab_vpc *v, const char *sg)
+void ec2_model_sg_id(char out[48], const char *lab, const struct lab_vpc *v, const char *sg)
 {
 	scoped(out, lab, "sg", v, sg, "default");
 }
 
-void ec2_igw_id(char out[48], const char *lab, const struct lab_vpc *v)
+void ec2_model_igw_id(char out[48], const char *lab, const struct lab_vpc *v)
 {
 	api_id(out, lab, "igw", v->name.s ? v->name.s : "");
 }
@@ -59,13 +59,13 @@ int ec2_find_rtb(const char *lab, struct lab *m, const char *id, struct ec2_rtb 
 		for (size_t t = 0; t < vpc->n_route_tables; t++) {
 			struct lab_route_table *rt = &vpc->route_tables[t];
 			has_main |= rt->main.v;
-			ec2_rtb_id(x, lab, vpc, rt->name.s ? rt->name.s : "");
+			ec2_model_rtb_id(x, lab, vpc, rt->name.s ? rt->name.s : "");
 			if (is(x, id)) {
 				*out = (struct ec2_rtb){vpc, rt};
 				return 0;
 			}
 		}
-		ec2_rtb_id(x, lab, vpc, "main");
+		ec2_model_rtb_id(x, lab, vpc, "main");
 		if (!has_main && is(x, id)) {
 			*out = (struct ec2_rtb){vpc, NULL};
 			return 0;
@@ -80,13 +80,13 @@ int ec2_find_acl(const char *lab, struct lab *m, const char *id, struct ec2_acl 
 	for (size_t v = 0; v < m->n_vpcs; v++) {
 		struct lab_vpc *vpc = &m->vpcs[v];
 		for (size_t a = 0; a < vpc->n_acls; a++) {
-			ec2_acl_id(x, lab, vpc, vpc->acls[a].name.s ? vpc->acls[a].name.s : "");
+			ec2_model_acl_id(x, lab, vpc, vpc->acls[a].name.s ? vpc->acls[a].name.s : "");
 			if (is(x, id)) {
 				*out = (struct ec2_acl){vpc, &vpc->acls[a]};
 				return 0;
 			}
 		}
-		ec2_acl_id(x, lab, vpc, "default");
+		ec2_model_acl_id(x, lab, vpc, "default");
 		if (is(x, id)) {
 			*out = (struct ec2_acl){vpc, NULL};
 			return 0;
@@ -148,11 +148,11 @@ const char *ec2_find_sg(const char *lab, struct lab_vpc *v, const char *id)
 {
 	char x[48];
 	for (size_t i = 0; i < v->n_sgs; i++) {
-		ec2_sg_id(x, lab, v, v->sgs[i].name.s ? v->sgs[i].name.s : "");
+		ec2_model_sg_id(x, lab, v, v->sgs[i].name.s ? v->sgs[i].name.s : "");
 		if (is(x, id))
 			return v->sgs[i].name.s;
 	}
-	ec2_sg_id(x, lab, v, "default");
+	ec2_model_sg_id(x, lab, v, "default");
 	return is(x, id) ? "default" : NULL;
 }
 
@@ -160,7 +160,7 @@ struct lab_vpc *ec2_find_igw(const char *lab, struct lab *m, const char *id)
 {
 	char x[48];
 	for (size_t v = 0; v < m->n_vpcs; v++) {
-		ec2_igw_id(x, lab, &m->vpcs[v]);
+		ec2_model_igw_id(x, lab, &m->vpcs[v]);
 		if (m->vpcs[v].internet_gateway.v && is(x, id))
 			return &m->vpcs[v];
 	}

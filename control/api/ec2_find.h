@@ -13,10 +13,10 @@
  * "main", network ACL and security group "default"): those hash "VPC/main", "VPC/default". A
  * route table written `main: true` under the name "main" keeps the implicit table's id, so a
  * route added to the implicit table (which makes it a written one) does not change its id. */
-void ec2_rtb_id(char out[48], const char *lab, const struct lab_vpc *v, const char *table);
-void ec2_acl_id(char out[48], const char *lab, const struct lab_vpc *v, const char *acl);
-void ec2_sg_id(char out[48], const char *lab, const struct lab_vpc *v, const char *sg);
-void ec2_igw_id(char out[48], const char *lab, const struct lab_vpc *v);
+void ec2_model_rtb_id(char out[48], const char *lab, const struct lab_vpc *v, const char *table);
+void ec2_model_acl_id(char out[48], const char *lab, const struct lab_vpc *v, const char *acl);
+void ec2_model_sg_id(char out[48], const char *lab, const struct lab_vpc *v, const char *sg);
+void ec2_model_igw_id(char out[48], const char *lab, const struct lab_vpc *v);
 /* An elastic IP's association: one per elastic IP (its name), as AWS has one at a time. */
 void ec2_assoc_id(char out[48], const char *lab, const char *eip);
 

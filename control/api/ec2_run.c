@@ -261,7 +261,7 @@ static void instance_item(struct api_ctx *c, struct xml *x, const struct lab_ins
 	xml_open(x, "groupSet", NULL);
 	for (size_t g = 0; g < (in->security_groups.n ? in->security_groups.n : 1); g++) {
 		const char *gn = in->security_groups.n ? in->security_groups.v[g].s : "default";
-		ec2_sg_id(gid, c->lab, v, gn);
+		ec2_model_sg_id(gid, c->lab, v, gn);
 		xml_open(x, "item", NULL);
 		xml_elem(x, "groupId", gid);
 		xml_elem(x, "groupName", gn);
