@@ -67,10 +67,8 @@ static void init_main(const char *cmd) __attribute__((noreturn));
 static void init_main(const char *cmd)
 {
 	prctl(PR_SET_NAME, "vpclab-init");
-	/* this namespace's /proc, in the mount namespace netns_etc_enter made for the command */
-	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		fprintf(stderr, "vpclab: run: /proc of the instance: %s (ps shows the machine's)\n",
-			strerror(errno));
+	/* the command first: a lab taken down at once (`vpclab test` of quick checks) must find it
+	 * started, as when it was the router's own child */
 	pid_t c = fork();
 	if (c < 0) {
 		fprintf(stderr, "vpclab: run: fork: %s\n", strerror(errno));
@@ -78,6 +76,11 @@ static void init_main(const char *cmd)
 	}
 	if (c == 0)
 		exec_sh(cmd);
+	/* this namespace's /proc, in the mount namespace netns_etc_enter made for the command (and
+	 * shared with it: it sees this mount too) */
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		fprintf(stderr, "vpclab: run: /proc of the instance: %s (ps shows the machine's)\n",
+			strerror(errno));
 	struct sigaction sa = {.sa_handler = hand_on, .sa_flags = SA_RESTART};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
