@@ -98,7 +98,7 @@ opens adm 10.9.0.10 80 "the rule added by id"
 out=$(va ec2 authorize-security-group-ingress --group-id "$DSG" --protocol tcp --port 80 --cidr 10.9.1.0/24 2>&1)
 check_match "the same rule again: InvalidPermission.Duplicate" "InvalidPermission\.Duplicate" "$out"
 rules=$(va ec2 describe-security-groups --group-ids "$DSG" --query 'SecurityGroups[0].IpPermissions[].[IpProtocol,FromPort]' --output text 2>&1)
-check "describe: the default group's self rule and both new ones" "$(printf -- '-1\tNone\ntcp\t22\ntcp\t80')" "$(printf '%s\n' "$rules" | sort)"
+check "describe: the default group's self rule and both new ones" "$(printf -- '-1\tNone\ntcp\t22\ntcp\t80')" "$(printf '%s\n' "$rules" | LC_ALL=C sort)"
 
 # --- the default network ACL: a deny entry acts at the next packet, held connection included
 ACL=$(va ec2 describe-network-acls --filters Name=default,Values=true --query 'NetworkAcls[].NetworkAclId' --output text 2>&1)
@@ -138,3 +138,14 @@ opens peer 10.9.0.10 5000 "after the deny entry is deleted"
 out=$(va ec2 revoke-security-group-ingress --group-name default --protocol tcp --port 22 --cidr 10.9.1.12/32 2>&1); rc=$?
 check_rc "revoke-security-group-ingress --group-name default" 0 "$rc" "$out"
 shut adm 10.9.0.10 22 "after the revoke"
+
+# --- vpclab apply of a file that declares the default group: its rule changes, like any group's
+sed -e 's/^    security_groups:$/    security_groups:\n      - name: default\n        inbound:\n          - { protocol: all, group: default }\n          - { protocol: tcp, ports: 22, cidr: 10.9.1.12\/32 }/' \
+	"$T/lab.yaml" >"$T/declared.yaml"
+out=$("$VPCLAB" apply "$T/declared.yaml" 2>&1); rc=$?
+check_rc "apply of a file declaring the default group" 0 "$rc" "$out"
+check_match "  the plan: the default group's rule added" "^\+ sg rule default inbound tcp 22 10\.9\.1\.12/32" "$out"
+check_match "  and the API's rule removed" "^- sg rule default inbound tcp 80 10\.9\.1\.0/24" "$out"
+check_nomatch "  the group itself is neither added nor removed" "^[+-] sg default" "$out"
+opens adm 10.9.0.10 22 "the declared default group's rule"
+shut adm 10.9.0.10 80 "the API's rule is gone"
