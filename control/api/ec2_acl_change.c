@@ -1,8 +1,8 @@
 /* EC2 CreateNetworkAclEntry, ReplaceNetworkAclEntry, DeleteNetworkAclEntry: a rule of a network
  * ACL's inbound (Egress false) or outbound list added, replaced or removed in the running model
  * and applied (api_change). ACLs are stateless: the next packet meets the new rules, open
- * connections included, as in AWS. The VPC's default ACL is not a lab object that can hold
- * rules (it allows everything); a change to it is refused with the way to get one. */
+ * connections included, as in AWS. The VPC's default ACL, when the file leaves it out, is
+ * written into it with AWS's rules (100 allows all, both ways) first, then changed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +127,40 @@ static int decode_rule(struct lab *m, const struct api_req *r, struct loc at, lo
 	return 0;
 }
 
+/* AWS's rule 100 that allows everything, as a file writes it. */
+static struct lab_acl_rule allow_all(struct lab *m, struct loc at)
+{
+	return (struct lab_acl_rule){.at = at, .rule = {.v = 100, .set = true, .at = at},
+		.action = ec2_str(m, "allow", at), .cidr = ec2_str(m, "0.0.0.0/0", at),
+		.match = {.protocol = ec2_str(m, "all", at)}};
+}
+
+/* vpc's `default` ACL in m: the declared one, or one added with AWS's implicit rules; NULL:
+ * memory. */
+static struct lab_acl *default_declare(struct lab *m, struct lab_vpc *vpc)
+{
+	struct lab_acl *a = lab_vpc_default_acl(vpc);
+	if (a)
+		return a;
+	struct lab_acl *nv = lab_alloc(m, (vpc->n_acls + 1) * sizeof(*nv));
+	struct lab_acl_rule *in = lab_alloc(m, sizeof(*in)), *out = lab_alloc(m, sizeof(*out));
+	if (!nv || !in || !out)
+		return NULL;
+	if (vpc->n_acls)
+		memcpy(nv, vpc->acls, vpc->n_acls * sizeof(*nv));
+	a = &nv[vpc->n_acls];
+	*a = (struct lab_acl){.at = vpc->at, .name = ec2_str(m, "default", vpc->at), .in = in,
+			      .out = out, .n_in = 1, .n_out = 1};
+	*in = allow_all(m, vpc->at);
+	*out = allow_all(m, vpc->at);
+	if (!a->name.s || !in->action.s || !in->cidr.s || !in->match.protocol.s || !out->action.s ||
+	    !out->cidr.s || !out->match.protocol.s)
+		return NULL;
+	vpc->acls = nv;
+	vpc->n_acls++;
+	return a;
+}
+
 int ec2_acl_edit(struct api_ctx *c, struct lab *m, void *arg, struct api_out *o)
 {
 	const struct api_req *r = arg;
@@ -147,11 +181,9 @@ int ec2_acl_edit(struct api_ctx *c, struct lab *m, void *arg, struct api_out *o)
 	struct ec2_acl ref;
 	if (r->other_region || ec2_find_acl(c->lab, m, id, &ref) < 0)
 		return api_fail(o, 400, "InvalidNetworkAclID.NotFound", "The networkAcl ID '%s' does not exist", id);
-	if (!ref.a)
-		return api_fail(o, 400, "InvalidParameterValue",
-				"The default network ACL '%s' of vpc '%s' allows everything and cannot take entries in vpclab: "
-				"declare a network acl in the lab file and give it to the subnets", id, ref.vpc->name.s);
-	struct lab_acl *a = ref.a;
+	struct lab_acl *a = ref.a ? ref.a : default_declare(m, ref.vpc);
+	if (!a)
+		return api_fail(o, 500, "InternalError", "Out of memory");
 	struct lab_acl_rule **list = out ? &a->out : &a->in;
 	size_t *count = out ? &a->n_out : &a->n_in;
 	long at = -1;

@@ -12,6 +12,7 @@
 struct sg_change {
 	bool egress, revoke;
 	char group[64], vpc[64];
+	int vi;                        /* the group's VPC in the model */
 	struct sg_perm p[SG_PERMS_MAX];
 	size_t n;
 };
@@ -20,7 +21,11 @@ static int edit(struct api_ctx *c, struct lab *m, void *arg, struct api_out *o)
 {
 	(void)c;
 	struct sg_change *s = arg;
-	struct lab_sg *g = lab_find_sg(m, s->group, NULL);
+	/* The default group is written into the file (AWS's implicit rules first) to be changed. */
+	bool dflt = strcmp(s->group, "default") == 0;
+	struct lab_sg *g = dflt ? sg_default_declare(m, &m->vpcs[s->vi]) : lab_find_sg(m, s->group, NULL);
+	if (!g && dflt)
+		return api_fail(o, 500, "InternalError", "Out of memory");
 	if (!g)
 		return api_fail(o, 400, "InvalidGroup.NotFound", "The security group '%s' does not exist", s->group);
 	return s->revoke ? sg_rules_remove(m, g, s->egress, s->p, s->n, o)
@@ -35,9 +40,8 @@ static int by_rule_ids(const struct api_ctx *c, const struct api_req *r, struct 
 	size_t n = api_list(r, "SecurityGroupRuleId", ids, SG_PERMS_MAX);
 	if (n > SG_PERMS_MAX)
 		return api_fail(o, 400, "InvalidParameterValue", "Too many rule ids (at most %d)", SG_PERMS_MAX);
-	const struct lab_sg *g = lab_find_sg(c->m, s->group, NULL);
 	struct sg_perm have[SG_PERMS_MAX + 8];
-	size_t nh = g ? sg_rules_of(g, s->egress, have, SG_PERMS_MAX + 8) : 0;
+	size_t nh = sg_rules_named(&c->m->vpcs[s->vi], s->group, s->egress, have, SG_PERMS_MAX + 8);
 	for (size_t i = 0; i < n; i++) {
 		size_t k = 0;
 		for (; k < nh && k < SG_PERMS_MAX + 8; k++) {
@@ -67,12 +71,10 @@ static int sg_call(struct api_ctx *c, const struct api_req *r, struct api_out *o
 	int vpc;
 	if (sg_group_find(c->m, c->lab, id, id ? NULL : name, s.group, &vpc, o) < 0)
 		return -1;
+	s.vi = vpc;
 	snprintf(s.vpc, sizeof(s.vpc), "%s", c->m->vpcs[vpc].name.s ? c->m->vpcs[vpc].name.s : "");
 	char gid[48];
 	sg_group_id(gid, c->lab, s.vpc, s.group);
-	if (strcmp(s.group, "default") == 0)
-		return api_fail(o, 400, "UnsupportedOperation", "The default security group (%s) of a lab's VPC "
-				"cannot be changed: declare a group in the lab file and use it", gid);
 	bool ids = revoke && api_param(r, "SecurityGroupRuleId.1");
 	if (ids && (api_param(r, "IpPermissions.1.IpProtocol") || api_param(r, "IpProtocol")))
 		return api_fail(o, 400, "InvalidParameterCombination", "SecurityGroupRuleIds cannot be used "

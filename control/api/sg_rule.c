@@ -40,7 +40,7 @@ int sg_group_find(const struct lab *m, const char *lab, const char *id, const ch
 				continue;
 			sg_group_id(gid, lab, vn, n);
 			bool hit = id ? strcmp(gid, id) == 0
-				      : strcmp(n, gname) == 0 && (i < x->n_sgs || m->n_vpcs == 1);
+				      : strcmp(n, gname) == 0 && (strcmp(n, "default") != 0 || m->n_vpcs == 1);
 			if (hit) {
 				snprintf(name, 64, "%s", n);
 				*vpc = (int)v;
@@ -401,6 +401,47 @@ static int write_rule(struct lab *m, const struct lab_sg *g, struct lab_sg_rule 
 	}
 	x->peer = VL_NONE;
 	return x->match.protocol.s && (x->cidr.s || x->group.s) ? 0 : -ENOMEM;
+}
+
+/* The implicit default group's inbound rule: all traffic from its own members. */
+static const struct sg_perm from_self = {.proto = -1, .lo = -1, .hi = -1, .is_cidr = false,
+					 .group = "default", .group_vpc = -1};
+
+size_t sg_rules_named(const struct lab_vpc *v, const char *name, bool egress, struct sg_perm *out,
+		      size_t cap)
+{
+	for (size_t i = 0; i < v->n_sgs; i++)
+		if (v->sgs[i].name.s && strcmp(v->sgs[i].name.s, name) == 0)
+			return sg_rules_of(&v->sgs[i], egress, out, cap);
+	if (strcmp(name, "default") != 0)
+		return 0;
+	if (cap)
+		out[0] = egress ? allow_all : from_self;
+	return 1;
+}
+
+struct lab_sg *sg_default_declare(struct lab *m, struct lab_vpc *v)
+{
+	struct lab_sg *g = lab_vpc_default_sg(v);
+	if (g)
+		return g;
+	struct lab_sg *nv = lab_alloc(m, (v->n_sgs + 1) * sizeof(*nv));
+	struct lab_sg_rule *in = lab_alloc(m, sizeof(*in));
+	if (!nv || !in)
+		return NULL;
+	if (v->n_sgs)
+		memcpy(nv, v->sgs, v->n_sgs * sizeof(*nv));
+	g = &nv[v->n_sgs];
+	memset(g, 0, sizeof(*g));
+	g->at = v->at;
+	g->name = (struct lab_str){lab_strdup(m, "default"), v->at};
+	if (!g->name.s || write_rule(m, g, in, &from_self) < 0)
+		return NULL;
+	g->in = in;
+	g->n_in = 1;
+	v->sgs = nv;
+	v->n_sgs++;
+	return g;
 }
 
 /* The direction's rules as a fresh array of n (+ room) with the implicit outbound rule written

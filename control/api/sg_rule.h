@@ -14,6 +14,7 @@
 struct lab;
 struct lab_sg;
 struct lab_sg_rule;
+struct lab_vpc;
 
 /* Most rules one request may name (AWS's quota per group and direction is 60). */
 #define SG_PERMS_MAX 64
@@ -55,6 +56,13 @@ void sg_perm_text(const struct sg_perm *p, char *buf, size_t cap);
 /* The rules of one direction of g (outbound, when none is written: the allow-all rule a new
  * group has), as perms into out (cap); how many. */
 size_t sg_rules_of(const struct lab_sg *g, bool egress, struct sg_perm *out, size_t cap);
+/* The rules of the group called name in VPC v as sg_rules_of gives them; for `default` not
+ * declared in the file, AWS's implicit ones (inbound all from itself, outbound all). */
+size_t sg_rules_named(const struct lab_vpc *v, const char *name, bool egress, struct sg_perm *out,
+		      size_t cap);
+/* VPC v's `default` group in m: the declared one, or one added to v (m's arena) with AWS's
+ * implicit rules written out, so that changes to it are a file's changes. NULL: memory. */
+struct lab_sg *sg_default_declare(struct lab *m, struct lab_vpc *v);
 /* Adds the rules to g's direction in m's arena, written as a file writes them. 0, or api_fail'd
  * -1: InvalidPermission.Duplicate (one exists, or is named twice), RulesPerSecurityGroupLimit-
  * Exceeded, InternalError (memory). */

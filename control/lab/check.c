@@ -142,6 +142,11 @@ static void ck_unique(struct ck *c, struct ck_names *ns)
 /* The resolver's port and namespace (LAB-amazon-dns) take this name (tables_dns.h). */
 #define CK_RESOLVER_WHY "for the lab's DNS resolver (its namespace is LAB-" VL_RESOLVER_NAME ")"
 
+static bool ck_is_default(const struct lab_str *n)
+{
+	return n->s && !strcmp(n->s, "default");
+}
+
 static void ck_vpc_names(struct ck *c, struct ck_names *ns, const struct lab_vpc *v)
 {
 	static const char *const target = "(a route target)";
@@ -154,14 +159,14 @@ static void ck_vpc_names(struct ck *c, struct ck_names *ns, const struct lab_vpc
 			ck_reserved(c, &t->name, "route table", "main",
 				    "for the vpc's main table: add 'main: true' or pick another name");
 	}
-	for (size_t i = 0; i < v->n_acls; i++) {
-		ck_named_add(ns, &v->acls[i].name, "network acl", 3);
-		ck_reserved(c, &v->acls[i].name, "network acl", "default", "for the vpc's default acl");
-	}
-	for (size_t i = 0; i < v->n_sgs; i++) {
-		ck_named_add(ns, &v->sgs[i].name, "security group", 4);
-		ck_reserved(c, &v->sgs[i].name, "security group", "default", "for the vpc's default group");
-	}
+	/* `default` declared is that VPC's default ACL/group: every VPC has one (a second in the
+	 * same VPC is ck_layout_vpc's error), so it is not a lab-wide name. */
+	for (size_t i = 0; i < v->n_acls; i++)
+		if (!ck_is_default(&v->acls[i].name))
+			ck_named_add(ns, &v->acls[i].name, "network acl", 3);
+	for (size_t i = 0; i < v->n_sgs; i++)
+		if (!ck_is_default(&v->sgs[i].name))
+			ck_named_add(ns, &v->sgs[i].name, "security group", 4);
 	for (size_t i = 0; i < v->n_natgws; i++)
 		ck_named_add(ns, &v->natgws[i].name, "nat gateway", 5);
 	for (size_t i = 0; i < v->n_instances; i++) {
@@ -300,14 +305,36 @@ static void ck_layout_vpc(struct ck *c, struct lab_vpc *v, uint16_t vi)
 		c->rts[m->n_rts++] = &v->route_tables[i];
 	}
 	v->main_rt = main_i < v->n_route_tables ? v->route_tables[main_i].gidx : v->implicit_rt;
+	/* A declared `default` takes the implicit one's index, so a lab that does not declare
+	 * them keeps its tables exactly. */
 	v->default_acl = m->n_acls++;
-	for (size_t i = 0; i < v->n_acls; i++)
-		v->acls[i].gidx = m->n_acls++;
+	const struct lab_acl *dacl = NULL;
+	for (size_t i = 0; i < v->n_acls; i++) {
+		if (!ck_is_default(&v->acls[i].name)) {
+			v->acls[i].gidx = m->n_acls++;
+			continue;
+		}
+		if (dacl)
+			diag_error(c->d, v->acls[i].name.at, "network acl 'default' is already declared "
+				   "in this vpc at %d:%d", dacl->name.at.line, dacl->name.at.col);
+		v->acls[i].gidx = v->default_acl;
+		dacl = &v->acls[i];
+	}
 	v->default_sg = m->n_sgs;
 	c->sgs[m->n_sgs++] = NULL;
 	for (size_t i = 0; i < v->n_sgs; i++) {
-		v->sgs[i].gidx = m->n_sgs;
-		c->sgs[m->n_sgs++] = &v->sgs[i];
+		if (!ck_is_default(&v->sgs[i].name)) {
+			v->sgs[i].gidx = m->n_sgs;
+			c->sgs[m->n_sgs++] = &v->sgs[i];
+			continue;
+		}
+		if (c->sgs[v->default_sg])
+			diag_error(c->d, v->sgs[i].name.at, "security group 'default' is already "
+				   "declared in this vpc at %d:%d", c->sgs[v->default_sg]->name.at.line,
+				   c->sgs[v->default_sg]->name.at.col);
+		else
+			c->sgs[v->default_sg] = &v->sgs[i];
+		v->sgs[i].gidx = v->default_sg;
 	}
 	for (size_t i = 0; i < v->n_subnets; i++) {
 		v->subnets[i].vpc = vi;

@@ -35,10 +35,10 @@ static void cp_count(const struct lab *m, struct vl_tables *t)
 			for (size_t r = 0; r < v->route_tables[j].n_routes; r++)
 				t->n_routes += !v->route_tables[j].routes[r].restates_local;
 		}
-		t->n_acl_rules += 2;
+		t->n_acl_rules += lab_vpc_default_acl(v) ? 0 : 2;
 		for (size_t j = 0; j < v->n_acls; j++)
 			t->n_acl_rules += (uint32_t)(v->acls[j].n_in + v->acls[j].n_out);
-		t->n_sg_rules += 2;
+		t->n_sg_rules += lab_vpc_default_sg(v) ? 0 : 2;
 		for (size_t j = 0; j < v->n_sgs; j++)
 			t->n_sg_rules += (uint32_t)(v->sgs[j].n_in +
 						    (v->sgs[j].out_set ? v->sgs[j].n_out : 1));
@@ -98,7 +98,8 @@ static uint32_t cp_acl_dir(struct cp *c, const struct lab_acl_rule *r, size_t n,
 	return first;
 }
 
-/* The VPC's default ACL: rule 100 allows everything both ways. */
+/* The VPC's implicit default ACL: rule 100 allows everything both ways. A declared `default`
+ * (check gave it the same index) has exactly its written rules instead. */
 static void cp_default_acl(struct cp *c, const struct lab_vpc *v)
 {
 	struct vl_acl *a = &c->t->acls[v->default_acl];
@@ -115,7 +116,8 @@ static void cp_default_acl(struct cp *c, const struct lab_vpc *v)
 
 static void cp_acls(struct cp *c, const struct lab_vpc *v)
 {
-	cp_default_acl(c, v);
+	if (!lab_vpc_default_acl(v))
+		cp_default_acl(c, v);
 	for (size_t i = 0; i < v->n_acls; i++) {
 		const struct lab_acl *src = &v->acls[i];
 		struct vl_acl *a = &c->t->acls[src->gidx];
@@ -144,18 +146,21 @@ static uint32_t cp_sg_dir(struct cp *c, const struct lab_sg_rule *r, size_t n, u
 	return first;
 }
 
-/* The default group: inbound from its own members, outbound anywhere. A declared group without
- * `outbound:` gets the allow-all outbound rule of a new AWS group. */
+/* The implicit default group: inbound from its own members, outbound anywhere. A declared group
+ * without `outbound:` gets the allow-all outbound rule of a new AWS group; a declared `default`
+ * (check gave it the implicit one's index) has exactly its written rules. */
 static void cp_sgs(struct cp *c, const struct lab_vpc *v)
 {
-	struct vl_sg *d = &c->t->sgs[v->default_sg];
-	cp_name(d->name, "default");
-	d->vpc = v->gidx;
-	d->in_first = c->n_sg_rules;
-	d->in_count = d->out_count = 1;
-	cp_sg_rule(c, CP_ALL_TRAFFIC, CP_ANY, v->default_sg, 1);
-	d->out_first = c->n_sg_rules;
-	cp_sg_rule(c, CP_ALL_TRAFFIC, CP_ANY, VL_NONE, 1);
+	if (!lab_vpc_default_sg(v)) {
+		struct vl_sg *d = &c->t->sgs[v->default_sg];
+		cp_name(d->name, "default");
+		d->vpc = v->gidx;
+		d->in_first = c->n_sg_rules;
+		d->in_count = d->out_count = 1;
+		cp_sg_rule(c, CP_ALL_TRAFFIC, CP_ANY, v->default_sg, 1);
+		d->out_first = c->n_sg_rules;
+		cp_sg_rule(c, CP_ALL_TRAFFIC, CP_ANY, VL_NONE, 1);
+	}
 	for (size_t i = 0; i < v->n_sgs; i++) {
 		const struct lab_sg *src = &v->sgs[i];
 		struct vl_sg *g = &c->t->sgs[src->gidx];

@@ -321,40 +321,65 @@ static void route_tables(struct df *d, struct vp v)
 	}
 }
 
+/* The implicit default ACL and group as declared ones with AWS's rules, so that declaring
+ * `default` (or leaving it out again) shows only the rules that differ, as for any group. */
+#define DF_ALL { .m = { -1, 0, 65535, -1, -1 } }
+
+static const struct lab_acl *acl_or_default(const struct lab_vpc *v, const char *name)
+{
+	static struct lab_acl_rule all[1];
+	static struct lab_acl dflt = { .name = { .s = "default" }, .in = all, .out = all,
+				       .n_in = 1, .n_out = 1 };
+	all[0] = (struct lab_acl_rule){ .rule = { .v = 100 }, .allow = true, .match = DF_ALL };
+	const struct lab_acl *a = find_lab_acl(v, name);
+	return !a && v && same(name, "default") ? &dflt : a;
+}
+
+static const struct lab_sg *sg_or_default(const struct lab_vpc *v, const char *name)
+{
+	static struct lab_sg_rule self[1];
+	static struct lab_sg dflt = { .name = { .s = "default" }, .in = self, .n_in = 1 };
+	self[0] = (struct lab_sg_rule){ .match = DF_ALL, .group = { .s = "default" } };
+	const struct lab_sg *g = find_lab_sg(v, name);
+	return !g && v && same(name, "default") ? &dflt : g;
+}
+
 static void acls(struct df *d, struct vp v)
 {
 	for (size_t i = 0; v.o && i < v.o->n_acls; i++) {
-		const struct lab_acl *o = &v.o->acls[i], *n = find_lab_acl(v.n, o->name.s);
+		const struct lab_acl *o = &v.o->acls[i], *n = acl_or_default(v.n, o->name.s);
 		if (!n)
 			emit(d, LAB_REMOVE, "network_acl", o->name.s, "%s", "");
 		rules_diff(d, "acl rule", o->name.s, acl_keys_v, o, n);
 	}
 	for (size_t i = 0; v.n && i < v.n->n_acls; i++) {
-		const struct lab_acl *n = &v.n->acls[i];
-		if (find_lab_acl(v.o, n->name.s))
+		const struct lab_acl *n = &v.n->acls[i], *o = acl_or_default(v.o, n->name.s);
+		if (o && find_lab_acl(v.o, n->name.s))
 			continue;
-		emit(d, LAB_ADD, "network_acl", n->name.s, "%s", "");
-		rules_diff(d, "acl rule", n->name.s, acl_keys_v, NULL, n);
+		if (!o)
+			emit(d, LAB_ADD, "network_acl", n->name.s, "%s", "");
+		rules_diff(d, "acl rule", n->name.s, acl_keys_v, o, n);
 	}
 }
 
 static void sgs(struct df *d, struct vp v)
 {
 	for (size_t i = 0; v.o && i < v.o->n_sgs; i++) {
-		const struct lab_sg *o = &v.o->sgs[i], *n = find_lab_sg(v.n, o->name.s);
+		const struct lab_sg *o = &v.o->sgs[i], *n = sg_or_default(v.n, o->name.s);
 		if (!n)
 			emit(d, LAB_REMOVE, "sg", o->name.s, "%s", "");
-		else if (!same(o->description.s, n->description.s))
+		else if (find_lab_sg(v.n, o->name.s) && !same(o->description.s, n->description.s))
 			emit(d, LAB_CHANGE, "sg", o->name.s, "description \"%s\" -> \"%s\"",
 			     orv(o->description.s, ""), orv(n->description.s, ""));
 		rules_diff(d, "sg rule", o->name.s, sg_keys_v, o, n);
 	}
 	for (size_t i = 0; v.n && i < v.n->n_sgs; i++) {
-		const struct lab_sg *n = &v.n->sgs[i];
-		if (find_lab_sg(v.o, n->name.s))
+		const struct lab_sg *n = &v.n->sgs[i], *o = sg_or_default(v.o, n->name.s);
+		if (o && find_lab_sg(v.o, n->name.s))
 			continue;
-		emit(d, LAB_ADD, "sg", n->name.s, "%s", "");
-		rules_diff(d, "sg rule", n->name.s, sg_keys_v, NULL, n);
+		if (!o)
+			emit(d, LAB_ADD, "sg", n->name.s, "%s", "");
+		rules_diff(d, "sg rule", n->name.s, sg_keys_v, o, n);
 	}
 }
 

@@ -115,6 +115,22 @@ struct lab_sg *lab_find_sg(const struct lab *m, const char *name, uint16_t *vpc)
 	return NULL;
 }
 
+struct lab_sg *lab_vpc_default_sg(const struct lab_vpc *v)
+{
+	for (size_t i = 0; i < v->n_sgs; i++)
+		if (lab_is(&v->sgs[i].name, "default"))
+			return &v->sgs[i];
+	return NULL;
+}
+
+struct lab_acl *lab_vpc_default_acl(const struct lab_vpc *v)
+{
+	for (size_t i = 0; i < v->n_acls; i++)
+		if (lab_is(&v->acls[i].name, "default"))
+			return &v->acls[i];
+	return NULL;
+}
+
 struct lab_natgw *lab_find_natgw(const struct lab *m, const char *name)
 {
 	for (size_t v = 0; v < m->n_vpcs; v++)

@@ -384,6 +384,10 @@ const char *lab_show(const char *s, char *buf, size_t size);
 struct lab_subnet *lab_find_subnet(const struct lab *m, const char *name);
 struct lab_sg *lab_find_sg(const struct lab *m, const char *name, uint16_t *vpc);
 struct lab_natgw *lab_find_natgw(const struct lab *m, const char *name);
+
+/* The VPC's declared `default` group/ACL (it replaces the implicit one); NULL when not declared. */
+struct lab_sg *lab_vpc_default_sg(const struct lab_vpc *v);
+struct lab_acl *lab_vpc_default_acl(const struct lab_vpc *v);
 struct lab_instance *lab_find_instance(const struct lab *m, const char *name);
 struct lab_eip *lab_find_eip(const struct lab *m, const char *name);
 struct lab_host *lab_find_host(const struct lab *m, const char *name);

@@ -297,5 +297,36 @@ if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | grep -qE "asgbad.yaml:[0-9]+:14: erro
 	ok "check of an auto scaling group over the lab's max: the error at the value, exit 1"
 else not_ok "check of an auto scaling group over the lab's max (exit $RC: $ERR)"; fi
 
+# A VPC's declared default group and ACL: two VPCs may each declare one; twice in one VPC is an
+# error at the second; the plan between the implicit and a declared default is its rule changes.
+cat >"$T/dflt.yaml" <<'LAB'
+name: offline-dflt
+vpcs:
+  - name: a
+    cidr: 10.0.0.0/16
+    subnets: [ { name: sa, cidr: 10.0.1.0/24 } ]
+    security_groups:
+      - name: default
+        inbound: [ { protocol: tcp, ports: 22, cidr: 198.51.100.0/24 } ]
+    network_acls:
+      - name: default
+        inbound: [ { rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0 } ]
+        outbound: [ { rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0 } ]
+    instances: [ { name: x, subnet: sa } ]
+  - name: b
+    cidr: 10.1.0.0/16
+    security_groups:
+      - name: default
+        inbound: []
+LAB
+run check "$T/dflt.yaml"
+if [ "$RC" = 0 ]; then ok "check of two VPCs that each declare their default group"
+else not_ok "check of declared default groups (exit $RC: $OUT $ERR)"; fi
+sed -e 's/^        inbound: \[\]$/        inbound: []\n      - name: default/' "$T/dflt.yaml" >"$T/dflt2.yaml"
+run check "$T/dflt2.yaml"
+if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | grep -qF "dflt2.yaml:19:15: error: security group 'default' is already declared in this vpc at 17:15"; then
+	ok "check of a VPC declaring its default group twice: the error at the second, exit 1"
+else not_ok "check of a default group declared twice (exit $RC: $ERR)"; fi
+
 echo "cli-offline: $PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

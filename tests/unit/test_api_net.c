@@ -11,6 +11,7 @@
 
 #include "control/api/api.h"
 #include "control/api/ec2_change.h"
+#include "control/api/ec2_find.h"
 #include "control/lab/export.h"
 #include "control/lab/lab.h"
 #include "tests/unit/api/net_fixtures.h"
@@ -232,6 +233,31 @@ START_TEST(acl_entries)
 }
 END_TEST
 
+/* The VPC's default ACL (not in the file) is written with AWS's rule 100 both ways, then changed. */
+START_TEST(default_acl_entries)
+{
+	char code[64], id[48], body[256];
+	ec2_model_acl_id(id, "net", &ctx.m->vpcs[0], "default");
+	snprintf(body, sizeof(body), "Action=CreateNetworkAclEntry&NetworkAclId=%s&RuleNumber=50&Egress=false"
+		 "&Protocol=6&RuleAction=deny&CidrBlock=198.51.100.7/32&PortRange.From=22&PortRange.To=22", id);
+	char *t = edit_req(ec2_acl_edit, body, code);
+	ck_assert_msg(t != NULL, "%s", code);
+	has(t, "- name: default\n    inbound:\n    - {rule: 50, action: deny, protocol: tcp, ports: 22, "
+	       "cidr: 198.51.100.7/32}\n    - {rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}\n"
+	       "    outbound:\n    - {rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}");
+	free(t);
+	snprintf(body, sizeof(body), "Action=CreateNetworkAclEntry&NetworkAclId=%s&RuleNumber=100&Egress=true"
+		 "&Protocol=-1&RuleAction=deny&CidrBlock=0.0.0.0/0", id);
+	fails(body, "NetworkAclEntryAlreadyExists");
+	snprintf(body, sizeof(body), "Action=DeleteNetworkAclEntry&NetworkAclId=%s&RuleNumber=100&Egress=true", id);
+	t = edit_req(ec2_acl_edit, body, code);
+	ck_assert_msg(t != NULL, "%s", code);
+	has(t, "- name: default\n    inbound:\n    - {rule: 100, action: allow, protocol: all, cidr: 0.0.0.0/0}\n"
+	       "    outbound: []");
+	free(t);
+}
+END_TEST
+
 START_TEST(addresses)
 {
 	char code[64];
@@ -371,6 +397,7 @@ Suite *suite_api_net(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, routes);
 	tcase_add_test(tc, acl_entries);
+	tcase_add_test(tc, default_acl_entries);
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, addresses_associated);
 	tcase_add_test(tc, run_and_terminate);
