@@ -27,6 +27,13 @@ int ec2_filters(const struct api_req *r, struct api_filter *f, size_t cap, int *
 /* True when obj passes every filter (each: one of its values matches); an unknown filter name
  * fails the request as AWS does (-1 after api_fail), else 1 or 0. */
 int ec2_match(const struct api_filter *f, int n, ec2_field_fn get, const void *obj, struct api_out *o);
+/* An object's values of a filter it has several of (a route table's routes, a group's rules):
+ * how many are in vals (at most cap), or -1 for a filter with one value (asked of the getter). */
+typedef int (*ec2_values_fn)(const void *obj, const char *filter, char vals[][48], size_t cap);
+/* ec2_match for objects with list-valued filters: a filter passes when one of the object's
+ * values of it matches. 1, 0, or -1 after api_fail. */
+int ec2_match_multi(const struct api_filter *f, int n, ec2_values_fn values, ec2_field_fn get, const void *obj,
+		    struct api_out *o);
 /* Tag filters every object with a Name tag answers: tag:Name, tag-key, tag-value. */
 const char *ec2_tag_field(const char *filter, const char *name, bool *known);
 

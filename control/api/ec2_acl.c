@@ -69,8 +69,9 @@ static size_t subnets_of(const struct api_ctx *c, uint16_t i, const struct lab_s
 	return n;
 }
 
-static int acl_values(const struct acl_view *w, const char *f, char vals[][48], size_t cap)
+static int acl_values(const void *obj, const char *f, char vals[][48], size_t cap)
 {
+	const struct acl_view *w = obj;
 	const struct api_ctx *c = w->c;
 	const struct vl_acl *a = &c->t->acls[w->i];
 	size_t n = 0;
@@ -134,26 +135,6 @@ static const char *acl_field(const void *obj, const char *f, char *buf, size_t c
 	return ec2_tag_field(f, w->c->t->acls[w->i].name, known);
 }
 
-static int acl_match(const struct acl_view *w, const struct api_filter *f, int nf, struct api_out *o)
-{
-	char vals[MAX_VALUES][48];
-	for (int k = 0; k < nf; k++) {
-		int n = acl_values(w, f[k].name, vals, MAX_VALUES);
-		if (n < 0) {
-			int m = ec2_match(&f[k], 1, acl_field, w, o);
-			if (m <= 0)
-				return m;
-			continue;
-		}
-		bool hit = false;
-		for (int i = 0; i < n && !hit; i++)
-			hit = api_filter_match(&f[k], vals[i]);
-		if (!hit)
-			return 0;
-	}
-	return 1;
-}
-
 static void write_acl(const struct api_ctx *c, struct xml *x, const struct acl_view *w)
 {
 	const struct vl_acl *a = &c->t->acls[w->i];
@@ -203,7 +184,7 @@ int ec2_describe_network_acls(struct api_ctx *c, const struct api_req *r, struct
 		w.dflt = a->vpc < c->m->n_vpcs && c->m->vpcs[a->vpc].default_acl == i;
 		ec2_acl_id(c, i, w.id);
 		api_id(w.vpc_id, c->lab, "vpc", c->t->vpcs[a->vpc].name);
-		int m = ec2_ids_want(&ids, w.id) ? acl_match(&w, f, nf, o) : 0;
+		int m = ec2_ids_want(&ids, w.id) ? ec2_match_multi(f, nf, acl_values, acl_field, &w, o) : 0;
 		if (m < 0)
 			rc = -1;
 		if (m > 0)

@@ -54,3 +54,24 @@ int ec2_match(const struct api_filter *f, int n, ec2_field_fn get, const void *o
 	}
 	return 1;
 }
+
+int ec2_match_multi(const struct api_filter *f, int n, ec2_values_fn values, ec2_field_fn get, const void *obj,
+		    struct api_out *o)
+{
+	char vals[256][48];
+	for (int k = 0; k < n; k++) {
+		int nv = values(obj, f[k].name, vals, sizeof(vals) / sizeof(vals[0]));
+		if (nv < 0) {
+			int m = ec2_match(&f[k], 1, get, obj, o);
+			if (m <= 0)
+				return m;
+			continue;
+		}
+		bool hit = false;
+		for (int i = 0; i < nv && !hit; i++)
+			hit = api_filter_match(&f[k], vals[i]);
+		if (!hit)
+			return 0;
+	}
+	return 1;
+}

@@ -58,8 +58,9 @@ static size_t explicit_subnets(const struct api_ctx *c, uint16_t i, const struct
 }
 
 /* Every value the object has for filter f (routes and associations are lists). -1: unknown. */
-static int rt_values(const struct rt_view *w, const char *f, char vals[][48], size_t cap)
+static int rt_values(const void *obj, const char *f, char vals[][48], size_t cap)
 {
+	const struct rt_view *w = obj;
 	const struct api_ctx *c = w->c;
 	const struct vl_route_table *t = &c->t->route_tables[w->i];
 	size_t n = 0;
@@ -127,26 +128,6 @@ static const char *rt_field(const void *obj, const char *f, char *buf, size_t ca
 	if (strcmp(f, "owner-id") == 0)
 		return API_ACCOUNT;
 	return ec2_tag_field(f, w->c->t->route_tables[w->i].name, known);
-}
-
-static int rt_match(const struct rt_view *w, const struct api_filter *f, int nf, struct api_out *o)
-{
-	char vals[MAX_VALUES][48];
-	for (int k = 0; k < nf; k++) {
-		int n = rt_values(w, f[k].name, vals, MAX_VALUES);
-		if (n < 0) {
-			int m = ec2_match(&f[k], 1, rt_field, w, o);
-			if (m <= 0)
-				return m;
-			continue;
-		}
-		bool hit = false;
-		for (int i = 0; i < n && !hit; i++)
-			hit = api_filter_match(&f[k], vals[i]);
-		if (!hit)
-			return 0;
-	}
-	return 1;
 }
 
 static void routes(const struct api_ctx *c, struct xml *x, const struct vl_route_table *t)
@@ -228,7 +209,7 @@ int ec2_describe_route_tables(struct api_ctx *c, const struct api_req *r, struct
 		w.main = t->vpc < c->m->n_vpcs && c->m->vpcs[t->vpc].main_rt == i;
 		ec2_rtb_id(c, i, w.id);
 		api_id(w.vpc_id, c->lab, "vpc", c->t->vpcs[t->vpc].name);
-		int m = ec2_ids_want(&ids, w.id) ? rt_match(&w, f, nf, o) : 0;
+		int m = ec2_ids_want(&ids, w.id) ? ec2_match_multi(f, nf, rt_values, rt_field, &w, o) : 0;
 		if (m < 0)
 			rc = -1;
 		if (m <= 0)

@@ -95,29 +95,14 @@ static int perm_values(const struct api_ctx *c, uint16_t g, bool egress, const c
 	return (int)k;
 }
 
-/* ec2_match, with the ip-permission.* and egress.ip-permission.* filters over the rules. */
-static int sg_match(const struct sg_view *w, const struct api_filter *f, int nf, struct api_out *o)
+/* The ip-permission.* and egress.ip-permission.* filters' values over the group's rules. */
+static int sg_values(const void *obj, const char *name, char vals[][48], size_t cap)
 {
-	char vals[256][48];
-	for (int k = 0; k < nf; k++) {
-		const char *name = f[k].name;
-		bool egress = strncmp(name, "egress.", 7) == 0;
-		const char *rest = name + (egress ? 7 : 0);
-		int n = strncmp(rest, "ip-permission.", 14) == 0
-				? perm_values(w->c, w->i, egress, rest + 14, vals, 256) : -1;
-		if (n < 0) {
-			int m = ec2_match(&f[k], 1, sg_field, w, o);
-			if (m <= 0)
-				return m;
-			continue;
-		}
-		bool hit = false;
-		for (int i = 0; i < n && !hit; i++)
-			hit = api_filter_match(&f[k], vals[i]);
-		if (!hit)
-			return 0;
-	}
-	return 1;
+	const struct sg_view *w = obj;
+	bool egress = strncmp(name, "egress.", 7) == 0;
+	const char *rest = name + (egress ? 7 : 0);
+	return strncmp(rest, "ip-permission.", 14) == 0 ? perm_values(w->c, w->i, egress, rest + 14, vals, cap)
+							    : -1;
 }
 
 /* fromPort/toPort as AWS gives them: ports for tcp/udp, type/code for icmp, none otherwise
@@ -222,7 +207,7 @@ int ec2_describe_security_groups(struct api_ctx *c, const struct api_req *r, str
 		for (size_t k = 0; k < nn; k++)
 			by_name |= strcmp(names[k], g->name) == 0;
 		bool want = ec2_ids_want(&ids, w.id);
-		int m = want && by_name ? sg_match(&w, f, nf, o) : 0;
+		int m = want && by_name ? ec2_match_multi(f, nf, sg_values, sg_field, &w, o) : 0;
 		if (m < 0)
 			rc = -1;
 		if (m <= 0)
